@@ -1,0 +1,638 @@
+//! Workflow definitions: the YAML format, its parsing with source positions, and
+//! the validation that turns a file into a [`Definition`] the machine can run.
+//!
+//! A definition is a set of named steps and named ends. A human step assigns
+//! tasks (to the creator or to a role at a unit resolved from the directory)
+//! and lists the actions its assignees may take; a route step moves on by
+//! itself on a directory fact; an end closes the instance with that outcome.
+
+use crate::directory::{DeptFunction, Level, Role};
+use crate::fields::FieldSpec;
+use indexmap::IndexMap;
+use marked_yaml::{LoaderOptions, Spanned};
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
+
+/// Actions a definition may name. A closed vocabulary, so that a typo is an
+/// error and the UI knows how to label each one.
+pub const KNOWN_ACTIONS: &[&str] = &[
+    "submit",
+    "resubmit",
+    "agree",
+    "object",
+    "return",
+    "approve",
+    "reject",
+    "withdraw",
+    "elected",
+    "not_elected",
+    "acknowledge",
+    "accept",
+];
+
+/// Facts a route step may test, computed from the directory at decision time.
+pub const KNOWN_FACTS: &[&str] = &[
+    // The target body has a congress date still ahead, or its term ends within the window.
+    "congress_due",
+    // The target unit is a township or a street.
+    "target_is_township",
+];
+
+/// One problem in a definition file, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefinitionError {
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for DefinitionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+    }
+}
+
+/// All problems found in one file (never empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DefinitionErrors(pub Vec<DefinitionError>);
+
+impl fmt::Display for DefinitionErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, e) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{e}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DefinitionErrors {}
+
+/// How many of a step's assignees must complete before it moves on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SignOff {
+    /// 会签: every assignee.
+    #[default]
+    All,
+    /// 或签: the first one.
+    Any,
+}
+
+/// Whether an action wants a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentRule {
+    #[default]
+    Optional,
+    Required,
+}
+
+/// Who a step's task goes to: `{role: creator}` (the user who started the
+/// instance), `{role, unit?}` (a role at a region unit) or
+/// `{role, department, of, optional?}` (a role at a department).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignSpec {
+    pub role: Spanned<String>,
+    /// For a role held at a region unit: which level (default: the target).
+    #[serde(default)]
+    pub unit: Option<Level>,
+    /// For a department: its function, or `{field.path}` to read it from the data.
+    #[serde(default)]
+    pub department: Option<Spanned<String>>,
+    /// The level whose department is meant. When the instance's unit has no
+    /// ancestor of that level, this assignment does not apply.
+    #[serde(default)]
+    pub of: Option<Level>,
+    /// When the level exists but has no such department: skip instead of refusing.
+    #[serde(default)]
+    pub optional: bool,
+}
+
+impl AssignSpec {
+    pub fn is_creator(&self) -> bool {
+        self.role.as_str() == CREATOR
+    }
+}
+
+/// The pseudo-role naming the user who started the instance.
+pub const CREATOR: &str = "creator";
+
+/// One action of a human step.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ActionDef {
+    /// Move the instance to this step or end.
+    #[serde(default)]
+    pub to: Option<Spanned<String>>,
+    /// The assignee has done their part (counts toward the step's sign-off).
+    #[serde(default)]
+    pub complete: bool,
+    #[serde(default)]
+    pub comment: CommentRule,
+    /// The instance data may be amended with this action.
+    #[serde(default)]
+    pub amend_data: bool,
+    /// Data the action carries, stored under `data_key` (default: the step name).
+    #[serde(default)]
+    pub data: IndexMap<String, FieldSpec>,
+    #[serde(default)]
+    pub data_key: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+}
+
+/// One route of a route step: the first whose fact holds is taken.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteDef {
+    #[serde(default)]
+    pub when: Option<Spanned<String>>,
+    pub to: Spanned<String>,
+}
+
+/// A step: human (with `assign` and `actions`) or automatic (with `route`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepDef {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub assign: Vec<AssignSpec>,
+    #[serde(default)]
+    pub sign_off: SignOff,
+    /// On re-entry, assignees who completed before are not asked again.
+    #[serde(default)]
+    pub keep_completed: bool,
+    #[serde(default)]
+    pub actions: IndexMap<Spanned<String>, ActionDef>,
+    /// Where the step goes once its sign-off is met.
+    #[serde(default)]
+    pub next: Option<Spanned<String>>,
+    #[serde(default)]
+    pub route: Vec<RouteDef>,
+}
+
+impl StepDef {
+    pub fn is_route(&self) -> bool {
+        !self.route.is_empty()
+    }
+}
+
+/// `add_member`: the end makes a person a current member of the unit's body,
+/// each value read from the named data field.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddMemberEffect {
+    pub name: String,
+    pub sector: String,
+    pub post: String,
+    pub mode: String,
+    #[serde(default)]
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EndDef {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub add_member: Option<AddMemberEffect>,
+}
+
+/// Withdrawal by the creator: from which steps, and with which outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithdrawDef {
+    pub steps: Vec<Spanned<String>>,
+    pub to: Spanned<String>,
+}
+
+/// A workflow definition as written in YAML, checked by [`Definition::parse`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Definition {
+    pub name: Spanned<String>,
+    pub version: i64,
+    pub title: String,
+    /// The data field holding the code of the org unit the instance belongs to.
+    pub org_field: Spanned<String>,
+    pub start: Spanned<String>,
+    #[serde(default)]
+    pub fields: IndexMap<Spanned<String>, FieldSpec>,
+    #[serde(default)]
+    pub withdraw: Option<WithdrawDef>,
+    pub steps: IndexMap<Spanned<String>, StepDef>,
+    pub ends: IndexMap<Spanned<String>, EndDef>,
+}
+
+fn line_of<T>(s: &Spanned<T>) -> usize {
+    s.span().start().map(|m| m.line()).unwrap_or(0)
+}
+
+impl Definition {
+    /// Parses and validates one definition file; `file` names it in errors.
+    pub fn parse(file: &str, source: &str) -> Result<Definition, DefinitionErrors> {
+        let err = |line: usize, message: String| {
+            DefinitionErrors(vec![DefinitionError {
+                file: file.to_string(),
+                line,
+                message,
+            }])
+        };
+        let options = LoaderOptions::default().error_on_duplicate_keys(true);
+        let node = marked_yaml::parse_yaml_with_options(0, source, options).map_err(|load| {
+            let text = load.to_string();
+            err(leading_line(&text), text)
+        })?;
+        let def: Definition = marked_yaml::from_node(&node).map_err(|e| {
+            let by_mark = e.start_mark().map(|m| m.line()).unwrap_or(0);
+            let by_path = e.path().map(|p| line_at_path(&node, p)).unwrap_or(0);
+            let line = by_mark.max(by_path);
+            err(line, e.to_string())
+        })?;
+        let problems = def.problems();
+        if problems.is_empty() {
+            Ok(def)
+        } else {
+            Err(DefinitionErrors(
+                problems
+                    .into_iter()
+                    .map(|(line, message)| DefinitionError {
+                        file: file.to_string(),
+                        line,
+                        message,
+                    })
+                    .collect(),
+            ))
+        }
+    }
+
+    pub fn step(&self, name: &str) -> Option<&StepDef> {
+        self.steps.get(name)
+    }
+
+    pub fn end(&self, name: &str) -> Option<&EndDef> {
+        self.ends.get(name)
+    }
+
+    pub fn is_end(&self, name: &str) -> bool {
+        self.ends.contains_key(name)
+    }
+
+    /// Every semantic problem, as (line, message), in file order.
+    fn problems(&self) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        let target_ok = |name: &Spanned<String>, out: &mut Vec<(usize, String)>, what: &str| {
+            if !self.steps.contains_key(name.as_str()) && !self.ends.contains_key(name.as_str()) {
+                out.push((
+                    line_of(name),
+                    format!("{what} names unknown step `{}`", name.as_str()),
+                ));
+            }
+        };
+        for (name, _) in &self.ends {
+            if self.steps.contains_key(name.as_str()) {
+                out.push((
+                    line_of(name),
+                    format!("`{}` is both a step and an end", name.as_str()),
+                ));
+            }
+        }
+        if !self.steps.contains_key(self.start.as_str()) {
+            out.push((
+                line_of(&self.start),
+                format!("start names unknown step `{}`", self.start.as_str()),
+            ));
+        }
+        if !self.fields.contains_key(self.org_field.as_str()) {
+            out.push((
+                line_of(&self.org_field),
+                format!("org_field names undeclared field `{}`", self.org_field.as_str()),
+            ));
+        }
+        for (fname, spec) in &self.fields {
+            if let Err(m) = spec.check() {
+                out.push((line_of(fname), format!("field `{}`: {m}", fname.as_str())));
+            }
+        }
+        if let Some(w) = &self.withdraw {
+            for s in &w.steps {
+                if !self.steps.contains_key(s.as_str()) {
+                    out.push((
+                        line_of(s),
+                        format!("withdraw names unknown step `{}`", s.as_str()),
+                    ));
+                }
+            }
+            if !self.ends.contains_key(w.to.as_str()) {
+                out.push((
+                    line_of(&w.to),
+                    format!("withdraw must end in a declared end, not `{}`", w.to.as_str()),
+                ));
+            }
+        }
+        for (sname, step) in &self.steps {
+            let sline = line_of(sname);
+            if step.is_route() {
+                if !step.assign.is_empty() || !step.actions.is_empty() || step.next.is_some() {
+                    out.push((
+                        sline,
+                        format!(
+                            "step `{}` routes automatically and cannot also assign tasks",
+                            sname.as_str()
+                        ),
+                    ));
+                }
+                for r in &step.route {
+                    target_ok(&r.to, &mut out, "route");
+                    if let Some(w) = &r.when {
+                        if !KNOWN_FACTS.contains(&w.as_str()) {
+                            out.push((
+                                line_of(w),
+                                format!(
+                                    "unknown fact `{}` (known: {})",
+                                    w.as_str(),
+                                    KNOWN_FACTS.join(", ")
+                                ),
+                            ));
+                        }
+                    }
+                }
+                if step.route.last().is_some_and(|r| r.when.is_some()) {
+                    out.push((
+                        sline,
+                        format!(
+                            "step `{}` has no way out when no route matches: end with a route without `when`",
+                            sname.as_str()
+                        ),
+                    ));
+                }
+                continue;
+            }
+            if step.assign.is_empty() {
+                out.push((sline, format!("step `{}` assigns no one", sname.as_str())));
+            }
+            for a in &step.assign {
+                self.check_assign(a, &mut out);
+            }
+            if step.actions.is_empty() {
+                out.push((
+                    sline,
+                    format!("step `{}` has no way out: it lists no actions", sname.as_str()),
+                ));
+            }
+            let mut leaves = false;
+            let mut completes = false;
+            for (aname, action) in &step.actions {
+                let aline = line_of(aname);
+                if !KNOWN_ACTIONS.contains(&aname.as_str()) {
+                    out.push((
+                        aline,
+                        format!(
+                            "unknown action `{}` (known: {})",
+                            aname.as_str(),
+                            KNOWN_ACTIONS.join(", ")
+                        ),
+                    ));
+                }
+                match (&action.to, action.complete) {
+                    (Some(to), false) => {
+                        target_ok(to, &mut out, "action");
+                        leaves = true;
+                    }
+                    (None, true) => completes = true,
+                    _ => out.push((
+                        aline,
+                        format!(
+                            "action `{}` needs exactly one of `to` or `complete: true`",
+                            aname.as_str()
+                        ),
+                    )),
+                }
+                for (dname, spec) in &action.data {
+                    if let Err(m) = spec.check() {
+                        out.push((aline, format!("action `{}` data `{dname}`: {m}", aname.as_str())));
+                    }
+                }
+            }
+            match (&step.next, completes) {
+                (Some(next), _) => {
+                    target_ok(next, &mut out, "next");
+                    if !completes {
+                        out.push((
+                            line_of(next),
+                            format!("step `{}` has `next` but no action completes it", sname.as_str()),
+                        ));
+                    }
+                    leaves = true;
+                }
+                (None, true) => out.push((
+                    sline,
+                    format!("step `{}` has completing actions but no `next`", sname.as_str()),
+                )),
+                (None, false) => {}
+            }
+            if !step.actions.is_empty() && !leaves {
+                out.push((
+                    sline,
+                    format!(
+                        "step `{}` has no way out: no action leads anywhere",
+                        sname.as_str()
+                    ),
+                ));
+            }
+        }
+        if out.is_empty() {
+            for name in self.unreachable() {
+                let line = self
+                    .steps
+                    .get_key_value(name.as_str())
+                    .map(|(k, _)| line_of(k))
+                    .or_else(|| self.ends.get_key_value(name.as_str()).map(|(k, _)| line_of(k)))
+                    .unwrap_or(0);
+                out.push((
+                    line,
+                    format!("`{name}` is unreachable from start `{}`", self.start.as_str()),
+                ));
+            }
+        }
+        out.sort_by_key(|(l, _)| *l);
+        out
+    }
+
+    fn check_assign(&self, a: &AssignSpec, out: &mut Vec<(usize, String)>) {
+        let r = a;
+        {
+            {
+                if !a.is_creator() && r.role.parse::<Role>().is_err() {
+                    out.push((
+                        line_of(&r.role),
+                        format!(
+                            "unknown role `{}` (known: creator, {})",
+                            r.role.as_str(),
+                            Role::names()
+                        ),
+                    ));
+                }
+                if a.is_creator() && (r.department.is_some() || r.unit.is_some()) {
+                    out.push((
+                        line_of(&r.role),
+                        "`role: creator` takes no unit or department".into(),
+                    ));
+                }
+                match (&r.department, r.of) {
+                    (Some(d), Some(_)) => {
+                        if let Some(field) = template_field(d) {
+                            if !self.fields.contains_key(field) {
+                                out.push((
+                                    line_of(d),
+                                    format!("department reads undeclared field `{field}`"),
+                                ));
+                            }
+                        } else if d.parse::<DeptFunction>().is_err() {
+                            out.push((
+                                line_of(d),
+                                format!(
+                                    "unknown department function `{}` (known: {})",
+                                    d.as_str(),
+                                    DeptFunction::names()
+                                ),
+                            ));
+                        }
+                        if r.unit.is_some() {
+                            out.push((
+                                line_of(&r.role),
+                                "a department assignment takes `of`, not `unit`".into(),
+                            ));
+                        }
+                    }
+                    (Some(d), None) => out.push((
+                        line_of(d),
+                        "a department assignment needs `of` (county, township, ...)".into(),
+                    )),
+                    (None, Some(_)) => out.push((line_of(&r.role), "`of` goes with `department`".into())),
+                    (None, None) => {}
+                }
+            }
+        }
+    }
+
+    /// Names of steps and ends no path from `start` reaches.
+    fn unreachable(&self) -> Vec<String> {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut queue = VecDeque::from([self.start.as_str()]);
+        while let Some(name) = queue.pop_front() {
+            if !seen.insert(name) {
+                continue;
+            }
+            if let Some(w) = &self.withdraw {
+                if w.steps.iter().any(|s| s.as_str() == name) {
+                    queue.push_back(w.to.as_str());
+                }
+            }
+            if let Some(step) = self.steps.get(name) {
+                queue.extend(step.route.iter().map(|r| r.to.as_str()));
+                queue.extend(
+                    step.actions
+                        .values()
+                        .filter_map(|a| a.to.as_deref().map(String::as_str)),
+                );
+                queue.extend(step.next.as_deref().map(String::as_str));
+            }
+        }
+        self.steps
+            .keys()
+            .chain(self.ends.keys())
+            .filter(|k| !seen.contains(k.as_str()))
+            .map(|k| k.to_string())
+            .collect()
+    }
+
+    /// Every step and end with the places it can go, for diagrams.
+    pub fn edges(&self) -> BTreeMap<String, Vec<(String, String)>> {
+        let mut map = BTreeMap::new();
+        for (name, step) in &self.steps {
+            let mut out: Vec<(String, String)> = Vec::new();
+            for (a, def) in &step.actions {
+                if let Some(to) = &def.to {
+                    out.push((a.to_string(), to.to_string()));
+                }
+            }
+            if let Some(n) = &step.next {
+                out.push(("next".into(), n.to_string()));
+            }
+            for r in &step.route {
+                out.push((
+                    r.when.as_deref().cloned().unwrap_or_else(|| "otherwise".into()),
+                    r.to.to_string(),
+                ));
+            }
+            map.insert(name.to_string(), out);
+        }
+        map
+    }
+}
+
+/// The line of the deepest node a serde path (`steps.a.asign`, `x[0]`) reaches.
+fn line_at_path(root: &marked_yaml::Node, path: &str) -> usize {
+    let mut node = root;
+    let mut line = node.span().start().map(|m| m.line()).unwrap_or(0);
+    let segs: Vec<&str> = path.split('.').collect();
+    for (i, seg) in segs.iter().enumerate() {
+        let (key, index) = match seg.split_once('[') {
+            Some((k, rest)) => (k, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (*seg, None),
+        };
+        if !key.is_empty() {
+            let Some(map) = node.as_mapping() else { break };
+            // A `?` is a map key serde could not name: take the entry holding the next key.
+            let next_key = segs.get(i + 1).map(|s| s.split('[').next().unwrap_or(s));
+            let found = if key == "?" {
+                map.iter().find(|(_, v)| {
+                    v.as_mapping()
+                        .is_some_and(|m| next_key.is_some_and(|nk| m.iter().any(|(k, _)| k.as_str() == nk)))
+                })
+            } else {
+                map.iter().find(|(k, _)| k.as_str() == key)
+            };
+            match found {
+                Some((k, v)) => {
+                    line = k.span().start().map(|m| m.line()).unwrap_or(line);
+                    node = v;
+                }
+                None => break,
+            }
+        }
+        if let Some(i) = index {
+            let Some(item) = node.as_sequence().and_then(|s| s.get(i)) else {
+                break;
+            };
+            node = item;
+            line = node.span().start().map(|m| m.line()).unwrap_or(line);
+        }
+    }
+    line
+}
+
+/// `{candidate.sector}` → `candidate.sector`.
+pub fn template_field(s: &str) -> Option<&str> {
+    s.strip_prefix('{').and_then(|r| r.strip_suffix('}'))
+}
+
+/// The loader's messages carry `line:column` somewhere; take the first number pair.
+fn leading_line(text: &str) -> usize {
+    text.split(|c: char| !c.is_ascii_digit() && c != ':')
+        .find_map(|tok| {
+            let mut parts = tok.split(':');
+            let l = parts.next()?.parse().ok()?;
+            parts.next()?.parse::<usize>().ok()?;
+            Some(l)
+        })
+        .unwrap_or(0)
+}

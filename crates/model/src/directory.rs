@@ -1,0 +1,193 @@
+//! Directory vocabulary: kinds of org unit, department functions, roles, and the
+//! slice of the directory an instance's decisions depend on ([`OrgContext`]).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! text_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            /// The accepted spellings, for error messages.
+            pub fn names() -> String {
+                [$($text),+].join(", ")
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err(format!("must be one of: {}", Self::names())),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What an org unit is: a level of the association tree, another kind of
+    /// association, or a government department.
+    OrgKind {
+        Province => "province",
+        City => "city",
+        County => "county",
+        Township => "township",
+        Street => "street",
+        Village => "village",
+        Community => "community",
+        Society => "society",
+        Agritech => "agritech",
+        Enterprise => "enterprise",
+        Park => "park",
+        University => "university",
+        Department => "department",
+    }
+);
+
+text_enum!(
+    /// What a department does; decides who is consulted and who files.
+    DeptFunction {
+        Organization => "organization",
+        PartyCommittee => "party_committee",
+        Health => "health",
+        Education => "education",
+        Agriculture => "agriculture",
+        Other => "other",
+    }
+);
+
+text_enum!(
+    /// A role a user holds at an org unit (and the units below it).
+    Role {
+        Admin => "admin",
+        Nominator => "nominator",
+        Department => "department",
+        Secretary => "secretary",
+        Reporter => "reporter",
+        Supervisor => "supervisor",
+        Viewer => "viewer",
+    }
+);
+
+/// The level a workflow names when it asks for "the department of the county"
+/// or "of the township": the nearest unit of that level on the way to the root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Province,
+    City,
+    County,
+    /// A township or a street (they sit at the same level).
+    Township,
+    /// The unit itself.
+    Target,
+}
+
+impl Level {
+    pub fn matches(self, kind: OrgKind) -> bool {
+        match self {
+            Level::Province => kind == OrgKind::Province,
+            Level::City => kind == OrgKind::City,
+            Level::County => kind == OrgKind::County,
+            Level::Township => matches!(kind, OrgKind::Township | OrgKind::Street),
+            Level::Target => true,
+        }
+    }
+}
+
+/// Checks an org-unit code: the tree path is built from codes joined by `/`.
+pub fn validate_code(code: &str) -> Result<(), String> {
+    if code.is_empty() || code.len() > 64 {
+        return Err("must be 1 to 64 characters".into());
+    }
+    if !code
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+    {
+        return Err("may contain only ASCII letters, digits, '-', '_' and '.'".into());
+    }
+    Ok(())
+}
+
+/// One unit of the org tree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgUnit {
+    pub code: String,
+    pub name: String,
+    pub kind: OrgKind,
+    pub parent: Option<String>,
+    pub function: Option<DeptFunction>,
+    /// `/ROOT/CHILD/.../CODE/`: a unit covers every unit whose path starts with its own.
+    pub path: String,
+}
+
+impl OrgUnit {
+    /// The path of a child of `parent_path` with this code.
+    pub fn child_path(parent_path: Option<&str>, code: &str) -> String {
+        format!("{}{}/", parent_path.unwrap_or("/"), code)
+    }
+
+    /// Whether a grant at this unit reaches `other` (itself or a unit below it).
+    pub fn covers_path(&self, other_path: &str) -> bool {
+        other_path.starts_with(&self.path)
+    }
+}
+
+/// A unit's leadership body and its term.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Body {
+    pub term_start: NaiveDate,
+    pub term_end: NaiveDate,
+    pub congress_date: Option<NaiveDate>,
+}
+
+/// What decisions about one instance may know of the directory: the unit the
+/// instance belongs to, its ancestors, the departments hanging off them, and
+/// the unit's body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgContext {
+    /// From the root down to the target, the target last.
+    pub chain: Vec<OrgUnit>,
+    /// Departments whose parent is one of the units in `chain`.
+    pub departments: Vec<OrgUnit>,
+    pub body: Option<Body>,
+}
+
+impl OrgContext {
+    pub fn target(&self) -> &OrgUnit {
+        self.chain.last().expect("an org context always holds its target")
+    }
+
+    /// The nearest unit of `level` on the way from the target to the root.
+    pub fn at_level(&self, level: Level) -> Option<&OrgUnit> {
+        if level == Level::Target {
+            return self.chain.last();
+        }
+        self.chain.iter().rev().find(|u| level.matches(u.kind))
+    }
+
+    /// The department with `function` directly under `unit`.
+    pub fn department(&self, unit: &OrgUnit, function: DeptFunction) -> Option<&OrgUnit> {
+        self.departments
+            .iter()
+            .find(|d| d.parent.as_deref() == Some(unit.code.as_str()) && d.function == Some(function))
+    }
+}

@@ -1,0 +1,292 @@
+//! Field specifications of a workflow's data and of an action's data, and the
+//! validation that checks a JSON document against them, naming the first bad
+//! field by its dotted path (`candidate.phone`).
+
+use crate::directory::OrgKind;
+use crate::error::ModelError;
+use chrono::NaiveDate;
+use indexmap::IndexMap;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use std::borrow::Borrow;
+use std::hash::Hash;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    Text,
+    Integer,
+    Choice,
+    Date,
+    Phone,
+    Email,
+    /// The code of an org unit; the engine checks it exists and its kind.
+    OrgUnit,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub label: Option<String>,
+    #[serde(default)]
+    pub max_len: Option<usize>,
+    #[serde(default)]
+    pub min: Option<i64>,
+    #[serde(default)]
+    pub max: Option<i64>,
+    #[serde(default)]
+    pub choices: Vec<String>,
+    #[serde(default)]
+    pub kinds: Vec<OrgKind>,
+}
+
+impl FieldSpec {
+    /// Whether the spec itself makes sense.
+    pub fn check(&self) -> Result<(), String> {
+        match self.kind {
+            FieldType::Choice if self.choices.is_empty() => Err("a choice needs `choices`".into()),
+            FieldType::OrgUnit if self.kinds.is_empty() => Err("an org_unit needs `kinds`".into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks one present value; returns it normalised (text trimmed).
+    fn check_value(&self, path: &str, v: &Value) -> Result<Value, ModelError> {
+        let bad = |m: String| ModelError::invalid(path, m);
+        match self.kind {
+            FieldType::Text
+            | FieldType::Phone
+            | FieldType::Email
+            | FieldType::Choice
+            | FieldType::Date
+            | FieldType::OrgUnit => {
+                let s = v.as_str().ok_or_else(|| bad("must be a string".into()))?.trim();
+                if s.is_empty() {
+                    return Err(bad("must not be empty".into()));
+                }
+                if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+                    return Err(bad("must not contain control characters".into()));
+                }
+                let max = self.max_len.unwrap_or(match self.kind {
+                    FieldType::Text => 200,
+                    _ => 100,
+                });
+                if s.chars().count() > max {
+                    return Err(bad(format!("must be at most {max} characters")));
+                }
+                match self.kind {
+                    FieldType::Phone => check_phone(s).map_err(bad)?,
+                    FieldType::Email => check_email(s).map_err(bad)?,
+                    FieldType::Choice if !self.choices.iter().any(|c| c == s) => {
+                        return Err(bad(format!("must be one of: {}", self.choices.join(", "))))
+                    }
+                    FieldType::Date => {
+                        NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                            .map_err(|_| bad("must be a date YYYY-MM-DD".into()))?;
+                    }
+                    FieldType::OrgUnit => crate::directory::validate_code(s).map_err(bad)?,
+                    _ => {}
+                }
+                Ok(Value::String(s.to_string()))
+            }
+            FieldType::Integer => {
+                let n = v.as_i64().ok_or_else(|| bad("must be an integer".into()))?;
+                if let Some(min) = self.min {
+                    if n < min {
+                        return Err(bad(format!("must be at least {min}")));
+                    }
+                }
+                if let Some(max) = self.max {
+                    if n > max {
+                        return Err(bad(format!("must be at most {max}")));
+                    }
+                }
+                Ok(Value::from(n))
+            }
+        }
+    }
+}
+
+fn check_phone(s: &str) -> Result<(), String> {
+    let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+    let ok = s
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '-' || c == ' ' || c == '+')
+        && (7..=20).contains(&digits);
+    if ok {
+        Ok(())
+    } else {
+        Err("must be a phone number (7 to 20 digits, '+', '-' or spaces)".into())
+    }
+}
+
+fn check_email(s: &str) -> Result<(), String> {
+    let ok = match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+                && !domain.contains('@')
+                && !s.contains(['<', '>', ',', ';', '"'])
+        }
+        None => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err("must be an e-mail address".into())
+    }
+}
+
+/// Validates `data` (a JSON object) against `fields` keyed by dotted paths.
+/// Unknown fields are refused so that a misspelt field never vanishes silently.
+/// Returns the normalised document.
+pub fn validate<K>(fields: &IndexMap<K, FieldSpec>, data: &Value, prefix: &str) -> Result<Value, ModelError>
+where
+    K: Borrow<str> + Hash + Eq,
+{
+    let field_name = |p: &str| {
+        if prefix.is_empty() {
+            p.to_string()
+        } else {
+            format!("{prefix}.{p}")
+        }
+    };
+    let obj = data.as_object().ok_or_else(|| {
+        ModelError::invalid(
+            if prefix.is_empty() { "data" } else { prefix },
+            "must be a JSON object",
+        )
+    })?;
+    // Every leaf present must be declared.
+    let mut leaves = Vec::new();
+    collect_leaves(obj, "", &mut leaves);
+    for (path, _) in &leaves {
+        if !fields.keys().any(|k| k.borrow() == path) {
+            return Err(ModelError::invalid(field_name(path), "unknown field"));
+        }
+    }
+    let mut out = Value::Object(Map::new());
+    for (key, spec) in fields {
+        let path: &str = key.borrow();
+        match get_path(data, path) {
+            None | Some(Value::Null) => {
+                if spec.required {
+                    return Err(ModelError::invalid(field_name(path), "is required"));
+                }
+            }
+            Some(v) => {
+                let v = spec.check_value(&field_name(path), v)?;
+                set_path(&mut out, path, v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Leaves of a JSON object as (dotted path, value); objects recurse, anything else is a leaf.
+fn collect_leaves<'a>(obj: &'a Map<String, Value>, prefix: &str, out: &mut Vec<(String, &'a Value)>) {
+    for (k, v) in obj {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            Value::Object(inner) if !inner.is_empty() => collect_leaves(inner, &path, out),
+            _ => out.push((path, v)),
+        }
+    }
+}
+
+/// The value at a dotted path.
+pub fn get_path<'a>(data: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(data, |v, k| v.get(k))
+}
+
+/// The string at a dotted path, if it is one.
+pub fn get_str<'a>(data: &'a Value, path: &str) -> Option<&'a str> {
+    get_path(data, path).and_then(Value::as_str)
+}
+
+/// Sets a value at a dotted path, creating objects on the way.
+pub fn set_path(data: &mut Value, path: &str, value: Value) {
+    let mut cur = data;
+    let mut parts = path.split('.').peekable();
+    while let Some(k) = parts.next() {
+        if !cur.is_object() {
+            *cur = Value::Object(Map::new());
+        }
+        let obj = cur.as_object_mut().expect("just made an object");
+        if parts.peek().is_none() {
+            obj.insert(k.to_string(), value);
+            return;
+        }
+        cur = obj
+            .entry(k.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+}
+
+/// Merges `patch` into `base`: objects recursively, anything else replaced.
+pub fn merge(base: &mut Value, patch: &Value) {
+    match (base, patch) {
+        (Value::Object(b), Value::Object(p)) => {
+            for (k, v) in p {
+                merge(b.entry(k.clone()).or_insert(Value::Null), v);
+            }
+        }
+        (b, p) => *b = p.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn specs() -> IndexMap<String, FieldSpec> {
+        let yaml = "a.name: {type: text, required: true, max_len: 5}\nb: {type: integer, min: 1, max: 3}\nc: {type: choice, choices: [x, y]}\nd: {type: phone}\ne: {type: email}\n";
+        marked_yaml::from_yaml(0, yaml).unwrap()
+    }
+
+    #[test]
+    fn names_the_offending_field() {
+        let s = specs();
+        let e = validate(&s, &json!({"a": {"name": ""}}), "").unwrap_err();
+        assert_eq!(e, ModelError::invalid("a.name", "must not be empty"));
+        let e = validate(&s, &json!({"a": {"name": "ok"}, "b": 9}), "").unwrap_err();
+        assert!(matches!(e, ModelError::Invalid { ref field, .. } if field == "b"));
+        let e = validate(&s, &json!({"a": {"name": "ok"}, "c": "z"}), "").unwrap_err();
+        assert!(matches!(e, ModelError::Invalid { ref field, .. } if field == "c"));
+        let e = validate(&s, &json!({"a": {"name": "ok"}, "d": "12ab"}), "").unwrap_err();
+        assert!(matches!(e, ModelError::Invalid { ref field, .. } if field == "d"));
+        let e = validate(&s, &json!({"a": {"name": "ok"}, "e": "x@y\r\nBcc: z@q.cn"}), "").unwrap_err();
+        assert!(matches!(e, ModelError::Invalid { ref field, .. } if field == "e"));
+        let e = validate(&s, &json!({"a": {"name": "ok", "extra": 1}}), "").unwrap_err();
+        assert_eq!(e, ModelError::invalid("a.extra", "unknown field"));
+        let e = validate(&s, &json!({}), "").unwrap_err();
+        assert_eq!(e, ModelError::invalid("a.name", "is required"));
+    }
+
+    #[test]
+    fn normalises_valid_data() {
+        let s = specs();
+        let v = validate(&s, &json!({"a": {"name": " 张三 "}, "b": 2, "e": "a@b.cn"}), "").unwrap();
+        assert_eq!(v, json!({"a": {"name": "张三"}, "b": 2, "e": "a@b.cn"}));
+    }
+
+    #[test]
+    fn merge_is_deep() {
+        let mut base = json!({"a": {"x": 1, "y": 2}, "b": 1});
+        merge(&mut base, &json!({"a": {"y": 3}}));
+        assert_eq!(base, json!({"a": {"x": 1, "y": 3}, "b": 1}));
+    }
+}

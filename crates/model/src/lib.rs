@@ -1,0 +1,18 @@
+//! The pure heart of Naxian: directory vocabulary, workflow definitions (parsed
+//! from YAML and validated), instance data validation, the state machine that
+//! decides what an action does, and the audit hash chain.
+//!
+//! Nothing here does I/O or reads a clock: `now` and directory facts come in as
+//! arguments, so every rule is testable without a database.
+
+pub mod audit;
+pub mod definition;
+pub mod directory;
+pub mod error;
+pub mod fields;
+pub mod machine;
+
+pub use definition::{Definition, DefinitionError};
+pub use directory::{Body, OrgContext, OrgKind, OrgUnit, Role};
+pub use error::ModelError;
+pub use machine::{Assignee, Command, Decision, Instance, Status, Task, TaskStatus};

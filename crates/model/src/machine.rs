@@ -1,0 +1,699 @@
+//! The state machine: given a definition, an instance with its tasks, a command,
+//! the directory context and `now`, [`decide`] returns the [`Decision`] to
+//! persist, or the reason the command is refused. It never does I/O.
+
+use crate::definition::{template_field, ActionDef, AssignSpec, CommentRule, Definition, SignOff};
+use crate::directory::{DeptFunction, Level, OrgContext, Role};
+use crate::error::ModelError;
+use crate::fields::{self, get_str, merge, set_path};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Completed,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Completed => "completed",
+        }
+    }
+}
+
+impl std::str::FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "active" => Ok(Status::Active),
+            "completed" => Ok(Status::Completed),
+            _ => Err("must be active or completed".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Open,
+    Done,
+    /// Closed without an action of its own (the instance moved on).
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Open => "open",
+            TaskStatus::Done => "done",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl std::str::FromStr for TaskStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "open" => Ok(TaskStatus::Open),
+            "done" => Ok(TaskStatus::Done),
+            "cancelled" => Ok(TaskStatus::Cancelled),
+            _ => Err("must be open, done or cancelled".into()),
+        }
+    }
+}
+
+/// Who a task is for: a user (`user`), or whoever holds `role` at `unit`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignee {
+    /// Stable within an instance: the same department is the same key each round.
+    pub key: String,
+    pub role: Option<Role>,
+    pub unit: String,
+    pub unit_path: String,
+    pub user: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    pub id: String,
+    pub workflow: String,
+    pub version: i64,
+    pub step: String,
+    pub status: Status,
+    pub outcome: Option<String>,
+    pub data: Value,
+    pub creator: String,
+    pub org_unit: String,
+    pub org_path: String,
+    /// Per step, the assignees who completed their part (kept across re-entry
+    /// where the step says `keep_completed`).
+    pub completed: BTreeMap<String, Vec<String>>,
+    /// Optimistic-concurrency counter, bumped by the store on every change.
+    pub revision: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub instance_id: String,
+    pub step: String,
+    pub assignee: Assignee,
+    pub status: TaskStatus,
+    pub action: Option<String>,
+    pub comment: Option<String>,
+    pub actor: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// What a user asks of an instance.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    Act {
+        task_id: String,
+        action: String,
+        comment: Option<String>,
+        data: Option<Value>,
+    },
+    Withdraw {
+        comment: Option<String>,
+    },
+}
+
+/// Facts from outside the model that a decision may use.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub org: &'a OrgContext,
+    pub now: DateTime<Utc>,
+    /// The calendar date `now` falls on in the service's time zone.
+    pub today: NaiveDate,
+    /// A body whose term ends within this many days is due for a congress.
+    pub congress_window_days: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskClose {
+    pub task_id: String,
+    pub status: TaskStatus,
+    pub action: Option<String>,
+    pub comment: Option<String>,
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTask {
+    pub step: String,
+    pub assignee: Assignee,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub actor: String,
+    /// The step the action was taken in.
+    pub step: String,
+    pub action: String,
+    pub comment: Option<String>,
+    /// What happened as a result: automatic routing with its reason, skips.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Member {
+    pub org_unit: String,
+    pub name: String,
+    pub sector: String,
+    pub post: String,
+    pub mode: String,
+    pub since: NaiveDate,
+    pub term_end: Option<NaiveDate>,
+    pub instance_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    AddMember(Member),
+}
+
+/// Everything one accepted command changes, to be persisted in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// The instance after the command (its `revision` still the one read).
+    pub instance: Instance,
+    pub close: Vec<TaskClose>,
+    pub open: Vec<NewTask>,
+    /// Exactly one entry per accepted command.
+    pub history: HistoryEntry,
+    pub effects: Vec<Effect>,
+}
+
+/// Checks creation data against the definition's fields.
+pub fn prepare_data(def: &Definition, data: &Value) -> Result<Value, ModelError> {
+    fields::validate(&def.fields, data, "data")
+}
+
+/// The code of the org unit named by validated creation data.
+pub fn org_code<'a>(def: &Definition, data: &'a Value) -> Option<&'a str> {
+    get_str(data, def.org_field.as_str())
+}
+
+/// Starts an instance: `data` has passed [`prepare_data`]; `ctx.org` is the
+/// context of the unit it names.
+pub fn start(
+    def: &Definition,
+    id: String,
+    creator: String,
+    data: Value,
+    ctx: &Context<'_>,
+) -> Result<Decision, ModelError> {
+    let target = ctx.org.target();
+    let org_field = def.org_field.as_str();
+    if let Some(spec) = def.fields.get(org_field) {
+        if !spec.kinds.contains(&target.kind) {
+            let kinds: Vec<&str> = spec.kinds.iter().map(|k| k.as_str()).collect();
+            return Err(ModelError::invalid(
+                format!("data.{org_field}"),
+                format!(
+                    "must be a unit of kind {}, not {}",
+                    kinds.join(" or "),
+                    target.kind
+                ),
+            ));
+        }
+    }
+    let mut instance = Instance {
+        id,
+        workflow: def.name.to_string(),
+        version: def.version,
+        step: def.start.to_string(),
+        status: Status::Active,
+        outcome: None,
+        data,
+        creator: creator.clone(),
+        org_unit: target.code.clone(),
+        org_path: target.path.clone(),
+        completed: BTreeMap::new(),
+        revision: 0,
+        created_at: ctx.now,
+        updated_at: ctx.now,
+    };
+    let mut out = Outcome::default();
+    enter(def, &mut instance, def.start.as_str(), ctx, &mut out)?;
+    let note = out.note();
+    Ok(Decision {
+        instance,
+        close: Vec::new(),
+        open: out.open,
+        history: HistoryEntry {
+            actor: creator,
+            step: def.start.to_string(),
+            action: "create".into(),
+            comment: None,
+            note,
+        },
+        effects: out.effects,
+    })
+}
+
+/// Decides what `command` by `actor` does to `instance`, whose tasks are `tasks`.
+/// Whether the actor holds the task is checked by the caller, who knows the grants.
+pub fn decide(
+    def: &Definition,
+    instance: &Instance,
+    tasks: &[Task],
+    actor: &str,
+    command: &Command,
+    ctx: &Context<'_>,
+) -> Result<Decision, ModelError> {
+    if instance.status == Status::Completed {
+        return Err(ModelError::Conflict(format!(
+            "the instance is already completed ({})",
+            instance.outcome.as_deref().unwrap_or("")
+        )));
+    }
+    let mut next = instance.clone();
+    next.updated_at = ctx.now;
+    let mut out = Outcome::default();
+    let open_here: Vec<&Task> = tasks
+        .iter()
+        .filter(|t| t.status == TaskStatus::Open && t.step == instance.step)
+        .collect();
+    let history = match command {
+        Command::Withdraw { comment } => {
+            let w = def
+                .withdraw
+                .as_ref()
+                .ok_or_else(|| ModelError::NotAllowed("this workflow cannot be withdrawn".into()))?;
+            if actor != instance.creator {
+                return Err(ModelError::Forbidden("only the creator may withdraw".into()));
+            }
+            if !w.steps.iter().any(|s| s.as_str() == instance.step) {
+                return Err(ModelError::NotAllowed(format!(
+                    "cannot withdraw in step `{}`",
+                    instance.step
+                )));
+            }
+            out.cancel_all(&open_here);
+            enter(def, &mut next, w.to.as_str(), ctx, &mut out)?;
+            HistoryEntry {
+                actor: actor.into(),
+                step: instance.step.clone(),
+                action: "withdraw".into(),
+                comment: clean_comment(comment.as_deref()),
+                note: out.note(),
+            }
+        }
+        Command::Act {
+            task_id,
+            action,
+            comment,
+            data,
+        } => {
+            let task = tasks
+                .iter()
+                .find(|t| &t.id == task_id)
+                .ok_or_else(|| ModelError::Conflict("the task does not belong to this instance".into()))?;
+            if task.status != TaskStatus::Open {
+                return Err(ModelError::Conflict("the task is already done".into()));
+            }
+            if task.step != instance.step {
+                return Err(ModelError::Conflict(
+                    "the instance has moved on from this task's step".into(),
+                ));
+            }
+            let step = def
+                .step(&instance.step)
+                .ok_or_else(|| ModelError::Conflict(format!("unknown step `{}`", instance.step)))?;
+            let adef = step.actions.get(action.as_str()).ok_or_else(|| {
+                let allowed: Vec<&str> = step.actions.keys().map(|k| k.as_str()).collect();
+                ModelError::NotAllowed(format!(
+                    "action `{action}` is not allowed in step `{}` (allowed: {})",
+                    instance.step,
+                    allowed.join(", ")
+                ))
+            })?;
+            let comment = clean_comment(comment.as_deref());
+            if adef.comment == CommentRule::Required && comment.is_none() {
+                return Err(ModelError::invalid(
+                    "comment",
+                    format!("a comment is required to {action}"),
+                ));
+            }
+            if let Some(c) = &comment {
+                if c.chars().count() > 2000 {
+                    return Err(ModelError::invalid("comment", "must be at most 2000 characters"));
+                }
+            }
+            apply_action_data(def, &instance.step, action, adef, data.as_ref(), &mut next)?;
+            out.close.push(TaskClose {
+                task_id: task.id.clone(),
+                status: TaskStatus::Done,
+                action: Some(action.clone()),
+                comment: comment.clone(),
+                actor: Some(actor.into()),
+            });
+            if let Some(to) = &adef.to {
+                let others: Vec<&Task> = open_here.iter().copied().filter(|t| t.id != task.id).collect();
+                out.cancel_all(&others);
+                enter(def, &mut next, to.as_str(), ctx, &mut out)?;
+            } else {
+                let done = next.completed.entry(instance.step.clone()).or_default();
+                if !done.contains(&task.assignee.key) {
+                    done.push(task.assignee.key.clone());
+                }
+                let others: Vec<&Task> = open_here.iter().copied().filter(|t| t.id != task.id).collect();
+                let met = match step.sign_off {
+                    SignOff::All => others.is_empty(),
+                    SignOff::Any => true,
+                };
+                if met {
+                    out.cancel_all(&others);
+                    let next_step = step.next.as_ref().expect("validated: completing steps have next");
+                    enter(def, &mut next, next_step.as_str(), ctx, &mut out)?;
+                }
+            }
+            HistoryEntry {
+                actor: actor.into(),
+                step: instance.step.clone(),
+                action: action.clone(),
+                comment,
+                note: out.note(),
+            }
+        }
+    };
+    Ok(Decision {
+        instance: next,
+        close: out.close,
+        open: out.open,
+        history,
+        effects: out.effects,
+    })
+}
+
+fn clean_comment(c: Option<&str>) -> Option<String> {
+    c.map(str::trim).filter(|c| !c.is_empty()).map(str::to_string)
+}
+
+/// Validates and stores the data an action carries.
+fn apply_action_data(
+    def: &Definition,
+    step: &str,
+    action: &str,
+    adef: &ActionDef,
+    data: Option<&Value>,
+    inst: &mut Instance,
+) -> Result<(), ModelError> {
+    let data = data.filter(|d| !d.is_null() && d.as_object().is_none_or(|o| !o.is_empty()));
+    if adef.amend_data {
+        if let Some(patch) = data {
+            if !patch.is_object() {
+                return Err(ModelError::invalid("data", "must be a JSON object"));
+            }
+            let org_field = def.org_field.as_str();
+            if let Some(v) = fields::get_path(patch, org_field) {
+                if Some(v) != fields::get_path(&inst.data, org_field) {
+                    return Err(ModelError::invalid(
+                        format!("data.{org_field}"),
+                        "cannot be changed after creation",
+                    ));
+                }
+            }
+            let mut merged = inst.data.clone();
+            merge(&mut merged, patch);
+            inst.data = fields::validate(&def.fields, &merged, "data")?;
+        }
+        return Ok(());
+    }
+    if adef.data.is_empty() {
+        if data.is_some() {
+            return Err(ModelError::invalid(
+                "data",
+                format!("action `{action}` takes no data"),
+            ));
+        }
+        return Ok(());
+    }
+    let empty = Value::Object(Default::default());
+    let checked = fields::validate(&adef.data, data.unwrap_or(&empty), "data")?;
+    let key = adef.data_key.as_deref().unwrap_or(step);
+    set_path(&mut inst.data, key, checked);
+    Ok(())
+}
+
+/// What entering steps produced along the way.
+#[derive(Default)]
+struct Outcome {
+    close: Vec<TaskClose>,
+    open: Vec<NewTask>,
+    effects: Vec<Effect>,
+    notes: Vec<String>,
+}
+
+impl Outcome {
+    fn cancel_all(&mut self, tasks: &[&Task]) {
+        for t in tasks {
+            self.close.push(TaskClose {
+                task_id: t.id.clone(),
+                status: TaskStatus::Cancelled,
+                action: None,
+                comment: None,
+                actor: None,
+            });
+        }
+    }
+
+    fn note(&self) -> Option<String> {
+        (!self.notes.is_empty()).then(|| self.notes.join("; "))
+    }
+}
+
+/// Moves the instance into `name` (a step or an end), following automatic
+/// routes and auto-passes until it rests in a human step or an end.
+fn enter(
+    def: &Definition,
+    inst: &mut Instance,
+    name: &str,
+    ctx: &Context<'_>,
+    out: &mut Outcome,
+) -> Result<(), ModelError> {
+    let mut name = name.to_string();
+    // Definitions are validated, but a route cycle must still not hang a request.
+    for _ in 0..64 {
+        if let Some(end) = def.end(&name) {
+            inst.step = name.clone();
+            inst.status = Status::Completed;
+            inst.outcome = Some(name.clone());
+            if let Some(add) = &end.add_member {
+                let read = |path: &str| get_str(&inst.data, path).unwrap_or_default().to_string();
+                let since = add
+                    .since
+                    .as_deref()
+                    .and_then(|p| get_str(&inst.data, p))
+                    .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                    .unwrap_or(ctx.today);
+                out.effects.push(Effect::AddMember(Member {
+                    org_unit: inst.org_unit.clone(),
+                    name: read(&add.name),
+                    sector: read(&add.sector),
+                    post: read(&add.post),
+                    mode: read(&add.mode),
+                    since,
+                    term_end: ctx.org.body.as_ref().map(|b| b.term_end),
+                    instance_id: inst.id.clone(),
+                }));
+            }
+            return Ok(());
+        }
+        let step = def
+            .step(&name)
+            .ok_or_else(|| ModelError::Conflict(format!("unknown step `{name}`")))?;
+        inst.step = name.clone();
+        if step.is_route() {
+            let mut chosen = None;
+            for r in &step.route {
+                match &r.when {
+                    None => {
+                        chosen = Some((r.to.to_string(), "otherwise".to_string()));
+                        break;
+                    }
+                    Some(fact) => {
+                        let (holds, reason) = evaluate_fact(fact, ctx);
+                        if holds {
+                            chosen = Some((r.to.to_string(), reason));
+                            break;
+                        }
+                    }
+                }
+            }
+            let (to, reason) =
+                chosen.ok_or_else(|| ModelError::Conflict(format!("no route of `{name}` applies")))?;
+            out.notes.push(format!("{name} → {to}: {reason}"));
+            name = to;
+            continue;
+        }
+        if !step.keep_completed {
+            inst.completed.remove(&name);
+        }
+        let assignees = resolve_step(def, &name, inst, ctx)?;
+        let already = inst.completed.get(&name).cloned().unwrap_or_default();
+        let pending: Vec<Assignee> = assignees
+            .into_iter()
+            .filter(|a| !already.contains(&a.key))
+            .collect();
+        let met = match step.sign_off {
+            SignOff::All => pending.is_empty(),
+            SignOff::Any => !already.is_empty(),
+        };
+        if met {
+            if let Some(next) = &step.next {
+                out.notes
+                    .push(format!("{name} skipped: every assignee had already completed it"));
+                name = next.to_string();
+                continue;
+            }
+        }
+        out.open.extend(pending.into_iter().map(|assignee| NewTask {
+            step: name.clone(),
+            assignee,
+        }));
+        return Ok(());
+    }
+    Err(ModelError::Conflict("the workflow routes in a cycle".into()))
+}
+
+/// A named fact and the reason it holds or not.
+pub fn evaluate_fact(fact: &str, ctx: &Context<'_>) -> (bool, String) {
+    match fact {
+        "congress_due" => match &ctx.org.body {
+            None => (false, "the unit has no body on record".into()),
+            Some(body) => {
+                if let Some(d) = body.congress_date.filter(|d| *d >= ctx.today) {
+                    return (true, format!("congress scheduled on {d}"));
+                }
+                let horizon = ctx
+                    .today
+                    .checked_add_days(Days::new(ctx.congress_window_days))
+                    .unwrap_or(NaiveDate::MAX);
+                if body.term_end <= horizon {
+                    (
+                        true,
+                        format!(
+                            "term ends {}, within {} days",
+                            body.term_end, ctx.congress_window_days
+                        ),
+                    )
+                } else {
+                    (false, format!("mid-term: term ends {}", body.term_end))
+                }
+            }
+        },
+        "target_is_township" => {
+            let holds = Level::Township.matches(ctx.org.target().kind);
+            (holds, format!("the unit is a {}", ctx.org.target().kind))
+        }
+        other => (false, format!("unknown fact {other}")),
+    }
+}
+
+/// The assignees of a step for this instance, resolved from the directory.
+pub fn resolve_step(
+    def: &Definition,
+    step: &str,
+    inst: &Instance,
+    ctx: &Context<'_>,
+) -> Result<Vec<Assignee>, ModelError> {
+    let sdef = def
+        .step(step)
+        .ok_or_else(|| ModelError::Conflict(format!("unknown step `{step}`")))?;
+    let mut out: Vec<Assignee> = Vec::new();
+    for spec in &sdef.assign {
+        let a = if spec.is_creator() {
+            Some(Assignee {
+                key: "creator".into(),
+                role: None,
+                unit: inst.org_unit.clone(),
+                unit_path: inst.org_path.clone(),
+                user: Some(inst.creator.clone()),
+            })
+        } else {
+            resolve_role(spec, inst, ctx)?
+        };
+        if let Some(a) = a {
+            if !out.iter().any(|o| o.key == a.key) {
+                out.push(a);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(ModelError::Directory(format!(
+            "nobody can be assigned step `{step}` for unit {}",
+            inst.org_unit
+        )));
+    }
+    Ok(out)
+}
+
+fn resolve_role(r: &AssignSpec, inst: &Instance, ctx: &Context<'_>) -> Result<Option<Assignee>, ModelError> {
+    let role: Role = r.role.parse().map_err(ModelError::Directory)?;
+    let Some(dept) = &r.department else {
+        let level = r.unit.unwrap_or(Level::Target);
+        let unit = ctx.org.at_level(level).ok_or_else(|| {
+            ModelError::Directory(format!(
+                "unit {} has no {:?} level above it",
+                inst.org_unit, level
+            ))
+        })?;
+        return Ok(Some(Assignee {
+            key: format!("{role}@{}", unit.code),
+            role: Some(role),
+            unit: unit.code.clone(),
+            unit_path: unit.path.clone(),
+            user: None,
+        }));
+    };
+    let level = r.of.unwrap_or(Level::Target);
+    let Some(unit) = ctx.org.at_level(level) else {
+        return Ok(None);
+    };
+    let function_text = match template_field(dept) {
+        Some(field) => get_str(&inst.data, field).unwrap_or_default(),
+        None => dept.as_str(),
+    };
+    let found = function_text
+        .parse::<DeptFunction>()
+        .ok()
+        .and_then(|f| ctx.org.department(unit, f));
+    match found {
+        Some(d) => Ok(Some(Assignee {
+            key: format!("{role}@{}", d.code),
+            role: Some(role),
+            unit: d.code.clone(),
+            unit_path: d.path.clone(),
+            user: None,
+        })),
+        None if r.optional => Ok(None),
+        None => Err(ModelError::Directory(format!(
+            "{} ({}) has no department with function `{function_text}` in the directory",
+            unit.name, unit.code
+        ))),
+    }
+}
+
+/// The actions a task offers in the step it belongs to.
+pub fn task_actions(def: &Definition, task: &Task) -> Vec<String> {
+    if task.status != TaskStatus::Open {
+        return Vec::new();
+    }
+    def.step(&task.step)
+        .map(|s| s.actions.keys().map(|k| k.to_string()).collect())
+        .unwrap_or_default()
+}

@@ -1,0 +1,111 @@
+//! Definition files: the shipped ones load, and each kind of mistake is
+//! reported with the file, the line and what is wrong.
+
+use naxian_model::Definition;
+
+const SHIPPED: &str = include_str!("../../../workflows/sanzhang-appointment.yaml");
+
+#[test]
+fn shipped_appointment_workflow_is_valid() {
+    let def = Definition::parse("sanzhang-appointment.yaml", SHIPPED).unwrap();
+    assert_eq!(def.name.as_str(), "sanzhang-appointment");
+    assert_eq!(def.start.as_str(), "drafting");
+    assert!(def.step("consultation").unwrap().keep_completed);
+}
+
+/// A small valid definition to break one line at a time.
+const BASE: &str = "name: t
+version: 1
+title: T
+org_field: org
+start: a
+fields:
+  org: { type: org_unit, required: true, kinds: [county] }
+steps:
+  a:
+    assign: [{ role: creator }]
+    actions:
+      submit: { to: b }
+  b:
+    assign:
+      - { role: secretary, unit: target }
+    actions:
+      approve: { to: done }
+ends:
+  done: {}
+";
+
+fn errors(src: &str) -> String {
+    Definition::parse("t.yaml", src).unwrap_err().to_string()
+}
+
+#[test]
+fn base_is_valid() {
+    Definition::parse("t.yaml", BASE).unwrap();
+}
+
+#[test]
+fn unknown_step_names_file_and_line() {
+    let e = errors(&BASE.replace("{ to: b }", "{ to: nowhere }"));
+    assert!(e.contains("t.yaml:12:"), "{e}");
+    assert!(e.contains("unknown step `nowhere`"), "{e}");
+}
+
+#[test]
+fn unreachable_step_is_an_error() {
+    let src = BASE.replace(
+        "ends:",
+        "  orphan:\n    assign: [{ role: creator }]\n    actions:\n      approve: { to: done }\nends:",
+    );
+    let e = errors(&src);
+    assert!(e.contains("t.yaml:18:"), "{e}");
+    assert!(e.contains("`orphan` is unreachable"), "{e}");
+}
+
+#[test]
+fn step_without_way_out_is_an_error() {
+    let src = BASE.replace("      approve: { to: done }", "      approve: { complete: true }");
+    let e = errors(&src);
+    assert!(e.contains("t.yaml:13:"), "{e}");
+    assert!(e.contains("no `next`"), "{e}");
+    let src = BASE.replace("    actions:\n      approve: { to: done }\n", "");
+    let e = errors(&src);
+    assert!(e.contains("no way out"), "{e}");
+}
+
+#[test]
+fn unknown_role_and_action_are_errors() {
+    let e = errors(&BASE.replace("role: secretary", "role: janitor"));
+    assert!(
+        e.contains("t.yaml:15:") && e.contains("unknown role `janitor`"),
+        "{e}"
+    );
+    let e = errors(&BASE.replace("approve: { to: done }", "bless: { to: done }"));
+    assert!(
+        e.contains("t.yaml:17:") && e.contains("unknown action `bless`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_keys_and_bad_yaml_are_errors_with_lines() {
+    let e = errors(&BASE.replace(
+        "    assign: [{ role: creator }]\n    actions:\n      submit",
+        "    asign: [creator]\n    actions:\n      submit",
+    ));
+    assert!(e.contains("t.yaml:10:") && e.contains("asign"), "{e}");
+    let e = errors(&BASE.replace("  b:\n", "  b: [\n"));
+    assert!(e.starts_with("t.yaml:"), "{e}");
+    assert!(!e.starts_with("t.yaml:0:"), "{e}");
+}
+
+#[test]
+fn route_needs_a_fallback_and_known_facts() {
+    let src = BASE.replace("{ to: b }", "{ to: r }").replace(
+        "ends:",
+        "  r:\n    route:\n      - { when: moon_full, to: b }\nends:",
+    );
+    let e = errors(&src);
+    assert!(e.contains("unknown fact `moon_full`"), "{e}");
+    assert!(e.contains("no way out when no route matches"), "{e}");
+}

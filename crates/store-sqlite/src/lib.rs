@@ -1,1 +1,66 @@
-//! placeholder
+//! The embedded default store: SQLite (bundled) in WAL mode, one writer
+//! connection (SQLite has a single writer anyway, so transactions queue here
+//! instead of failing with "database is locked") and a small reader pool.
+
+use naxian_store::{Result, StoreError};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+
+impl SqliteStore {
+    pub const BACKEND: &'static str = "sqlite";
+
+    /// Opens (creating if needed) the database at a `sqlite://PATH` URL and
+    /// brings its schema up to date.
+    pub async fn connect(url: &str) -> Result<SqliteStore> {
+        let unavailable = |e: sqlx::Error| StoreError::Unavailable(format!("{url}: {e}"));
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(unavailable)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.clone())
+            .await
+            .map_err(unavailable)?;
+        MIGRATOR
+            .run(&writer)
+            .await
+            .map_err(|e| StoreError::Database(format!("migrating {url}: {e}")))?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options.read_only(true))
+            .await
+            .map_err(unavailable)?;
+        Ok(SqliteStore { writer, reader })
+    }
+
+    fn reader(&self) -> &SqlitePool {
+        &self.reader
+    }
+
+    fn writer(&self) -> &SqlitePool {
+        &self.writer
+    }
+
+    async fn begin_write(
+        pool: &SqlitePool,
+    ) -> std::result::Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        pool.begin().await
+    }
+}
+
+naxian_store::sql_store!(SqliteStore, sqlx::Sqlite);

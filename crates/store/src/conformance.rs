@@ -1,0 +1,557 @@
+//! The behaviour every [`Store`] must show, written once and run against each
+//! backend by its own tests (`conformance::run_all(&store).await`). A failure
+//! panics with what was expected.
+
+use crate::*;
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use naxian_model::audit::{entry_hash, AuditFields, GENESIS};
+use naxian_model::directory::{Body, DeptFunction, OrgKind, OrgUnit, Role};
+use naxian_model::machine::{Assignee, Effect, Instance, Member, Status, Task, TaskClose, TaskStatus};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Runs every check on a fresh, migrated store.
+pub async fn run_all<S: Store>(store: Arc<S>) {
+    directory(store.as_ref()).await;
+    users_grants_tokens(store.as_ref()).await;
+    workflows(store.as_ref()).await;
+    transitions(store.as_ref()).await;
+    concurrent_apply(store.clone()).await;
+    idempotency(store.as_ref()).await;
+}
+
+fn unit(code: &str, kind: OrgKind, parent: Option<&OrgUnit>, function: Option<DeptFunction>) -> OrgUnit {
+    OrgUnit {
+        code: code.into(),
+        name: format!("{code} 名称"),
+        kind,
+        parent: parent.map(|p| p.code.clone()),
+        function,
+        path: OrgUnit::child_path(parent.map(|p| p.path.as_str()), code),
+    }
+}
+
+async fn directory(s: &dyn Store) {
+    let p = unit("cf_P", OrgKind::Province, None, None);
+    let k = unit("cf_K", OrgKind::County, Some(&p), None);
+    // A sibling whose code differs only where LIKE's `_` would match: it must not be covered.
+    let kx = unit("cfxK", OrgKind::County, Some(&p), None);
+    let t = unit("cf_T", OrgKind::Township, Some(&k), None);
+    let org = unit(
+        "cf_K-ORG",
+        OrgKind::Department,
+        Some(&k),
+        Some(DeptFunction::Organization),
+    );
+    let pc = unit(
+        "cf_T-PC",
+        OrgKind::Department,
+        Some(&t),
+        Some(DeptFunction::PartyCommittee),
+    );
+    let other = unit(
+        "cfxK-ORG",
+        OrgKind::Department,
+        Some(&kx),
+        Some(DeptFunction::Organization),
+    );
+    for u in [&p, &k, &kx, &t, &org, &pc, &other] {
+        s.create_org_unit(u).await.expect("create org unit");
+    }
+    assert!(
+        matches!(s.create_org_unit(&k).await, Err(StoreError::Conflict(_))),
+        "a duplicate code must be a conflict"
+    );
+    assert_eq!(s.org_unit("cf_T").await.unwrap().as_ref(), Some(&t));
+    assert_eq!(s.org_unit("nope").await.unwrap(), None);
+
+    let body = Body {
+        term_start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+        term_end: NaiveDate::from_ymd_opt(2029, 1, 1).unwrap(),
+        congress_date: None,
+    };
+    s.set_body("cf_T", &body).await.unwrap();
+    let body2 = Body {
+        congress_date: NaiveDate::from_ymd_opt(2027, 5, 1),
+        ..body.clone()
+    };
+    s.set_body("cf_T", &body2).await.unwrap();
+    assert_eq!(
+        s.body("cf_T").await.unwrap(),
+        Some(body2.clone()),
+        "set_body replaces"
+    );
+
+    let ctx = s.org_context("cf_T").await.unwrap().expect("context");
+    let chain: Vec<&str> = ctx.chain.iter().map(|u| u.code.as_str()).collect();
+    assert_eq!(chain, ["cf_P", "cf_K", "cf_T"]);
+    let mut depts: Vec<&str> = ctx.departments.iter().map(|u| u.code.as_str()).collect();
+    depts.sort();
+    assert_eq!(depts, ["cf_K-ORG", "cf_T-PC"], "only departments under the chain");
+    assert_eq!(ctx.body, Some(body2));
+    assert!(s.org_context("nope").await.unwrap().is_none());
+}
+
+async fn users_grants_tokens(s: &dyn Store) {
+    let u = UserRecord {
+        login: "cf_user".into(),
+        name: "测试".into(),
+        email: "u@example.cn".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
+        is_admin: false,
+    };
+    s.create_user(&u).await.unwrap();
+    assert!(matches!(s.create_user(&u).await, Err(StoreError::Conflict(_))));
+    assert_eq!(s.user("cf_user").await.unwrap(), Some(u.clone()));
+    s.add_grant("cf_user", Role::Department, "cf_K-ORG")
+        .await
+        .unwrap();
+    s.add_grant("cf_user", Role::Nominator, "cf_K").await.unwrap();
+    assert!(matches!(
+        s.add_grant("cf_user", Role::Nominator, "cf_K").await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(s
+        .add_grant("cf_user", Role::Viewer, "no-such-unit")
+        .await
+        .is_err());
+    let grants = s.grants("cf_user").await.unwrap();
+    assert_eq!(grants.len(), 2);
+    assert!(grants
+        .iter()
+        .any(|g| g.role == Role::Nominator && g.org_path == "/cf_P/cf_K/"));
+
+    let now = Utc::now();
+    let t = TokenRecord {
+        hash: "cf_hash".into(),
+        login: "cf_user".into(),
+        expires_at: now + Duration::hours(1),
+        created_at: now,
+    };
+    s.create_token(&t).await.unwrap();
+    assert_eq!(
+        s.token_user("cf_hash", now).await.unwrap().map(|u| u.login),
+        Some("cf_user".into())
+    );
+    assert_eq!(
+        s.token_user("cf_hash", now + Duration::hours(2)).await.unwrap(),
+        None,
+        "expired"
+    );
+    assert_eq!(s.token_user("other", now).await.unwrap(), None);
+}
+
+fn wf(version: i64, source: &str) -> WorkflowRecord {
+    WorkflowRecord {
+        name: "cf-flow".into(),
+        version,
+        title: "测试流程".into(),
+        source: source.into(),
+        sha256: format!("sha-{source}"),
+    }
+}
+
+async fn workflows(s: &dyn Store) {
+    assert_eq!(
+        s.register_workflow(&wf(1, "a")).await.unwrap(),
+        Registered::Inserted
+    );
+    assert_eq!(
+        s.register_workflow(&wf(1, "a")).await.unwrap(),
+        Registered::Unchanged
+    );
+    assert!(matches!(
+        s.register_workflow(&wf(1, "b")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        s.register_workflow(&wf(2, "b")).await.unwrap(),
+        Registered::Inserted
+    );
+    let latest = s.latest_workflows().await.unwrap();
+    let mine: Vec<_> = latest.iter().filter(|w| w.name == "cf-flow").collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].version, 2);
+    assert_eq!(
+        s.workflow("cf-flow", 1).await.unwrap().map(|w| w.source),
+        Some("a".into())
+    );
+}
+
+fn at(secs: i64) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 30, 1, 0, 0).unwrap() + Duration::seconds(secs)
+}
+
+fn instance(id: &str) -> Instance {
+    Instance {
+        id: id.into(),
+        workflow: "cf-flow".into(),
+        version: 1,
+        step: "drafting".into(),
+        status: Status::Active,
+        outcome: None,
+        data: serde_json::json!({"candidate": {"name": "张三"}, "target_org": "cf_T"}),
+        creator: "cf_user".into(),
+        org_unit: "cf_T".into(),
+        org_path: "/cf_P/cf_K/cf_T/".into(),
+        completed: BTreeMap::new(),
+        revision: 0,
+        created_at: at(0),
+        updated_at: at(0),
+    }
+}
+
+fn task(id: &str, instance_id: &str, step: &str, a: Assignee, secs: i64) -> Task {
+    Task {
+        id: id.into(),
+        instance_id: instance_id.into(),
+        step: step.into(),
+        assignee: a,
+        status: TaskStatus::Open,
+        action: None,
+        comment: None,
+        actor: None,
+        created_at: at(secs),
+        completed_at: None,
+        due_at: None,
+    }
+}
+
+fn entry(instance_id: &str, seq: i64, prev: &str, secs: i64, action: &str) -> HistoryRecord {
+    let f = AuditFields {
+        instance_id,
+        seq,
+        at: at(secs),
+        actor: "cf_user",
+        step: "drafting",
+        action,
+        comment: None,
+        note: None,
+    };
+    HistoryRecord {
+        instance_id: instance_id.into(),
+        seq,
+        at: at(secs),
+        actor: "cf_user".into(),
+        step: "drafting".into(),
+        action: action.into(),
+        comment: None,
+        note: None,
+        prev_hash: prev.into(),
+        hash: entry_hash(prev, &f),
+    }
+}
+
+fn creator_assignee() -> Assignee {
+    Assignee {
+        key: "creator".into(),
+        role: None,
+        unit: "cf_T".into(),
+        unit_path: "/cf_P/cf_K/cf_T/".into(),
+        user: Some("cf_user".into()),
+    }
+}
+
+fn dept_assignee(code: &str, path: &str) -> Assignee {
+    Assignee {
+        key: format!("department@{code}"),
+        role: Some(Role::Department),
+        unit: code.into(),
+        unit_path: path.into(),
+        user: None,
+    }
+}
+
+async fn transitions(s: &dyn Store) {
+    let inst = instance("cf_i1");
+    let h1 = entry("cf_i1", 1, GENESIS, 0, "create");
+    s.apply(&Change {
+        instance: inst.clone(),
+        expected_revision: None,
+        close: vec![],
+        open: vec![task("cf_t1", "cf_i1", "drafting", creator_assignee(), 0)],
+        history: h1.clone(),
+        effects: vec![],
+        at: at(0),
+    })
+    .await
+    .expect("create instance");
+    let rec = s.instance("cf_i1").await.unwrap().expect("stored");
+    assert_eq!(rec.instance.revision, 1);
+    assert_eq!(rec.audit_seq, 1);
+    assert_eq!(rec.audit_head, h1.hash);
+    assert_eq!(rec.instance.data, inst.data);
+
+    let inbox = s.inbox("cf_user", TaskStatus::Open, 50).await.unwrap();
+    assert_eq!(
+        inbox.iter().map(|r| r.task.id.as_str()).collect::<Vec<_>>(),
+        ["cf_t1"]
+    );
+
+    // Move to consultation: close the drafting task, open two department tasks.
+    let mut next = rec.instance.clone();
+    next.step = "consultation".into();
+    let h2 = entry("cf_i1", 2, &h1.hash, 1, "submit");
+    let change = Change {
+        instance: next.clone(),
+        expected_revision: Some(1),
+        close: vec![TaskClose {
+            task_id: "cf_t1".into(),
+            status: TaskStatus::Done,
+            action: Some("submit".into()),
+            comment: Some("请审核".into()),
+            actor: Some("cf_user".into()),
+        }],
+        open: vec![
+            task(
+                "cf_t2",
+                "cf_i1",
+                "consultation",
+                dept_assignee("cf_K-ORG", "/cf_P/cf_K/cf_K-ORG/"),
+                1,
+            ),
+            task(
+                "cf_t3",
+                "cf_i1",
+                "consultation",
+                dept_assignee("cfxK-ORG", "/cf_P/cfxK/cfxK-ORG/"),
+                1,
+            ),
+        ],
+        history: h2.clone(),
+        effects: vec![],
+        at: at(1),
+    };
+    s.apply(&change).await.expect("transition");
+    assert!(
+        matches!(s.apply(&change).await, Err(StoreError::Conflict(_))),
+        "a stale revision must be refused"
+    );
+    let rec = s.instance("cf_i1").await.unwrap().unwrap();
+    assert_eq!(rec.instance.revision, 2);
+    assert_eq!(rec.instance.step, "consultation");
+    let tasks = s.tasks_of("cf_i1").await.unwrap();
+    assert_eq!(tasks.len(), 3);
+    let t1 = s.task("cf_t1").await.unwrap().unwrap();
+    assert_eq!(t1.status, TaskStatus::Done);
+    assert_eq!(t1.comment.as_deref(), Some("请审核"));
+    assert_eq!(t1.completed_at, Some(at(1)));
+
+    // The department grant covers cf_K-ORG but not cfxK-ORG.
+    let inbox = s.inbox("cf_user", TaskStatus::Open, 50).await.unwrap();
+    assert_eq!(
+        inbox.iter().map(|r| r.task.id.as_str()).collect::<Vec<_>>(),
+        ["cf_t2"]
+    );
+    assert_eq!(inbox[0].workflow, "cf-flow");
+    let done = s.inbox("cf_user", TaskStatus::Done, 50).await.unwrap();
+    assert_eq!(
+        done.iter().map(|r| r.task.id.as_str()).collect::<Vec<_>>(),
+        ["cf_t1"]
+    );
+
+    // A second open task for the same assignee of the same step is refused by the database.
+    let mut dup = rec.instance.clone();
+    dup.step = "consultation".into();
+    let bad = Change {
+        instance: dup,
+        expected_revision: Some(2),
+        close: vec![],
+        open: vec![task(
+            "cf_t9",
+            "cf_i1",
+            "consultation",
+            dept_assignee("cf_K-ORG", "/cf_P/cf_K/cf_K-ORG/"),
+            2,
+        )],
+        history: entry("cf_i1", 3, &h2.hash, 2, "agree"),
+        effects: vec![],
+        at: at(2),
+    };
+    assert!(s.apply(&bad).await.is_err());
+    let rec = s.instance("cf_i1").await.unwrap().unwrap();
+    assert_eq!(rec.instance.revision, 2, "a failed apply changes nothing");
+    assert_eq!(s.history("cf_i1").await.unwrap().len(), 2);
+    assert!(s.task("cf_t9").await.unwrap().is_none());
+
+    // Completion with an effect: the member appears.
+    let mut fin = rec.instance.clone();
+    fin.status = Status::Completed;
+    fin.step = "appointed".into();
+    fin.outcome = Some("appointed".into());
+    let member = Member {
+        org_unit: "cf_T".into(),
+        name: "张三".into(),
+        sector: "health".into(),
+        post: "member".into(),
+        mode: "part_time".into(),
+        since: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        term_end: NaiveDate::from_ymd_opt(2029, 1, 1),
+        instance_id: "cf_i1".into(),
+    };
+    s.apply(&Change {
+        instance: fin,
+        expected_revision: Some(2),
+        close: ["cf_t2", "cf_t3"]
+            .iter()
+            .map(|id| TaskClose {
+                task_id: (*id).into(),
+                status: TaskStatus::Cancelled,
+                action: None,
+                comment: None,
+                actor: None,
+            })
+            .collect(),
+        open: vec![],
+        history: entry("cf_i1", 3, &h2.hash, 3, "acknowledge"),
+        effects: vec![Effect::AddMember(member)],
+        at: at(3),
+    })
+    .await
+    .unwrap();
+    let members = s.members("cf_T").await.unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].name, "张三");
+    assert_eq!(members[0].instance_id.as_deref(), Some("cf_i1"));
+    assert!(s.inbox("cf_user", TaskStatus::Open, 50).await.unwrap().is_empty());
+
+    let history = s.history("cf_i1").await.unwrap();
+    let records: Vec<naxian_model::audit::StoredEntry> = history
+        .iter()
+        .map(|h| naxian_model::audit::StoredEntry {
+            instance_id: h.instance_id.clone(),
+            seq: h.seq,
+            at: h.at,
+            actor: h.actor.clone(),
+            step: h.step.clone(),
+            action: h.action.clone(),
+            comment: h.comment.clone(),
+            note: h.note.clone(),
+            prev_hash: h.prev_hash.clone(),
+            hash: h.hash.clone(),
+        })
+        .collect();
+    naxian_model::audit::verify_chain(&records).expect("times and text round-trip exactly");
+
+    // Listing with visibility.
+    let all = s
+        .list_instances(&InstanceFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(all.iter().any(|i| i.id == "cf_i1"));
+    let visible = |login: &str| InstanceFilter {
+        visible_to: Some(login.into()),
+        limit: 10,
+        ..Default::default()
+    };
+    assert_eq!(s.list_instances(&visible("cf_user")).await.unwrap().len(), 1);
+    assert!(s.list_instances(&visible("stranger")).await.unwrap().is_empty());
+    let filtered = s
+        .list_instances(&InstanceFilter {
+            status: Some("active".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(!filtered.iter().any(|i| i.id == "cf_i1"));
+    let under = s
+        .list_instances(&InstanceFilter {
+            under_path: Some("/cf_P/cfxK/".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(under.is_empty(), "a path prefix filter is not a LIKE pattern");
+}
+
+async fn concurrent_apply<S: Store>(s: Arc<S>) {
+    let h1 = entry("cf_i2", 1, GENESIS, 0, "create");
+    s.apply(&Change {
+        instance: instance("cf_i2"),
+        expected_revision: None,
+        close: vec![],
+        open: vec![task("cf_i2_t1", "cf_i2", "drafting", creator_assignee(), 0)],
+        history: h1.clone(),
+        effects: vec![],
+        at: at(0),
+    })
+    .await
+    .unwrap();
+    let mut handles = Vec::new();
+    for n in 0..8 {
+        let s = s.clone();
+        let h1 = h1.clone();
+        handles.push(tokio::spawn(async move {
+            let mut next = instance("cf_i2");
+            next.step = format!("racer{n}");
+            s.apply(&Change {
+                instance: next,
+                expected_revision: Some(1),
+                close: vec![TaskClose {
+                    task_id: "cf_i2_t1".into(),
+                    status: TaskStatus::Done,
+                    action: Some("submit".into()),
+                    comment: None,
+                    actor: Some(format!("racer{n}")),
+                }],
+                open: vec![],
+                history: entry("cf_i2", 2, &h1.hash, 1, "submit"),
+                effects: vec![],
+                at: at(1),
+            })
+            .await
+        }));
+    }
+    let mut ok = 0;
+    for h in handles {
+        match h.await.unwrap() {
+            Ok(()) => ok += 1,
+            Err(StoreError::Conflict(_)) => {}
+            Err(other) => panic!("a lost race must be a conflict, got {other}"),
+        }
+    }
+    assert_eq!(ok, 1, "exactly one of the racing transitions wins");
+    assert_eq!(s.history("cf_i2").await.unwrap().len(), 2);
+}
+
+async fn idempotency(s: &dyn Store) {
+    assert_eq!(
+        s.idempotency_begin("u", "k1", "h1").await.unwrap(),
+        IdempotencyState::Started
+    );
+    assert_eq!(
+        s.idempotency_begin("u", "k1", "h1").await.unwrap(),
+        IdempotencyState::InProgress
+    );
+    s.idempotency_finish("u", "k1", 201, "{\"id\":1}").await.unwrap();
+    assert_eq!(
+        s.idempotency_begin("u", "k1", "h1").await.unwrap(),
+        IdempotencyState::Completed {
+            status: 201,
+            body: "{\"id\":1}".into()
+        }
+    );
+    assert_eq!(
+        s.idempotency_begin("u", "k1", "h2").await.unwrap(),
+        IdempotencyState::Mismatch
+    );
+    assert_eq!(
+        s.idempotency_begin("v", "k1", "h2").await.unwrap(),
+        IdempotencyState::Started,
+        "keys are per user"
+    );
+    assert_eq!(
+        s.idempotency_begin("u", "k2", "h1").await.unwrap(),
+        IdempotencyState::Started
+    );
+    s.idempotency_abort("u", "k2").await.unwrap();
+    assert_eq!(
+        s.idempotency_begin("u", "k2", "h1").await.unwrap(),
+        IdempotencyState::Started
+    );
+}

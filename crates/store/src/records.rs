@@ -1,0 +1,131 @@
+//! The records the store reads and writes, beyond the model's own types.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use naxian_model::directory::Role;
+use naxian_model::machine::{Effect, Instance, Task, TaskClose};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub login: String,
+    pub name: String,
+    pub email: String,
+    /// PHC string (argon2id).
+    pub password_hash: String,
+    /// A global administrator (bootstrap), beyond any `admin` grant.
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grant {
+    pub role: Role,
+    pub org_unit: String,
+    /// The path of the unit, so that coverage is a prefix test.
+    pub org_path: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRecord {
+    /// sha256 of the token; the token itself is never stored.
+    pub hash: String,
+    pub login: String,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRecord {
+    pub org_unit: String,
+    pub name: String,
+    pub sector: String,
+    pub post: String,
+    pub mode: String,
+    pub since: NaiveDate,
+    pub term_end: Option<NaiveDate>,
+    pub instance_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowRecord {
+    pub name: String,
+    pub version: i64,
+    pub title: String,
+    pub source: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registered {
+    Inserted,
+    /// The same version with the same source was already there.
+    Unchanged,
+}
+
+/// An instance as stored: the model's state plus the head of its audit chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceRecord {
+    pub instance: Instance,
+    pub audit_seq: i64,
+    pub audit_head: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRecord {
+    pub instance_id: String,
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub step: String,
+    pub action: String,
+    pub comment: Option<String>,
+    pub note: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InstanceFilter {
+    pub workflow: Option<String>,
+    pub status: Option<String>,
+    /// Only instances of this unit or below it (a path prefix).
+    pub under_path: Option<String>,
+    /// Only instances this user may see; `None` for an administrator.
+    pub visible_to: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A task with what an inbox shows of its instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxRow {
+    pub task: Task,
+    pub workflow: String,
+    pub version: i64,
+    pub org_unit: String,
+}
+
+/// One transition to persist: the instance's new state, task changes, the
+/// audit entry and effects, all in one transaction.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub instance: Instance,
+    /// `None` to insert a new instance; else the revision it was read at.
+    pub expected_revision: Option<i64>,
+    pub close: Vec<TaskClose>,
+    pub open: Vec<Task>,
+    pub history: HistoryRecord,
+    pub effects: Vec<Effect>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyState {
+    /// First use of the key: go ahead, then finish or abort.
+    Started,
+    /// Done before with the same request: replay this.
+    Completed { status: u16, body: String },
+    /// The same key is being processed right now.
+    InProgress,
+    /// The key was used for a different request.
+    Mismatch,
+}

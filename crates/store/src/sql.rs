@@ -1,0 +1,715 @@
+//! The SQL both SQL backends share. Their schemas differ in column types
+//! (TEXT vs TIMESTAMPTZ/JSONB/DATE) but not in names, and every statement here
+//! runs unchanged on SQLite and PostgreSQL (`$n` placeholders, `ON CONFLICT`,
+//! `substr` for path prefixes rather than `LIKE`, whose `_` is a wildcard).
+//!
+//! A backend type provides `reader()` and `writer()` pools, `begin_write` and
+//! `BACKEND`, then calls `naxian_store::sql_store!(Type, Db)`.
+
+/// Implements [`crate::Store`] for a backend type over sqlx database `$db`.
+#[macro_export]
+macro_rules! sql_store {
+    ($ty:ty, $db:ty) => {
+        const _: () = {
+            use chrono::{DateTime, NaiveDate, Utc};
+            use naxian_model::directory::{Body, OrgContext, OrgUnit, Role};
+            use naxian_model::machine::{Assignee, Effect, Instance, Task, TaskStatus};
+            use sqlx::types::Json;
+            use sqlx::Row;
+            use $crate::{
+                Change, Grant, HistoryRecord, IdempotencyState, InboxRow, InstanceFilter, InstanceRecord,
+                MemberRecord, Registered, Result, StoreError, TokenRecord, UserRecord, WorkflowRecord,
+            };
+
+            type DbRow = <$db as sqlx::Database>::Row;
+
+            fn e(err: sqlx::Error) -> StoreError {
+                let message = err.to_string();
+                let kind = match &err {
+                    sqlx::Error::Database(db) if db.is_unique_violation() => $crate::ErrorKind::Unique,
+                    sqlx::Error::Database(db) if db.is_foreign_key_violation() => $crate::ErrorKind::ForeignKey,
+                    sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::WorkerCrashed => $crate::ErrorKind::Unavailable,
+                    _ => $crate::ErrorKind::Other,
+                };
+                $crate::classify(kind, message)
+            }
+
+            fn parse<T: std::str::FromStr<Err = String>>(what: &str, s: &str) -> Result<T> {
+                s.parse().map_err(|m| StoreError::Database(format!("bad {what} `{s}` in database: {m}")))
+            }
+
+            fn org_unit(r: &DbRow) -> Result<OrgUnit> {
+                let kind: String = r.try_get("kind").map_err(e)?;
+                let function: Option<String> = r.try_get("function").map_err(e)?;
+                Ok(OrgUnit {
+                    code: r.try_get("code").map_err(e)?,
+                    name: r.try_get("name").map_err(e)?,
+                    kind: parse("kind", &kind)?,
+                    parent: r.try_get("parent").map_err(e)?,
+                    function: function.map(|f| parse("function", &f)).transpose()?,
+                    path: r.try_get("path").map_err(e)?,
+                })
+            }
+
+            fn body(r: &DbRow) -> Result<Body> {
+                Ok(Body {
+                    term_start: r.try_get("term_start").map_err(e)?,
+                    term_end: r.try_get("term_end").map_err(e)?,
+                    congress_date: r.try_get("congress_date").map_err(e)?,
+                })
+            }
+
+            fn user(r: &DbRow) -> Result<UserRecord> {
+                Ok(UserRecord {
+                    login: r.try_get("login").map_err(e)?,
+                    name: r.try_get("name").map_err(e)?,
+                    email: r.try_get("email").map_err(e)?,
+                    password_hash: r.try_get("password_hash").map_err(e)?,
+                    is_admin: r.try_get("is_admin").map_err(e)?,
+                })
+            }
+
+            fn workflow(r: &DbRow) -> Result<WorkflowRecord> {
+                Ok(WorkflowRecord {
+                    name: r.try_get("name").map_err(e)?,
+                    version: r.try_get("version").map_err(e)?,
+                    title: r.try_get("title").map_err(e)?,
+                    source: r.try_get("source").map_err(e)?,
+                    sha256: r.try_get("sha256").map_err(e)?,
+                })
+            }
+
+            fn instance(r: &DbRow) -> Result<Instance> {
+                let status: String = r.try_get("status").map_err(e)?;
+                let Json(data): Json<serde_json::Value> = r.try_get("data").map_err(e)?;
+                let Json(completed): Json<std::collections::BTreeMap<String, Vec<String>>> =
+                    r.try_get("completed").map_err(e)?;
+                Ok(Instance {
+                    id: r.try_get("id").map_err(e)?,
+                    workflow: r.try_get("workflow").map_err(e)?,
+                    version: r.try_get("version").map_err(e)?,
+                    step: r.try_get("step").map_err(e)?,
+                    status: parse("status", &status)?,
+                    outcome: r.try_get("outcome").map_err(e)?,
+                    data,
+                    creator: r.try_get("creator").map_err(e)?,
+                    org_unit: r.try_get("org_unit").map_err(e)?,
+                    org_path: r.try_get("org_path").map_err(e)?,
+                    completed,
+                    revision: r.try_get("revision").map_err(e)?,
+                    created_at: r.try_get("created_at").map_err(e)?,
+                    updated_at: r.try_get("updated_at").map_err(e)?,
+                })
+            }
+
+            fn task(r: &DbRow) -> Result<Task> {
+                let status: String = r.try_get("status").map_err(e)?;
+                let role: Option<String> = r.try_get("role").map_err(e)?;
+                Ok(Task {
+                    id: r.try_get("id").map_err(e)?,
+                    instance_id: r.try_get("instance_id").map_err(e)?,
+                    step: r.try_get("step").map_err(e)?,
+                    assignee: Assignee {
+                        key: r.try_get("assignee_key").map_err(e)?,
+                        role: role.map(|x| parse::<Role>("role", &x)).transpose()?,
+                        unit: r.try_get("unit").map_err(e)?,
+                        unit_path: r.try_get("unit_path").map_err(e)?,
+                        user: r.try_get("user_login").map_err(e)?,
+                    },
+                    status: parse::<TaskStatus>("task status", &status)?,
+                    action: r.try_get("action").map_err(e)?,
+                    comment: r.try_get("comment").map_err(e)?,
+                    actor: r.try_get("actor").map_err(e)?,
+                    created_at: r.try_get("created_at").map_err(e)?,
+                    completed_at: r.try_get("completed_at").map_err(e)?,
+                    due_at: r.try_get("due_at").map_err(e)?,
+                })
+            }
+
+            fn history(r: &DbRow) -> Result<HistoryRecord> {
+                Ok(HistoryRecord {
+                    instance_id: r.try_get("instance_id").map_err(e)?,
+                    seq: r.try_get("seq").map_err(e)?,
+                    at: r.try_get("at").map_err(e)?,
+                    actor: r.try_get("actor").map_err(e)?,
+                    step: r.try_get("step").map_err(e)?,
+                    action: r.try_get("action").map_err(e)?,
+                    comment: r.try_get("comment").map_err(e)?,
+                    note: r.try_get("note").map_err(e)?,
+                    prev_hash: r.try_get("prev_hash").map_err(e)?,
+                    hash: r.try_get("hash").map_err(e)?,
+                })
+            }
+
+            /// Placeholders `$from, $from+1, …` for an IN list of `n` values.
+            fn placeholders(from: usize, n: usize) -> String {
+                (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            }
+
+            const COVERS: &str = "substr(t.unit_path, 1, length(u.path)) = u.path";
+
+            #[async_trait::async_trait]
+            impl $crate::Store for $ty {
+                fn backend(&self) -> &'static str {
+                    <$ty>::BACKEND
+                }
+
+                async fn ping(&self) -> Result<()> {
+                    sqlx::query("SELECT 1").execute(self.reader()).await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn create_org_unit(&self, u: &OrgUnit) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO org_units (code, name, kind, parent, function, path, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&u.code)
+                    .bind(&u.name)
+                    .bind(u.kind.as_str())
+                    .bind(&u.parent)
+                    .bind(u.function.map(|f| f.as_str()))
+                    .bind(&u.path)
+                    .bind(Utc::now())
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn org_unit(&self, code: &str) -> Result<Option<OrgUnit>> {
+                    let row = sqlx::query("SELECT * FROM org_units WHERE code = $1")
+                        .bind(code)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    row.as_ref().map(org_unit).transpose()
+                }
+
+                async fn set_body(&self, code: &str, b: &Body) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO bodies (org_unit, term_start, term_end, congress_date, updated_at)
+                         VALUES ($1, $2, $3, $4, $5)
+                         ON CONFLICT (org_unit) DO UPDATE SET term_start = excluded.term_start,
+                           term_end = excluded.term_end, congress_date = excluded.congress_date,
+                           updated_at = excluded.updated_at",
+                    )
+                    .bind(code)
+                    .bind(b.term_start)
+                    .bind(b.term_end)
+                    .bind(b.congress_date)
+                    .bind(Utc::now())
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn body(&self, code: &str) -> Result<Option<Body>> {
+                    let row = sqlx::query("SELECT * FROM bodies WHERE org_unit = $1")
+                        .bind(code)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    row.as_ref().map(body).transpose()
+                }
+
+                async fn members(&self, code: &str) -> Result<Vec<MemberRecord>> {
+                    let rows = sqlx::query("SELECT * FROM members WHERE org_unit = $1 ORDER BY since, name")
+                        .bind(code)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(MemberRecord {
+                                org_unit: r.try_get("org_unit").map_err(e)?,
+                                name: r.try_get("name").map_err(e)?,
+                                sector: r.try_get("sector").map_err(e)?,
+                                post: r.try_get("post").map_err(e)?,
+                                mode: r.try_get("mode").map_err(e)?,
+                                since: r.try_get::<NaiveDate, _>("since").map_err(e)?,
+                                term_end: r.try_get("term_end").map_err(e)?,
+                                instance_id: r.try_get("instance_id").map_err(e)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn org_context(&self, code: &str) -> Result<Option<OrgContext>> {
+                    let Some(target) = self.org_unit(code).await? else {
+                        return Ok(None);
+                    };
+                    let codes: Vec<&str> = target.path.split('/').filter(|c| !c.is_empty()).collect();
+                    let sql = format!(
+                        "SELECT * FROM org_units WHERE code IN ({}) OR (kind = 'department' AND parent IN ({}))",
+                        placeholders(1, codes.len()),
+                        placeholders(1, codes.len())
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for c in &codes {
+                        q = q.bind(*c);
+                    }
+                    let rows = q.fetch_all(self.reader()).await.map_err(e)?;
+                    let units = rows.iter().map(org_unit).collect::<Result<Vec<_>>>()?;
+                    let mut chain = Vec::new();
+                    for c in &codes {
+                        match units.iter().find(|u| u.code == *c) {
+                            Some(u) => chain.push(u.clone()),
+                            None => return Err(StoreError::Database(format!("unit {c} on path {} is missing", target.path))),
+                        }
+                    }
+                    let departments = units
+                        .into_iter()
+                        .filter(|u| u.kind == naxian_model::OrgKind::Department && !codes.contains(&u.code.as_str()))
+                        .collect();
+                    let body = self.body(code).await?;
+                    Ok(Some(OrgContext { chain, departments, body }))
+                }
+
+                async fn create_user(&self, u: &UserRecord) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO users (login, name, email, password_hash, is_admin, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&u.login)
+                    .bind(&u.name)
+                    .bind(&u.email)
+                    .bind(&u.password_hash)
+                    .bind(u.is_admin)
+                    .bind(Utc::now())
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn user(&self, login: &str) -> Result<Option<UserRecord>> {
+                    let row = sqlx::query("SELECT * FROM users WHERE login = $1")
+                        .bind(login)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    row.as_ref().map(user).transpose()
+                }
+
+                async fn add_grant(&self, login: &str, role: Role, org: &str) -> Result<()> {
+                    sqlx::query("INSERT INTO grants (login, role, org_unit, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(login)
+                        .bind(role.as_str())
+                        .bind(org)
+                        .bind(Utc::now())
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn grants(&self, login: &str) -> Result<Vec<Grant>> {
+                    let rows = sqlx::query(
+                        "SELECT g.role, g.org_unit, u.path FROM grants g JOIN org_units u ON u.code = g.org_unit
+                         WHERE g.login = $1 ORDER BY u.path, g.role",
+                    )
+                    .bind(login)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            let role: String = r.try_get("role").map_err(e)?;
+                            Ok(Grant {
+                                role: parse("role", &role)?,
+                                org_unit: r.try_get("org_unit").map_err(e)?,
+                                org_path: r.try_get("path").map_err(e)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn create_token(&self, t: &TokenRecord) -> Result<()> {
+                    sqlx::query("INSERT INTO tokens (hash, login, expires_at, created_at) VALUES ($1, $2, $3, $4)")
+                        .bind(&t.hash)
+                        .bind(&t.login)
+                        .bind(t.expires_at)
+                        .bind(t.created_at)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn token_user(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<UserRecord>> {
+                    let row = sqlx::query(
+                        "SELECT u.* FROM tokens t JOIN users u ON u.login = t.login
+                         WHERE t.hash = $1 AND t.expires_at > $2",
+                    )
+                    .bind(hash)
+                    .bind(now)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(e)?;
+                    row.as_ref().map(user).transpose()
+                }
+
+                async fn register_workflow(&self, w: &WorkflowRecord) -> Result<Registered> {
+                    let done = sqlx::query(
+                        "INSERT INTO workflow_versions (name, version, title, source, sha256, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (name, version) DO NOTHING",
+                    )
+                    .bind(&w.name)
+                    .bind(w.version)
+                    .bind(&w.title)
+                    .bind(&w.source)
+                    .bind(&w.sha256)
+                    .bind(Utc::now())
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() == 1 {
+                        return Ok(Registered::Inserted);
+                    }
+                    match self.workflow(&w.name, w.version).await? {
+                        Some(old) if old.sha256 == w.sha256 => Ok(Registered::Unchanged),
+                        _ => Err(StoreError::Conflict(format!(
+                            "{} version {} is already registered with other content: raise `version`",
+                            w.name, w.version
+                        ))),
+                    }
+                }
+
+                async fn workflow(&self, name: &str, version: i64) -> Result<Option<WorkflowRecord>> {
+                    let row = sqlx::query("SELECT * FROM workflow_versions WHERE name = $1 AND version = $2")
+                        .bind(name)
+                        .bind(version)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    row.as_ref().map(workflow).transpose()
+                }
+
+                async fn latest_workflows(&self) -> Result<Vec<WorkflowRecord>> {
+                    let rows = sqlx::query(
+                        "SELECT w.* FROM workflow_versions w
+                         WHERE w.version = (SELECT max(v.version) FROM workflow_versions v WHERE v.name = w.name)
+                         ORDER BY w.name",
+                    )
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(workflow).collect()
+                }
+
+                async fn instance(&self, id: &str) -> Result<Option<InstanceRecord>> {
+                    let row = sqlx::query("SELECT * FROM instances WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    match row {
+                        None => Ok(None),
+                        Some(r) => Ok(Some(InstanceRecord {
+                            instance: instance(&r)?,
+                            audit_seq: r.try_get("audit_seq").map_err(e)?,
+                            audit_head: r.try_get("audit_head").map_err(e)?,
+                        })),
+                    }
+                }
+
+                async fn tasks_of(&self, instance_id: &str) -> Result<Vec<Task>> {
+                    let rows = sqlx::query("SELECT * FROM tasks WHERE instance_id = $1 ORDER BY created_at, id")
+                        .bind(instance_id)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(task).collect()
+                }
+
+                async fn task(&self, id: &str) -> Result<Option<Task>> {
+                    let row = sqlx::query("SELECT * FROM tasks WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    row.as_ref().map(task).transpose()
+                }
+
+                async fn history(&self, instance_id: &str) -> Result<Vec<HistoryRecord>> {
+                    let rows = sqlx::query("SELECT * FROM history WHERE instance_id = $1 ORDER BY seq")
+                        .bind(instance_id)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(history).collect()
+                }
+
+                async fn all_history(&self) -> Result<Vec<HistoryRecord>> {
+                    let rows = sqlx::query("SELECT * FROM history ORDER BY instance_id, seq")
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(history).collect()
+                }
+
+                async fn list_instances(&self, f: &InstanceFilter) -> Result<Vec<Instance>> {
+                    let sql = format!(
+                        "SELECT i.* FROM instances i
+                         WHERE ($1 IS NULL OR i.workflow = $1)
+                           AND ($2 IS NULL OR i.status = $2)
+                           AND ($3 IS NULL OR substr(i.org_path, 1, length($3)) = $3)
+                           AND ($4 IS NULL OR i.creator = $4
+                             OR EXISTS (SELECT 1 FROM grants g JOIN org_units u ON u.code = g.org_unit
+                                        WHERE g.login = $4 AND substr(i.org_path, 1, length(u.path)) = u.path)
+                             OR EXISTS (SELECT 1 FROM tasks t WHERE t.instance_id = i.id AND (t.user_login = $4 OR t.actor = $4
+                                  OR EXISTS (SELECT 1 FROM grants g JOIN org_units u ON u.code = g.org_unit
+                                             WHERE g.login = $4 AND g.role = t.role AND {COVERS}))))
+                         ORDER BY i.created_at DESC, i.id LIMIT $5 OFFSET $6"
+                    );
+                    let rows = sqlx::query(&sql)
+                        .bind(&f.workflow)
+                        .bind(&f.status)
+                        .bind(&f.under_path)
+                        .bind(&f.visible_to)
+                        .bind(f.limit)
+                        .bind(f.offset)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(instance).collect()
+                }
+
+                async fn inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<InboxRow>> {
+                    let sql = if status == TaskStatus::Open {
+                        format!(
+                            "SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
+                             FROM tasks t JOIN instances i ON i.id = t.instance_id
+                             WHERE t.status = 'open' AND (t.user_login = $1 OR (t.user_login IS NULL AND EXISTS (
+                               SELECT 1 FROM grants g JOIN org_units u ON u.code = g.org_unit
+                               WHERE g.login = $1 AND g.role = t.role AND {COVERS})))
+                             ORDER BY CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.created_at, t.id
+                             LIMIT $2"
+                        )
+                    } else {
+                        "SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
+                         FROM tasks t JOIN instances i ON i.id = t.instance_id
+                         WHERE t.status = 'done' AND t.actor = $1
+                         ORDER BY t.completed_at DESC, t.id LIMIT $2"
+                            .to_string()
+                    };
+                    let rows = sqlx::query(&sql)
+                        .bind(login)
+                        .bind(limit)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(InboxRow {
+                                task: task(r)?,
+                                workflow: r.try_get("i_workflow").map_err(e)?,
+                                version: r.try_get("i_version").map_err(e)?,
+                                org_unit: r.try_get("i_org_unit").map_err(e)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn apply(&self, c: &Change) -> Result<()> {
+                    let i = &c.instance;
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    match c.expected_revision {
+                        Some(rev) => {
+                            let done = sqlx::query(
+                                "UPDATE instances SET step = $1, status = $2, outcome = $3, data = $4, completed = $5,
+                                   revision = revision + 1, audit_seq = $6, audit_head = $7, updated_at = $8
+                                 WHERE id = $9 AND revision = $10",
+                            )
+                            .bind(&i.step)
+                            .bind(i.status.as_str())
+                            .bind(&i.outcome)
+                            .bind(Json(&i.data))
+                            .bind(Json(&i.completed))
+                            .bind(c.history.seq)
+                            .bind(&c.history.hash)
+                            .bind(c.at)
+                            .bind(&i.id)
+                            .bind(rev)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(e)?;
+                            if done.rows_affected() != 1 {
+                                return Err(StoreError::Conflict("the instance changed under you: reload and retry".into()));
+                            }
+                        }
+                        None => {
+                            sqlx::query(
+                                "INSERT INTO instances (id, workflow, version, step, status, outcome, data, creator,
+                                   org_unit, org_path, completed, revision, audit_seq, audit_head, created_at, updated_at)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13, $14, $14)",
+                            )
+                            .bind(&i.id)
+                            .bind(&i.workflow)
+                            .bind(i.version)
+                            .bind(&i.step)
+                            .bind(i.status.as_str())
+                            .bind(&i.outcome)
+                            .bind(Json(&i.data))
+                            .bind(&i.creator)
+                            .bind(&i.org_unit)
+                            .bind(&i.org_path)
+                            .bind(Json(&i.completed))
+                            .bind(c.history.seq)
+                            .bind(&c.history.hash)
+                            .bind(c.at)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(e)?;
+                        }
+                    }
+                    for cl in &c.close {
+                        let done = sqlx::query(
+                            "UPDATE tasks SET status = $1, action = $2, comment = $3, actor = $4, completed_at = $5
+                             WHERE id = $6 AND status = 'open'",
+                        )
+                        .bind(cl.status.as_str())
+                        .bind(&cl.action)
+                        .bind(&cl.comment)
+                        .bind(&cl.actor)
+                        .bind(c.at)
+                        .bind(&cl.task_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                        if done.rows_affected() != 1 {
+                            return Err(StoreError::Conflict("the task is already done".into()));
+                        }
+                    }
+                    for t in &c.open {
+                        sqlx::query(
+                            "INSERT INTO tasks (id, instance_id, step, assignee_key, role, unit, unit_path, user_login,
+                               status, created_at, due_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10)",
+                        )
+                        .bind(&t.id)
+                        .bind(&t.instance_id)
+                        .bind(&t.step)
+                        .bind(&t.assignee.key)
+                        .bind(t.assignee.role.map(|r| r.as_str()))
+                        .bind(&t.assignee.unit)
+                        .bind(&t.assignee.unit_path)
+                        .bind(&t.assignee.user)
+                        .bind(t.created_at)
+                        .bind(t.due_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    }
+                    let h = &c.history;
+                    sqlx::query(
+                        "INSERT INTO history (instance_id, seq, at, actor, step, action, comment, note, prev_hash, hash)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    )
+                    .bind(&h.instance_id)
+                    .bind(h.seq)
+                    .bind(h.at)
+                    .bind(&h.actor)
+                    .bind(&h.step)
+                    .bind(&h.action)
+                    .bind(&h.comment)
+                    .bind(&h.note)
+                    .bind(&h.prev_hash)
+                    .bind(&h.hash)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                    for effect in &c.effects {
+                        match effect {
+                            Effect::AddMember(m) => {
+                                sqlx::query(
+                                    "INSERT INTO members (org_unit, name, sector, post, mode, since, term_end, instance_id, created_at)
+                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                                )
+                                .bind(&m.org_unit)
+                                .bind(&m.name)
+                                .bind(&m.sector)
+                                .bind(&m.post)
+                                .bind(&m.mode)
+                                .bind(m.since)
+                                .bind(m.term_end)
+                                .bind(&m.instance_id)
+                                .bind(c.at)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(e)?;
+                            }
+                        }
+                    }
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn idempotency_begin(&self, login: &str, key: &str, hash: &str) -> Result<IdempotencyState> {
+                    let done = sqlx::query(
+                        "INSERT INTO idempotency (login, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (login, key) DO NOTHING",
+                    )
+                    .bind(login)
+                    .bind(key)
+                    .bind(hash)
+                    .bind(Utc::now())
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() == 1 {
+                        return Ok(IdempotencyState::Started);
+                    }
+                    let row = sqlx::query("SELECT request_hash, status, body FROM idempotency WHERE login = $1 AND key = $2")
+                        .bind(login)
+                        .bind(key)
+                        .fetch_optional(self.writer())
+                        .await
+                        .map_err(e)?;
+                    let Some(r) = row else {
+                        // Aborted between our insert and read: the caller may simply retry.
+                        return Ok(IdempotencyState::InProgress);
+                    };
+                    let stored: String = r.try_get("request_hash").map_err(e)?;
+                    if stored != hash {
+                        return Ok(IdempotencyState::Mismatch);
+                    }
+                    let status: Option<i32> = r.try_get("status").map_err(e)?;
+                    let body: Option<String> = r.try_get("body").map_err(e)?;
+                    Ok(match (status, body) {
+                        (Some(s), Some(b)) => IdempotencyState::Completed { status: s as u16, body: b },
+                        _ => IdempotencyState::InProgress,
+                    })
+                }
+
+                async fn idempotency_finish(&self, login: &str, key: &str, status: u16, body: &str) -> Result<()> {
+                    sqlx::query("UPDATE idempotency SET status = $1, body = $2 WHERE login = $3 AND key = $4")
+                        .bind(i32::from(status))
+                        .bind(body)
+                        .bind(login)
+                        .bind(key)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn idempotency_abort(&self, login: &str, key: &str) -> Result<()> {
+                    sqlx::query("DELETE FROM idempotency WHERE login = $1 AND key = $2 AND status IS NULL")
+                        .bind(login)
+                        .bind(key)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+            }
+        };
+    };
+}

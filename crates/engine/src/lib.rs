@@ -1,1 +1,76 @@
-//! placeholder
+//! The engine runs commands: it loads what a decision needs, lets the model
+//! decide, and has the store persist the decision in one transaction. It also
+//! owns authentication, the directory's rules and the workflow registry.
+
+pub mod auth;
+pub mod clock;
+mod directory;
+pub mod error;
+mod instances;
+pub mod open;
+mod workflows;
+
+pub use auth::Actor;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use directory::{NewOrgUnit, NewUser};
+pub use error::EngineError;
+pub use instances::{AuditReport, InstanceView, StartRequest};
+pub use workflows::{check_definitions, definition_files};
+
+use naxian_model::Definition;
+use naxian_store::Store;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+/// Settings the engine's rules depend on.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A body whose term ends within this many days is due for a congress election.
+    pub congress_window_days: u64,
+    /// How long an API token lives.
+    pub token_ttl_hours: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            congress_window_days: 180,
+            token_ttl_hours: 24 * 7,
+        }
+    }
+}
+
+/// Parsed definitions by (name, version); a stored version never changes.
+type DefinitionCache = Arc<RwLock<HashMap<(String, i64), Arc<Definition>>>>;
+
+/// The engine: cheap to clone, shared by every request.
+#[derive(Clone)]
+pub struct Engine {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: Arc<Settings>,
+    definitions: DefinitionCache,
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Engine {
+        Engine {
+            store,
+            clock,
+            settings: Arc::new(settings),
+            definitions: Arc::default(),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+}

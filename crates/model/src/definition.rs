@@ -222,6 +222,8 @@ pub struct Definition {
     pub title: String,
     /// The data field holding the code of the org unit the instance belongs to.
     pub org_field: Spanned<String>,
+    /// The role a user must hold at (or above) the instance's unit to start one.
+    pub started_by: Spanned<String>,
     pub start: Spanned<String>,
     #[serde(default)]
     pub fields: IndexMap<Spanned<String>, FieldSpec>,
@@ -303,6 +305,16 @@ impl Definition {
                     format!("`{}` is both a step and an end", name.as_str()),
                 ));
             }
+        }
+        if self.started_by.parse::<Role>().is_err() {
+            out.push((
+                line_of(&self.started_by),
+                format!(
+                    "unknown role `{}` (known: {})",
+                    self.started_by.as_str(),
+                    Role::names()
+                ),
+            ));
         }
         if !self.steps.contains_key(self.start.as_str()) {
             out.push((

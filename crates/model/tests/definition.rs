@@ -18,6 +18,7 @@ const BASE: &str = "name: t
 version: 1
 title: T
 org_field: org
+started_by: nominator
 start: a
 fields:
   org: { type: org_unit, required: true, kinds: [county] }
@@ -47,7 +48,7 @@ fn base_is_valid() {
 #[test]
 fn unknown_step_names_file_and_line() {
     let e = errors(&BASE.replace("{ to: b }", "{ to: nowhere }"));
-    assert!(e.contains("t.yaml:12:"), "{e}");
+    assert!(e.contains("t.yaml:13:"), "{e}");
     assert!(e.contains("unknown step `nowhere`"), "{e}");
 }
 
@@ -58,7 +59,7 @@ fn unreachable_step_is_an_error() {
         "  orphan:\n    assign: [{ role: creator }]\n    actions:\n      approve: { to: done }\nends:",
     );
     let e = errors(&src);
-    assert!(e.contains("t.yaml:18:"), "{e}");
+    assert!(e.contains("t.yaml:19:"), "{e}");
     assert!(e.contains("`orphan` is unreachable"), "{e}");
 }
 
@@ -66,7 +67,7 @@ fn unreachable_step_is_an_error() {
 fn step_without_way_out_is_an_error() {
     let src = BASE.replace("      approve: { to: done }", "      approve: { complete: true }");
     let e = errors(&src);
-    assert!(e.contains("t.yaml:13:"), "{e}");
+    assert!(e.contains("t.yaml:14:"), "{e}");
     assert!(e.contains("no `next`"), "{e}");
     let src = BASE.replace("    actions:\n      approve: { to: done }\n", "");
     let e = errors(&src);
@@ -77,12 +78,12 @@ fn step_without_way_out_is_an_error() {
 fn unknown_role_and_action_are_errors() {
     let e = errors(&BASE.replace("role: secretary", "role: janitor"));
     assert!(
-        e.contains("t.yaml:15:") && e.contains("unknown role `janitor`"),
+        e.contains("t.yaml:16:") && e.contains("unknown role `janitor`"),
         "{e}"
     );
     let e = errors(&BASE.replace("approve: { to: done }", "bless: { to: done }"));
     assert!(
-        e.contains("t.yaml:17:") && e.contains("unknown action `bless`"),
+        e.contains("t.yaml:18:") && e.contains("unknown action `bless`"),
         "{e}"
     );
 }
@@ -93,7 +94,7 @@ fn unknown_keys_and_bad_yaml_are_errors_with_lines() {
         "    assign: [{ role: creator }]\n    actions:\n      submit",
         "    asign: [creator]\n    actions:\n      submit",
     ));
-    assert!(e.contains("t.yaml:10:") && e.contains("asign"), "{e}");
+    assert!(e.contains("t.yaml:11:") && e.contains("asign"), "{e}");
     let e = errors(&BASE.replace("  b:\n", "  b: [\n"));
     assert!(e.starts_with("t.yaml:"), "{e}");
     assert!(!e.starts_with("t.yaml:0:"), "{e}");

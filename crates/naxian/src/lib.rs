@@ -1,1 +1,34 @@
-//! lib
+//! The `naxian` binary's building blocks, public so that end-to-end tests and
+//! benchmarks assemble the service exactly as `naxian serve` does.
+
+pub mod bench;
+pub mod config;
+pub mod demo;
+
+use chrono::Utc;
+use naxian_engine::{Clock, Engine, ManualClock, SystemClock};
+use naxian_server::AppState;
+use std::sync::Arc;
+
+/// Opens the store, registers the workflows and (with `demo`) loads the demo
+/// province; returns the application state the server runs on.
+pub async fn build(config: &config::Config, demo: bool, test_clock: bool) -> anyhow::Result<AppState> {
+    let store = naxian_engine::open::open_store(&config.database_url()).await?;
+    let manual = test_clock.then(|| Arc::new(ManualClock::new(Utc::now())));
+    let clock: Arc<dyn Clock> = match &manual {
+        Some(m) => m.clone(),
+        None => Arc::new(SystemClock),
+    };
+    let engine = Engine::new(store, clock, config.engine_settings());
+    let loaded = engine.load_workflows(&config.paths.workflows).await?;
+    for (name, version, outcome) in loaded {
+        tracing::info!(workflow = %name, version, ?outcome, "workflow registered");
+    }
+    if demo {
+        match demo::load(&engine, demo::PROVINCE).await? {
+            Some(users) => tracing::info!(users, "demo province loaded"),
+            None => tracing::info!("demo province already present"),
+        }
+    }
+    Ok(AppState::new(engine, manual))
+}

@@ -1,2 +1,264 @@
-//! placeholder
-fn main() {}
+//! `naxian`: the service and its command-line tools.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use naxian::config::Config;
+use naxian_engine::{Engine, NewUser, SystemClock};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "naxian",
+    version,
+    about = "纳贤 — workflow and approval engine for the \"3+1\" work"
+)]
+struct Cli {
+    /// Settings file (default: config/naxian.toml if present).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the HTTP service.
+    Serve {
+        /// Load the demo province into an empty directory.
+        #[arg(long)]
+        demo: bool,
+        /// Expose POST /api/v1/test/clock to move the service's clock (tests only).
+        #[arg(long)]
+        test_clock: bool,
+    },
+    /// Bring the database schema up to date and exit.
+    Migrate,
+    /// Workflow definitions.
+    Workflow {
+        #[command(subcommand)]
+        command: WorkflowCmd,
+    },
+    /// Users.
+    User {
+        #[command(subcommand)]
+        command: UserCmd,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCmd,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCmd,
+    },
+    /// Drive appointments through the whole workflow in-process and print throughput.
+    Bench(naxian::bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum WorkflowCmd {
+    /// Validate definitions (a file or a directory; default: the configured workflows folder).
+    Check { path: Option<PathBuf> },
+    /// Print a definition's steps as a Graphviz graph.
+    Graph { path: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create a user.
+    Add {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        /// A global administrator (to bootstrap a deployment).
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Issue an API token for a user and print it.
+    Create {
+        #[arg(long)]
+        user: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Recompute every instance's hash chain; exit non-zero at the first broken link.
+    Verify,
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("NAXIAN_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let json = std::env::var("NAXIAN_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn engine(config: &Config) -> anyhow::Result<Engine> {
+    let store = naxian_engine::open::open_store(&config.database_url()).await?;
+    Ok(Engine::new(
+        store,
+        Arc::new(SystemClock),
+        config.engine_settings(),
+    ))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    init_logging();
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Cmd::Serve { demo, test_clock } => {
+            let state = naxian::build(&config, demo, test_clock).await?;
+            let listener = tokio::net::TcpListener::bind(&config.server.listen)
+                .await
+                .with_context(|| format!("listening on {}", config.server.listen))?;
+            tracing::info!(
+                address = %listener.local_addr()?,
+                database = state.engine.store().backend(),
+                "naxian is serving"
+            );
+            if test_clock {
+                tracing::warn!("--test-clock: the service's clock can be moved through the API");
+            }
+            naxian_server::serve(listener, state, shutdown_signal()).await?;
+        }
+        Cmd::Migrate => {
+            engine(&config).await?;
+            println!("schema is up to date");
+        }
+        Cmd::Workflow { command } => match command {
+            WorkflowCmd::Check { path } => {
+                let path = path.unwrap_or(config.paths.workflows.clone());
+                match naxian_engine::check_definitions(&path) {
+                    Ok(defs) => {
+                        for d in defs {
+                            println!(
+                                "ok  {} version {} ({} steps)",
+                                d.name.as_str(),
+                                d.version,
+                                d.steps.len()
+                            );
+                        }
+                    }
+                    Err(problems) => {
+                        for p in &problems {
+                            eprintln!("{p}");
+                        }
+                        bail!("{} problem(s) found", problems.len());
+                    }
+                }
+            }
+            WorkflowCmd::Graph { path } => {
+                let src = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+                let def = naxian_model::Definition::parse(&path.display().to_string(), &src)?;
+                println!("digraph \"{}\" {{", def.name.as_str());
+                for (from, edges) in def.edges() {
+                    for (label, to) in edges {
+                        println!("  \"{from}\" -> \"{to}\" [label=\"{label}\"];");
+                    }
+                }
+                for end in def.ends.keys() {
+                    println!("  \"{}\" [shape=doublecircle];", end.as_str());
+                }
+                println!("}}");
+            }
+        },
+        Cmd::User { command } => match command {
+            UserCmd::Add {
+                login,
+                name,
+                email,
+                password,
+                admin,
+            } => {
+                let engine = engine(&config).await?;
+                let user = engine
+                    .create_user(
+                        None,
+                        NewUser {
+                            login,
+                            name,
+                            email,
+                            password,
+                            is_admin: admin,
+                        },
+                    )
+                    .await?;
+                println!(
+                    "created user {}{}",
+                    user.login,
+                    if user.is_admin { " (administrator)" } else { "" }
+                );
+            }
+        },
+        Cmd::Token { command } => match command {
+            TokenCmd::Create { user } => {
+                let engine = engine(&config).await?;
+                let (token, expires) = engine.issue_token(&user).await?;
+                eprintln!("token for {user}, valid until {expires}:");
+                println!("{token}");
+            }
+        },
+        Cmd::Audit { command } => match command {
+            AuditCmd::Verify => {
+                let engine = engine(&config).await?;
+                let report = engine.verify_audit().await?;
+                match report.broken {
+                    None => println!(
+                        "audit log intact: {} entries across {} instances",
+                        report.entries, report.instances
+                    ),
+                    Some(b) => {
+                        eprintln!(
+                            "audit log BROKEN at instance {} entry {}: {}",
+                            b.instance_id, b.seq, b.reason
+                        );
+                        std::process::exit(1);
+                    }
+                }
+            }
+        },
+        Cmd::Bench(args) => naxian::bench::run(args).await?,
+    }
+    Ok(())
+}

@@ -1,1 +1,71 @@
-//! placeholder
+//! The HTTP face of Naxian: the REST API under `/api/v1`, the service routes
+//! (`/healthz`, `/readyz`, `/metrics`, `/api/openapi.json`), authentication,
+//! idempotency keys and the one place errors become HTTP responses.
+
+mod auth;
+mod error;
+mod idempotency;
+mod json;
+mod metrics;
+mod routes;
+mod views;
+
+pub use error::ApiError;
+pub use metrics::Metrics;
+
+use axum::extract::DefaultBodyLimit;
+use axum::Router;
+use naxian_engine::{Engine, ManualClock};
+use std::sync::Arc;
+
+/// Largest request body accepted (413 beyond).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub engine: Engine,
+    pub metrics: Arc<Metrics>,
+    /// Present only under `--test-clock`: the clock `POST /api/v1/test/clock` sets.
+    pub test_clock: Option<Arc<ManualClock>>,
+}
+
+impl AppState {
+    pub fn new(engine: Engine, test_clock: Option<Arc<ManualClock>>) -> AppState {
+        AppState {
+            engine,
+            metrics: Arc::new(Metrics::new()),
+            test_clock,
+        }
+    }
+}
+
+/// The whole application as a router.
+pub fn app(state: AppState) -> Router {
+    let api = routes::api(&state);
+    Router::new()
+        .merge(routes::service::router())
+        .nest("/api/v1", api)
+        .route("/api/openapi.json", axum::routing::get(routes::service::openapi))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::layer,
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, finishing requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

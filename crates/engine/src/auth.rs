@@ -1,0 +1,145 @@
+//! Who is acting: password hashing (argon2id), API tokens (random, stored only
+//! as their sha256), and the [`Actor`] with the grants that decide what they
+//! may see and do.
+
+use crate::error::{EngineError, Result};
+use crate::Engine;
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Duration, Utc};
+use naxian_model::directory::Role;
+use naxian_model::Task;
+use naxian_store::{Grant, TokenRecord, UserRecord};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+pub fn hash_password(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| EngineError::Internal(format!("hashing password: {e}")))
+}
+
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+/// A hash to verify against when the login is unknown, so that the response
+/// takes as long as for a known login with a wrong password.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("naxian-timing-equaliser").unwrap_or_default())
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A user with their grants, as authenticated for one request.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub login: String,
+    pub name: String,
+    pub is_admin: bool,
+    pub grants: Vec<Grant>,
+}
+
+impl Actor {
+    /// Whether the actor holds `role` at a unit covering `path`.
+    pub fn holds(&self, role: Role, path: &str) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.role == role && path.starts_with(&g.org_path))
+    }
+
+    /// Whether any grant of the actor covers `path`.
+    pub fn covers(&self, path: &str) -> bool {
+        self.grants.iter().any(|g| path.starts_with(&g.org_path))
+    }
+
+    /// An administrator of the whole service, or of the unit at `path`.
+    pub fn administers(&self, path: &str) -> bool {
+        self.is_admin || self.holds(Role::Admin, path)
+    }
+
+    /// Whether the task is assigned to the actor, or to a role they hold there.
+    pub fn holds_task(&self, task: &Task) -> bool {
+        match (&task.assignee.user, task.assignee.role) {
+            (Some(user), _) => *user == self.login,
+            (None, Some(role)) => self.holds(role, &task.assignee.unit_path),
+            (None, None) => false,
+        }
+    }
+}
+
+impl Engine {
+    async fn actor_for(&self, user: UserRecord) -> Result<Actor> {
+        let grants = self.store.grants(&user.login).await?;
+        Ok(Actor {
+            login: user.login,
+            name: user.name,
+            is_admin: user.is_admin,
+            grants,
+        })
+    }
+
+    /// Checks a login and password; on success issues a token.
+    pub async fn login(&self, login: &str, password: &str) -> Result<(String, DateTime<Utc>)> {
+        let user = self.store.user(login).await?;
+        let ok = match &user {
+            Some(u) => verify_password(password, &u.password_hash),
+            None => {
+                verify_password(password, dummy_hash());
+                false
+            }
+        };
+        match user {
+            Some(u) if ok => self.issue_token(&u.login).await,
+            _ => Err(EngineError::Unauthorized),
+        }
+    }
+
+    /// Issues a token for a user (the CLI's `token create`, and login).
+    pub async fn issue_token(&self, login: &str) -> Result<(String, DateTime<Utc>)> {
+        if self.store.user(login).await?.is_none() {
+            return Err(EngineError::NotFound(format!("no user `{login}`")));
+        }
+        let mut bytes = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let token = format!("nx_{}", hex::encode(bytes));
+        let now = self.clock.now();
+        let expires_at = now + Duration::hours(self.settings.token_ttl_hours);
+        self.store
+            .create_token(&TokenRecord {
+                hash: token_hash(&token),
+                login: login.into(),
+                expires_at,
+                created_at: now,
+            })
+            .await?;
+        Ok((token, expires_at))
+    }
+
+    /// The actor a bearer token stands for.
+    pub async fn authenticate(&self, token: &str) -> Result<Actor> {
+        let user = self
+            .store
+            .token_user(&token_hash(token), self.clock.now())
+            .await?
+            .ok_or(EngineError::Unauthorized)?;
+        self.actor_for(user).await
+    }
+
+    /// The actor for a login, without credentials (CLI and tests).
+    pub async fn actor(&self, login: &str) -> Result<Actor> {
+        let user = self
+            .store
+            .user(login)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("no user `{login}`")))?;
+        self.actor_for(user).await
+    }
+}

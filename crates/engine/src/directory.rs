@@ -1,0 +1,284 @@
+//! The directory's rules: what makes an org unit, a body, a user or a grant
+//! valid, checked before anything is stored.
+
+use crate::auth::{hash_password, Actor};
+use crate::error::{EngineError, Result};
+use crate::Engine;
+use chrono::NaiveDate;
+use naxian_model::directory::{validate_code, Body, DeptFunction, OrgKind, OrgUnit, Role};
+use naxian_store::{MemberRecord, UserRecord};
+
+/// A request to create an org unit, as it comes from a client.
+#[derive(Debug, Clone, Default)]
+pub struct NewOrgUnit {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub parent: Option<String>,
+    pub function: Option<String>,
+}
+
+/// A request to create a user.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub login: String,
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    pub is_admin: bool,
+}
+
+fn check_name(field: &str, v: &str, max: usize) -> Result<String> {
+    let v = v.trim();
+    if v.is_empty() {
+        return Err(EngineError::invalid(field, "is required"));
+    }
+    if v.chars().count() > max {
+        return Err(EngineError::invalid(
+            field,
+            format!("must be at most {max} characters"),
+        ));
+    }
+    if v.chars().any(char::is_control) {
+        return Err(EngineError::invalid(field, "must not contain control characters"));
+    }
+    Ok(v.to_string())
+}
+
+fn check_email(v: &str) -> Result<String> {
+    let v = v.trim();
+    let ok = v.split_once('@').is_some_and(|(l, d)| {
+        !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !d.contains('@')
+    }) && !v
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "<>,;\"".contains(c));
+    if ok && v.len() <= 254 {
+        Ok(v.to_string())
+    } else {
+        Err(EngineError::invalid("email", "must be an e-mail address"))
+    }
+}
+
+impl Engine {
+    fn require_admin(&self, actor: &Actor, path: &str) -> Result<()> {
+        if actor.administers(path) {
+            Ok(())
+        } else {
+            Err(EngineError::Forbidden("this needs the admin role".into()))
+        }
+    }
+
+    pub async fn create_org_unit(&self, actor: &Actor, req: NewOrgUnit) -> Result<OrgUnit> {
+        validate_code(&req.code).map_err(|m| EngineError::invalid("code", m))?;
+        let name = check_name("name", &req.name, 100)?;
+        let kind: OrgKind = req
+            .kind
+            .parse()
+            .map_err(|m: String| EngineError::invalid("kind", m))?;
+        let function = match (kind, req.function.as_deref()) {
+            (OrgKind::Department, Some(f)) => Some(
+                f.parse::<DeptFunction>()
+                    .map_err(|m| EngineError::invalid("function", m))?,
+            ),
+            (OrgKind::Department, None) => {
+                return Err(EngineError::invalid("function", "a department needs a function"))
+            }
+            (_, Some(_)) => {
+                return Err(EngineError::invalid(
+                    "function",
+                    "only a department has a function",
+                ))
+            }
+            (_, None) => None,
+        };
+        let parent = match &req.parent {
+            Some(code) => Some(
+                self.store
+                    .org_unit(code)
+                    .await?
+                    .ok_or_else(|| EngineError::invalid("parent", format!("no org unit `{code}`")))?,
+            ),
+            None => None,
+        };
+        match &parent {
+            Some(p) => {
+                if p.kind == OrgKind::Department {
+                    return Err(EngineError::invalid(
+                        "parent",
+                        "a department cannot have units below it",
+                    ));
+                }
+                self.require_admin(actor, &p.path)?;
+            }
+            None => {
+                if kind == OrgKind::Department {
+                    return Err(EngineError::invalid("parent", "a department belongs to a unit"));
+                }
+                if !actor.is_admin {
+                    return Err(EngineError::Forbidden(
+                        "only a global administrator creates top-level units".into(),
+                    ));
+                }
+            }
+        }
+        let unit = OrgUnit {
+            path: OrgUnit::child_path(parent.as_ref().map(|p| p.path.as_str()), &req.code),
+            code: req.code,
+            name,
+            kind,
+            parent: parent.map(|p| p.code),
+            function,
+        };
+        self.store.create_org_unit(&unit).await.map_err(|e| match e {
+            naxian_store::StoreError::Conflict(_) => {
+                EngineError::Conflict(format!("org unit `{}` already exists", unit.code))
+            }
+            other => other.into(),
+        })?;
+        Ok(unit)
+    }
+
+    /// The unit, its body and its current members.
+    pub async fn org_unit(&self, code: &str) -> Result<(OrgUnit, Option<Body>, Vec<MemberRecord>)> {
+        let unit = self
+            .store
+            .org_unit(code)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("no org unit `{code}`")))?;
+        let body = self.store.body(code).await?;
+        let today = self.clock.today();
+        let members = self
+            .store
+            .members(code)
+            .await?
+            .into_iter()
+            .filter(|m| m.term_end.is_none_or(|end| end >= today))
+            .collect();
+        Ok((unit, body, members))
+    }
+
+    pub async fn set_body(
+        &self,
+        actor: &Actor,
+        code: &str,
+        term_start: &str,
+        term_end: &str,
+        congress_date: Option<&str>,
+    ) -> Result<Body> {
+        let unit = self
+            .store
+            .org_unit(code)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("no org unit `{code}`")))?;
+        self.require_admin(actor, &unit.path)?;
+        if unit.kind == OrgKind::Department {
+            return Err(EngineError::invalid(
+                "code",
+                "a department has no leadership body",
+            ));
+        }
+        let date = |field: &str, v: &str| {
+            NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map_err(|_| EngineError::invalid(field, "must be a date YYYY-MM-DD"))
+        };
+        let body = Body {
+            term_start: date("term_start", term_start)?,
+            term_end: date("term_end", term_end)?,
+            congress_date: congress_date.map(|d| date("congress_date", d)).transpose()?,
+        };
+        if body.term_end <= body.term_start {
+            return Err(EngineError::invalid("term_end", "must be after term_start"));
+        }
+        self.store.set_body(code, &body).await?;
+        Ok(body)
+    }
+
+    pub async fn create_user(&self, actor: Option<&Actor>, req: NewUser) -> Result<UserRecord> {
+        self.create_user_inner(actor, req, None).await
+    }
+
+    /// Creates a user whose password was hashed beforehand (bulk loads hash a
+    /// shared password once instead of once per user).
+    pub async fn create_user_prehashed(&self, req: NewUser, password_hash: String) -> Result<UserRecord> {
+        self.create_user_inner(None, req, Some(password_hash)).await
+    }
+
+    async fn create_user_inner(
+        &self,
+        actor: Option<&Actor>,
+        req: NewUser,
+        password_hash: Option<String>,
+    ) -> Result<UserRecord> {
+        if let Some(a) = actor {
+            if !a.is_admin && !a.grants.iter().any(|g| g.role == Role::Admin) {
+                return Err(EngineError::Forbidden("this needs the admin role".into()));
+            }
+            if req.is_admin && !a.is_admin {
+                return Err(EngineError::Forbidden(
+                    "only a global administrator makes another".into(),
+                ));
+            }
+        }
+        let login = req.login.trim().to_string();
+        if login.is_empty()
+            || login.len() > 64
+            || !login
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+        {
+            return Err(EngineError::invalid(
+                "login",
+                "must be 1 to 64 ASCII letters, digits, '.', '_' or '-'",
+            ));
+        }
+        let name = check_name("name", &req.name, 50)?;
+        let email = check_email(&req.email)?;
+        if req.password.chars().count() < 8 {
+            return Err(EngineError::invalid("password", "must be at least 8 characters"));
+        }
+        if req.password.len() > 256 {
+            return Err(EngineError::invalid("password", "must be at most 256 bytes"));
+        }
+        let user = UserRecord {
+            login,
+            name,
+            email,
+            password_hash: match password_hash {
+                Some(h) => h,
+                None => hash_password(&req.password)?,
+            },
+            is_admin: req.is_admin,
+        };
+        self.store.create_user(&user).await.map_err(|e| match e {
+            naxian_store::StoreError::Conflict(_) => {
+                EngineError::Conflict(format!("user `{}` already exists", user.login))
+            }
+            other => other.into(),
+        })?;
+        Ok(user)
+    }
+
+    pub async fn add_grant(&self, actor: &Actor, login: &str, role: &str, org_unit: &str) -> Result<()> {
+        let role: Role = role
+            .parse()
+            .map_err(|m: String| EngineError::invalid("role", m))?;
+        let unit = self
+            .store
+            .org_unit(org_unit)
+            .await?
+            .ok_or_else(|| EngineError::invalid("org_unit", format!("no org unit `{org_unit}`")))?;
+        self.require_admin(actor, &unit.path)?;
+        if self.store.user(login).await?.is_none() {
+            return Err(EngineError::NotFound(format!("no user `{login}`")));
+        }
+        self.store
+            .add_grant(login, role, org_unit)
+            .await
+            .map_err(|e| match e {
+                naxian_store::StoreError::Conflict(_) => {
+                    EngineError::Conflict(format!("`{login}` already holds {role} at {org_unit}"))
+                }
+                other => other.into(),
+            })
+    }
+}

@@ -1,0 +1,60 @@
+//! The engine's error type: the model's refusals, the store's failures and
+//! the engine's own checks, in the kinds the server maps to HTTP statuses.
+
+use naxian_model::ModelError;
+use naxian_store::StoreError;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum EngineError {
+    #[error("{field}: {message}")]
+    Invalid { field: String, message: String },
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotAllowed(String),
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl EngineError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        EngineError::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ModelError> for EngineError {
+    fn from(e: ModelError) -> Self {
+        match e {
+            ModelError::Invalid { field, message } => EngineError::Invalid { field, message },
+            ModelError::NotAllowed(m) => EngineError::NotAllowed(m),
+            ModelError::Conflict(m) => EngineError::Conflict(m),
+            ModelError::Forbidden(m) => EngineError::Forbidden(m),
+            ModelError::Directory(m) => EngineError::NotAllowed(format!("the directory is incomplete: {m}")),
+        }
+    }
+}
+
+impl From<StoreError> for EngineError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(m) => EngineError::NotFound(m),
+            StoreError::Conflict(m) => EngineError::Conflict(m),
+            StoreError::Unavailable(m) => EngineError::Unavailable(m),
+            StoreError::Database(m) => EngineError::Internal(m),
+        }
+    }
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

@@ -1,0 +1,362 @@
+//! Instances and tasks: start, act, withdraw, and what a user may see. Each
+//! command loads what the decision needs, lets the model decide, and applies
+//! the decision in one version-checked transaction.
+
+use crate::auth::Actor;
+use crate::error::{EngineError, Result};
+use crate::Engine;
+use naxian_model::audit::{entry_hash, verify_chain, AuditFields, BrokenLink, StoredEntry, GENESIS};
+use naxian_model::machine::{self, Command, Context, Decision};
+use naxian_model::{Definition, Instance, Task, TaskStatus};
+use naxian_store::{Change, HistoryRecord, InboxRow, InstanceFilter, InstanceRecord, StoreError};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub struct StartRequest {
+    pub workflow: String,
+    pub data: Value,
+}
+
+/// An instance with its tasks, history and the definition it runs on.
+pub struct InstanceView {
+    pub instance: Instance,
+    pub tasks: Vec<Task>,
+    pub history: Vec<HistoryRecord>,
+    pub definition: Arc<Definition>,
+}
+
+/// The result of checking every audit chain.
+pub struct AuditReport {
+    pub instances: usize,
+    pub entries: usize,
+    pub broken: Option<BrokenLink>,
+}
+
+impl Engine {
+    async fn context(&self, org_code: &str) -> Result<naxian_model::OrgContext> {
+        self.store
+            .org_context(org_code)
+            .await?
+            .ok_or_else(|| EngineError::Conflict(format!("org unit `{org_code}` no longer exists")))
+    }
+
+    pub async fn start(&self, actor: &Actor, req: StartRequest) -> Result<InstanceView> {
+        let def = self.latest_definition(&req.workflow).await?;
+        let data = machine::prepare_data(&def, &req.data)?;
+        let code = machine::org_code(&def, &data)
+            .ok_or_else(|| EngineError::invalid(format!("data.{}", def.org_field.as_str()), "is required"))?
+            .to_string();
+        let org = self.store.org_context(&code).await?.ok_or_else(|| {
+            EngineError::invalid(
+                format!("data.{}", def.org_field.as_str()),
+                format!("no org unit `{code}`"),
+            )
+        })?;
+        let role = def.started_by.parse().map_err(EngineError::Internal)?;
+        if !actor.holds(role, &org.target().path) {
+            return Err(EngineError::Forbidden(format!(
+                "starting `{}` for {code} needs the {role} role at that unit or above",
+                def.name.as_str()
+            )));
+        }
+        let now = self.clock.now();
+        let ctx = Context {
+            org: &org,
+            now,
+            today: self.clock.today(),
+            congress_window_days: self.settings.congress_window_days,
+        };
+        let id = uuid::Uuid::now_v7().to_string();
+        let decision = machine::start(&def, id.clone(), actor.login.clone(), data, &ctx)?;
+        self.persist(decision, None).await?;
+        self.load_view(&id).await
+    }
+
+    pub async fn act(
+        &self,
+        actor: &Actor,
+        task_id: &str,
+        action: &str,
+        comment: Option<String>,
+        data: Option<Value>,
+    ) -> Result<InstanceView> {
+        let task = self
+            .store
+            .task(task_id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("no task `{task_id}`")))?;
+        if !actor.holds_task(&task) {
+            return Err(EngineError::Forbidden("this task is not assigned to you".into()));
+        }
+        let command = Command::Act {
+            task_id: task_id.into(),
+            action: action.into(),
+            comment,
+            data,
+        };
+        self.run(actor, &task.instance_id, &command).await
+    }
+
+    pub async fn withdraw(
+        &self,
+        actor: &Actor,
+        instance_id: &str,
+        comment: Option<String>,
+    ) -> Result<InstanceView> {
+        self.run(actor, instance_id, &Command::Withdraw { comment }).await
+    }
+
+    async fn run(&self, actor: &Actor, instance_id: &str, command: &Command) -> Result<InstanceView> {
+        let rec = self
+            .store
+            .instance(instance_id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("no instance `{instance_id}`")))?;
+        let def = self
+            .definition(&rec.instance.workflow, rec.instance.version)
+            .await?;
+        let tasks = self.store.tasks_of(instance_id).await?;
+        if let Command::Withdraw { .. } = command {
+            if !self.may_see(actor, &rec.instance, &tasks) {
+                return Err(EngineError::Forbidden("you may not see this instance".into()));
+            }
+        }
+        let org = self.context(&rec.instance.org_unit).await?;
+        let ctx = Context {
+            org: &org,
+            now: self.clock.now(),
+            today: self.clock.today(),
+            congress_window_days: self.settings.congress_window_days,
+        };
+        let decision = machine::decide(&def, &rec.instance, &tasks, &actor.login, command, &ctx)?;
+        self.persist(decision, Some(&rec)).await?;
+        self.load_view(instance_id).await
+    }
+
+    /// Turns a decision into a change and applies it.
+    async fn persist(&self, d: Decision, prev: Option<&InstanceRecord>) -> Result<()> {
+        let at = d.instance.updated_at;
+        let seq = prev.map_or(0, |p| p.audit_seq) + 1;
+        let prev_hash = prev.map_or(GENESIS.to_string(), |p| p.audit_head.clone());
+        let h = &d.history;
+        let hash = entry_hash(
+            &prev_hash,
+            &AuditFields {
+                instance_id: &d.instance.id,
+                seq,
+                at,
+                actor: &h.actor,
+                step: &h.step,
+                action: &h.action,
+                comment: h.comment.as_deref(),
+                note: h.note.as_deref(),
+            },
+        );
+        let history = HistoryRecord {
+            instance_id: d.instance.id.clone(),
+            seq,
+            at,
+            actor: h.actor.clone(),
+            step: h.step.clone(),
+            action: h.action.clone(),
+            comment: h.comment.clone(),
+            note: h.note.clone(),
+            prev_hash,
+            hash,
+        };
+        let open = d
+            .open
+            .into_iter()
+            .map(|n| Task {
+                id: uuid::Uuid::now_v7().to_string(),
+                instance_id: d.instance.id.clone(),
+                step: n.step,
+                assignee: n.assignee,
+                status: TaskStatus::Open,
+                action: None,
+                comment: None,
+                actor: None,
+                created_at: at,
+                completed_at: None,
+                due_at: None,
+            })
+            .collect();
+        let change = Change {
+            expected_revision: prev.map(|p| p.instance.revision),
+            instance: d.instance,
+            close: d.close,
+            open,
+            history,
+            effects: d.effects,
+            at,
+        };
+        self.store.apply(&change).await.map_err(|e| match e {
+            StoreError::Conflict(m) => EngineError::Conflict(m),
+            other => other.into(),
+        })
+    }
+
+    async fn load_view(&self, id: &str) -> Result<InstanceView> {
+        let rec = self
+            .store
+            .instance(id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("no instance `{id}`")))?;
+        let definition = self
+            .definition(&rec.instance.workflow, rec.instance.version)
+            .await?;
+        Ok(InstanceView {
+            tasks: self.store.tasks_of(id).await?,
+            history: self.store.history(id).await?,
+            instance: rec.instance,
+            definition,
+        })
+    }
+
+    fn may_see(&self, actor: &Actor, inst: &Instance, tasks: &[Task]) -> bool {
+        actor.is_admin
+            || inst.creator == actor.login
+            || actor.covers(&inst.org_path)
+            || tasks
+                .iter()
+                .any(|t| actor.holds_task(t) || t.actor.as_deref() == Some(actor.login.as_str()))
+    }
+
+    /// One instance, if the actor may see it.
+    pub async fn instance_view(&self, actor: &Actor, id: &str) -> Result<InstanceView> {
+        let view = self.load_view(id).await?;
+        if !self.may_see(actor, &view.instance, &view.tasks) {
+            return Err(EngineError::Forbidden("you may not see this instance".into()));
+        }
+        Ok(view)
+    }
+
+    pub async fn list_instances(
+        &self,
+        actor: &Actor,
+        workflow: Option<String>,
+        status: Option<String>,
+        org_unit: Option<String>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Instance>> {
+        if let Some(s) = &status {
+            s.parse::<naxian_model::Status>()
+                .map_err(|m| EngineError::invalid("status", m))?;
+        }
+        let under_path = match &org_unit {
+            Some(code) => Some(
+                self.store
+                    .org_unit(code)
+                    .await?
+                    .ok_or_else(|| EngineError::invalid("org_unit", format!("no org unit `{code}`")))?
+                    .path,
+            ),
+            None => None,
+        };
+        let filter = InstanceFilter {
+            workflow,
+            status,
+            under_path,
+            visible_to: (!actor.is_admin).then(|| actor.login.clone()),
+            limit,
+            offset,
+        };
+        Ok(self.store.list_instances(&filter).await?)
+    }
+
+    /// The actor's open or done tasks, each with the actions it offers.
+    pub async fn inbox(
+        &self,
+        actor: &Actor,
+        status: TaskStatus,
+    ) -> Result<Vec<(InboxRow, Vec<String>, String)>> {
+        let rows = self.store.inbox(&actor.login, status, 500).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let def = self.definition(&row.workflow, row.version).await?;
+            let actions = machine::task_actions(&def, &row.task);
+            let title = def
+                .step(&row.task.step)
+                .and_then(|s| s.title.clone())
+                .unwrap_or_else(|| row.task.step.clone());
+            out.push((row, actions, format!("{}：{title}", def.title)));
+        }
+        Ok(out)
+    }
+
+    /// Recomputes every audit chain; reports the first broken link.
+    pub async fn verify_audit(&self) -> Result<AuditReport> {
+        let all = self.store.all_history().await?;
+        let entries = all.len();
+        let mut instances = 0;
+        let mut chunk: Vec<StoredEntry> = Vec::new();
+        let mut broken = None;
+        let mut iter = all.into_iter().peekable();
+        while let Some(h) = iter.next() {
+            let last_of_instance = iter.peek().is_none_or(|n| n.instance_id != h.instance_id);
+            chunk.push(StoredEntry {
+                instance_id: h.instance_id,
+                seq: h.seq,
+                at: h.at,
+                actor: h.actor,
+                step: h.step,
+                action: h.action,
+                comment: h.comment,
+                note: h.note,
+                prev_hash: h.prev_hash,
+                hash: h.hash,
+            });
+            if last_of_instance {
+                instances += 1;
+                if broken.is_none() {
+                    broken = verify_chain(&chunk).err();
+                }
+                chunk.clear();
+            }
+        }
+        // The chain head on the instance row must be the last entry: a deleted tail shows here.
+        if broken.is_none() {
+            let mut offset = 0;
+            loop {
+                let page = self
+                    .store
+                    .list_instances(&InstanceFilter {
+                        limit: 1000,
+                        offset,
+                        ..Default::default()
+                    })
+                    .await?;
+                if page.is_empty() {
+                    break;
+                }
+                for inst in &page {
+                    let rec = self.store.instance(&inst.id).await?;
+                    let hist = self.store.history(&inst.id).await?;
+                    if let Some(rec) = rec {
+                        let last = hist.last();
+                        if last.map(|h| (h.seq, h.hash.as_str()))
+                            != Some((rec.audit_seq, rec.audit_head.as_str()))
+                        {
+                            broken = Some(BrokenLink {
+                                instance_id: inst.id.clone(),
+                                seq: rec.audit_seq,
+                                reason: "the instance's chain head does not match its last entry".into(),
+                            });
+                            break;
+                        }
+                    }
+                }
+                if broken.is_some() {
+                    break;
+                }
+                offset += page.len() as i64;
+            }
+        }
+        Ok(AuditReport {
+            instances,
+            entries,
+            broken,
+        })
+    }
+}

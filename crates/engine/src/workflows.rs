@@ -1,0 +1,125 @@
+//! The workflow registry: definitions are parsed and validated, stored by
+//! (name, version) with their source, and cached parsed. A running instance
+//! always runs on the version it started with.
+
+use crate::error::{EngineError, Result};
+use crate::Engine;
+use naxian_model::definition::DefinitionErrors;
+use naxian_model::Definition;
+use naxian_store::{Registered, WorkflowRecord};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The `*.yaml` files of a directory, or the one file named.
+pub fn definition_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Validates every definition under `path`; returns what is wrong, file by file.
+pub fn check_definitions(path: &Path) -> std::result::Result<Vec<Definition>, Vec<String>> {
+    let files = definition_files(path).map_err(|e| vec![format!("{}: {e}", path.display())])?;
+    if files.is_empty() {
+        return Err(vec![format!("{}: no workflow files (*.yaml)", path.display())]);
+    }
+    let mut defs = Vec::new();
+    let mut problems = Vec::new();
+    for f in files {
+        let name = f.display().to_string();
+        match std::fs::read_to_string(&f) {
+            Err(e) => problems.push(format!("{name}: {e}")),
+            Ok(src) => match Definition::parse(&name, &src) {
+                Ok(d) => defs.push(d),
+                Err(DefinitionErrors(errs)) => problems.extend(errs.iter().map(|e| e.to_string())),
+            },
+        }
+    }
+    if problems.is_empty() {
+        Ok(defs)
+    } else {
+        Err(problems)
+    }
+}
+
+impl Engine {
+    /// Validates and stores one definition source.
+    pub async fn register_workflow(&self, file: &str, source: &str) -> Result<(Arc<Definition>, Registered)> {
+        let def =
+            Definition::parse(file, source).map_err(|e| EngineError::invalid("source", e.to_string()))?;
+        let record = WorkflowRecord {
+            name: def.name.to_string(),
+            version: def.version,
+            title: def.title.clone(),
+            source: source.to_string(),
+            sha256: hex::encode(Sha256::digest(source.as_bytes())),
+        };
+        let outcome = self.store.register_workflow(&record).await?;
+        let def = Arc::new(def);
+        self.definitions
+            .write()
+            .expect("definitions lock")
+            .insert((record.name, record.version), def.clone());
+        Ok((def, outcome))
+    }
+
+    /// Registers every definition in a directory; nothing is stored if any is invalid.
+    pub async fn load_workflows(&self, dir: &Path) -> Result<Vec<(String, i64, Registered)>> {
+        check_definitions(dir).map_err(|p| EngineError::invalid("workflows", p.join("\n")))?;
+        let mut out = Vec::new();
+        for f in definition_files(dir).map_err(|e| EngineError::Internal(e.to_string()))? {
+            let src = std::fs::read_to_string(&f).map_err(|e| EngineError::Internal(e.to_string()))?;
+            let (def, reg) = self.register_workflow(&f.display().to_string(), &src).await?;
+            out.push((def.name.to_string(), def.version, reg));
+        }
+        Ok(out)
+    }
+
+    /// A definition by exact version, from the cache or the store.
+    pub async fn definition(&self, name: &str, version: i64) -> Result<Arc<Definition>> {
+        if let Some(d) = self
+            .definitions
+            .read()
+            .expect("definitions lock")
+            .get(&(name.to_string(), version))
+        {
+            return Ok(d.clone());
+        }
+        let rec = self
+            .store
+            .workflow(name, version)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("no workflow `{name}` version {version}")))?;
+        let def = Arc::new(
+            Definition::parse(&format!("{name}@{version}"), &rec.source)
+                .map_err(|e| EngineError::Internal(format!("stored definition no longer parses: {e}")))?,
+        );
+        self.definitions
+            .write()
+            .expect("definitions lock")
+            .insert((name.to_string(), version), def.clone());
+        Ok(def)
+    }
+
+    /// The newest version of every workflow.
+    pub async fn workflows(&self) -> Result<Vec<WorkflowRecord>> {
+        Ok(self.store.latest_workflows().await?)
+    }
+
+    /// The newest version of one workflow.
+    pub async fn latest_definition(&self, name: &str) -> Result<Arc<Definition>> {
+        let latest = self.store.latest_workflows().await?;
+        let rec = latest
+            .iter()
+            .find(|w| w.name == name)
+            .ok_or_else(|| EngineError::invalid("workflow", format!("no workflow `{name}`")))?;
+        self.definition(&rec.name, rec.version).await
+    }
+}

@@ -1,0 +1,186 @@
+//! Settings: `config/naxian.toml` (or `--config FILE`), each value overridable
+//! by its environment variable.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub server: Server,
+    pub paths: Paths,
+    pub database: Database,
+    pub rules: Rules,
+    pub auth: Auth,
+    pub mail: Mail,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Server {
+    pub listen: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Paths {
+    pub data_dir: PathBuf,
+    pub workflows: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Database {
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Rules {
+    pub congress_window_days: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Auth {
+    pub token_ttl_hours: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Mail {
+    pub smtp_url: String,
+    pub from: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            server: Server::default(),
+            paths: Paths::default(),
+            database: Database::default(),
+            rules: Rules::default(),
+            auth: Auth::default(),
+            mail: Mail::default(),
+        }
+    }
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            listen: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Paths {
+            data_dir: "./data".into(),
+            workflows: "./workflows".into(),
+        }
+    }
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            congress_window_days: 180,
+        }
+    }
+}
+
+impl Default for Auth {
+    fn default() -> Self {
+        Auth { token_ttl_hours: 168 }
+    }
+}
+
+impl Default for Mail {
+    fn default() -> Self {
+        Mail {
+            smtp_url: String::new(),
+            from: "纳贤 <noreply@naxian.local>".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads `path` if given, else `config/naxian.toml` if present, else the
+    /// defaults; then applies `NAXIAN_*` environment overrides.
+    pub fn load(path: Option<&Path>) -> anyhow::Result<Config> {
+        let default_path = Path::new("config/naxian.toml");
+        let file = match path {
+            Some(p) => Some(p),
+            None if default_path.exists() => Some(default_path),
+            None => None,
+        };
+        let mut config: Config = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?;
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok());
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) {
+        if let Some(v) = get("NAXIAN_LISTEN") {
+            self.server.listen = v;
+        }
+        if let Some(v) = get("NAXIAN_DATA_DIR") {
+            self.paths.data_dir = v.into();
+        }
+        if let Some(v) = get("NAXIAN_WORKFLOWS") {
+            self.paths.workflows = v.into();
+        }
+        if let Some(v) = get("NAXIAN_DATABASE_URL") {
+            self.database.url = v;
+        }
+        if let Some(v) = get("NAXIAN_SMTP_URL") {
+            self.mail.smtp_url = v;
+        }
+        if let Some(v) = get("NAXIAN_MAIL_FROM") {
+            self.mail.from = v;
+        }
+    }
+
+    /// The database URL, defaulting to SQLite in the data folder.
+    pub fn database_url(&self) -> String {
+        if self.database.url.trim().is_empty() {
+            format!("sqlite://{}", self.paths.data_dir.join("naxian.db").display())
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    pub fn engine_settings(&self) -> naxian_engine::Settings {
+        naxian_engine::Settings {
+            congress_window_days: self.rules.congress_window_days,
+            token_ttl_hours: self.auth.token_ttl_hours,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_file_parses_and_env_overrides_it() {
+        let text = include_str!("../../../config/naxian.toml");
+        let mut c: Config = toml::from_str(text).unwrap();
+        assert_eq!(c.server.listen, "127.0.0.1:8080");
+        assert_eq!(c.database_url(), "sqlite://./data/naxian.db");
+        c.apply_env(|k| match k {
+            "NAXIAN_LISTEN" => Some("127.0.0.1:9999".into()),
+            "NAXIAN_DATABASE_URL" => Some("postgres://x@h/db".into()),
+            _ => None,
+        });
+        assert_eq!(c.server.listen, "127.0.0.1:9999");
+        assert_eq!(c.database_url(), "postgres://x@h/db");
+    }
+}

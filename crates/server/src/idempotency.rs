@@ -1,0 +1,108 @@
+//! `Idempotency-Key` on POST: the first response for a (user, key) is stored;
+//! the same key with the same request replays it without doing anything again,
+//! with a different request it is refused (422), and while the first is still
+//! running a repeat gets 409.
+
+use crate::auth::bearer;
+use crate::error::ApiError;
+use crate::{AppState, BODY_LIMIT};
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use naxian_store::IdempotencyState;
+use sha2::{Digest, Sha256};
+
+pub const HEADER: &str = "idempotency-key";
+
+pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let Some(key) = req.headers().get(HEADER) else {
+        return next.run(req).await;
+    };
+    let key = match key.to_str() {
+        Ok(k) if !k.trim().is_empty() && k.len() <= 200 => k.trim().to_string(),
+        _ => {
+            return ApiError::invalid("Idempotency-Key", "must be 1 to 200 visible characters")
+                .into_response()
+        }
+    };
+    let Some(token) = bearer(req.headers()) else {
+        // Unauthenticated requests are refused by the handler itself.
+        return next.run(req).await;
+    };
+    let actor = match state.engine.authenticate(token).await {
+        Ok(a) => a,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    let (parts, body) = req.into_parts();
+    let bytes = match to_bytes(body, BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "the request body is too large",
+            )
+            .into_response()
+        }
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(parts.method.as_str().as_bytes());
+    hasher.update([0]);
+    hasher.update(parts.uri.path().as_bytes());
+    hasher.update([0]);
+    hasher.update(&bytes);
+    let hash = hex::encode(hasher.finalize());
+    let store = state.engine.store();
+    match store.idempotency_begin(&actor.login, &key, &hash).await {
+        Err(e) => ApiError::from(naxian_engine::EngineError::from(e)).into_response(),
+        Ok(IdempotencyState::Mismatch) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency_mismatch",
+            "this Idempotency-Key was used with a different request",
+        )
+        .into_response(),
+        Ok(IdempotencyState::InProgress) => ApiError::new(
+            StatusCode::CONFLICT,
+            "idempotency_in_progress",
+            "a request with this Idempotency-Key is still being processed",
+        )
+        .into_response(),
+        Ok(IdempotencyState::Completed { status, body }) => {
+            let mut resp = Response::new(Body::from(body));
+            *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            resp.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            resp.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            resp
+        }
+        Ok(IdempotencyState::Started) => {
+            let mut req = Request::from_parts(parts, Body::from(bytes));
+            req.extensions_mut().insert(actor.clone());
+            let resp = next.run(req).await;
+            let (rparts, rbody) = resp.into_parts();
+            let rbytes = to_bytes(rbody, usize::MAX).await.unwrap_or_default();
+            let saved = if rparts.status.is_server_error() {
+                store.idempotency_abort(&actor.login, &key).await
+            } else {
+                store
+                    .idempotency_finish(
+                        &actor.login,
+                        &key,
+                        rparts.status.as_u16(),
+                        &String::from_utf8_lossy(&rbytes),
+                    )
+                    .await
+            };
+            if let Err(e) = saved {
+                tracing::warn!(error = %e, "could not record the idempotent response");
+            }
+            Response::from_parts(rparts, Body::from(rbytes))
+        }
+    }
+}

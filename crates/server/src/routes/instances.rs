@@ -1,0 +1,102 @@
+//! Instances: start, read, list, withdraw.
+
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult};
+use crate::json::ApiJson;
+use crate::views;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use naxian_engine::StartRequest;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/instances", post(start).get(list))
+        .route("/instances/{id}", get(one))
+        .route("/instances/{id}/withdraw", post(withdraw))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StartBody {
+    workflow: String,
+    data: Value,
+}
+
+async fn start(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiJson(b): ApiJson<StartBody>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let view = s
+        .engine
+        .start(
+            &actor,
+            StartRequest {
+                workflow: b.workflow,
+                data: b.data,
+            },
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(views::instance(&view))))
+}
+
+async fn one(State(s): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let view = s.engine.instance_view(&actor, &id).await?;
+    Ok(Json(views::instance(&view)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    workflow: Option<String>,
+    status: Option<String>,
+    org_unit: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+async fn list(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(q) = q.map_err(|e| ApiError::invalid("query", e.body_text()))?;
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(ApiError::invalid("limit", "must be between 1 and 200"));
+    }
+    let offset = q.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(ApiError::invalid("offset", "must not be negative"));
+    }
+    let items = s
+        .engine
+        .list_instances(&actor, q.workflow, q.status, q.org_unit, limit, offset)
+        .await?;
+    Ok(Json(json!({
+        "items": items.iter().map(views::instance_summary).collect::<Vec<_>>(),
+        "limit": limit,
+        "offset": offset,
+    })))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct WithdrawBody {
+    comment: Option<String>,
+}
+
+async fn withdraw(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<WithdrawBody>,
+) -> ApiResult<Json<Value>> {
+    let view = s.engine.withdraw(&actor, &id, b.comment).await?;
+    Ok(Json(json!({"instance": views::instance(&view)})))
+}

@@ -1,0 +1,62 @@
+//! The inbox and task actions.
+
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult};
+use crate::json::ApiJson;
+use crate::views;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use naxian_model::TaskStatus;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tasks", get(inbox))
+        .route("/tasks/{id}/actions", post(act))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InboxQuery {
+    status: Option<String>,
+}
+
+async fn inbox(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    q: Result<Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
+) -> ApiResult<Json<Value>> {
+    let Query(q) = q.map_err(|e| ApiError::invalid("query", e.body_text()))?;
+    let status = match q.status.as_deref() {
+        None | Some("open") => TaskStatus::Open,
+        Some("done") => TaskStatus::Done,
+        Some(_) => return Err(ApiError::invalid("status", "must be open or done")),
+    };
+    let rows = s.engine.inbox(&actor, status).await?;
+    Ok(Json(
+        rows.iter()
+            .map(|(row, actions, title)| views::inbox_row(row, actions, title))
+            .collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActBody {
+    action: String,
+    comment: Option<String>,
+    data: Option<Value>,
+}
+
+async fn act(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ActBody>,
+) -> ApiResult<Json<Value>> {
+    let view = s.engine.act(&actor, &id, &b.action, b.comment, b.data).await?;
+    Ok(Json(json!({"instance": views::instance(&view)})))
+}

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub server: Server,
@@ -51,19 +51,6 @@ pub struct Auth {
 pub struct Mail {
     pub smtp_url: String,
     pub from: String,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            server: Server::default(),
-            paths: Paths::default(),
-            database: Database::default(),
-            rules: Rules::default(),
-            auth: Auth::default(),
-            mail: Mail::default(),
-        }
-    }
 }
 
 impl Default for Server {

@@ -1,1 +1,237 @@
-//! placeholder
+//! The end-to-end test harness: the real service, assembled as `naxian serve
+//! --demo --test-clock` does, on 127.0.0.1:0 with a fresh database (a temporary
+//! SQLite file, or a new PostgreSQL database), driven over HTTP.
+
+use naxian::config::Config;
+use naxian_engine::{Engine, ManualClock};
+use naxian_store_postgres::testing::TestDatabase;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub engine: Engine,
+    pub clock: Arc<ManualClock>,
+    pub database_url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    pg: Option<TestDatabase>,
+    _dir: tempfile::TempDir,
+}
+
+pub fn workspace_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut pg = None;
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.path().join("naxian.db").display()),
+            Backend::Postgres => {
+                let db = TestDatabase::create().await;
+                let url = db.url().to_string();
+                pg = Some(db);
+                url
+            }
+        };
+        let mut config = Config::default();
+        config.database.url = database_url.clone();
+        config.paths.data_dir = dir.path().to_path_buf();
+        config.paths.workflows = workspace_dir().join("workflows");
+        let state = naxian::build(&config, true, true).await.expect("build the app");
+        let clock = state.test_clock.clone().expect("test clock");
+        let engine = state.engine.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(async move {
+            naxian_server::serve(listener, state, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+        TestApp {
+            base,
+            client: reqwest::Client::new(),
+            engine,
+            clock,
+            database_url,
+            shutdown: Some(tx),
+            server: Some(server),
+            pg,
+            _dir: dir,
+        }
+    }
+
+    /// Stops the server and drops a PostgreSQL test database.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.server.take() {
+            let _ = h.await;
+        }
+        if let Some(db) = self.pg.take() {
+            db.drop_now().await;
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Logs in as a demo user (password `naxian-demo`) and returns the token.
+    pub async fn token(&self, login: &str) -> String {
+        let (status, body) = self
+            .send(
+                None,
+                "POST",
+                "/api/v1/auth/token",
+                Some(json!({"login": login, "password": "naxian-demo"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "login {login}: {body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    pub async fn send(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.send_with(token, method, path, body, &[]).await
+    }
+
+    pub async fn send_with(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method.parse().unwrap(), self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status();
+        let text = resp.text().await.unwrap_or_default();
+        let json = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        (status, json)
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Value {
+        let (status, body) = self.send(Some(token), "GET", path, None).await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    /// Starts an appointment and returns the instance.
+    pub async fn nominate(&self, token: &str, data: Value) -> Value {
+        let (status, body) = self
+            .send(
+                Some(token),
+                "POST",
+                "/api/v1/instances",
+                Some(json!({"workflow": "sanzhang-appointment", "data": data})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "nominate: {body}");
+        body
+    }
+
+    /// The caller's open task on an instance (from their inbox).
+    pub async fn task_of(&self, token: &str, instance_id: &str) -> Value {
+        let tasks = self.get(token, "/api/v1/tasks").await;
+        tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["instance_id"] == instance_id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no open task on {instance_id} in the inbox: {tasks}"))
+    }
+
+    /// Takes an action on the caller's open task of the instance; returns the instance.
+    pub async fn act(&self, token: &str, instance_id: &str, action: &str, extra: Value) -> Value {
+        let (status, body) = self.try_act(token, instance_id, action, extra).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {body}");
+        body["instance"].clone()
+    }
+
+    pub async fn try_act(
+        &self,
+        token: &str,
+        instance_id: &str,
+        action: &str,
+        extra: Value,
+    ) -> (StatusCode, Value) {
+        let task = self.task_of(token, instance_id).await;
+        let mut body = json!({"action": action});
+        if let Value::Object(m) = extra {
+            for (k, v) in m {
+                body[k] = v;
+            }
+        }
+        let path = format!("/api/v1/tasks/{}/actions", task["id"].as_str().unwrap());
+        self.send(Some(token), "POST", &path, Some(body)).await
+    }
+}
+
+/// A valid nomination of a health-sector candidate for `target`.
+pub fn nomination(target: &str, sector: &str) -> Value {
+    json!({
+        "candidate": {
+            "name": "王卫东", "gender": "male", "birth_year": 1976, "phone": "138-0531-0000",
+            "email": "wang@example.cn", "employer": "玫瑰镇卫生院", "position": "院长",
+            "sector": sector, "title": "副主任医师"
+        },
+        "target_org": target, "post": "vice_chair", "mode": "part_time",
+        "reason": "基层卫生骨干，群众基础好"
+    })
+}
+
+/// Runs a scenario (`async fn NAME(app: &TestApp)`) on both backends as two
+/// tests, `NAME::sqlite` and `NAME::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),+ $(,)?) => {
+        $(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::TestApp::spawn($crate::Backend::Sqlite).await;
+                super::$name(&app).await;
+                app.stop().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let app = $crate::TestApp::spawn($crate::Backend::Postgres).await;
+                super::$name(&app).await;
+                app.stop().await;
+            }
+        }
+        )+
+    };
+}

@@ -1,0 +1,395 @@
+//! The appointment workflow end to end over HTTP, on SQLite and PostgreSQL:
+//! each routing branch to appointed, objection and return with resubmission,
+//! withdrawal, not elected, and a newer definition beside running instances.
+
+use naxian_tests::{nomination, on_both_backends, TestApp};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn steps(instance: &Value) -> String {
+    instance["step"].as_str().unwrap().to_string()
+}
+
+async fn appointed_by_committee_by_election(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let inst = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
+    let id = inst["id"].as_str().unwrap().to_string();
+    assert_eq!(inst["step"], "drafting");
+    assert_eq!(inst["status"], "active");
+    assert_eq!(inst["version"], 1);
+
+    let inst = app.act(&nominator, &id, "submit", json!({})).await;
+    assert_eq!(steps(&inst), "consultation");
+    let open: Vec<&Value> = inst["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "open")
+        .collect();
+    let mut units: Vec<&str> = open
+        .iter()
+        .map(|t| t["assignee"]["unit"].as_str().unwrap())
+        .collect();
+    units.sort();
+    assert_eq!(
+        units,
+        ["JN-PY-HEALTH", "JN-PY-MG-PC", "JN-PY-ORG"],
+        "county org, township committee, sector"
+    );
+    for t in &open {
+        assert_eq!(t["actions"], json!(["agree", "object", "return"]));
+    }
+
+    for dept in ["jn-py-org", "jn-py-mg-pc", "jn-py-health"] {
+        let token = app.token(dept).await;
+        let inst = app.act(&token, &id, "agree", json!({"comment": "同意"})).await;
+        if dept != "jn-py-health" {
+            assert_eq!(steps(&inst), "consultation", "waits for every department");
+        } else {
+            assert_eq!(
+                steps(&inst),
+                "committee_by_election",
+                "mid-term body: by-election"
+            );
+        }
+    }
+    let sec = app.token("jn-py-mg-sec").await;
+    let inst = app
+        .act(
+            &sec,
+            &id,
+            "elected",
+            json!({"data": {"meeting_date": "2026-12-18", "votes": 23}}),
+        )
+        .await;
+    assert_eq!(steps(&inst), "filing");
+    assert_eq!(inst["data"]["election"]["meeting_date"], "2026-12-18");
+
+    let org = app.token("jn-py-org").await;
+    let inst = app.act(&org, &id, "acknowledge", json!({})).await;
+    assert_eq!(inst["status"], "active", "one acknowledgement is not enough");
+    let pc = app.token("jn-py-mg-pc").await;
+    let inst = app.act(&pc, &id, "acknowledge", json!({})).await;
+    assert_eq!(inst["status"], "completed");
+    assert_eq!(inst["outcome"], "appointed");
+
+    let history = inst["history"].as_array().unwrap();
+    let actions: Vec<&str> = history.iter().map(|h| h["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "create",
+            "submit",
+            "agree",
+            "agree",
+            "agree",
+            "elected",
+            "acknowledge",
+            "acknowledge"
+        ]
+    );
+    assert!(
+        history[4]["note"]
+            .as_str()
+            .unwrap()
+            .contains("committee_by_election"),
+        "routing reason recorded"
+    );
+    assert!(history.iter().all(|h| h["hash"].as_str().unwrap().len() == 64));
+
+    let admin = app.token("admin").await;
+    let unit = app.get(&admin, "/api/v1/org-units/JN-PY-MG").await;
+    let members = unit["members"].as_array().unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0]["name"], "王卫东");
+    assert_eq!(members[0]["post"], "vice_chair");
+    assert_eq!(members[0]["since"], "2026-12-18");
+    assert_eq!(members[0]["term_end"], unit["body"]["term_end"]);
+
+    let report = app.engine.verify_audit().await.unwrap();
+    assert!(report.broken.is_none());
+    assert_eq!(report.entries, 8);
+}
+
+async fn appointed_by_congress_election(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let inst = app
+        .nominate(&nominator, nomination("JN-PY-YS", "education"))
+        .await;
+    let id = inst["id"].as_str().unwrap().to_string();
+    app.act(&nominator, &id, "submit", json!({})).await;
+    let mut last = Value::Null;
+    for dept in ["jn-py-org", "jn-py-ys-pc", "jn-py-edu"] {
+        let token = app.token(dept).await;
+        last = app.act(&token, &id, "agree", json!({})).await;
+    }
+    assert_eq!(steps(&last), "congress_election", "term ends within the window");
+    let sec = app.token("jn-py-ys-sec").await;
+    app.act(
+        &sec,
+        &id,
+        "elected",
+        json!({"data": {"meeting_date": "2027-01-10"}}),
+    )
+    .await;
+    app.act(&app.token("jn-py-ys-pc").await, &id, "acknowledge", json!({}))
+        .await;
+    let inst = app
+        .act(&app.token("jn-py-org").await, &id, "acknowledge", json!({}))
+        .await;
+    assert_eq!(inst["outcome"], "appointed");
+}
+
+async fn county_target_is_consulted_without_township(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let inst = app.nominate(&nominator, nomination("JN-PY", "agriculture")).await;
+    let id = inst["id"].as_str().unwrap().to_string();
+    let inst = app.act(&nominator, &id, "submit", json!({})).await;
+    let mut units: Vec<&str> = inst["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "open")
+        .map(|t| t["assignee"]["unit"].as_str().unwrap())
+        .collect();
+    units.sort();
+    assert_eq!(units, ["JN-PY-AGRI", "JN-PY-ORG"]);
+}
+
+async fn objection_then_resubmit(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let inst = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
+    let id = inst["id"].as_str().unwrap().to_string();
+    app.act(&nominator, &id, "submit", json!({})).await;
+    let org = app.token("jn-py-org").await;
+    let pc = app.token("jn-py-mg-pc").await;
+    let health = app.token("jn-py-health").await;
+    app.act(&org, &id, "agree", json!({})).await;
+
+    let (status, body) = app.try_act(&pc, &id, "object", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["field"], "comment");
+    let inst = app
+        .act(&pc, &id, "object", json!({"comment": "该同志已在其他单位兼职"}))
+        .await;
+    assert_eq!(steps(&inst), "revising");
+    let health_inbox = app.get(&health, "/api/v1/tasks").await;
+    assert!(
+        !health_inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["instance_id"] == id.as_str()),
+        "pending opinions are withdrawn while the nominator revises"
+    );
+
+    let task = app.task_of(&nominator, &id).await;
+    assert_eq!(task["actions"], json!(["resubmit", "withdraw"]));
+    let inst = app
+        .act(
+            &nominator,
+            &id,
+            "resubmit",
+            json!({"comment": "已辞去兼职", "data": {"candidate": {"position": "院长（已辞去兼职）"}}}),
+        )
+        .await;
+    assert_eq!(steps(&inst), "consultation");
+    assert_eq!(inst["data"]["candidate"]["position"], "院长（已辞去兼职）");
+    assert_eq!(
+        inst["data"]["candidate"]["name"], "王卫东",
+        "the rest of the data stands"
+    );
+    let org_inbox = app.get(&org, "/api/v1/tasks").await;
+    assert!(
+        !org_inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["instance_id"] == id.as_str()),
+        "a department that agreed is not asked again"
+    );
+    app.act(&pc, &id, "agree", json!({})).await;
+    let inst = app.act(&health, &id, "agree", json!({})).await;
+    assert_eq!(steps(&inst), "committee_by_election");
+}
+
+async fn return_keeps_other_opinions(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let inst = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
+    let id = inst["id"].as_str().unwrap().to_string();
+    app.act(&nominator, &id, "submit", json!({})).await;
+    let health = app.token("jn-py-health").await;
+    let org = app.token("jn-py-org").await;
+    app.act(&health, &id, "agree", json!({})).await;
+    let inst = app
+        .act(&org, &id, "return", json!({"comment": "请补充任职经历"}))
+        .await;
+    assert_eq!(steps(&inst), "revising");
+    let returned = inst["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["action"] == "return")
+        .unwrap();
+    assert_eq!(returned["comment"], "请补充任职经历");
+    let inst = app.act(&nominator, &id, "resubmit", json!({})).await;
+    let mut units: Vec<&str> = inst["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "open")
+        .map(|t| t["assignee"]["unit"].as_str().unwrap())
+        .collect();
+    units.sort();
+    assert_eq!(
+        units,
+        ["JN-PY-MG-PC", "JN-PY-ORG"],
+        "the health bureau's agreement stands"
+    );
+}
+
+async fn withdraw_by_creator(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let inst = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
+    let id = inst["id"].as_str().unwrap().to_string();
+    app.act(&nominator, &id, "submit", json!({})).await;
+    let org = app.token("jn-py-org").await;
+    let path = format!("/api/v1/instances/{id}/withdraw");
+    let (status, body) = app.send(Some(&org), "POST", &path, Some(json!({}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = app
+        .send(
+            Some(&nominator),
+            "POST",
+            &path,
+            Some(json!({"comment": "候选人调动"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["instance"]["outcome"], "withdrawn");
+    assert!(body["instance"]["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["status"] != "open"));
+    let org_inbox = app.get(&org, "/api/v1/tasks").await;
+    assert!(org_inbox.as_array().unwrap().is_empty());
+    let (status, _) = app.send(Some(&nominator), "POST", &path, Some(json!({}))).await;
+    assert_eq!(status, StatusCode::CONFLICT, "already completed");
+}
+
+async fn not_elected_ends_without_member(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let inst = app
+        .nominate(&nominator, nomination("JN-PY-MG", "education"))
+        .await;
+    let id = inst["id"].as_str().unwrap().to_string();
+    app.act(&nominator, &id, "submit", json!({})).await;
+    for dept in ["jn-py-org", "jn-py-mg-pc", "jn-py-edu"] {
+        app.act(&app.token(dept).await, &id, "agree", json!({})).await;
+    }
+    let sec = app.token("jn-py-mg-sec").await;
+    let inst = app
+        .act(
+            &sec,
+            &id,
+            "not_elected",
+            json!({"data": {"meeting_date": "2026-12-18", "votes": 3}}),
+        )
+        .await;
+    assert_eq!(inst["status"], "completed");
+    assert_eq!(inst["outcome"], "not_elected");
+    let withdraw = format!("/api/v1/instances/{id}/withdraw");
+    let (status, _) = app
+        .send(Some(&nominator), "POST", &withdraw, Some(json!({})))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let unit = app
+        .get(&app.token("admin").await, "/api/v1/org-units/JN-PY-MG")
+        .await;
+    assert!(unit["members"].as_array().unwrap().is_empty());
+}
+
+async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let old = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
+    let old_id = old["id"].as_str().unwrap().to_string();
+    app.act(&nominator, &old_id, "submit", json!({})).await;
+
+    // Version 2 needs only one department's agreement (或签).
+    let source =
+        std::fs::read_to_string(naxian_tests::workspace_dir().join("workflows/sanzhang-appointment.yaml"))
+            .unwrap()
+            .replace("version: 1", "version: 2")
+            .replace(
+                "    sign_off: all\n    # After a return",
+                "    sign_off: any\n    # After a return",
+            );
+    assert!(source.contains("sign_off: any"));
+    let admin = app.token("admin").await;
+    let (status, body) = app
+        .send(
+            Some(&admin),
+            "POST",
+            "/api/v1/workflows",
+            Some(json!({"source": source})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, _) = app
+        .send(
+            Some(&nominator),
+            "POST",
+            "/api/v1/workflows",
+            Some(json!({"source": source})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let changed = source.replace("title: 填写提名", "title: 填写");
+    let (status, body) = app
+        .send(
+            Some(&admin),
+            "POST",
+            "/api/v1/workflows",
+            Some(json!({"source": changed})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a stored version is immutable: {body}"
+    );
+    let list = app.get(&nominator, "/api/v1/workflows").await;
+    assert_eq!(list[0]["version"], 2);
+
+    let new = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
+    let new_id = new["id"].as_str().unwrap().to_string();
+    assert_eq!(new["version"], 2);
+    app.act(&nominator, &new_id, "submit", json!({})).await;
+
+    let org = app.token("jn-py-org").await;
+    let old_after = app.act(&org, &old_id, "agree", json!({})).await;
+    assert_eq!(old_after["version"], 1);
+    assert_eq!(
+        steps(&old_after),
+        "consultation",
+        "version 1 still waits for every department"
+    );
+    let new_after = app.act(&org, &new_id, "agree", json!({})).await;
+    assert_eq!(
+        steps(&new_after),
+        "committee_by_election",
+        "version 2 moves on after one"
+    );
+}
+
+on_both_backends!(
+    appointed_by_committee_by_election,
+    appointed_by_congress_election,
+    county_target_is_consulted_without_township,
+    objection_then_resubmit,
+    return_keeps_other_opinions,
+    withdraw_by_creator,
+    not_elected_ends_without_member,
+    newer_version_leaves_running_instances_alone,
+);

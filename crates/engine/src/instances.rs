@@ -52,13 +52,6 @@ impl Engine {
                 format!("no org unit `{code}`"),
             )
         })?;
-        let role = def.started_by.parse().map_err(EngineError::Internal)?;
-        if !actor.holds(role, &org.target().path) {
-            return Err(EngineError::Forbidden(format!(
-                "starting `{}` for {code} needs the {role} role at that unit or above",
-                def.name.as_str()
-            )));
-        }
         let now = self.clock.now();
         let ctx = Context {
             org: &org,
@@ -67,7 +60,15 @@ impl Engine {
             congress_window_days: self.settings.congress_window_days,
         };
         let id = uuid::Uuid::now_v7().to_string();
+        // Deciding first reports invalid input (a unit of the wrong kind) as such, before rights.
         let decision = machine::start(&def, id.clone(), actor.login.clone(), data, &ctx)?;
+        let role = def.started_by.parse().map_err(EngineError::Internal)?;
+        if !actor.holds(role, &org.target().path) {
+            return Err(EngineError::Forbidden(format!(
+                "starting `{}` for {code} needs the {role} role at that unit or above",
+                def.name.as_str()
+            )));
+        }
         self.persist(decision, None).await?;
         self.load_view(&id).await
     }

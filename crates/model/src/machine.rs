@@ -519,10 +519,16 @@ fn enter(
         inst.step = name.clone();
         if step.is_route() {
             let mut chosen = None;
+            let mut declined = Vec::new();
             for r in &step.route {
                 match &r.when {
                     None => {
-                        chosen = Some((r.to.to_string(), "otherwise".to_string()));
+                        let why = if declined.is_empty() {
+                            "otherwise".to_string()
+                        } else {
+                            format!("otherwise ({})", declined.join("; "))
+                        };
+                        chosen = Some((r.to.to_string(), why));
                         break;
                     }
                     Some(fact) => {
@@ -531,6 +537,7 @@ fn enter(
                             chosen = Some((r.to.to_string(), reason));
                             break;
                         }
+                        declined.push(format!("not {}: {reason}", fact.as_str()));
                     }
                 }
             }

@@ -5,7 +5,7 @@
 use crate::auth::Actor;
 use crate::error::{EngineError, Result};
 use crate::Engine;
-use naxian_model::audit::{entry_hash, verify_chain, AuditFields, BrokenLink, StoredEntry, GENESIS};
+use naxian_model::audit::{verify_chain, BrokenLink, GENESIS};
 use naxian_model::machine::{self, Command, Context, Decision};
 use naxian_model::{Definition, Instance, Task, TaskStatus};
 use naxian_store::{Change, HistoryRecord, InboxRow, InstanceFilter, InstanceRecord, StoreError};
@@ -139,32 +139,18 @@ impl Engine {
         let at = d.instance.updated_at;
         let seq = prev.map_or(0, |p| p.audit_seq) + 1;
         let prev_hash = prev.map_or(GENESIS.to_string(), |p| p.audit_head.clone());
-        let h = &d.history;
-        let hash = entry_hash(
-            &prev_hash,
-            &AuditFields {
-                instance_id: &d.instance.id,
-                seq,
-                at,
-                actor: &h.actor,
-                step: &h.step,
-                action: &h.action,
-                comment: h.comment.as_deref(),
-                note: h.note.as_deref(),
-            },
-        );
-        let history = HistoryRecord {
-            instance_id: d.instance.id.clone(),
+        let h = d.history;
+        let history = HistoryRecord::seal(
+            prev_hash,
+            d.instance.id.clone(),
             seq,
             at,
-            actor: h.actor.clone(),
-            step: h.step.clone(),
-            action: h.action.clone(),
-            comment: h.comment.clone(),
-            note: h.note.clone(),
-            prev_hash,
-            hash,
-        };
+            h.actor,
+            h.step,
+            h.action,
+            h.comment,
+            h.note,
+        );
         let open = d
             .open
             .into_iter()
@@ -291,23 +277,12 @@ impl Engine {
         let all = self.store.all_history().await?;
         let entries = all.len();
         let mut instances = 0;
-        let mut chunk: Vec<StoredEntry> = Vec::new();
+        let mut chunk: Vec<HistoryRecord> = Vec::new();
         let mut broken = None;
         let mut iter = all.into_iter().peekable();
         while let Some(h) = iter.next() {
             let last_of_instance = iter.peek().is_none_or(|n| n.instance_id != h.instance_id);
-            chunk.push(StoredEntry {
-                instance_id: h.instance_id,
-                seq: h.seq,
-                at: h.at,
-                actor: h.actor,
-                step: h.step,
-                action: h.action,
-                comment: h.comment,
-                note: h.note,
-                prev_hash: h.prev_hash,
-                hash: h.hash,
-            });
+            chunk.push(h);
             if last_of_instance {
                 instances += 1;
                 if broken.is_none() {

@@ -45,8 +45,8 @@ pub struct BrokenLink {
     pub reason: String,
 }
 
-/// A stored entry as read back for verification.
-#[derive(Debug, Clone)]
+/// One history entry as stored: the audited fields, the previous entry's hash and its own.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StoredEntry {
     pub instance_id: String,
     pub seq: i64,
@@ -61,6 +61,50 @@ pub struct StoredEntry {
 }
 
 /// Verifies one instance's entries, in `seq` order; returns the first broken link.
+impl StoredEntry {
+    /// Seals an entry onto a chain whose last hash is `prev_hash`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn seal(
+        prev_hash: String,
+        instance_id: String,
+        seq: i64,
+        at: DateTime<Utc>,
+        actor: String,
+        step: String,
+        action: String,
+        comment: Option<String>,
+        note: Option<String>,
+    ) -> StoredEntry {
+        let mut e = StoredEntry {
+            instance_id,
+            seq,
+            at,
+            actor,
+            step,
+            action,
+            comment,
+            note,
+            prev_hash,
+            hash: String::new(),
+        };
+        e.hash = entry_hash(&e.prev_hash, &e.fields());
+        e
+    }
+
+    pub fn fields(&self) -> AuditFields<'_> {
+        AuditFields {
+            instance_id: &self.instance_id,
+            seq: self.seq,
+            at: self.at,
+            actor: &self.actor,
+            step: &self.step,
+            action: &self.action,
+            comment: self.comment.as_deref(),
+            note: self.note.as_deref(),
+        }
+    }
+}
+
 pub fn verify_chain(entries: &[StoredEntry]) -> Result<(), BrokenLink> {
     let mut prev = GENESIS.to_string();
     for (i, e) in entries.iter().enumerate() {
@@ -75,17 +119,7 @@ pub fn verify_chain(entries: &[StoredEntry]) -> Result<(), BrokenLink> {
         if e.prev_hash != prev {
             return Err(broken("prev_hash does not match the previous entry"));
         }
-        let f = AuditFields {
-            instance_id: &e.instance_id,
-            seq: e.seq,
-            at: e.at,
-            actor: &e.actor,
-            step: &e.step,
-            action: &e.action,
-            comment: e.comment.as_deref(),
-            note: e.note.as_deref(),
-        };
-        if entry_hash(&prev, &f) != e.hash {
+        if entry_hash(&prev, &e.fields()) != e.hash {
             return Err(broken("hash does not match the entry's contents"));
         }
         prev = e.hash.clone();

@@ -176,7 +176,8 @@ pub struct Member {
     pub mode: String,
     pub since: NaiveDate,
     pub term_end: Option<NaiveDate>,
-    pub instance_id: String,
+    /// The appointment that made the member, if one did.
+    pub instance_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -508,7 +509,7 @@ fn enter(
                     mode: read(&add.mode),
                     since,
                     term_end: ctx.org.body.as_ref().map(|b| b.term_end),
-                    instance_id: inst.id.clone(),
+                    instance_id: Some(inst.id.clone()),
                 }));
             }
             return Ok(());

@@ -40,38 +40,18 @@ pub fn task(def: &Definition, t: &Task, workflow: &str, org_unit: &str) -> Value
         .step(&t.step)
         .and_then(|s| s.title.clone())
         .unwrap_or_else(|| t.step.clone());
+    let title = format!("{}：{step_title}", def.title);
+    task_json(t, workflow, org_unit, &title, &task_actions(def, t))
+}
+
+fn task_json(t: &Task, workflow: &str, org_unit: &str, title: &str, actions: &[String]) -> Value {
     json!({
         "id": t.id,
         "instance_id": t.instance_id,
         "workflow": workflow,
         "step": t.step,
-        "title": format!("{}：{step_title}", def.title),
-        "org_unit": org_unit,
-        "assignee": {
-            "role": t.assignee.role.map(|r| r.as_str()),
-            "unit": t.assignee.unit,
-            "user": t.assignee.user,
-        },
-        "due_at": opt_time(t.due_at),
-        "status": t.status.as_str(),
-        "actions": task_actions(def, t),
-        "action": t.action,
-        "comment": t.comment,
-        "actor": t.actor,
-        "created_at": time(t.created_at),
-        "completed_at": opt_time(t.completed_at),
-    })
-}
-
-pub fn inbox_row(row: &InboxRow, actions: &[String], title: &str) -> Value {
-    let t = &row.task;
-    json!({
-        "id": t.id,
-        "instance_id": t.instance_id,
-        "workflow": row.workflow,
-        "step": t.step,
         "title": title,
-        "org_unit": row.org_unit,
+        "org_unit": org_unit,
         "assignee": {
             "role": t.assignee.role.map(|r| r.as_str()),
             "unit": t.assignee.unit,
@@ -82,9 +62,14 @@ pub fn inbox_row(row: &InboxRow, actions: &[String], title: &str) -> Value {
         "actions": actions,
         "action": t.action,
         "comment": t.comment,
+        "actor": t.actor,
         "created_at": time(t.created_at),
         "completed_at": opt_time(t.completed_at),
     })
+}
+
+pub fn inbox_row(row: &InboxRow, actions: &[String], title: &str) -> Value {
+    task_json(&row.task, &row.workflow, &row.org_unit, title, actions)
 }
 
 pub fn instance(v: &InstanceView) -> Value {

@@ -4,7 +4,7 @@
 
 use crate::*;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
-use naxian_model::audit::{entry_hash, AuditFields, GENESIS};
+use naxian_model::audit::GENESIS;
 use naxian_model::directory::{Body, DeptFunction, OrgKind, OrgUnit, Role};
 use naxian_model::machine::{Assignee, Effect, Instance, Member, Status, Task, TaskClose, TaskStatus};
 use std::collections::BTreeMap;
@@ -218,28 +218,17 @@ fn task(id: &str, instance_id: &str, step: &str, a: Assignee, secs: i64) -> Task
 }
 
 fn entry(instance_id: &str, seq: i64, prev: &str, secs: i64, action: &str) -> HistoryRecord {
-    let f = AuditFields {
-        instance_id,
+    HistoryRecord::seal(
+        prev.into(),
+        instance_id.into(),
         seq,
-        at: at(secs),
-        actor: "cf_user",
-        step: "drafting",
-        action,
-        comment: None,
-        note: None,
-    };
-    HistoryRecord {
-        instance_id: instance_id.into(),
-        seq,
-        at: at(secs),
-        actor: "cf_user".into(),
-        step: "drafting".into(),
-        action: action.into(),
-        comment: None,
-        note: None,
-        prev_hash: prev.into(),
-        hash: entry_hash(prev, &f),
-    }
+        at(secs),
+        "cf_user".into(),
+        "drafting".into(),
+        action.into(),
+        None,
+        None,
+    )
 }
 
 fn creator_assignee() -> Assignee {
@@ -387,7 +376,7 @@ async fn transitions(s: &dyn Store) {
         mode: "part_time".into(),
         since: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
         term_end: NaiveDate::from_ymd_opt(2029, 1, 1),
-        instance_id: "cf_i1".into(),
+        instance_id: Some("cf_i1".into()),
     };
     s.apply(&Change {
         instance: fin,
@@ -416,22 +405,7 @@ async fn transitions(s: &dyn Store) {
     assert!(s.inbox("cf_user", TaskStatus::Open, 50).await.unwrap().is_empty());
 
     let history = s.history("cf_i1").await.unwrap();
-    let records: Vec<naxian_model::audit::StoredEntry> = history
-        .iter()
-        .map(|h| naxian_model::audit::StoredEntry {
-            instance_id: h.instance_id.clone(),
-            seq: h.seq,
-            at: h.at,
-            actor: h.actor.clone(),
-            step: h.step.clone(),
-            action: h.action.clone(),
-            comment: h.comment.clone(),
-            note: h.note.clone(),
-            prev_hash: h.prev_hash.clone(),
-            hash: h.hash.clone(),
-        })
-        .collect();
-    naxian_model::audit::verify_chain(&records).expect("times and text round-trip exactly");
+    naxian_model::audit::verify_chain(&history).expect("times and text round-trip exactly");
 
     // Listing with visibility.
     let all = s

@@ -1,6 +1,6 @@
 //! The records the store reads and writes, beyond the model's own types.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use naxian_model::directory::Role;
 use naxian_model::machine::{Effect, Instance, Task, TaskClose};
 use serde::{Deserialize, Serialize};
@@ -33,17 +33,8 @@ pub struct TokenRecord {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberRecord {
-    pub org_unit: String,
-    pub name: String,
-    pub sector: String,
-    pub post: String,
-    pub mode: String,
-    pub since: NaiveDate,
-    pub term_end: Option<NaiveDate>,
-    pub instance_id: Option<String>,
-}
+/// A current or past member of a body.
+pub type MemberRecord = naxian_model::machine::Member;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WorkflowRecord {
@@ -69,19 +60,8 @@ pub struct InstanceRecord {
     pub audit_head: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct HistoryRecord {
-    pub instance_id: String,
-    pub seq: i64,
-    pub at: DateTime<Utc>,
-    pub actor: String,
-    pub step: String,
-    pub action: String,
-    pub comment: Option<String>,
-    pub note: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
-}
+/// One audit history entry.
+pub type HistoryRecord = naxian_model::audit::StoredEntry;
 
 #[derive(Debug, Clone, Default)]
 pub struct InstanceFilter {

@@ -16,6 +16,55 @@ pub enum Backend {
     Postgres,
 }
 
+/// A TCP relay between the service and PostgreSQL that a test can cut, to
+/// see the service without its database.
+pub struct DbProxy {
+    pub port: u16,
+    cut: tokio::sync::watch::Sender<bool>,
+}
+
+impl DbProxy {
+    /// Relays 127.0.0.1:<port> to `target` until cut.
+    pub async fn start(target: std::net::SocketAddr) -> DbProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind proxy");
+        let port = listener.local_addr().unwrap().port();
+        let (cut, watch) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    return;
+                };
+                let mut watch = watch.clone();
+                if *watch.borrow() {
+                    continue; // dropped: the client sees the connection closed
+                }
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = watch.wait_for(|c| *c) => {}
+                    }
+                });
+            }
+        });
+        DbProxy { port, cut }
+    }
+
+    /// Drops every relayed connection and refuses new ones.
+    pub fn cut(&self) {
+        let _ = self.cut.send(true);
+    }
+
+    /// Relays new connections again.
+    pub fn restore(&self) {
+        let _ = self.cut.send(false);
+    }
+}
+
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
@@ -34,13 +83,21 @@ pub fn workspace_dir() -> PathBuf {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_via(backend, None).await
+    }
+
+    /// Like [`TestApp::spawn`] on PostgreSQL, reaching it through `proxy`.
+    pub async fn spawn_via(backend: Backend, proxy: Option<&DbProxy>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut pg = None;
         let database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.path().join("naxian.db").display()),
             Backend::Postgres => {
                 let db = TestDatabase::create().await;
-                let url = db.url().to_string();
+                let mut url = db.url().to_string();
+                if let Some(p) = proxy {
+                    url = url.replace("127.0.0.1:5432", &format!("127.0.0.1:{}", p.port));
+                }
                 pg = Some(db);
                 url
             }

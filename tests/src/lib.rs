@@ -16,16 +16,16 @@ pub enum Backend {
     Postgres,
 }
 
-/// A TCP relay between the service and PostgreSQL that a test can cut, to
-/// see the service without its database.
-pub struct DbProxy {
+/// A TCP relay that a test can cut, to see the service without its database
+/// or its mail server.
+pub struct TcpRelay {
     pub port: u16,
     cut: tokio::sync::watch::Sender<bool>,
 }
 
-impl DbProxy {
+impl TcpRelay {
     /// Relays 127.0.0.1:<port> to `target` until cut.
-    pub async fn start(target: std::net::SocketAddr) -> DbProxy {
+    pub async fn start(target: std::net::SocketAddr) -> TcpRelay {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind proxy");
@@ -51,7 +51,7 @@ impl DbProxy {
                 });
             }
         });
-        DbProxy { port, cut }
+        TcpRelay { port, cut }
     }
 
     /// Drops every relayed connection and refuses new ones.
@@ -87,7 +87,7 @@ impl TestApp {
     }
 
     /// Like [`TestApp::spawn`] on PostgreSQL, reaching it through `proxy`.
-    pub async fn spawn_via(backend: Backend, proxy: Option<&DbProxy>) -> TestApp {
+    pub async fn spawn_via(backend: Backend, proxy: Option<&TcpRelay>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut pg = None;
         let database_url = match backend {
@@ -143,6 +143,11 @@ impl TestApp {
         if let Some(db) = self.pg.take() {
             db.drop_now().await;
         }
+    }
+
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        use naxian_engine::Clock;
+        self.clock.now()
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -291,4 +296,128 @@ macro_rules! on_both_backends {
         }
         )+
     };
+}
+
+/// One message the test SMTP server received.
+#[derive(Debug, Clone)]
+pub struct ReceivedMail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+impl ReceivedMail {
+    fn parsed(&self) -> mail_parser::Message<'_> {
+        mail_parser::MessageParser::default()
+            .parse(self.data.as_bytes())
+            .expect("a parseable message")
+    }
+
+    /// The Message-ID, without angle brackets.
+    pub fn message_id(&self) -> String {
+        self.parsed().message_id().unwrap_or_default().to_string()
+    }
+
+    pub fn subject(&self) -> String {
+        self.parsed().subject().unwrap_or_default().to_string()
+    }
+
+    pub fn body(&self) -> String {
+        self.parsed().body_text(0).unwrap_or_default().to_string()
+    }
+
+    /// Every header name, lower-cased, in order.
+    pub fn header_names(&self) -> Vec<String> {
+        self.parsed()
+            .headers()
+            .iter()
+            .map(|h| h.name().to_ascii_lowercase())
+            .collect()
+    }
+}
+
+/// A real SMTP server (mailin-embedded) on 127.0.0.1, recording what it receives.
+#[derive(Clone)]
+pub struct SmtpServer {
+    pub addr: std::net::SocketAddr,
+    received: Arc<std::sync::Mutex<Vec<ReceivedMail>>>,
+}
+
+#[derive(Clone)]
+struct Recorder {
+    received: Arc<std::sync::Mutex<Vec<ReceivedMail>>>,
+    from: String,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for Recorder {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        from: &str,
+        _is8bit: bool,
+        to: &[String],
+    ) -> mailin_embedded::Response {
+        self.from = from.to_string();
+        self.to = to.to_vec();
+        self.data.clear();
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        self.received.lock().unwrap().push(ReceivedMail {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            data: String::from_utf8_lossy(&self.data).into_owned(),
+        });
+        mailin_embedded::response::OK
+    }
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind SMTP");
+        let addr = listener.local_addr().unwrap();
+        let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let handler = Recorder {
+            received: received.clone(),
+            from: String::new(),
+            to: Vec::new(),
+            data: Vec::new(),
+        };
+        let mut server = mailin_embedded::Server::new(handler);
+        server
+            .with_name("smtp.test")
+            .with_tcp_listener(listener)
+            .with_num_threads(4);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        SmtpServer { addr, received }
+    }
+
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// A mailer sending here (or to `port` instead, e.g. a relay in front of it).
+    pub fn mailer(&self, port: Option<u16>, max_attempts: i32) -> naxian_engine::runner::Mailer {
+        let port = port.unwrap_or(self.addr.port());
+        naxian_engine::runner::Mailer {
+            transport: naxian_mail::Transport::from_url(
+                &format!("smtp://127.0.0.1:{port}"),
+                "/nonexistent".into(),
+            )
+            .expect("SMTP URL"),
+            from: "纳贤 <noreply@naxian.local>".into(),
+            max_attempts,
+            backoff: chrono::Duration::seconds(30),
+        }
+    }
 }

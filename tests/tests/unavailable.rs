@@ -2,13 +2,13 @@
 //! `/readyz` says so, `/healthz` stays up, and it recovers when the database
 //! is back. PostgreSQL is reached through a relay the test cuts.
 
-use naxian_tests::{nomination, Backend, DbProxy, TestApp};
+use naxian_tests::{nomination, Backend, TcpRelay, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn database_unavailable_is_503_not_500() {
-    let proxy = DbProxy::start("127.0.0.1:5432".parse().unwrap()).await;
+    let proxy = TcpRelay::start("127.0.0.1:5432".parse().unwrap()).await;
     let app = TestApp::spawn_via(Backend::Postgres, Some(&proxy)).await;
     let nominator = app.token("jn-py-nominator").await;
     app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;

@@ -2,13 +2,9 @@
 //! `--test-clock` can set. Times are kept to the microsecond, the precision
 //! both databases store, so what is hashed is what is read back.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+pub use naxian_model::calendar::shanghai;
 use std::sync::Mutex;
-
-/// China Standard Time; China keeps no daylight saving, so a fixed offset is exact.
-pub fn shanghai() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("valid offset")
-}
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;

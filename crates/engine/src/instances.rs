@@ -8,7 +8,9 @@ use crate::Engine;
 use naxian_model::audit::{verify_chain, BrokenLink, GENESIS};
 use naxian_model::machine::{self, Command, Context, Decision};
 use naxian_model::{Definition, Instance, Task, TaskStatus};
-use naxian_store::{Change, HistoryRecord, InboxRow, InstanceFilter, InstanceRecord, StoreError};
+use naxian_store::{
+    Change, HistoryRecord, InboxRow, InstanceFilter, InstanceRecord, StoreError, TimerRecord,
+};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -53,8 +55,10 @@ impl Engine {
             )
         })?;
         let now = self.clock.now();
+        let calendar = self.calendar();
         let ctx = Context {
             org: &org,
+            calendar: &calendar,
             now,
             today: self.clock.today(),
             congress_window_days: self.settings.congress_window_days,
@@ -69,7 +73,8 @@ impl Engine {
                 def.name.as_str()
             )));
         }
-        self.persist(decision, None).await?;
+        self.persist(&def, decision, None, actor, &org.target().name)
+            .await?;
         self.load_view(&id).await
     }
 
@@ -89,8 +94,20 @@ impl Engine {
         if !actor.holds_task(&task) {
             return Err(EngineError::Forbidden("this task is not assigned to you".into()));
         }
+        self.run_task_action(actor, &task, action, comment, data).await
+    }
+
+    /// Acts on a task whose holder has been checked (or on behalf of the system).
+    pub(crate) async fn run_task_action(
+        &self,
+        actor: &Actor,
+        task: &Task,
+        action: &str,
+        comment: Option<String>,
+        data: Option<Value>,
+    ) -> Result<InstanceView> {
         let command = Command::Act {
-            task_id: task_id.into(),
+            task_id: task.id.clone(),
             action: action.into(),
             comment,
             data,
@@ -123,19 +140,29 @@ impl Engine {
             }
         }
         let org = self.context(&rec.instance.org_unit).await?;
+        let calendar = self.calendar();
         let ctx = Context {
             org: &org,
+            calendar: &calendar,
             now: self.clock.now(),
             today: self.clock.today(),
             congress_window_days: self.settings.congress_window_days,
         };
         let decision = machine::decide(&def, &rec.instance, &tasks, &actor.login, command, &ctx)?;
-        self.persist(decision, Some(&rec)).await?;
+        self.persist(&def, decision, Some(&rec), actor, &org.target().name)
+            .await?;
         self.load_view(instance_id).await
     }
 
-    /// Turns a decision into a change and applies it.
-    async fn persist(&self, d: Decision, prev: Option<&InstanceRecord>) -> Result<()> {
+    /// Turns a decision into a change, with its timers and e-mails, and applies it.
+    async fn persist(
+        &self,
+        def: &Definition,
+        d: Decision,
+        prev: Option<&InstanceRecord>,
+        actor: &Actor,
+        unit_name: &str,
+    ) -> Result<()> {
         let at = d.instance.updated_at;
         let seq = prev.map_or(0, |p| p.audit_seq) + 1;
         let prev_hash = prev.map_or(GENESIS.to_string(), |p| p.audit_head.clone());
@@ -151,23 +178,45 @@ impl Engine {
             h.comment,
             h.note,
         );
-        let open = d
+        let mut timers = Vec::new();
+        let open: Vec<Task> = d
             .open
             .into_iter()
-            .map(|n| Task {
-                id: uuid::Uuid::now_v7().to_string(),
-                instance_id: d.instance.id.clone(),
-                step: n.step,
-                assignee: n.assignee,
-                status: TaskStatus::Open,
-                action: None,
-                comment: None,
-                actor: None,
-                created_at: at,
-                completed_at: None,
-                due_at: None,
+            .map(|n| {
+                let id = uuid::Uuid::now_v7().to_string();
+                timers.extend(n.timers.iter().map(|t| TimerRecord {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    instance_id: d.instance.id.clone(),
+                    task_id: id.clone(),
+                    kind: t.kind,
+                    fire_at: t.fire_at,
+                }));
+                Task {
+                    id,
+                    instance_id: d.instance.id.clone(),
+                    step: n.step,
+                    assignee: n.assignee,
+                    status: TaskStatus::Open,
+                    action: None,
+                    comment: None,
+                    actor: None,
+                    created_at: at,
+                    completed_at: None,
+                    due_at: n.due_at,
+                }
             })
             .collect();
+        let outbox = self
+            .notices(
+                def,
+                &d.instance,
+                &open,
+                &d.close,
+                &actor.login,
+                &actor.name,
+                unit_name,
+            )
+            .await?;
         let change = Change {
             expected_revision: prev.map(|p| p.instance.revision),
             instance: d.instance,
@@ -175,6 +224,8 @@ impl Engine {
             open,
             history,
             effects: d.effects,
+            timers,
+            outbox,
             at,
         };
         self.store.apply(&change).await.map_err(|e| match e {

@@ -3,11 +3,14 @@
 //! owns authentication, the directory's rules and the workflow registry.
 
 pub mod auth;
+mod calendar;
 pub mod clock;
 mod directory;
 pub mod error;
 mod instances;
+pub mod notify;
 pub mod open;
+pub mod runner;
 mod workflows;
 
 pub use auth::Actor;
@@ -17,6 +20,7 @@ pub use error::EngineError;
 pub use instances::{AuditReport, InstanceView, StartRequest};
 pub use workflows::{check_definitions, definition_files};
 
+use naxian_model::calendar::Calendar;
 use naxian_model::Definition;
 use naxian_store::Store;
 use std::collections::HashMap;
@@ -50,6 +54,8 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     settings: Arc<Settings>,
     definitions: DefinitionCache,
+    /// Swapped whole when reloaded, so a decision reads one consistent calendar.
+    calendar: Arc<RwLock<Arc<Calendar>>>,
 }
 
 impl Engine {
@@ -59,6 +65,7 @@ impl Engine {
             clock,
             settings: Arc::new(settings),
             definitions: Arc::default(),
+            calendar: Arc::default(),
         }
     }
 

@@ -6,6 +6,7 @@
 //! and lists the actions its assignees may take; a route step moves on by
 //! itself on a directory fact; an end closes the instance with that outcome.
 
+use crate::calendar::Span;
 use crate::directory::{DeptFunction, Level, Role};
 use crate::fields::FieldSpec;
 use indexmap::IndexMap;
@@ -155,6 +156,34 @@ pub struct RouteDef {
     pub to: Spanned<String>,
 }
 
+/// The clock around a human step's tasks.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimersDef {
+    /// `10 working days`, `3 days`, `12 hours` after the task opens.
+    pub due: Spanned<String>,
+    /// Reminders to the task's holders, each this long before the due date.
+    #[serde(default)]
+    pub remind_before: Vec<Spanned<String>>,
+    /// How long after the due date an open task is escalated …
+    #[serde(default)]
+    pub escalate_after: Option<Spanned<String>>,
+    /// … and to whom (a role at a level above the instance's unit).
+    #[serde(default)]
+    pub escalate_to: Option<AssignSpec>,
+    /// How long after the due date the task takes `timeout_action` by itself.
+    #[serde(default)]
+    pub timeout_after: Option<Spanned<String>>,
+    #[serde(default)]
+    pub timeout_action: Option<Spanned<String>>,
+}
+
+impl TimersDef {
+    pub fn due_span(&self) -> Span {
+        Span::parse(&self.due).unwrap_or(Span::Days(0))
+    }
+}
+
 /// A step: human (with `assign` and `actions`) or automatic (with `route`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -175,6 +204,8 @@ pub struct StepDef {
     pub next: Option<Spanned<String>>,
     #[serde(default)]
     pub route: Vec<RouteDef>,
+    #[serde(default)]
+    pub timers: Option<TimersDef>,
 }
 
 impl StepDef {
@@ -224,6 +255,9 @@ pub struct Definition {
     pub org_field: Spanned<String>,
     /// The role a user must hold at (or above) the instance's unit to start one.
     pub started_by: Spanned<String>,
+    /// One line naming an instance in lists and e-mails, with `{field.path}` placeholders.
+    #[serde(default)]
+    pub summary: Option<Spanned<String>>,
     pub start: Spanned<String>,
     #[serde(default)]
     pub fields: IndexMap<Spanned<String>, FieldSpec>,
@@ -450,6 +484,9 @@ impl Definition {
                 )),
                 (None, false) => {}
             }
+            if let Some(t) = &step.timers {
+                self.check_timers(sname.as_str(), step, t, &mut out);
+            }
             if !step.actions.is_empty() && !leaves {
                 out.push((
                     sline,
@@ -476,6 +513,56 @@ impl Definition {
         }
         out.sort_by_key(|(l, _)| *l);
         out
+    }
+
+    fn check_timers(&self, sname: &str, step: &StepDef, t: &TimersDef, out: &mut Vec<(usize, String)>) {
+        let spans = std::iter::once(&t.due)
+            .chain(&t.remind_before)
+            .chain(&t.escalate_after)
+            .chain(&t.timeout_after);
+        for s in spans {
+            if let Err(m) = Span::parse(s) {
+                out.push((line_of(s), m));
+            }
+        }
+        match (&t.escalate_after, &t.escalate_to) {
+            (Some(_), Some(to)) => {
+                self.check_assign(to, out);
+                if to.is_creator() {
+                    out.push((line_of(&to.role), "escalate to a role, not the creator".into()));
+                }
+            }
+            (Some(a), None) => out.push((
+                line_of(a),
+                format!("step `{sname}` escalates to no one: add `escalate_to`"),
+            )),
+            (None, Some(to)) => out.push((line_of(&to.role), "`escalate_to` needs `escalate_after`".into())),
+            (None, None) => {}
+        }
+        match (&t.timeout_after, &t.timeout_action) {
+            (Some(_), Some(action)) => match step.actions.get(action.as_str()) {
+                None => out.push((
+                    line_of(action),
+                    format!(
+                        "timeout action `{}` is not an action of step `{sname}`",
+                        action.as_str()
+                    ),
+                )),
+                Some(a) if a.comment == CommentRule::Required || !a.data.iter().all(|(_, f)| !f.required) => {
+                    out.push((
+                        line_of(action),
+                        format!(
+                            "timeout action `{}` needs input no one gives on a timeout",
+                            action.as_str()
+                        ),
+                    ))
+                }
+                Some(_) => {}
+            },
+            (Some(a), None) => out.push((line_of(a), "`timeout_after` needs `timeout_action`".into())),
+            (None, Some(a)) => out.push((line_of(a), "`timeout_action` needs `timeout_after`".into())),
+            (None, None) => {}
+        }
     }
 
     fn check_assign(&self, a: &AssignSpec, out: &mut Vec<(usize, String)>) {
@@ -630,6 +717,34 @@ fn line_at_path(root: &marked_yaml::Node, path: &str) -> usize {
         }
     }
     line
+}
+
+/// The `{field.path}` placeholders of a text.
+pub fn placeholders(text: &str) -> Vec<&str> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(f, _)| f))
+        .collect()
+}
+
+impl Definition {
+    /// The instance's one-line summary: `summary` with its placeholders filled
+    /// from `data`, or the workflow's title.
+    pub fn summarize(&self, data: &serde_json::Value) -> String {
+        let Some(template) = &self.summary else {
+            return self.title.clone();
+        };
+        let mut out = template.to_string();
+        for field in placeholders(template) {
+            let value = match crate::fields::get_path(data, field) {
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Null) | None => String::new(),
+                Some(other) => other.to_string(),
+            };
+            out = out.replace(&format!("{{{field}}}"), &value);
+        }
+        out
+    }
 }
 
 /// `{candidate.sector}` → `candidate.sector`.

@@ -6,6 +6,7 @@
 //! arguments, so every rule is testable without a database.
 
 pub mod audit;
+pub mod calendar;
 pub mod definition;
 pub mod directory;
 pub mod error;

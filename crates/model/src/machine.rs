@@ -2,7 +2,8 @@
 //! the directory context and `now`, [`decide`] returns the [`Decision`] to
 //! persist, or the reason the command is refused. It never does I/O.
 
-use crate::definition::{template_field, ActionDef, AssignSpec, CommentRule, Definition, SignOff};
+use crate::calendar::{Calendar, Span};
+use crate::definition::{template_field, ActionDef, AssignSpec, CommentRule, Definition, SignOff, TimersDef};
 use crate::directory::{DeptFunction, Level, OrgContext, Role};
 use crate::error::ModelError;
 use crate::fields::{self, get_str, merge, set_path};
@@ -134,6 +135,8 @@ pub enum Command {
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
     pub org: &'a OrgContext,
+    /// Working days and holidays, for due dates.
+    pub calendar: &'a Calendar,
     pub now: DateTime<Utc>,
     /// The calendar date `now` falls on in the service's time zone.
     pub today: NaiveDate,
@@ -150,10 +153,49 @@ pub struct TaskClose {
     pub actor: Option<String>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimerKind {
+    Remind,
+    Escalate,
+    Timeout,
+}
+
+impl TimerKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimerKind::Remind => "remind",
+            TimerKind::Escalate => "escalate",
+            TimerKind::Timeout => "timeout",
+        }
+    }
+}
+
+impl std::str::FromStr for TimerKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "remind" => Ok(TimerKind::Remind),
+            "escalate" => Ok(TimerKind::Escalate),
+            "timeout" => Ok(TimerKind::Timeout),
+            _ => Err("must be remind, escalate or timeout".into()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTimer {
+    pub kind: TimerKind,
+    pub fire_at: DateTime<Utc>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewTask {
     pub step: String,
     pub assignee: Assignee,
+    pub due_at: Option<DateTime<Utc>>,
+    /// Reminders, escalation and timeout of this task; cancelled when it closes.
+    pub timers: Vec<NewTimer>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -569,13 +611,51 @@ fn enter(
                 continue;
             }
         }
+        let (due_at, timers) = task_clock(step.timers.as_ref(), ctx);
         out.open.extend(pending.into_iter().map(|assignee| NewTask {
             step: name.clone(),
             assignee,
+            due_at,
+            timers: timers.clone(),
         }));
         return Ok(());
     }
     Err(ModelError::Conflict("the workflow routes in a cycle".into()))
+}
+
+/// The due date and timers of a task opened now in a step with `timers`.
+fn task_clock(timers: Option<&TimersDef>, ctx: &Context<'_>) -> (Option<DateTime<Utc>>, Vec<NewTimer>) {
+    let Some(t) = timers else {
+        return (None, Vec::new());
+    };
+    let cal = ctx.calendar;
+    let due = cal.due(ctx.now, t.due_span());
+    let mut out = Vec::new();
+    for r in &t.remind_before {
+        if let Ok(span) = Span::parse(r) {
+            let at = cal.before(due, span);
+            // A reminder whose moment has passed already would only be noise.
+            if at > ctx.now {
+                out.push(NewTimer {
+                    kind: TimerKind::Remind,
+                    fire_at: at,
+                });
+            }
+        }
+    }
+    if let Some(span) = t.escalate_after.as_ref().and_then(|s| Span::parse(s).ok()) {
+        out.push(NewTimer {
+            kind: TimerKind::Escalate,
+            fire_at: cal.after(due, span),
+        });
+    }
+    if let Some(span) = t.timeout_after.as_ref().and_then(|s| Span::parse(s).ok()) {
+        out.push(NewTimer {
+            kind: TimerKind::Timeout,
+            fire_at: cal.after(due, span),
+        });
+    }
+    (Some(due), out)
 }
 
 /// A named fact and the reason it holds or not.
@@ -650,7 +730,12 @@ pub fn resolve_step(
     Ok(out)
 }
 
-fn resolve_role(r: &AssignSpec, inst: &Instance, ctx: &Context<'_>) -> Result<Option<Assignee>, ModelError> {
+/// Resolves one role assignment for an instance; `None` when it does not apply.
+pub fn resolve_role(
+    r: &AssignSpec,
+    inst: &Instance,
+    ctx: &Context<'_>,
+) -> Result<Option<Assignee>, ModelError> {
     let role: Role = r.role.parse().map_err(ModelError::Directory)?;
     let Some(dept) = &r.department else {
         let level = r.unit.unwrap_or(Level::Target);

@@ -101,6 +101,36 @@ fn unknown_keys_and_bad_yaml_are_errors_with_lines() {
 }
 
 #[test]
+fn timers_are_checked() {
+    let with = |t: &str| {
+        BASE.replace(
+            "      approve: { to: done }",
+            &format!("      approve: {{ to: done }}\n    timers: {t}"),
+        )
+    };
+    Definition::parse(
+        "t.yaml",
+        &with("{ due: 10 working days, remind_before: [1 day] }"),
+    )
+    .unwrap();
+    let e = errors(&with("{ due: soon }"));
+    assert!(
+        e.contains("t.yaml:19:") && e.contains("`soon` is not a duration"),
+        "{e}"
+    );
+    let e = errors(&with("{ due: 2 days, escalate_after: 1 day }"));
+    assert!(e.contains("escalates to no one"), "{e}");
+    let e = errors(&with(
+        "{ due: 2 days, timeout_after: 1 day, timeout_action: reject }",
+    ));
+    assert!(e.contains("timeout action `reject` is not an action"), "{e}");
+    let e = errors(&with(
+        "{ due: 2 days, escalate_after: 1 day, escalate_to: { role: wizard, unit: city } }",
+    ));
+    assert!(e.contains("unknown role `wizard`"), "{e}");
+}
+
+#[test]
 fn route_needs_a_fallback_and_known_facts() {
     let src = BASE.replace("{ to: b }", "{ to: r }").replace(
         "ends:",

@@ -2,9 +2,12 @@
 //! through it, and property tests of its invariants over random action sequences.
 
 use chrono::{NaiveDate, TimeZone, Utc};
+use naxian_model::calendar::Calendar;
 use naxian_model::definition::Definition;
 use naxian_model::directory::{Body, DeptFunction, OrgContext, OrgKind, OrgUnit};
-use naxian_model::machine::{self, Command, Context, Decision, Effect, Instance, Status, Task, TaskStatus};
+use naxian_model::machine::{
+    self, Command, Context, Decision, Effect, Instance, Status, Task, TaskStatus, TimerKind,
+};
 use naxian_model::ModelError;
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -64,8 +67,10 @@ fn township_ctx(term_end: &str) -> OrgContext {
 }
 
 fn ctx(org: &OrgContext) -> Context<'_> {
+    static CALENDAR: std::sync::OnceLock<Calendar> = std::sync::OnceLock::new();
     Context {
         org,
+        calendar: CALENDAR.get_or_init(Calendar::default),
         now: Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap(),
         today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         congress_window_days: 180,
@@ -130,7 +135,7 @@ impl Sim {
                 actor: None,
                 created_at: d.instance.updated_at,
                 completed_at: None,
-                due_at: None,
+                due_at: n.due_at,
             });
         }
         self.members.extend(d.effects);
@@ -206,6 +211,29 @@ fn township_nominee_is_consulted_with_county_org_township_and_sector() {
         keys,
         ["department@K-HEALTH", "department@K-ORG", "department@T-PC"]
     );
+}
+
+#[test]
+fn consultation_tasks_carry_due_dates_reminders_and_escalation() {
+    let mut s = Sim::new("health", "2029-01-01");
+    let c = ctx(&s.org);
+    let submit = Command::Act {
+        task_id: s.open_key("creator"),
+        action: "submit".into(),
+        comment: None,
+        data: None,
+    };
+    let d = machine::decide(&s.def, &s.inst, &s.tasks, "nominator", &submit, &c).unwrap();
+    assert_eq!(d.open.len(), 3);
+    for t in &d.open {
+        // Monday 30 Nov 2026 + 10 working days = Monday 14 Dec, end of day in Shanghai.
+        assert_eq!(t.due_at.unwrap().to_rfc3339(), "2026-12-14T15:59:59+00:00");
+        let kinds: Vec<_> = t.timers.iter().map(|x| x.kind).collect();
+        assert_eq!(kinds, [TimerKind::Remind, TimerKind::Remind, TimerKind::Escalate]);
+        assert!(t.timers.iter().all(|x| x.fire_at > c.now));
+    }
+    s.apply(d);
+    assert!(s.open()[0].due_at.is_some());
 }
 
 #[test]

@@ -26,6 +26,7 @@ pub struct Server {
 pub struct Paths {
     pub data_dir: PathBuf,
     pub workflows: PathBuf,
+    pub holidays: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -51,6 +52,12 @@ pub struct Auth {
 pub struct Mail {
     pub smtp_url: String,
     pub from: String,
+    /// Failed attempts after which an e-mail is dead.
+    pub max_attempts: i32,
+    /// The first retry's delay; each later one doubles, up to an hour.
+    pub retry_after_seconds: i64,
+    /// How often timers and the outbox are looked at.
+    pub poll_seconds: u64,
 }
 
 impl Default for Server {
@@ -66,6 +73,7 @@ impl Default for Paths {
         Paths {
             data_dir: "./data".into(),
             workflows: "./workflows".into(),
+            holidays: "./config/holidays".into(),
         }
     }
 }
@@ -89,6 +97,9 @@ impl Default for Mail {
         Mail {
             smtp_url: String::new(),
             from: "纳贤 <noreply@naxian.local>".into(),
+            max_attempts: 8,
+            retry_after_seconds: 30,
+            poll_seconds: 2,
         }
     }
 }
@@ -142,6 +153,18 @@ impl Config {
         } else {
             self.database.url.clone()
         }
+    }
+
+    /// The dispatcher's settings; without an SMTP URL, `.eml` files in `<data_dir>/mail`.
+    pub fn mailer(&self) -> anyhow::Result<naxian_engine::runner::Mailer> {
+        let transport =
+            naxian_mail::Transport::from_url(&self.mail.smtp_url, self.paths.data_dir.join("mail"))?;
+        Ok(naxian_engine::runner::Mailer {
+            transport,
+            from: self.mail.from.clone(),
+            max_attempts: self.mail.max_attempts.max(1),
+            backoff: chrono::Duration::seconds(self.mail.retry_after_seconds.max(1)),
+        })
     }
 
     pub fn engine_settings(&self) -> naxian_engine::Settings {

@@ -166,6 +166,13 @@ pub async fn load(engine: &Engine, source: &str) -> anyhow::Result<Option<usize>
         )
         .await?;
         l.user(
+            &format!("{}-supervisor", city.code),
+            &format!("{}督导员", city.name),
+            "supervisor",
+            &city.code,
+        )
+        .await?;
+        l.user(
             &format!("{}-nominator", city.code),
             &format!("{}提名人", city.name),
             "nominator",

@@ -20,6 +20,11 @@ pub async fn build(config: &config::Config, demo: bool, test_clock: bool) -> any
         None => Arc::new(SystemClock),
     };
     let engine = Engine::new(store, clock, config.engine_settings());
+    let years = engine.load_holidays(&config.paths.holidays).await?;
+    tracing::info!(?years, "holiday calendar loaded");
+    if let Some(w) = engine.calendar_warning() {
+        tracing::warn!("{w}");
+    }
     let loaded = engine.load_workflows(&config.paths.workflows).await?;
     for (name, version, outcome) in loaded {
         tracing::info!(workflow = %name, version, ?outcome, "workflow registered");

@@ -149,6 +149,11 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Cmd::Serve { demo, test_clock } => {
             let state = naxian::build(&config, demo, test_clock).await?;
+            let mailer = config.mailer()?;
+            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            let engine = state.engine.clone();
+            let every = std::time::Duration::from_secs(config.mail.poll_seconds.max(1));
+            let background = tokio::spawn(async move { engine.run_background(mailer, every, stop_rx).await });
             let listener = tokio::net::TcpListener::bind(&config.server.listen)
                 .await
                 .with_context(|| format!("listening on {}", config.server.listen))?;
@@ -161,6 +166,8 @@ async fn main() -> anyhow::Result<()> {
                 tracing::warn!("--test-clock: the service's clock can be moved through the API");
             }
             naxian_server::serve(listener, state, shutdown_signal()).await?;
+            let _ = stop_tx.send(true);
+            let _ = background.await;
         }
         Cmd::Migrate => {
             engine(&config).await?;

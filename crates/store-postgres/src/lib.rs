@@ -66,6 +66,10 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-naxian_store::sql_store!(PostgresStore, sqlx::Postgres);
+naxian_store::sql_store!(
+    PostgresStore,
+    sqlx::Postgres,
+    now_ms = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+);
 
 pub mod testing;

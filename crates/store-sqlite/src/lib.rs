@@ -63,4 +63,8 @@ impl SqliteStore {
     }
 }
 
-naxian_store::sql_store!(SqliteStore, sqlx::Sqlite);
+naxian_store::sql_store!(
+    SqliteStore,
+    sqlx::Sqlite,
+    now_ms = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+);

@@ -6,7 +6,9 @@ use crate::*;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use naxian_model::audit::GENESIS;
 use naxian_model::directory::{Body, DeptFunction, OrgKind, OrgUnit, Role};
-use naxian_model::machine::{Assignee, Effect, Instance, Member, Status, Task, TaskClose, TaskStatus};
+use naxian_model::machine::{
+    Assignee, Effect, Instance, Member, Status, Task, TaskClose, TaskStatus, TimerKind,
+};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -18,6 +20,9 @@ pub async fn run_all<S: Store>(store: Arc<S>) {
     transitions(store.as_ref()).await;
     concurrent_apply(store.clone()).await;
     idempotency(store.as_ref()).await;
+    calendar(store.as_ref()).await;
+    timers_and_outbox(store.as_ref()).await;
+    racing_claims(store.clone()).await;
 }
 
 fn unit(code: &str, kind: OrgKind, parent: Option<&OrgUnit>, function: Option<DeptFunction>) -> OrgUnit {
@@ -261,6 +266,8 @@ async fn transitions(s: &dyn Store) {
         open: vec![task("cf_t1", "cf_i1", "drafting", creator_assignee(), 0)],
         history: h1.clone(),
         effects: vec![],
+        timers: vec![],
+        outbox: vec![],
         at: at(0),
     })
     .await
@@ -309,6 +316,8 @@ async fn transitions(s: &dyn Store) {
         ],
         history: h2.clone(),
         effects: vec![],
+        timers: vec![],
+        outbox: vec![],
         at: at(1),
     };
     s.apply(&change).await.expect("transition");
@@ -355,6 +364,8 @@ async fn transitions(s: &dyn Store) {
         )],
         history: entry("cf_i1", 3, &h2.hash, 2, "agree"),
         effects: vec![],
+        timers: vec![],
+        outbox: vec![],
         at: at(2),
     };
     assert!(s.apply(&bad).await.is_err());
@@ -394,6 +405,8 @@ async fn transitions(s: &dyn Store) {
         open: vec![],
         history: entry("cf_i1", 3, &h2.hash, 3, "acknowledge"),
         effects: vec![Effect::AddMember(member)],
+        timers: vec![],
+        outbox: vec![],
         at: at(3),
     })
     .await
@@ -452,6 +465,8 @@ async fn concurrent_apply<S: Store>(s: Arc<S>) {
         open: vec![task("cf_i2_t1", "cf_i2", "drafting", creator_assignee(), 0)],
         history: h1.clone(),
         effects: vec![],
+        timers: vec![],
+        outbox: vec![],
         at: at(0),
     })
     .await
@@ -476,6 +491,8 @@ async fn concurrent_apply<S: Store>(s: Arc<S>) {
                 open: vec![],
                 history: entry("cf_i2", 2, &h1.hash, 1, "submit"),
                 effects: vec![],
+                timers: vec![],
+                outbox: vec![],
                 at: at(1),
             })
             .await
@@ -528,4 +545,250 @@ async fn idempotency(s: &dyn Store) {
         s.idempotency_begin("u", "k2", "h1").await.unwrap(),
         IdempotencyState::Started
     );
+}
+
+async fn calendar(s: &dyn Store) {
+    let d = |x: &str| NaiveDate::parse_from_str(x, "%Y-%m-%d").unwrap();
+    s.save_calendar_year(2026, &[d("2026-10-01"), d("2026-10-02")], &[d("2026-10-10")])
+        .await
+        .unwrap();
+    s.save_calendar_year(2026, &[d("2026-10-01")], &[d("2026-10-10")])
+        .await
+        .unwrap();
+    s.save_calendar_year(2027, &[d("2027-01-01")], &[]).await.unwrap();
+    let cal = s.calendar().await.unwrap();
+    assert_eq!(
+        cal,
+        vec![
+            (2026, vec![d("2026-10-01")], vec![d("2026-10-10")]),
+            (2027, vec![d("2027-01-01")], vec![])
+        ],
+        "saving a year replaces it"
+    );
+    // Holders of a role at or above a unit.
+    let holders = s.holders(Role::Department, "/cf_P/cf_K/cf_K-ORG/").await.unwrap();
+    assert_eq!(
+        holders
+            .iter()
+            .map(|(u, p)| (u.login.as_str(), p.as_str()))
+            .collect::<Vec<_>>(),
+        [("cf_user", "/cf_P/cf_K/cf_K-ORG/")]
+    );
+    assert!(s
+        .holders(Role::Department, "/cf_P/cfxK/cfxK-ORG/")
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(s
+        .holders(Role::Secretary, "/cf_P/cf_K/cf_K-ORG/")
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+fn mail(key: &str, secs: i64) -> OutboxMessage {
+    OutboxMessage {
+        id: format!("m-{key}"),
+        dedupe_key: key.into(),
+        recipients: vec![Recipient {
+            name: "张三".into(),
+            email: "z@example.cn".into(),
+        }],
+        template: "task_assigned".into(),
+        params: serde_json::json!({"title": "征求意见"}),
+        created_at: at(secs),
+    }
+}
+
+async fn timers_and_outbox(s: &dyn Store) {
+    // An instance with one open task carrying two timers and one queued e-mail.
+    let h1 = entry("cf_i3", 1, GENESIS, 0, "create");
+    let timer = |id: &str, kind, secs| TimerRecord {
+        id: id.into(),
+        instance_id: "cf_i3".into(),
+        task_id: "cf_i3_t1".into(),
+        kind,
+        fire_at: at(secs),
+    };
+    s.apply(&Change {
+        instance: instance("cf_i3"),
+        expected_revision: None,
+        close: vec![],
+        open: vec![task("cf_i3_t1", "cf_i3", "drafting", creator_assignee(), 0)],
+        history: h1.clone(),
+        effects: vec![],
+        timers: vec![
+            timer("tm1", TimerKind::Remind, 100),
+            timer("tm2", TimerKind::Escalate, 200),
+        ],
+        outbox: vec![mail("assigned:cf_i3_t1", 0)],
+        at: at(0),
+    })
+    .await
+    .unwrap();
+
+    assert!(
+        s.claim_timers("a", at(50), 60_000, 10).await.unwrap().is_empty(),
+        "not due yet"
+    );
+    let claimed = s.claim_timers("a", at(150), 60_000, 10).await.unwrap();
+    assert_eq!(claimed.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["tm1"]);
+    assert_eq!(claimed[0].kind, TimerKind::Remind);
+    assert!(
+        s.claim_timers("b", at(150), 60_000, 10).await.unwrap().is_empty(),
+        "leased to a"
+    );
+    assert!(
+        matches!(
+            s.complete_timer("tm1", "b", at(151), &[]).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "only the lease holder completes it"
+    );
+    s.complete_timer(
+        "tm1",
+        "a",
+        at(151),
+        &[mail("remind:tm1", 151), mail("assigned:cf_i3_t1", 151)],
+    )
+    .await
+    .unwrap();
+    assert!(
+        s.claim_timers("a", at(150), 60_000, 10).await.unwrap().is_empty(),
+        "fired once"
+    );
+
+    // A lease that has run out can be taken over, and the old holder is fenced off.
+    let claimed = s.claim_timers("a", at(250), 1, 10).await.unwrap();
+    assert_eq!(claimed.len(), 1);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let taken = s.claim_timers("b", at(250), 60_000, 10).await.unwrap();
+    assert_eq!(taken.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["tm2"]);
+    assert!(matches!(
+        s.complete_timer("tm2", "a", at(251), &[]).await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Closing the task cancels its pending timers.
+    let mut next = instance("cf_i3");
+    next.step = "consultation".into();
+    s.apply(&Change {
+        instance: next,
+        expected_revision: Some(1),
+        close: vec![TaskClose {
+            task_id: "cf_i3_t1".into(),
+            status: TaskStatus::Done,
+            action: Some("submit".into()),
+            comment: None,
+            actor: Some("cf_user".into()),
+        }],
+        open: vec![],
+        history: entry("cf_i3", 2, &h1.hash, 1, "submit"),
+        effects: vec![],
+        timers: vec![],
+        outbox: vec![],
+        at: at(1),
+    })
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            s.complete_timer("tm2", "b", at(252), &[]).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "cancelled"
+    );
+    assert!(s
+        .claim_timers("c", at(10_000), 60_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The outbox: dedupe keys, leases, retries, dead letters, the delivery log.
+    s.enqueue(&[mail("remind:tm1", 300)]).await.unwrap();
+    let pending = s.outbox_list(Some("pending"), 10).await.unwrap();
+    let keys: Vec<&str> = pending.iter().map(|o| o.message.dedupe_key.as_str()).collect();
+    assert_eq!(keys.len(), 2, "one row per dedupe key: {keys:?}");
+    let batch = s.claim_outbox("a", at(1000), 60_000, 10).await.unwrap();
+    assert_eq!(batch.len(), 2);
+    assert_eq!(batch[0].message.recipients[0].name, "张三");
+    assert!(s
+        .claim_outbox("b", at(1000), 60_000, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let (first, second) = (&batch[0].message.id, &batch[1].message.id);
+    s.outbox_sent(first, "a", at(1001)).await.unwrap();
+    assert!(
+        matches!(
+            s.outbox_sent(first, "a", at(1002)).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "sent once"
+    );
+    s.outbox_failed(second, "a", at(1001), "connection refused", Some(at(1060)))
+        .await
+        .unwrap();
+    assert!(
+        s.claim_outbox("a", at(1030), 60_000, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "backing off"
+    );
+    let again = s.claim_outbox("a", at(1060), 60_000, 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].attempts, 1);
+    assert_eq!(again[0].last_error.as_deref(), Some("connection refused"));
+    s.outbox_failed(second, "a", at(1061), "still refused", None)
+        .await
+        .unwrap();
+    let dead = s.outbox_list(Some("dead"), 10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].attempts, 2);
+    assert!(s.outbox_retry(second, at(2000)).await.unwrap());
+    assert!(!s.outbox_retry(second, at(2000)).await.unwrap(), "no longer dead");
+    assert!(
+        !s.outbox_retry(first, at(2000)).await.unwrap(),
+        "a sent row is not retried"
+    );
+    let retried = s.claim_outbox("a", at(2000), 60_000, 10).await.unwrap();
+    assert_eq!(retried.len(), 1);
+    assert_eq!(retried[0].attempts, 0);
+    s.outbox_sent(second, "a", at(2001)).await.unwrap();
+    let sent = s.outbox_list(Some("sent"), 10).await.unwrap();
+    assert_eq!(sent.len(), 2);
+    assert!(sent.iter().all(|o| o.sent_at.is_some()));
+}
+
+async fn racing_claims<S: Store>(s: Arc<S>) {
+    let msgs: Vec<OutboxMessage> = (0..40).map(|i| mail(&format!("race:{i}"), 3000)).collect();
+    s.enqueue(&msgs).await.unwrap();
+    let mut handles = Vec::new();
+    for w in 0..4 {
+        let s = s.clone();
+        handles.push(tokio::spawn(async move {
+            let owner = format!("w{w}");
+            let mut mine = Vec::new();
+            loop {
+                let batch = s.claim_outbox(&owner, at(3000), 60_000, 3).await.unwrap();
+                if batch.is_empty() {
+                    return mine;
+                }
+                for m in batch {
+                    s.outbox_sent(&m.message.id, &owner, at(3001)).await.unwrap();
+                    mine.push(m.message.dedupe_key);
+                }
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await.unwrap());
+    }
+    all.sort();
+    let n = all.len();
+    all.dedup();
+    assert_eq!(n, 40, "every row claimed");
+    assert_eq!(all.len(), 40, "no row claimed twice");
 }

@@ -9,6 +9,7 @@ mod sql;
 pub use records::*;
 
 use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
 use naxian_model::directory::{Body, OrgContext, OrgUnit, Role};
 use naxian_model::machine::TaskStatus;
 use thiserror::Error;
@@ -83,6 +84,67 @@ pub trait Store: Send + Sync + 'static {
     // Audit
     /// Every history entry, ordered by instance and sequence.
     async fn all_history(&self) -> Result<Vec<HistoryRecord>>;
+
+    // Working-day calendar
+    /// Replaces one year's holidays and make-up working days.
+    async fn save_calendar_year(
+        &self,
+        year: i32,
+        holidays: &[NaiveDate],
+        workdays: &[NaiveDate],
+    ) -> Result<()>;
+    /// Every stored year with its holidays and make-up working days.
+    async fn calendar(&self) -> Result<Vec<(i32, Vec<NaiveDate>, Vec<NaiveDate>)>>;
+
+    /// Users holding `role` at a unit whose path is a prefix of `unit_path`,
+    /// each with the path of the unit of that grant (nearest first).
+    async fn holders(&self, role: Role, unit_path: &str) -> Result<Vec<(UserRecord, String)>>;
+
+    // Timers
+    /// Leases up to `limit` pending timers due at `now` to `owner` for `lease_ms`
+    /// of the database's clock; a timer whose lease ran out may be taken over.
+    async fn claim_timers(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<TimerRecord>>;
+    /// Marks a leased timer fired and queues its e-mails, atomically; fails
+    /// with a conflict when `owner` no longer holds the lease.
+    async fn complete_timer(
+        &self,
+        id: &str,
+        owner: &str,
+        at: DateTime<Utc>,
+        outbox: &[OutboxMessage],
+    ) -> Result<()>;
+
+    // Outbox
+    /// Queues e-mails outside a transition; a dedupe key already queued is skipped.
+    async fn enqueue(&self, outbox: &[OutboxMessage]) -> Result<()>;
+    /// Leases up to `limit` pending e-mails whose next attempt is due at `now`.
+    async fn claim_outbox(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<OutboxRecord>>;
+    /// Records a delivery; fenced by the lease like `complete_timer`.
+    async fn outbox_sent(&self, id: &str, owner: &str, at: DateTime<Utc>) -> Result<()>;
+    /// Records a failed attempt: retry at `retry_at`, or dead when `None`.
+    async fn outbox_failed(
+        &self,
+        id: &str,
+        owner: &str,
+        at: DateTime<Utc>,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()>;
+    async fn outbox_list(&self, status: Option<&str>, limit: i64) -> Result<Vec<OutboxRecord>>;
+    /// Puts a dead e-mail back in the queue; false if there is no dead row with that id.
+    async fn outbox_retry(&self, id: &str, now: DateTime<Utc>) -> Result<bool>;
 
     // Idempotency keys
     async fn idempotency_begin(&self, login: &str, key: &str, request_hash: &str)

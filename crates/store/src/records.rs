@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use naxian_model::directory::Role;
-use naxian_model::machine::{Effect, Instance, Task, TaskClose};
+use naxian_model::machine::{Effect, Instance, Task, TaskClose, TimerKind};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,8 +84,50 @@ pub struct InboxRow {
     pub org_unit: String,
 }
 
+/// A pending reminder, escalation or timeout of a task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimerRecord {
+    pub id: String,
+    pub instance_id: String,
+    pub task_id: String,
+    pub kind: TimerKind,
+    pub fire_at: DateTime<Utc>,
+}
+
+/// Someone an e-mail goes to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub name: String,
+    pub email: String,
+}
+
+/// An e-mail to send: written in the same transaction as the change that
+/// caused it, rendered and sent later by the dispatcher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxMessage {
+    pub id: String,
+    /// At most one message per key is ever queued.
+    pub dedupe_key: String,
+    pub recipients: Vec<Recipient>,
+    pub template: String,
+    pub params: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An outbox row with its delivery state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRecord {
+    pub message: OutboxMessage,
+    /// `pending`, `sent` or `dead`.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
 /// One transition to persist: the instance's new state, task changes, the
-/// audit entry and effects, all in one transaction.
+/// audit entry, effects, timers and e-mails, all in one transaction.
 #[derive(Debug, Clone)]
 pub struct Change {
     pub instance: Instance,
@@ -95,6 +137,9 @@ pub struct Change {
     pub open: Vec<Task>,
     pub history: HistoryRecord,
     pub effects: Vec<Effect>,
+    /// Timers of the opened tasks; those of closed tasks are cancelled.
+    pub timers: Vec<TimerRecord>,
+    pub outbox: Vec<OutboxMessage>,
     pub at: DateTime<Utc>,
 }
 

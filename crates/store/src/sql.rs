@@ -9,7 +9,7 @@
 /// Implements [`crate::Store`] for a backend type over sqlx database `$db`.
 #[macro_export]
 macro_rules! sql_store {
-    ($ty:ty, $db:ty) => {
+    ($ty:ty, $db:ty, now_ms = $now_ms:literal) => {
         const _: () = {
             use chrono::{DateTime, NaiveDate, Utc};
             use naxian_model::directory::{Body, OrgContext, OrgUnit, Role};
@@ -18,7 +18,8 @@ macro_rules! sql_store {
             use sqlx::Row;
             use $crate::{
                 Change, Grant, HistoryRecord, IdempotencyState, InboxRow, InstanceFilter, InstanceRecord,
-                MemberRecord, Registered, Result, StoreError, TokenRecord, UserRecord, WorkflowRecord,
+                MemberRecord, OutboxMessage, OutboxRecord, Recipient, Registered, Result, StoreError, TimerRecord,
+                TokenRecord, UserRecord, WorkflowRecord,
             };
 
             type DbRow = <$db as sqlx::Database>::Row;
@@ -143,6 +144,57 @@ macro_rules! sql_store {
                     prev_hash: r.try_get("prev_hash").map_err(e)?,
                     hash: r.try_get("hash").map_err(e)?,
                 })
+            }
+
+            fn timer(r: &DbRow) -> Result<TimerRecord> {
+                let kind: String = r.try_get("kind").map_err(e)?;
+                Ok(TimerRecord {
+                    id: r.try_get("id").map_err(e)?,
+                    instance_id: r.try_get("instance_id").map_err(e)?,
+                    task_id: r.try_get("task_id").map_err(e)?,
+                    kind: parse("timer kind", &kind)?,
+                    fire_at: r.try_get("fire_at").map_err(e)?,
+                })
+            }
+
+            fn outbox(r: &DbRow) -> Result<OutboxRecord> {
+                let Json(recipients): Json<Vec<Recipient>> = r.try_get("recipients").map_err(e)?;
+                let Json(params): Json<serde_json::Value> = r.try_get("params").map_err(e)?;
+                Ok(OutboxRecord {
+                    message: OutboxMessage {
+                        id: r.try_get("id").map_err(e)?,
+                        dedupe_key: r.try_get("dedupe_key").map_err(e)?,
+                        recipients,
+                        template: r.try_get("template").map_err(e)?,
+                        params,
+                        created_at: r.try_get("created_at").map_err(e)?,
+                    },
+                    status: r.try_get("status").map_err(e)?,
+                    attempts: r.try_get("attempts").map_err(e)?,
+                    next_attempt_at: r.try_get("next_attempt_at").map_err(e)?,
+                    last_error: r.try_get("last_error").map_err(e)?,
+                    sent_at: r.try_get("sent_at").map_err(e)?,
+                })
+            }
+
+            async fn insert_outbox<'c, X>(x: X, m: &OutboxMessage) -> Result<()>
+            where
+                X: sqlx::Executor<'c, Database = $db>,
+            {
+                sqlx::query(
+                    "INSERT INTO outbox (id, dedupe_key, recipients, template, params, next_attempt_at, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING",
+                )
+                .bind(&m.id)
+                .bind(&m.dedupe_key)
+                .bind(Json(&m.recipients))
+                .bind(&m.template)
+                .bind(Json(&m.params))
+                .bind(m.created_at)
+                .execute(x)
+                .await
+                .map_err(e)?;
+                Ok(())
             }
 
             /// Placeholders `$from, $from+1, …` for an IN list of `n` values.
@@ -586,6 +638,11 @@ macro_rules! sql_store {
                         if done.rows_affected() != 1 {
                             return Err(StoreError::Conflict("the task is already done".into()));
                         }
+                        sqlx::query("UPDATE timers SET status = 'cancelled' WHERE task_id = $1 AND status = 'pending'")
+                            .bind(&cl.task_id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(e)?;
                     }
                     for t in &c.open {
                         sqlx::query(
@@ -647,8 +704,247 @@ macro_rules! sql_store {
                             }
                         }
                     }
+                    for t in &c.timers {
+                        sqlx::query(
+                            "INSERT INTO timers (id, instance_id, task_id, kind, fire_at) VALUES ($1, $2, $3, $4, $5)",
+                        )
+                        .bind(&t.id)
+                        .bind(&t.instance_id)
+                        .bind(&t.task_id)
+                        .bind(t.kind.as_str())
+                        .bind(t.fire_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    }
+                    for m in &c.outbox {
+                        insert_outbox(&mut *tx, m).await?;
+                    }
                     tx.commit().await.map_err(e)?;
                     Ok(())
+                }
+
+                async fn save_calendar_year(&self, year: i32, holidays: &[NaiveDate], workdays: &[NaiveDate]) -> Result<()> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    sqlx::query("DELETE FROM calendar_days WHERE year = $1")
+                        .bind(year)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    for (days, kind) in [(holidays, "holiday"), (workdays, "workday")] {
+                        for d in days {
+                            sqlx::query("INSERT INTO calendar_days (day, year, kind) VALUES ($1, $2, $3)")
+                                .bind(*d)
+                                .bind(year)
+                                .bind(kind)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(e)?;
+                        }
+                    }
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn calendar(&self) -> Result<Vec<(i32, Vec<NaiveDate>, Vec<NaiveDate>)>> {
+                    let rows = sqlx::query("SELECT day, year, kind FROM calendar_days ORDER BY year, day")
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    let mut out: Vec<(i32, Vec<NaiveDate>, Vec<NaiveDate>)> = Vec::new();
+                    for r in &rows {
+                        let year: i32 = r.try_get("year").map_err(e)?;
+                        let day: NaiveDate = r.try_get("day").map_err(e)?;
+                        let kind: String = r.try_get("kind").map_err(e)?;
+                        if out.last().is_none_or(|(y, _, _)| *y != year) {
+                            out.push((year, Vec::new(), Vec::new()));
+                        }
+                        let entry = out.last_mut().expect("just pushed");
+                        if kind == "holiday" {
+                            entry.1.push(day);
+                        } else {
+                            entry.2.push(day);
+                        }
+                    }
+                    Ok(out)
+                }
+
+                async fn holders(&self, role: Role, unit_path: &str) -> Result<Vec<(UserRecord, String)>> {
+                    let rows = sqlx::query(
+                        "SELECT us.*, u.path AS grant_path FROM grants g JOIN org_units u ON u.code = g.org_unit
+                         JOIN users us ON us.login = g.login
+                         WHERE g.role = $1 AND substr($2, 1, length(u.path)) = u.path
+                         ORDER BY length(u.path) DESC, us.login",
+                    )
+                    .bind(role.as_str())
+                    .bind(unit_path)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| Ok((user(r)?, r.try_get::<String, _>("grant_path").map_err(e)?)))
+                        .collect()
+                }
+
+                async fn claim_timers(&self, owner: &str, now: DateTime<Utc>, lease_ms: i64, limit: i64) -> Result<Vec<TimerRecord>> {
+                    // The outer conditions are checked again on the row actually updated, so
+                    // two replicas racing for the same timer cannot both lease it.
+                    let rows = sqlx::query(concat!(
+                        "UPDATE timers SET lease_owner = $1, lease_until = ", $now_ms, " + $2
+                         WHERE id IN (SELECT id FROM timers WHERE status = 'pending' AND fire_at <= $3
+                                        AND (lease_until IS NULL OR lease_until < ", $now_ms, ")
+                                      ORDER BY fire_at LIMIT $4)
+                           AND status = 'pending' AND (lease_until IS NULL OR lease_until < ", $now_ms, ")
+                         RETURNING *"
+                    ))
+                    .bind(owner)
+                    .bind(lease_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(self.writer())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(timer).collect()
+                }
+
+                async fn complete_timer(&self, id: &str, owner: &str, at: DateTime<Utc>, out: &[OutboxMessage]) -> Result<()> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let done = sqlx::query(concat!(
+                        "UPDATE timers SET status = 'done', fired_at = $1
+                         WHERE id = $2 AND lease_owner = $3 AND status = 'pending' AND lease_until >= ", $now_ms
+                    ))
+                    .bind(at)
+                    .bind(id)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::Conflict(format!("the lease on timer {id} was lost")));
+                    }
+                    for m in out {
+                        insert_outbox(&mut *tx, m).await?;
+                    }
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn enqueue(&self, out: &[OutboxMessage]) -> Result<()> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    for m in out {
+                        insert_outbox(&mut *tx, m).await?;
+                    }
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn claim_outbox(&self, owner: &str, now: DateTime<Utc>, lease_ms: i64, limit: i64) -> Result<Vec<OutboxRecord>> {
+                    let rows = sqlx::query(concat!(
+                        "UPDATE outbox SET lease_owner = $1, lease_until = ", $now_ms, " + $2
+                         WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3
+                                        AND (lease_until IS NULL OR lease_until < ", $now_ms, ")
+                                      ORDER BY next_attempt_at LIMIT $4)
+                           AND status = 'pending' AND (lease_until IS NULL OR lease_until < ", $now_ms, ")
+                         RETURNING *"
+                    ))
+                    .bind(owner)
+                    .bind(lease_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(self.writer())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(outbox).collect()
+                }
+
+                async fn outbox_sent(&self, id: &str, owner: &str, at: DateTime<Utc>) -> Result<()> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let done = sqlx::query(
+                        "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, lease_owner = NULL,
+                           lease_until = NULL, last_error = NULL
+                         WHERE id = $2 AND lease_owner = $3 AND status = 'pending'",
+                    )
+                    .bind(at)
+                    .bind(id)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::Conflict(format!("the lease on e-mail {id} was lost")));
+                    }
+                    sqlx::query("INSERT INTO outbox_attempts (outbox_id, at, ok, error) VALUES ($1, $2, $3, NULL)")
+                        .bind(id)
+                        .bind(at)
+                        .bind(true)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn outbox_failed(
+                    &self,
+                    id: &str,
+                    owner: &str,
+                    at: DateTime<Utc>,
+                    error: &str,
+                    retry_at: Option<DateTime<Utc>>,
+                ) -> Result<()> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let status = if retry_at.is_some() { "pending" } else { "dead" };
+                    let done = sqlx::query(
+                        "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3,
+                           lease_owner = NULL, lease_until = NULL
+                         WHERE id = $4 AND lease_owner = $5 AND status = 'pending'",
+                    )
+                    .bind(status)
+                    .bind(retry_at.unwrap_or(at))
+                    .bind(error)
+                    .bind(id)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::Conflict(format!("the lease on e-mail {id} was lost")));
+                    }
+                    sqlx::query("INSERT INTO outbox_attempts (outbox_id, at, ok, error) VALUES ($1, $2, $3, $4)")
+                        .bind(id)
+                        .bind(at)
+                        .bind(false)
+                        .bind(error)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn outbox_list(&self, status: Option<&str>, limit: i64) -> Result<Vec<OutboxRecord>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM outbox WHERE ($1 IS NULL OR status = $1) ORDER BY created_at DESC, id LIMIT $2",
+                    )
+                    .bind(status)
+                    .bind(limit)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(outbox).collect()
+                }
+
+                async fn outbox_retry(&self, id: &str, now: DateTime<Utc>) -> Result<bool> {
+                    let done = sqlx::query(
+                        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, last_error = NULL
+                         WHERE id = $2 AND status = 'dead'",
+                    )
+                    .bind(now)
+                    .bind(id)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(done.rows_affected() == 1)
                 }
 
                 async fn idempotency_begin(&self, login: &str, key: &str, hash: &str) -> Result<IdempotencyState> {

@@ -21,10 +21,15 @@ async fn healthz() -> impl IntoResponse {
 
 async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
     match s.engine.store().ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            Json(json!({"status": "ready", "database": s.engine.store().backend()})),
-        ),
+        Ok(()) => {
+            let warnings: Vec<String> = s.engine.calendar_warning().into_iter().collect();
+            (
+                StatusCode::OK,
+                Json(
+                    json!({"status": "ready", "database": s.engine.store().backend(), "warnings": warnings}),
+                ),
+            )
+        }
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
             (

@@ -1,0 +1,179 @@
+//! Which e-mails a transition causes and to whom: a new task to its holders,
+//! a return or objection to the creator, the outcome to the creator. They
+//! become outbox rows in the transition's own transaction, one per recipient,
+//! each with a dedupe key so that no event is mailed twice.
+
+use crate::error::Result;
+use crate::Engine;
+use chrono::{DateTime, Utc};
+use naxian_model::calendar::shanghai;
+use naxian_model::machine::{Assignee, TaskClose};
+use naxian_model::{Definition, Instance, Task};
+use naxian_store::{OutboxMessage, Recipient, UserRecord};
+use serde_json::{json, Value};
+
+/// A due date as the e-mails write it.
+pub fn due_text(t: Option<DateTime<Utc>>) -> String {
+    t.map(|t| t.with_timezone(&shanghai()).format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+/// What every message about an instance says of it.
+pub struct Subject {
+    pub workflow_title: String,
+    pub text: String,
+}
+
+impl Subject {
+    pub fn new(def: &Definition, inst: &Instance, unit_name: &str) -> Subject {
+        Subject {
+            workflow_title: def.title.clone(),
+            text: format!("{} · {unit_name}", def.summarize(&inst.data)),
+        }
+    }
+}
+
+pub fn step_title(def: &Definition, step: &str) -> String {
+    def.step(step)
+        .and_then(|s| s.title.clone())
+        .unwrap_or_else(|| step.to_string())
+}
+
+impl Engine {
+    /// The people a task's assignee stands for: everyone whose grant covers its unit.
+    pub(crate) async fn recipients_of(&self, a: &Assignee) -> Result<Vec<UserRecord>> {
+        Ok(match (&a.user, a.role) {
+            (Some(login), _) => self.store.user(login).await?.into_iter().collect(),
+            (None, Some(role)) => {
+                let mut users: Vec<UserRecord> = self
+                    .store
+                    .holders(role, &a.unit_path)
+                    .await?
+                    .into_iter()
+                    .map(|(u, _)| u)
+                    .collect();
+                users.sort_by(|x, y| x.login.cmp(&y.login));
+                users.dedup_by(|x, y| x.login == y.login);
+                users
+            }
+            (None, None) => Vec::new(),
+        })
+    }
+
+    /// The holders of a role nearest to a unit: those granted at the unit
+    /// itself, else at the closest unit above it (an escalation to the city
+    /// goes to the city, not to everyone above it).
+    pub(crate) async fn nearest_holders(&self, a: &Assignee) -> Result<Vec<UserRecord>> {
+        let Some(role) = a.role else {
+            return self.recipients_of(a).await;
+        };
+        let all = self.store.holders(role, &a.unit_path).await?;
+        let Some(nearest) = all.first().map(|(_, p)| p.clone()) else {
+            return Ok(Vec::new());
+        };
+        Ok(all
+            .into_iter()
+            .filter(|(_, p)| *p == nearest)
+            .map(|(u, _)| u)
+            .collect())
+    }
+
+    /// One outbox row per user, each keyed `{key}:{login}`.
+    pub(crate) fn messages(
+        &self,
+        key: &str,
+        users: &[UserRecord],
+        template: &str,
+        params: Value,
+    ) -> Vec<OutboxMessage> {
+        users
+            .iter()
+            .map(|u| {
+                let mut p = params.clone();
+                p["name"] = json!(u.name);
+                OutboxMessage {
+                    id: uuid::Uuid::now_v7().to_string(),
+                    dedupe_key: format!("{key}:{}", u.login),
+                    recipients: vec![Recipient {
+                        name: u.name.clone(),
+                        email: u.email.clone(),
+                    }],
+                    template: template.into(),
+                    params: p,
+                    created_at: self.clock.now(),
+                }
+            })
+            .collect()
+    }
+
+    /// The e-mails a decision by `actor` causes. Nobody is mailed about a task
+    /// they just gave themselves, and a creator whose nomination came back
+    /// gets the return or objection, not a second "new task" mail.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn notices(
+        &self,
+        def: &Definition,
+        inst: &Instance,
+        opened: &[Task],
+        closes: &[TaskClose],
+        actor: &str,
+        actor_name: &str,
+        unit_name: &str,
+    ) -> Result<Vec<OutboxMessage>> {
+        let subject = Subject::new(def, inst, unit_name);
+        let sent_back = closes
+            .iter()
+            .any(|c| matches!(c.action.as_deref(), Some("object" | "return")));
+        let mut out = Vec::new();
+        for t in opened {
+            if t.assignee.user.as_deref() == Some(actor) || (sent_back && t.assignee.user.is_some()) {
+                continue;
+            }
+            let users = self.recipients_of(&t.assignee).await?;
+            let params = json!({
+                "title": format!("{}：{}", subject.workflow_title, step_title(def, &t.step)),
+                "subject": subject.text,
+                "due_at": due_text(t.due_at),
+                "instance_id": inst.id,
+                "task_id": t.id,
+            });
+            out.extend(self.messages(&format!("assigned:{}", t.id), &users, "task_assigned", params));
+        }
+        let creator = self
+            .store
+            .user(&inst.creator)
+            .await?
+            .into_iter()
+            .collect::<Vec<_>>();
+        for c in closes {
+            let template = match c.action.as_deref() {
+                Some("object") => "objected",
+                Some("return") => "returned",
+                _ => continue,
+            };
+            let params = json!({
+                "title": subject.workflow_title,
+                "subject": subject.text,
+                "by": actor_name,
+                "comment": c.comment.clone().unwrap_or_default(),
+                "instance_id": inst.id,
+            });
+            out.extend(self.messages(&format!("{template}:{}", c.task_id), &creator, template, params));
+        }
+        if let Some(outcome) = &inst.outcome {
+            let title = def
+                .end(outcome)
+                .and_then(|e| e.title.clone())
+                .unwrap_or_else(|| outcome.clone());
+            let params = json!({
+                "title": subject.workflow_title,
+                "subject": subject.text,
+                "outcome": outcome,
+                "outcome_title": title,
+                "instance_id": inst.id,
+            });
+            out.extend(self.messages(&format!("outcome:{}", inst.id), &creator, "outcome", params));
+        }
+        Ok(out)
+    }
+}

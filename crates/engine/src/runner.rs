@@ -1,0 +1,247 @@
+//! Background work: firing task timers (reminders, escalations, timeouts) and
+//! dispatching the e-mail outbox. Both claim rows under leases from the
+//! database's clock, so any number of replicas share the work and none does
+//! a row twice; `*_once` functions run one round, for the loop and for tests.
+
+use crate::error::{EngineError, Result};
+use crate::notify::{due_text, step_title, Subject};
+use crate::{Actor, Engine};
+use chrono::Duration;
+use naxian_mail::{MailError, Outgoing, Transport};
+use naxian_model::machine::{self, Context, TimerKind};
+use naxian_model::TaskStatus;
+use naxian_store::{OutboxMessage, StoreError, TimerRecord};
+use serde_json::json;
+use std::time::Duration as StdDuration;
+
+/// How the dispatcher sends.
+#[derive(Clone)]
+pub struct Mailer {
+    pub transport: Transport,
+    /// The sender, e.g. `纳贤 <noreply@example.cn>`.
+    pub from: String,
+    /// After this many failed attempts an e-mail is dead (kept, retryable by hand).
+    pub max_attempts: i32,
+    /// The first retry waits this long; each later one twice as long, up to an hour.
+    pub backoff: Duration,
+}
+
+/// How long a claimed row stays with its claimant.
+const LEASE_MS: i64 = 60_000;
+const BATCH: i64 = 50;
+
+/// The pseudo-user automatic actions are recorded under.
+pub const SYSTEM: &str = "system";
+
+impl Engine {
+    /// Fires every timer due now; returns how many fired.
+    pub async fn fire_timers_once(&self, owner: &str) -> Result<usize> {
+        let mut fired = 0;
+        loop {
+            let batch = self
+                .store
+                .claim_timers(owner, self.clock.now(), LEASE_MS, BATCH)
+                .await?;
+            if batch.is_empty() {
+                return Ok(fired);
+            }
+            for timer in batch {
+                match self.fire(owner, &timer).await {
+                    Ok(()) => fired += 1,
+                    Err(EngineError::Conflict(m)) => tracing::info!(timer = %timer.id, "timer skipped: {m}"),
+                    Err(e) => {
+                        // Left leased: another attempt follows when the lease runs out.
+                        tracing::warn!(timer = %timer.id, error = %e, "timer failed");
+                    }
+                }
+            }
+        }
+    }
+
+    async fn fire(&self, owner: &str, timer: &TimerRecord) -> Result<()> {
+        let now = self.clock.now();
+        let task = self.store.task(&timer.task_id).await?;
+        let Some(task) = task.filter(|t| t.status == TaskStatus::Open) else {
+            // The task closed after the claim: nothing to say any more.
+            return Ok(self.store.complete_timer(&timer.id, owner, now, &[]).await?);
+        };
+        let rec = self
+            .store
+            .instance(&task.instance_id)
+            .await?
+            .ok_or_else(|| EngineError::Internal(format!("timer {} without its instance", timer.id)))?;
+        let def = self
+            .definition(&rec.instance.workflow, rec.instance.version)
+            .await?;
+        let org = self
+            .store
+            .org_context(&rec.instance.org_unit)
+            .await?
+            .ok_or_else(|| EngineError::Internal(format!("unit {} is gone", rec.instance.org_unit)))?;
+        let subject = Subject::new(&def, &rec.instance, &org.target().name);
+        let title = format!("{}：{}", subject.workflow_title, step_title(&def, &task.step));
+        let params = json!({
+            "title": title,
+            "subject": subject.text,
+            "due_at": due_text(task.due_at),
+            "instance_id": rec.instance.id,
+            "task_id": task.id,
+        });
+        let step_timers = def.step(&task.step).and_then(|s| s.timers.as_ref());
+        let mail: Vec<OutboxMessage> = match timer.kind {
+            TimerKind::Remind => {
+                let users = self.recipients_of(&task.assignee).await?;
+                self.messages(&format!("remind:{}", timer.id), &users, "task_reminder", params)
+            }
+            TimerKind::Escalate => {
+                let Some(to) = step_timers.and_then(|t| t.escalate_to.as_ref()) else {
+                    return Ok(self.store.complete_timer(&timer.id, owner, now, &[]).await?);
+                };
+                let calendar = self.calendar();
+                let ctx = Context {
+                    org: &org,
+                    calendar: &calendar,
+                    now,
+                    today: self.clock.today(),
+                    congress_window_days: self.settings.congress_window_days,
+                };
+                let users = match machine::resolve_role(to, &rec.instance, &ctx)? {
+                    Some(a) => self.nearest_holders(&a).await?,
+                    None => Vec::new(),
+                };
+                if users.is_empty() {
+                    tracing::warn!(timer = %timer.id, "escalation has no one to go to");
+                }
+                let holder = self
+                    .store
+                    .org_unit(&task.assignee.unit)
+                    .await?
+                    .map(|u| u.name)
+                    .unwrap_or_else(|| task.assignee.unit.clone());
+                let mut params = params;
+                params["holder"] = json!(holder);
+                self.messages(&format!("escalate:{}", timer.id), &users, "task_overdue", params)
+            }
+            TimerKind::Timeout => {
+                let Some(action) = step_timers.and_then(|t| t.timeout_action.as_ref()) else {
+                    return Ok(self.store.complete_timer(&timer.id, owner, now, &[]).await?);
+                };
+                let system = Actor {
+                    login: SYSTEM.into(),
+                    name: "系统".into(),
+                    is_admin: true,
+                    grants: Vec::new(),
+                };
+                match self
+                    .run_task_action(
+                        &system,
+                        &task,
+                        action.as_str(),
+                        Some("到期未办理，系统自动处理".into()),
+                        None,
+                    )
+                    .await
+                {
+                    Ok(_) | Err(EngineError::Conflict(_)) => {}
+                    Err(e) => return Err(e),
+                }
+                Vec::new()
+            }
+        };
+        self.store
+            .complete_timer(&timer.id, owner, now, &mail)
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(m) => EngineError::Conflict(m),
+                other => other.into(),
+            })
+    }
+
+    /// Sends every e-mail due now; returns how many were delivered.
+    pub async fn dispatch_once(&self, mailer: &Mailer, owner: &str) -> Result<usize> {
+        let mut sent = 0;
+        loop {
+            let now = self.clock.now();
+            let batch = self.store.claim_outbox(owner, now, LEASE_MS, BATCH).await?;
+            if batch.is_empty() {
+                return Ok(sent);
+            }
+            for row in batch {
+                let m = &row.message;
+                let outcome = match naxian_mail::render(&m.template, &m.params) {
+                    None => Err(MailError::Permanent(format!("unknown template `{}`", m.template))),
+                    Some(r) => {
+                        let mail = Outgoing {
+                            id: m.id.clone(),
+                            from: mailer.from.clone(),
+                            to: m
+                                .recipients
+                                .iter()
+                                .map(|r| (r.name.clone(), r.email.clone()))
+                                .collect(),
+                            subject: r.subject,
+                            body: r.body,
+                        };
+                        mailer.transport.send(&mail).await
+                    }
+                };
+                let at = self.clock.now();
+                let recorded = match outcome {
+                    Ok(()) => {
+                        sent += 1;
+                        tracing::info!(outbox = %m.id, key = %m.dedupe_key, "e-mail sent");
+                        self.store.outbox_sent(&m.id, owner, at).await
+                    }
+                    Err(e) => {
+                        let attempts = row.attempts + 1;
+                        let retry_at = match &e {
+                            MailError::Transient(_) if attempts < mailer.max_attempts => {
+                                let factor = 1i32 << (attempts - 1).clamp(0, 16);
+                                Some(at + (mailer.backoff * factor).min(Duration::hours(1)))
+                            }
+                            _ => None,
+                        };
+                        tracing::warn!(outbox = %m.id, attempts, dead = retry_at.is_none(), error = %e, "e-mail not sent");
+                        self.store
+                            .outbox_failed(&m.id, owner, at, &e.to_string(), retry_at)
+                            .await
+                    }
+                };
+                if let Err(e) = recorded {
+                    tracing::warn!(outbox = %m.id, error = %e, "could not record the delivery");
+                }
+            }
+        }
+    }
+
+    /// Runs timers and the dispatcher every `every` until `shutdown` turns true.
+    pub async fn run_background(
+        &self,
+        mailer: Mailer,
+        every: StdDuration,
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let owner = format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple());
+        tracing::info!(%owner, transport = %mailer.transport.describe(), "background work started");
+        loop {
+            if let Err(e) = self.fire_timers_once(&owner).await {
+                tracing::warn!(error = %e, "timers round failed");
+            }
+            if let Err(e) = self.dispatch_once(&mailer, &owner).await {
+                tracing::warn!(error = %e, "outbox round failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                tracing::info!("background work stopped");
+                return;
+            }
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::env::var("HOSTNAME").unwrap_or_else(|_| "naxian".into())
+}

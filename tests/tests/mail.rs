@@ -1,0 +1,282 @@
+//! E-mail end to end: notifications go through the outbox to a real SMTP
+//! server (mailin-embedded) started by the test; reminders and escalations
+//! follow the working-day clock; a mail server that is down delays mail but
+//! loses and doubles none; two replicas on one PostgreSQL database send each
+//! e-mail once.
+
+use chrono::{DateTime, Utc};
+use naxian_engine::{Actor, Engine, InstanceView, StartRequest};
+use naxian_tests::{nomination, Backend, SmtpServer, TcpRelay, TestApp};
+use std::collections::BTreeSet;
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+async fn actor(engine: &Engine, login: &str) -> Actor {
+    engine.actor(login).await.unwrap()
+}
+
+/// Nominates for 玫瑰镇 and submits; returns the instance after submission.
+async fn nominate_and_submit(engine: &Engine) -> InstanceView {
+    let nominator = actor(engine, "jn-py-nominator").await;
+    let view = engine
+        .start(
+            &nominator,
+            StartRequest {
+                workflow: "sanzhang-appointment".into(),
+                data: nomination("JN-PY-MG", "health"),
+            },
+        )
+        .await
+        .unwrap();
+    let task = view.tasks[0].id.clone();
+    engine.act(&nominator, &task, "submit", None, None).await.unwrap()
+}
+
+async fn agree(engine: &Engine, login: &str, view: &InstanceView) -> InstanceView {
+    let a = actor(engine, login).await;
+    let task = view
+        .tasks
+        .iter()
+        .find(|t| t.status == naxian_model::TaskStatus::Open && a.holds_task(t))
+        .unwrap()
+        .id
+        .clone();
+    engine.act(&a, &task, "agree", None, None).await.unwrap()
+}
+
+fn recipients(mails: &[naxian_tests::ReceivedMail]) -> BTreeSet<String> {
+    mails.iter().flat_map(|m| m.to.clone()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_tasks_are_mailed_to_their_holders_once() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let smtp = SmtpServer::start();
+    let mailer = smtp.mailer(None, 5);
+    let view = nominate_and_submit(&app.engine).await;
+    assert_eq!(app.engine.dispatch_once(&mailer, "t").await.unwrap(), 3);
+    let mails = smtp.received();
+    assert_eq!(
+        recipients(&mails),
+        BTreeSet::from([
+            "jn-py-health@demo.naxian.local".to_string(),
+            "jn-py-mg-pc@demo.naxian.local".to_string(),
+            "jn-py-org@demo.naxian.local".to_string()
+        ]),
+        "the three consulted departments, not the nominator who submitted"
+    );
+    let sent = app.engine.store().outbox_list(Some("sent"), 10).await.unwrap();
+    for m in &mails {
+        assert_eq!(m.from, "noreply@naxian.local");
+        let subject = m.subject();
+        assert!(
+            subject.contains("【待办】") && subject.contains("征求意见"),
+            "{subject}"
+        );
+        let body = m.body();
+        assert!(body.contains("王卫东（玫瑰镇卫生院院长） · 玫瑰镇科协"), "{body}");
+        assert!(body.contains("办理期限："), "{body}");
+        let id = m.message_id();
+        assert!(
+            sent.iter()
+                .any(|o| format!("{}@naxian.local", o.message.id) == id),
+            "stable Message-ID {id}"
+        );
+    }
+    assert_eq!(app.engine.dispatch_once(&mailer, "t").await.unwrap(), 0);
+    assert_eq!(smtp.received().len(), 3, "nothing is sent twice");
+
+    // A return reaches the nominator with the comment.
+    let org = actor(&app.engine, "jn-py-org").await;
+    let task = view
+        .tasks
+        .iter()
+        .find(|t| org.holds_task(t) && t.status == naxian_model::TaskStatus::Open)
+        .unwrap();
+    app.engine
+        .act(
+            &org,
+            &task.id.clone(),
+            "return",
+            Some("请补充任职经历".into()),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(app.engine.dispatch_once(&mailer, "t").await.unwrap(), 1);
+    let back = smtp.received().pop().unwrap();
+    assert_eq!(back.to, ["jn-py-nominator@demo.naxian.local"]);
+    assert!(back.subject().contains("【退回】"), "{}", back.subject());
+    assert!(back.body().contains("请补充任职经历"));
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_and_escalation_follow_working_days() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let smtp = SmtpServer::start();
+    let mailer = smtp.mailer(None, 5);
+    let engine = &app.engine;
+    // Monday 30 Nov 2026, 10:00 in Shanghai: due 10 working days later, Monday 14 Dec, end of day.
+    app.clock.set(t("2026-11-30T10:00:00+08:00"));
+    let view = nominate_and_submit(engine).await;
+    let due: BTreeSet<_> = view.tasks.iter().filter_map(|t| t.due_at).collect();
+    assert_eq!(due, BTreeSet::from([t("2026-12-14T23:59:59+08:00")]));
+    agree(engine, "jn-py-org", &view).await;
+    engine.dispatch_once(&mailer, "t").await.unwrap();
+    let before = smtp.received().len();
+
+    app.clock.set(t("2026-12-08T12:00:00+08:00"));
+    assert_eq!(
+        engine.fire_timers_once("t").await.unwrap(),
+        0,
+        "nothing due before 9 Dec"
+    );
+    app.clock.set(t("2026-12-09T09:30:00+08:00"));
+    assert_eq!(
+        engine.fire_timers_once("t").await.unwrap(),
+        2,
+        "3 working days before: two open tasks"
+    );
+    engine.dispatch_once(&mailer, "t").await.unwrap();
+    let reminders: Vec<_> = smtp.received().into_iter().skip(before).collect();
+    assert_eq!(
+        recipients(&reminders),
+        BTreeSet::from([
+            "jn-py-health@demo.naxian.local".to_string(),
+            "jn-py-mg-pc@demo.naxian.local".to_string()
+        ]),
+        "the department that agreed is not reminded"
+    );
+    assert!(reminders.iter().all(|m| m.subject().contains("【提醒】")));
+
+    app.clock.set(t("2026-12-16T00:30:00+08:00"));
+    assert_eq!(
+        engine.fire_timers_once("t").await.unwrap(),
+        4,
+        "second reminders and two escalations"
+    );
+    assert_eq!(
+        engine.fire_timers_once("t").await.unwrap(),
+        0,
+        "each timer fires once"
+    );
+    engine.dispatch_once(&mailer, "t").await.unwrap();
+    let overdue: Vec<_> = smtp
+        .received()
+        .into_iter()
+        .filter(|m| m.subject().contains("【逾期】"))
+        .collect();
+    assert_eq!(overdue.len(), 2);
+    let to: Vec<_> = overdue.iter().map(|m| m.to.clone()).collect();
+    assert!(
+        overdue
+            .iter()
+            .all(|m| m.to == ["jn-supervisor@demo.naxian.local"]),
+        "escalated to the city: {to:?}"
+    );
+    let bodies: String = overdue.iter().map(|m| m.body()).collect();
+    assert!(
+        bodies.contains("平阴县卫生健康局") && bodies.contains("玫瑰镇党委"),
+        "{bodies}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mail_server_down_then_up_delivers_each_once() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let smtp = SmtpServer::start();
+    let relay = TcpRelay::start(smtp.addr).await;
+    let mailer = smtp.mailer(Some(relay.port), 3);
+    relay.cut();
+    app.clock.set(t("2026-11-30T10:00:00+08:00"));
+    nominate_and_submit(&app.engine).await;
+    nominate_and_submit(&app.engine).await;
+    assert_eq!(app.engine.dispatch_once(&mailer, "t").await.unwrap(), 0);
+    let pending = app.engine.store().outbox_list(Some("pending"), 50).await.unwrap();
+    assert_eq!(pending.len(), 6);
+    assert!(pending.iter().all(|o| o.attempts == 1 && o.last_error.is_some()));
+    assert_eq!(
+        app.engine.dispatch_once(&mailer, "t").await.unwrap(),
+        0,
+        "backing off: not retried at once"
+    );
+
+    relay.restore();
+    app.clock.set(t("2026-11-30T10:00:31+08:00"));
+    assert_eq!(app.engine.dispatch_once(&mailer, "t").await.unwrap(), 6);
+    assert_eq!(app.engine.dispatch_once(&mailer, "t").await.unwrap(), 0);
+    let ids: BTreeSet<_> = smtp.received().iter().map(|m| m.message_id()).collect();
+    assert_eq!((smtp.received().len(), ids.len()), (6, 6), "every mail once");
+
+    // Dead after the last attempt, and back by hand.
+    relay.cut();
+    nominate_and_submit(&app.engine).await;
+    for secs in [40, 80, 200] {
+        app.clock
+            .set(t("2026-11-30T10:00:00+08:00") + chrono::Duration::seconds(secs));
+        app.engine.dispatch_once(&mailer, "t").await.unwrap();
+    }
+    let dead = app.engine.store().outbox_list(Some("dead"), 50).await.unwrap();
+    assert_eq!(dead.len(), 3);
+    assert!(dead.iter().all(|o| o.attempts == 3));
+    relay.restore();
+    for d in &dead {
+        assert!(app
+            .engine
+            .store()
+            .outbox_retry(&d.message.id, app.clock_now())
+            .await
+            .unwrap());
+    }
+    assert_eq!(app.engine.dispatch_once(&mailer, "t").await.unwrap(), 3);
+    assert_eq!(smtp.received().len(), 9);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_on_postgres_send_each_mail_once() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let smtp = SmtpServer::start();
+    app.clock.set(t("2026-11-30T10:00:00+08:00"));
+    for _ in 0..8 {
+        nominate_and_submit(&app.engine).await;
+    }
+    // A second replica: its own engine and connection pool on the same database.
+    let store = naxian_engine::open::open_store(&app.database_url).await.unwrap();
+    let other = Engine::new(store, app.engine.clock().clone(), Default::default());
+    let run = |engine: Engine, owner: &'static str| {
+        let mailer = smtp.mailer(None, 5);
+        tokio::spawn(async move {
+            let mut n = engine.fire_timers_once(owner).await.unwrap();
+            n += engine.dispatch_once(&mailer, owner).await.unwrap();
+            n
+        })
+    };
+    let (a, b) = (
+        run(app.engine.clone(), "replica-a"),
+        run(other.clone(), "replica-b"),
+    );
+    assert_eq!(a.await.unwrap() + b.await.unwrap(), 24);
+    // Into the reminder period: both replicas fire timers and send at once.
+    app.clock.set(t("2026-12-09T09:30:00+08:00"));
+    let (a, b) = (
+        run(app.engine.clone(), "replica-a"),
+        run(other.clone(), "replica-b"),
+    );
+    let total = a.await.unwrap() + b.await.unwrap();
+    assert_eq!(
+        total,
+        24 + 24,
+        "24 timers fired and 24 reminders sent, between them"
+    );
+    let mails = smtp.received();
+    let ids: BTreeSet<_> = mails.iter().map(|m| m.message_id()).collect();
+    assert_eq!((mails.len(), ids.len()), (48, 48), "no e-mail twice");
+    let rows = app.engine.store().outbox_list(None, 500).await.unwrap();
+    assert!(rows.iter().all(|o| o.status == "sent" && o.attempts == 1));
+    app.stop().await;
+}

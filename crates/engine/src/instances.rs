@@ -73,9 +73,54 @@ impl Engine {
                 def.name.as_str()
             )));
         }
-        self.persist(&def, decision, None, actor, &org.target().name)
+        self.persist(&def, decision, None, actor, &org.target().name, None)
             .await?;
         self.load_view(&id).await
+    }
+
+    /// Starts an instance on the service's own account (a schedule's job),
+    /// once per `unique_key`: `Ok(None)` when that key already has its instance.
+    pub async fn start_as_system(
+        &self,
+        def: &Arc<Definition>,
+        data: Value,
+        unique_key: String,
+    ) -> Result<Option<String>> {
+        let data = machine::prepare_data(def, &data)?;
+        let code = machine::org_code(def, &data)
+            .ok_or_else(|| EngineError::invalid(format!("data.{}", def.org_field.as_str()), "is required"))?
+            .to_string();
+        let org = self.store.org_context(&code).await?.ok_or_else(|| {
+            EngineError::invalid(
+                format!("data.{}", def.org_field.as_str()),
+                format!("no org unit `{code}`"),
+            )
+        })?;
+        let calendar = self.calendar();
+        let ctx = Context {
+            org: &org,
+            calendar: &calendar,
+            now: self.clock.now(),
+            today: self.clock.today(),
+            congress_window_days: self.settings.congress_window_days,
+        };
+        let id = uuid::Uuid::now_v7().to_string();
+        let decision = machine::start(def, id.clone(), crate::runner::SYSTEM.into(), data, &ctx)?;
+        match self
+            .persist(
+                def,
+                decision,
+                None,
+                &crate::runner::system_actor(),
+                &org.target().name,
+                Some(unique_key),
+            )
+            .await
+        {
+            Ok(()) => Ok(Some(id)),
+            Err(EngineError::Conflict(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     pub async fn act(
@@ -149,7 +194,7 @@ impl Engine {
             congress_window_days: self.settings.congress_window_days,
         };
         let decision = machine::decide(&def, &rec.instance, &tasks, &actor.login, command, &ctx)?;
-        self.persist(&def, decision, Some(&rec), actor, &org.target().name)
+        self.persist(&def, decision, Some(&rec), actor, &org.target().name, None)
             .await?;
         self.load_view(instance_id).await
     }
@@ -162,6 +207,7 @@ impl Engine {
         prev: Option<&InstanceRecord>,
         actor: &Actor,
         unit_name: &str,
+        unique_key: Option<String>,
     ) -> Result<()> {
         let at = d.instance.updated_at;
         let seq = prev.map_or(0, |p| p.audit_seq) + 1;
@@ -218,6 +264,7 @@ impl Engine {
             )
             .await?;
         let change = Change {
+            unique_key,
             expected_revision: prev.map(|p| p.instance.revision),
             instance: d.instance,
             close: d.close,

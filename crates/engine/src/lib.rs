@@ -10,7 +10,9 @@ pub mod error;
 mod instances;
 pub mod notify;
 pub mod open;
+pub mod reports;
 pub mod runner;
+pub mod schedules;
 mod workflows;
 
 pub use auth::Actor;

@@ -1,5 +1,5 @@
-//! Background work: firing task timers (reminders, escalations, timeouts) and
-//! dispatching the e-mail outbox. Both claim rows under leases from the
+//! Background work: firing schedules and task timers (reminders, escalations,
+//! timeouts) and dispatching the e-mail outbox. Both claim rows under leases from the
 //! database's clock, so any number of replicas share the work and none does
 //! a row twice; `*_once` functions run one round, for the loop and for tests.
 
@@ -32,6 +32,16 @@ const BATCH: i64 = 50;
 
 /// The pseudo-user automatic actions are recorded under.
 pub const SYSTEM: &str = "system";
+
+/// The actor automatic actions are taken as.
+pub fn system_actor() -> Actor {
+    Actor {
+        login: SYSTEM.into(),
+        name: "系统".into(),
+        is_admin: true,
+        grants: Vec::new(),
+    }
+}
 
 impl Engine {
     /// Fires every timer due now; returns how many fired.
@@ -126,12 +136,7 @@ impl Engine {
                 let Some(action) = step_timers.and_then(|t| t.timeout_action.as_ref()) else {
                     return Ok(self.store.complete_timer(&timer.id, owner, now, &[]).await?);
                 };
-                let system = Actor {
-                    login: SYSTEM.into(),
-                    name: "系统".into(),
-                    is_admin: true,
-                    grants: Vec::new(),
-                };
+                let system = system_actor();
                 match self
                     .run_task_action(
                         &system,
@@ -224,6 +229,9 @@ impl Engine {
         let owner = format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple());
         tracing::info!(%owner, transport = %mailer.transport.describe(), "background work started");
         loop {
+            if let Err(e) = self.run_schedules_once(&owner).await {
+                tracing::warn!(error = %e, "schedules round failed");
+            }
             if let Err(e) = self.fire_timers_once(&owner).await {
                 tracing::warn!(error = %e, "timers round failed");
             }

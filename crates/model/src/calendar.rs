@@ -88,11 +88,21 @@ pub enum Span {
     WorkingDays(u32),
     Days(u32),
     Hours(u32),
+    /// `day 25 of the month`: the end of that day of the month it starts in.
+    DayOfMonth(u32),
 }
 
 impl Span {
     pub fn parse(s: &str) -> Result<Span, String> {
         let words: Vec<&str> = s.split_whitespace().collect();
+        if let ["day", n, "of", "the", "month"] = words.as_slice() {
+            return match n.parse::<u32>() {
+                Ok(d) if (1..=28).contains(&d) => Ok(Span::DayOfMonth(d)),
+                _ => Err(format!(
+                    "`{s}`: the day must be 1 to 28, so that every month has it"
+                )),
+            };
+        }
         let bad = || format!("`{s}` is not a duration: write e.g. `10 working days`, `3 days` or `12 hours`");
         let (n, unit) = match words.as_slice() {
             [n, rest @ ..] if !rest.is_empty() => (n.parse::<u32>().map_err(|_| bad())?, rest.join(" ")),
@@ -116,6 +126,7 @@ impl fmt::Display for Span {
             Span::WorkingDays(n) => write!(f, "{n} working days"),
             Span::Days(n) => write!(f, "{n} days"),
             Span::Hours(n) => write!(f, "{n} hours"),
+            Span::DayOfMonth(n) => write!(f, "day {n} of the month"),
         }
     }
 }
@@ -144,6 +155,10 @@ impl Calendar {
             }
             Span::Days(n) => from + Duration::days(i64::from(n)),
             Span::Hours(n) => from + Duration::hours(i64::from(n)),
+            Span::DayOfMonth(n) => {
+                let d = from.with_timezone(&shanghai()).date_naive();
+                end_of_day(d.with_day(n).unwrap_or(d))
+            }
         }
     }
 
@@ -160,7 +175,7 @@ impl Calendar {
                     .expect("fixed offsets are unambiguous")
                     .with_timezone(&Utc)
             }
-            Span::Days(n) => due - Duration::days(i64::from(n)),
+            Span::Days(n) | Span::DayOfMonth(n) => due - Duration::days(i64::from(n)),
             Span::Hours(n) => due - Duration::hours(i64::from(n)),
         }
     }
@@ -171,7 +186,7 @@ impl Calendar {
             Span::WorkingDays(n) => {
                 end_of_day(self.add_working_days(due.with_timezone(&shanghai()).date_naive(), n))
             }
-            Span::Days(n) => due + Duration::days(i64::from(n)),
+            Span::Days(n) | Span::DayOfMonth(n) => due + Duration::days(i64::from(n)),
             Span::Hours(n) => due + Duration::hours(i64::from(n)),
         }
     }
@@ -283,6 +298,16 @@ mod tests {
         assert_eq!(Span::parse("1 working day"), Ok(Span::WorkingDays(1)));
         assert_eq!(Span::parse("3 days"), Ok(Span::Days(3)));
         assert_eq!(Span::parse("12 hours"), Ok(Span::Hours(12)));
+        assert_eq!(Span::parse("day 25 of the month"), Ok(Span::DayOfMonth(25)));
+        assert!(Span::parse("day 31 of the month").is_err());
+        let first = Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
+        assert_eq!(
+            Calendar::default()
+                .due(first, Span::DayOfMonth(25))
+                .with_timezone(&shanghai())
+                .to_rfc3339(),
+            "2026-12-25T23:59:59+08:00"
+        );
         assert!(Span::parse("soon").unwrap_err().contains("not a duration"));
         assert!(Span::parse("ten days").is_err());
         assert!(Span::parse("3 fortnights").is_err());

@@ -9,6 +9,7 @@
 use crate::calendar::Span;
 use crate::directory::{DeptFunction, Level, Role};
 use crate::fields::FieldSpec;
+use crate::schedule::CatchUp;
 use indexmap::IndexMap;
 use marked_yaml::{LoaderOptions, Spanned};
 use serde::Deserialize;
@@ -145,6 +146,9 @@ pub struct ActionDef {
     pub data_key: Option<String>,
     #[serde(default)]
     pub title: Option<String>,
+    /// Instance fields that must be filled (after any amendment) to take this action.
+    #[serde(default)]
+    pub requires: Vec<String>,
 }
 
 /// One route of a route step: the first whose fact holds is taken.
@@ -244,6 +248,44 @@ pub struct WithdrawDef {
     pub to: Spanned<String>,
 }
 
+/// Jobs a schedule may run.
+pub const KNOWN_JOBS: &[&str] = &[
+    // Start one instance for every unit of kind `for_each`, once per period.
+    "open_for_each",
+    // Remind the holders of this workflow's open tasks in `step`.
+    "remind_open",
+    // Tell `notify` which units' instances of the period are still in `step`.
+    "report_missed",
+];
+
+fn default_timezone() -> String {
+    "Asia/Shanghai".into()
+}
+
+/// A schedule of a workflow: when it fires and what it does.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleDef {
+    /// Six or seven fields, seconds first: `0 0 9 1 * *` is 09:00 on the 1st.
+    pub cron: Spanned<String>,
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    pub catch_up: CatchUp,
+    pub job: Spanned<String>,
+    #[serde(default)]
+    pub for_each: Option<crate::directory::OrgKind>,
+    /// Data filled in by the engine when it opens an instance (`appointment_figures`).
+    #[serde(default)]
+    pub prefill: Option<String>,
+    #[serde(default)]
+    pub step: Option<Spanned<String>>,
+    #[serde(default)]
+    pub notify: Option<AssignSpec>,
+}
+
+/// What a schedule's `prefill` may name.
+pub const KNOWN_PREFILLS: &[&str] = &["appointment_figures"];
+
 /// A workflow definition as written in YAML, checked by [`Definition::parse`].
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -265,6 +307,8 @@ pub struct Definition {
     pub withdraw: Option<WithdrawDef>,
     pub steps: IndexMap<Spanned<String>, StepDef>,
     pub ends: IndexMap<Spanned<String>, EndDef>,
+    #[serde(default)]
+    pub schedules: IndexMap<Spanned<String>, ScheduleDef>,
 }
 
 fn line_of<T>(s: &Spanned<T>) -> usize {
@@ -383,6 +427,9 @@ impl Definition {
                 ));
             }
         }
+        for (name, sched) in &self.schedules {
+            self.check_schedule(name, sched, &mut out);
+        }
         for (sname, step) in &self.steps {
             let sline = line_of(sname);
             if step.is_route() {
@@ -461,6 +508,14 @@ impl Definition {
                         ),
                     )),
                 }
+                for f in &action.requires {
+                    if !self.fields.contains_key(f.as_str()) {
+                        out.push((
+                            aline,
+                            format!("action `{}` requires undeclared field `{f}`", aname.as_str()),
+                        ));
+                    }
+                }
                 for (dname, spec) in &action.data {
                     if let Err(m) = spec.check() {
                         out.push((aline, format!("action `{}` data `{dname}`: {m}", aname.as_str())));
@@ -513,6 +568,61 @@ impl Definition {
         }
         out.sort_by_key(|(l, _)| *l);
         out
+    }
+
+    fn check_schedule(&self, name: &Spanned<String>, s: &ScheduleDef, out: &mut Vec<(usize, String)>) {
+        if let Err(m) = crate::schedule::Schedule::new(name, &s.cron, &s.timezone, s.catch_up) {
+            out.push((line_of(&s.cron), format!("schedule `{}`: {m}", name.as_str())));
+        }
+        let job = s.job.as_str();
+        if !KNOWN_JOBS.contains(&job) {
+            out.push((
+                line_of(&s.job),
+                format!("unknown job `{job}` (known: {})", KNOWN_JOBS.join(", ")),
+            ));
+        }
+        if job == "open_for_each" && s.for_each.is_none() {
+            out.push((
+                line_of(&s.job),
+                "open_for_each needs `for_each` (a kind of org unit)".into(),
+            ));
+        }
+        if let Some(p) = &s.prefill {
+            if !KNOWN_PREFILLS.contains(&p.as_str()) {
+                out.push((
+                    line_of(&s.job),
+                    format!("unknown prefill `{p}` (known: {})", KNOWN_PREFILLS.join(", ")),
+                ));
+            }
+        }
+        if matches!(job, "remind_open" | "report_missed") {
+            match &s.step {
+                None => out.push((line_of(&s.job), format!("{job} needs `step`"))),
+                Some(st) if !self.steps.contains_key(st.as_str()) => out.push((
+                    line_of(st),
+                    format!("schedule names unknown step `{}`", st.as_str()),
+                )),
+                Some(_) => {}
+            }
+        }
+        match (&s.notify, job) {
+            (Some(n), _) => self.check_assign(n, out),
+            (None, "report_missed") => out.push((line_of(&s.job), "report_missed needs `notify`".into())),
+            _ => {}
+        }
+    }
+
+    /// The schedules of this workflow, named `{workflow}.{schedule}`.
+    pub fn parsed_schedules(&self) -> Vec<(crate::schedule::Schedule, &ScheduleDef)> {
+        self.schedules
+            .iter()
+            .filter_map(|(name, d)| {
+                let full = format!("{}.{}", self.name.as_str(), name.as_str());
+                crate::schedule::Schedule::new(&full, &d.cron, &d.timezone, d.catch_up)
+                    .ok()
+                    .map(|s| (s, d))
+            })
+            .collect()
     }
 
     fn check_timers(&self, sname: &str, step: &StepDef, t: &TimersDef, out: &mut Vec<(usize, String)>) {

@@ -22,6 +22,8 @@ pub enum FieldType {
     Email,
     /// The code of an org unit; the engine checks it exists and its kind.
     OrgUnit,
+    /// Any JSON object, filled in by the service (report figures).
+    Json,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -43,6 +45,9 @@ pub struct FieldSpec {
     pub choices: Vec<String>,
     #[serde(default)]
     pub kinds: Vec<OrgKind>,
+    /// Set when the instance opens; an action's amendment may not change it.
+    #[serde(default)]
+    pub readonly: bool,
 }
 
 impl FieldSpec {
@@ -93,6 +98,12 @@ impl FieldSpec {
                     _ => {}
                 }
                 Ok(Value::String(s.to_string()))
+            }
+            FieldType::Json => {
+                if !v.is_object() {
+                    return Err(bad("must be a JSON object".into()));
+                }
+                Ok(v.clone())
             }
             FieldType::Integer => {
                 let n = v.as_i64().ok_or_else(|| bad("must be an integer".into()))?;
@@ -165,9 +176,24 @@ where
             "must be a JSON object",
         )
     })?;
-    // Every leaf present must be declared.
+    // Every leaf present must be declared; a JSON field's inside is its own.
     let mut leaves = Vec::new();
+    let json_fields: Vec<&str> = fields
+        .iter()
+        .filter(|(_, s)| s.kind == FieldType::Json)
+        .map(|(k, _)| k.borrow())
+        .collect();
     collect_leaves(obj, "", &mut leaves);
+    leaves.retain(|(p, _)| {
+        !json_fields
+            .iter()
+            .any(|j| p == j || p.starts_with(&format!("{j}.")))
+    });
+    for j in &json_fields {
+        if get_path(data, j).is_some() {
+            leaves.push((j.to_string(), &Value::Null));
+        }
+    }
     for (path, _) in &leaves {
         if !fields.keys().any(|k| k.borrow() == path) {
             return Err(ModelError::invalid(field_name(path), "unknown field"));

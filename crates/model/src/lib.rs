@@ -12,6 +12,7 @@ pub mod directory;
 pub mod error;
 pub mod fields;
 pub mod machine;
+pub mod schedule;
 
 pub use definition::{Definition, DefinitionError};
 pub use directory::{Body, OrgContext, OrgKind, OrgUnit, Role};

@@ -397,6 +397,19 @@ pub fn decide(
                 }
             }
             apply_action_data(def, &instance.step, action, adef, data.as_ref(), &mut next)?;
+            for field in &adef.requires {
+                let filled = match fields::get_path(&next.data, field) {
+                    Some(Value::String(s)) => !s.trim().is_empty(),
+                    Some(Value::Null) | None => false,
+                    Some(_) => true,
+                };
+                if !filled {
+                    return Err(ModelError::invalid(
+                        format!("data.{field}"),
+                        format!("is required to {action}"),
+                    ));
+                }
+            }
             out.close.push(TaskClose {
                 task_id: task.id.clone(),
                 status: TaskStatus::Done,
@@ -461,13 +474,20 @@ fn apply_action_data(
             if !patch.is_object() {
                 return Err(ModelError::invalid("data", "must be a JSON object"));
             }
-            let org_field = def.org_field.as_str();
-            if let Some(v) = fields::get_path(patch, org_field) {
-                if Some(v) != fields::get_path(&inst.data, org_field) {
-                    return Err(ModelError::invalid(
-                        format!("data.{org_field}"),
-                        "cannot be changed after creation",
-                    ));
+            let fixed = def
+                .fields
+                .iter()
+                .filter(|(_, s)| s.readonly)
+                .map(|(k, _)| k.as_str())
+                .chain(std::iter::once(def.org_field.as_str()));
+            for field in fixed {
+                if let Some(v) = fields::get_path(patch, field) {
+                    if Some(v) != fields::get_path(&inst.data, field) {
+                        return Err(ModelError::invalid(
+                            format!("data.{field}"),
+                            "cannot be changed after creation",
+                        ));
+                    }
                 }
             }
             let mut merged = inst.data.clone();

@@ -54,6 +54,16 @@ enum Cmd {
         #[command(subcommand)]
         command: AuditCmd,
     },
+    /// Workflow schedules.
+    Schedule {
+        #[command(subcommand)]
+        command: ScheduleCmd,
+    },
+    /// The e-mail outbox.
+    Outbox {
+        #[command(subcommand)]
+        command: OutboxCmd,
+    },
     /// Drive appointments through the whole workflow in-process and print throughput.
     Bench(naxian::bench::BenchArgs),
 }
@@ -91,6 +101,26 @@ enum TokenCmd {
         #[arg(long)]
         user: String,
     },
+}
+
+#[derive(Subcommand)]
+enum ScheduleCmd {
+    /// Every schedule with its last recorded slot and next firing.
+    List,
+}
+
+#[derive(Subcommand)]
+enum OutboxCmd {
+    /// E-mails in the outbox, newest first.
+    List {
+        /// pending, sent or dead.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Put a dead e-mail back in the queue.
+    Retry { id: String },
 }
 
 #[derive(Subcommand)]
@@ -265,6 +295,59 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         },
+        Cmd::Schedule { command } => match command {
+            ScheduleCmd::List => {
+                let engine = engine(&config).await?;
+                engine.load_workflows(&config.paths.workflows).await?;
+                let show = |t: Option<chrono::DateTime<chrono::Utc>>| {
+                    t.map(|t| t.with_timezone(&naxian_engine::clock::shanghai()).to_rfc3339())
+                        .unwrap_or_else(|| "—".into())
+                };
+                for s in engine.schedule_list().await? {
+                    println!(
+                        "{:<40} {:<20} {:<14} {:<14} last {:<26} next {}",
+                        s.name,
+                        s.cron,
+                        s.timezone,
+                        s.job,
+                        show(s.last),
+                        show(s.next)
+                    );
+                }
+            }
+        },
+        Cmd::Outbox { command } => {
+            let engine = engine(&config).await?;
+            match command {
+                OutboxCmd::List { status, limit } => {
+                    if let Some(s) = &status {
+                        if !["pending", "sent", "dead"].contains(&s.as_str()) {
+                            bail!("--status must be pending, sent or dead");
+                        }
+                    }
+                    for o in engine.store().outbox_list(status.as_deref(), limit).await? {
+                        let to: Vec<&str> = o.message.recipients.iter().map(|r| r.email.as_str()).collect();
+                        println!(
+                            "{}  {:<7} attempts={} {:<18} to={} key={}{}",
+                            o.message.id,
+                            o.status,
+                            o.attempts,
+                            o.message.template,
+                            to.join(","),
+                            o.message.dedupe_key,
+                            o.last_error.map(|e| format!(" error={e}")).unwrap_or_default()
+                        );
+                    }
+                }
+                OutboxCmd::Retry { id } => {
+                    if engine.store().outbox_retry(&id, engine.clock().now()).await? {
+                        println!("{id} queued again");
+                    } else {
+                        bail!("no dead e-mail {id}");
+                    }
+                }
+            }
+        }
         Cmd::Bench(args) => naxian::bench::run(args).await?,
     }
     Ok(())

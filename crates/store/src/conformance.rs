@@ -23,6 +23,121 @@ pub async fn run_all<S: Store>(store: Arc<S>) {
     calendar(store.as_ref()).await;
     timers_and_outbox(store.as_ref()).await;
     racing_claims(store.clone()).await;
+    schedule_slots(store.clone()).await;
+}
+
+async fn schedule_slots<S: Store>(s: Arc<S>) {
+    assert_eq!(s.last_slot("cf.monthly").await.unwrap(), None);
+    s.skip_slots("cf.monthly", &[(at(0), "missed while down".into())])
+        .await
+        .unwrap();
+    assert!(
+        !s.claim_slot("cf.monthly", at(0), "a", 60_000).await.unwrap(),
+        "a skipped slot never fires"
+    );
+    // Eight replicas race for one slot: exactly one gets it.
+    let mut handles = Vec::new();
+    for n in 0..8 {
+        let s = s.clone();
+        handles.push(tokio::spawn(async move {
+            let owner = format!("r{n}");
+            let won = s.claim_slot("cf.monthly", at(60), &owner, 60_000).await.unwrap();
+            if won {
+                s.complete_slot(
+                    "cf.monthly",
+                    at(60),
+                    &owner,
+                    at(61),
+                    "fired",
+                    &[mail("slot:cf.monthly:60", 61)],
+                )
+                .await
+                .unwrap();
+            }
+            won
+        }));
+    }
+    let mut winners = 0;
+    for h in handles {
+        winners += usize::from(h.await.unwrap());
+    }
+    assert_eq!(winners, 1);
+    assert!(
+        !s.claim_slot("cf.monthly", at(60), "late", 60_000).await.unwrap(),
+        "done is done"
+    );
+    assert_eq!(s.last_slot("cf.monthly").await.unwrap(), Some(at(60)));
+    let slots = s.slots("cf.monthly", 10).await.unwrap();
+    assert_eq!(
+        slots.iter().map(|x| x.status.as_str()).collect::<Vec<_>>(),
+        ["done", "skipped"]
+    );
+    assert_eq!(slots[1].note.as_deref(), Some("missed while down"));
+    // A lost lease cannot complete.
+    assert!(s.claim_slot("cf.monthly", at(120), "old", 1).await.unwrap());
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert!(
+        s.claim_slot("cf.monthly", at(120), "new", 60_000).await.unwrap(),
+        "expired lease taken over"
+    );
+    assert!(matches!(
+        s.complete_slot("cf.monthly", at(120), "old", at(121), "", &[])
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    s.complete_slot("cf.monthly", at(120), "new", at(121), "", &[])
+        .await
+        .unwrap();
+
+    // Reporting reads.
+    let counties = s.units_of_kind(OrgKind::County).await.unwrap();
+    assert!(counties.iter().any(|u| u.code == "cf_K") && counties.iter().all(|u| u.kind == OrgKind::County));
+    let under: Vec<String> = s
+        .units_under("/cf_P/cf_K/")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.code)
+        .collect();
+    assert_eq!(under, ["cf_K", "cf_K-ORG", "cf_T", "cf_T-PC"]);
+    let members = s.members_under("/cf_P/").await.unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].1, "/cf_P/cf_K/cf_T/");
+    assert!(s.members_under("/cf_P/cfxK/").await.unwrap().is_empty());
+    let insts = s.instances_under("cf-flow", "/cf_P/cf_K/").await.unwrap();
+    assert_eq!(insts.len(), 3);
+    assert!(s
+        .instances_under("cf-flow", "/cf_P/cfxK/")
+        .await
+        .unwrap()
+        .is_empty());
+    let open = s.open_tasks_in("cf-flow", "drafting").await.unwrap();
+    assert!(open
+        .iter()
+        .all(|r| r.task.step == "drafting" && r.task.status == TaskStatus::Open));
+
+    // One instance per unique key.
+    let change = |id: &str| Change {
+        instance: Instance {
+            id: id.into(),
+            ..instance(id)
+        },
+        expected_revision: None,
+        unique_key: Some("cf-flow:cf_T:2026-12".into()),
+        close: vec![],
+        open: vec![],
+        history: entry(id, 1, GENESIS, 0, "create"),
+        effects: vec![],
+        timers: vec![],
+        outbox: vec![],
+        at: at(0),
+    };
+    s.apply(&change("cf_i4")).await.unwrap();
+    assert!(matches!(
+        s.apply(&change("cf_i5")).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(s.instance("cf_i5").await.unwrap().is_none());
 }
 
 fn unit(code: &str, kind: OrgKind, parent: Option<&OrgUnit>, function: Option<DeptFunction>) -> OrgUnit {
@@ -262,6 +377,7 @@ async fn transitions(s: &dyn Store) {
     s.apply(&Change {
         instance: inst.clone(),
         expected_revision: None,
+        unique_key: None,
         close: vec![],
         open: vec![task("cf_t1", "cf_i1", "drafting", creator_assignee(), 0)],
         history: h1.clone(),
@@ -290,6 +406,7 @@ async fn transitions(s: &dyn Store) {
     let h2 = entry("cf_i1", 2, &h1.hash, 1, "submit");
     let change = Change {
         instance: next.clone(),
+        unique_key: None,
         expected_revision: Some(1),
         close: vec![TaskClose {
             task_id: "cf_t1".into(),
@@ -353,6 +470,7 @@ async fn transitions(s: &dyn Store) {
     dup.step = "consultation".into();
     let bad = Change {
         instance: dup,
+        unique_key: None,
         expected_revision: Some(2),
         close: vec![],
         open: vec![task(
@@ -391,6 +509,7 @@ async fn transitions(s: &dyn Store) {
     };
     s.apply(&Change {
         instance: fin,
+        unique_key: None,
         expected_revision: Some(2),
         close: ["cf_t2", "cf_t3"]
             .iter()
@@ -461,6 +580,7 @@ async fn concurrent_apply<S: Store>(s: Arc<S>) {
     s.apply(&Change {
         instance: instance("cf_i2"),
         expected_revision: None,
+        unique_key: None,
         close: vec![],
         open: vec![task("cf_i2_t1", "cf_i2", "drafting", creator_assignee(), 0)],
         history: h1.clone(),
@@ -480,6 +600,7 @@ async fn concurrent_apply<S: Store>(s: Arc<S>) {
             next.step = format!("racer{n}");
             s.apply(&Change {
                 instance: next,
+                unique_key: None,
                 expected_revision: Some(1),
                 close: vec![TaskClose {
                     task_id: "cf_i2_t1".into(),
@@ -613,6 +734,7 @@ async fn timers_and_outbox(s: &dyn Store) {
     s.apply(&Change {
         instance: instance("cf_i3"),
         expected_revision: None,
+        unique_key: None,
         close: vec![],
         open: vec![task("cf_i3_t1", "cf_i3", "drafting", creator_assignee(), 0)],
         history: h1.clone(),
@@ -674,6 +796,7 @@ async fn timers_and_outbox(s: &dyn Store) {
     next.step = "consultation".into();
     s.apply(&Change {
         instance: next,
+        unique_key: None,
         expected_revision: Some(1),
         close: vec![TaskClose {
             task_id: "cf_i3_t1".into(),

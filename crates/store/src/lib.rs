@@ -143,6 +143,43 @@ pub trait Store: Send + Sync + 'static {
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<()>;
     async fn outbox_list(&self, status: Option<&str>, limit: i64) -> Result<Vec<OutboxRecord>>;
+
+    // Schedules
+    /// The latest slot of a schedule recorded in any state.
+    async fn last_slot(&self, schedule: &str) -> Result<Option<DateTime<Utc>>>;
+    /// Records slots that will not fire, with why; a slot already recorded is left alone.
+    async fn skip_slots(&self, schedule: &str, slots: &[(DateTime<Utc>, String)]) -> Result<()>;
+    /// Creates the slot if needed and leases it to `owner`; false if another has it or it is done.
+    async fn claim_slot(
+        &self,
+        schedule: &str,
+        slot: DateTime<Utc>,
+        owner: &str,
+        lease_ms: i64,
+    ) -> Result<bool>;
+    /// Marks a leased slot fired and queues its e-mails, atomically; fenced by the lease.
+    async fn complete_slot(
+        &self,
+        schedule: &str,
+        slot: DateTime<Utc>,
+        owner: &str,
+        at: DateTime<Utc>,
+        note: &str,
+        outbox: &[OutboxMessage],
+    ) -> Result<()>;
+    async fn slots(&self, schedule: &str, limit: i64) -> Result<Vec<SlotRecord>>;
+
+    // Reporting reads
+    /// Units of a kind, in code order.
+    async fn units_of_kind(&self, kind: naxian_model::OrgKind) -> Result<Vec<OrgUnit>>;
+    /// The unit at `path` and every unit below it.
+    async fn units_under(&self, path: &str) -> Result<Vec<OrgUnit>>;
+    /// Current and past members of bodies at or below `path`, with the unit's path.
+    async fn members_under(&self, path: &str) -> Result<Vec<(MemberRecord, String)>>;
+    /// Instances of a workflow at or below `path`.
+    async fn instances_under(&self, workflow: &str, path: &str) -> Result<Vec<naxian_model::Instance>>;
+    /// Open tasks of a workflow's instances in `step`.
+    async fn open_tasks_in(&self, workflow: &str, step: &str) -> Result<Vec<InboxRow>>;
     /// Puts a dead e-mail back in the queue; false if there is no dead row with that id.
     async fn outbox_retry(&self, id: &str, now: DateTime<Utc>) -> Result<bool>;
 

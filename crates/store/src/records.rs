@@ -131,6 +131,8 @@ pub struct OutboxRecord {
 #[derive(Debug, Clone)]
 pub struct Change {
     pub instance: Instance,
+    /// For a new instance: a key no other instance may have (one report per city and month).
+    pub unique_key: Option<String>,
     /// `None` to insert a new instance; else the revision it was read at.
     pub expected_revision: Option<i64>,
     pub close: Vec<TaskClose>,
@@ -153,4 +155,15 @@ pub enum IdempotencyState {
     InProgress,
     /// The key was used for a different request.
     Mismatch,
+}
+
+/// One schedule slot as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotRecord {
+    pub schedule: String,
+    pub slot: DateTime<Utc>,
+    /// `pending`, `done` or `skipped`.
+    pub status: String,
+    pub fired_at: Option<DateTime<Utc>>,
+    pub note: Option<String>,
 }

@@ -18,7 +18,7 @@ macro_rules! sql_store {
             use sqlx::Row;
             use $crate::{
                 Change, Grant, HistoryRecord, IdempotencyState, InboxRow, InstanceFilter, InstanceRecord,
-                MemberRecord, OutboxMessage, OutboxRecord, Recipient, Registered, Result, StoreError, TimerRecord,
+                MemberRecord, OutboxMessage, OutboxRecord, Recipient, Registered, Result, SlotRecord, StoreError, TimerRecord,
                 TokenRecord, UserRecord, WorkflowRecord,
             };
 
@@ -599,8 +599,9 @@ macro_rules! sql_store {
                         None => {
                             sqlx::query(
                                 "INSERT INTO instances (id, workflow, version, step, status, outcome, data, creator,
-                                   org_unit, org_path, completed, revision, audit_seq, audit_head, created_at, updated_at)
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13, $14, $14)",
+                                   org_unit, org_path, completed, revision, audit_seq, audit_head, created_at, updated_at,
+                                   unique_key)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13, $14, $14, $15)",
                             )
                             .bind(&i.id)
                             .bind(&i.workflow)
@@ -616,6 +617,7 @@ macro_rules! sql_store {
                             .bind(c.history.seq)
                             .bind(&c.history.hash)
                             .bind(c.at)
+                            .bind(&c.unique_key)
                             .execute(&mut *tx)
                             .await
                             .map_err(e)?;
@@ -945,6 +947,193 @@ macro_rules! sql_store {
                     .await
                     .map_err(e)?;
                     Ok(done.rows_affected() == 1)
+                }
+
+                async fn last_slot(&self, schedule: &str) -> Result<Option<DateTime<Utc>>> {
+                    let row = sqlx::query("SELECT slot FROM schedule_slots WHERE schedule = $1 ORDER BY slot DESC LIMIT 1")
+                        .bind(schedule)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    row.map(|r| r.try_get("slot").map_err(e)).transpose()
+                }
+
+                async fn skip_slots(&self, schedule: &str, slots: &[(DateTime<Utc>, String)]) -> Result<()> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    for (slot, note) in slots {
+                        sqlx::query(
+                            "INSERT INTO schedule_slots (schedule, slot, status, note) VALUES ($1, $2, 'skipped', $3)
+                             ON CONFLICT (schedule, slot) DO NOTHING",
+                        )
+                        .bind(schedule)
+                        .bind(*slot)
+                        .bind(note)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    }
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn claim_slot(&self, schedule: &str, slot: DateTime<Utc>, owner: &str, lease_ms: i64) -> Result<bool> {
+                    sqlx::query(
+                        "INSERT INTO schedule_slots (schedule, slot, status) VALUES ($1, $2, 'pending')
+                         ON CONFLICT (schedule, slot) DO NOTHING",
+                    )
+                    .bind(schedule)
+                    .bind(slot)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    let done = sqlx::query(concat!(
+                        "UPDATE schedule_slots SET lease_owner = $1, lease_until = ", $now_ms, " + $2
+                         WHERE schedule = $3 AND slot = $4 AND status = 'pending'
+                           AND (lease_until IS NULL OR lease_until < ", $now_ms, ")"
+                    ))
+                    .bind(owner)
+                    .bind(lease_ms)
+                    .bind(schedule)
+                    .bind(slot)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn complete_slot(
+                    &self,
+                    schedule: &str,
+                    slot: DateTime<Utc>,
+                    owner: &str,
+                    at: DateTime<Utc>,
+                    note: &str,
+                    out: &[OutboxMessage],
+                ) -> Result<()> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let done = sqlx::query(concat!(
+                        "UPDATE schedule_slots SET status = 'done', fired_at = $1, note = $2
+                         WHERE schedule = $3 AND slot = $4 AND lease_owner = $5 AND status = 'pending'
+                           AND lease_until >= ", $now_ms
+                    ))
+                    .bind(at)
+                    .bind(note)
+                    .bind(schedule)
+                    .bind(slot)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::Conflict(format!("the lease on {schedule} at {slot} was lost")));
+                    }
+                    for m in out {
+                        insert_outbox(&mut *tx, m).await?;
+                    }
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn slots(&self, schedule: &str, limit: i64) -> Result<Vec<SlotRecord>> {
+                    let rows = sqlx::query("SELECT * FROM schedule_slots WHERE schedule = $1 ORDER BY slot DESC LIMIT $2")
+                        .bind(schedule)
+                        .bind(limit)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(SlotRecord {
+                                schedule: r.try_get("schedule").map_err(e)?,
+                                slot: r.try_get("slot").map_err(e)?,
+                                status: r.try_get("status").map_err(e)?,
+                                fired_at: r.try_get("fired_at").map_err(e)?,
+                                note: r.try_get("note").map_err(e)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn units_of_kind(&self, kind: naxian_model::OrgKind) -> Result<Vec<OrgUnit>> {
+                    let rows = sqlx::query("SELECT * FROM org_units WHERE kind = $1 ORDER BY code")
+                        .bind(kind.as_str())
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(org_unit).collect()
+                }
+
+                async fn units_under(&self, path: &str) -> Result<Vec<OrgUnit>> {
+                    let rows = sqlx::query("SELECT * FROM org_units WHERE substr(path, 1, length($1)) = $1 ORDER BY path")
+                        .bind(path)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(org_unit).collect()
+                }
+
+                async fn members_under(&self, path: &str) -> Result<Vec<(MemberRecord, String)>> {
+                    let rows = sqlx::query(
+                        "SELECT m.*, u.path AS unit_path FROM members m JOIN org_units u ON u.code = m.org_unit
+                         WHERE substr(u.path, 1, length($1)) = $1 ORDER BY u.path, m.since",
+                    )
+                    .bind(path)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok((
+                                MemberRecord {
+                                    org_unit: r.try_get("org_unit").map_err(e)?,
+                                    name: r.try_get("name").map_err(e)?,
+                                    sector: r.try_get("sector").map_err(e)?,
+                                    post: r.try_get("post").map_err(e)?,
+                                    mode: r.try_get("mode").map_err(e)?,
+                                    since: r.try_get::<NaiveDate, _>("since").map_err(e)?,
+                                    term_end: r.try_get("term_end").map_err(e)?,
+                                    instance_id: r.try_get("instance_id").map_err(e)?,
+                                },
+                                r.try_get::<String, _>("unit_path").map_err(e)?,
+                            ))
+                        })
+                        .collect()
+                }
+
+                async fn instances_under(&self, workflow: &str, path: &str) -> Result<Vec<Instance>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM instances WHERE workflow = $1 AND substr(org_path, 1, length($2)) = $2
+                         ORDER BY created_at, id",
+                    )
+                    .bind(workflow)
+                    .bind(path)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(instance).collect()
+                }
+
+                async fn open_tasks_in(&self, workflow: &str, step: &str) -> Result<Vec<InboxRow>> {
+                    let rows = sqlx::query(
+                        "SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
+                         FROM tasks t JOIN instances i ON i.id = t.instance_id
+                         WHERE i.workflow = $1 AND t.step = $2 AND t.status = 'open' ORDER BY t.created_at, t.id",
+                    )
+                    .bind(workflow)
+                    .bind(step)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(InboxRow {
+                                task: task(r)?,
+                                workflow: r.try_get("i_workflow").map_err(e)?,
+                                version: r.try_get("i_version").map_err(e)?,
+                                org_unit: r.try_get("i_org_unit").map_err(e)?,
+                            })
+                        })
+                        .collect()
                 }
 
                 async fn idempotency_begin(&self, login: &str, key: &str, hash: &str) -> Result<IdempotencyState> {

@@ -2,6 +2,7 @@
 
 pub mod directory;
 pub mod instances;
+pub mod reports;
 pub mod service;
 pub mod tasks;
 pub mod test_clock;
@@ -17,7 +18,8 @@ pub fn api(state: &AppState) -> Router<AppState> {
         .merge(directory::router())
         .merge(workflows::router())
         .merge(instances::router())
-        .merge(tasks::router());
+        .merge(tasks::router())
+        .merge(reports::router());
     if state.test_clock.is_some() {
         router = router.merge(test_clock::router());
     }

@@ -1,0 +1,199 @@
+//! Reports computed from live data: the appointment figures a monthly report
+//! is pre-filled with (a snapshot taken when it opens), and the province's
+//! table of monthly reports by city.
+
+use crate::auth::Actor;
+use crate::error::Result;
+use crate::Engine;
+use chrono::{DateTime, Utc};
+use naxian_model::calendar::shanghai;
+use naxian_model::directory::OrgKind;
+use naxian_model::{Instance, OrgUnit, Status, TaskStatus};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// The workflow whose figures are reported.
+pub const APPOINTMENT: &str = "sanzhang-appointment";
+/// The monthly report workflow.
+pub const MONTHLY: &str = "monthly-progress-report";
+/// The sectors whose chiefs a body should include.
+pub const SECTORS: &[&str] = &["health", "education", "agriculture"];
+
+/// `YYYY-MM` of a moment in Asia/Shanghai.
+pub fn month_of(t: DateTime<Utc>) -> String {
+    t.with_timezone(&shanghai()).format("%Y-%m").to_string()
+}
+
+#[derive(Default)]
+struct Counts {
+    started: u64,
+    appointed: u64,
+    in_progress: u64,
+    overdue: u64,
+}
+
+impl Counts {
+    fn json(&self) -> Value {
+        json!({"started_this_month": self.started, "appointed": self.appointed,
+               "in_progress": self.in_progress, "overdue": self.overdue})
+    }
+}
+
+/// One row of the province's monthly table.
+pub struct MonthlyRow {
+    pub city: OrgUnit,
+    /// `not_opened`, `open`, `overdue`, `submitted` or `accepted`.
+    pub status: &'static str,
+    pub instance_id: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub submitted_at: Option<DateTime<Utc>>,
+    pub figures: Value,
+}
+
+impl Engine {
+    /// Figures for a city as of now: appointments by county and sector, and
+    /// coverage of its counties and townships by sector.
+    pub async fn appointment_figures(&self, city: &OrgUnit, month: &str) -> Result<Value> {
+        let now = self.clock.now();
+        let today = self.clock.today();
+        let units = self.store.units_under(&city.path).await?;
+        let instances = self.store.instances_under(APPOINTMENT, &city.path).await?;
+        let mut total = Counts::default();
+        let mut by_county: BTreeMap<String, Counts> = BTreeMap::new();
+        let mut by_sector: BTreeMap<String, Counts> = BTreeMap::new();
+        let county_of = |path: &str| -> Option<&OrgUnit> {
+            units
+                .iter()
+                .filter(|u| u.kind == OrgKind::County && path.starts_with(&u.path))
+                .max_by_key(|u| u.path.len())
+        };
+        for inst in &instances {
+            let overdue = if inst.status == Status::Active {
+                self.store
+                    .tasks_of(&inst.id)
+                    .await?
+                    .iter()
+                    .any(|t| t.status == TaskStatus::Open && t.due_at.is_some_and(|d| d < now))
+            } else {
+                false
+            };
+            let sector = naxian_model::fields::get_str(&inst.data, "candidate.sector")
+                .unwrap_or("other")
+                .to_string();
+            let county = county_of(&inst.org_path)
+                .map(|u| u.code.clone())
+                .unwrap_or_default();
+            for c in [
+                &mut total,
+                by_county.entry(county).or_default(),
+                by_sector.entry(sector).or_default(),
+            ] {
+                c.started += u64::from(month_of(inst.created_at) == month);
+                c.appointed += u64::from(inst.outcome.as_deref() == Some("appointed"));
+                c.in_progress += u64::from(inst.status == Status::Active);
+                c.overdue += u64::from(overdue);
+            }
+        }
+        let members = self.store.members_under(&city.path).await?;
+        let current = |unit: &OrgUnit, sector: &str| {
+            members.iter().any(|(m, _)| {
+                m.org_unit == unit.code && m.sector == sector && m.term_end.is_none_or(|e| e >= today)
+            })
+        };
+        let mut coverage = Map::new();
+        for (label, kinds) in [
+            ("counties", &[OrgKind::County][..]),
+            ("townships", &[OrgKind::Township, OrgKind::Street][..]),
+        ] {
+            let level: Vec<&OrgUnit> = units.iter().filter(|u| kinds.contains(&u.kind)).collect();
+            let mut covered = Map::new();
+            for s in SECTORS {
+                covered.insert((*s).into(), json!(level.iter().filter(|u| current(u, s)).count()));
+            }
+            let full = level
+                .iter()
+                .filter(|u| SECTORS.iter().all(|s| current(u, s)))
+                .count();
+            let blank: Vec<&str> = level
+                .iter()
+                .filter(|u| !SECTORS.iter().any(|s| current(u, s)))
+                .map(|u| u.name.as_str())
+                .collect();
+            coverage.insert(
+                label.into(),
+                json!({"total": level.len(), "covered": covered, "full": full, "blank": blank}),
+            );
+        }
+        let counties: Vec<Value> = units
+            .iter()
+            .filter(|u| u.kind == OrgKind::County)
+            .map(|u| {
+                let mut row = by_county
+                    .get(&u.code)
+                    .map(Counts::json)
+                    .unwrap_or_else(|| Counts::default().json());
+                row["code"] = json!(u.code);
+                row["name"] = json!(u.name);
+                row
+            })
+            .collect();
+        let sectors: Map<String, Value> = by_sector.iter().map(|(k, v)| (k.clone(), v.json())).collect();
+        Ok(json!({
+            "as_of": crate::notify::due_text(Some(now)),
+            "month": month,
+            "appointments": total.json(),
+            "by_county": counties,
+            "by_sector": sectors,
+            "coverage": coverage,
+        }))
+    }
+
+    /// The monthly report of every city the actor may see, for `month`.
+    pub async fn monthly_reports(&self, actor: &Actor, month: &str) -> Result<Vec<MonthlyRow>> {
+        let now = self.clock.now();
+        let mut rows = Vec::new();
+        for city in self.store.units_of_kind(OrgKind::City).await? {
+            if !actor.is_admin && !actor.covers(&city.path) {
+                continue;
+            }
+            let instances = self.store.instances_under(MONTHLY, &city.path).await?;
+            let found: Option<&Instance> = instances.iter().find(|i| {
+                i.org_unit == city.code && naxian_model::fields::get_str(&i.data, "month") == Some(month)
+            });
+            let Some(inst) = found else {
+                rows.push(MonthlyRow {
+                    city,
+                    status: "not_opened",
+                    instance_id: None,
+                    due_at: None,
+                    submitted_at: None,
+                    figures: Value::Null,
+                });
+                continue;
+            };
+            let tasks = self.store.tasks_of(&inst.id).await?;
+            let history = self.store.history(&inst.id).await?;
+            let due_at = tasks
+                .iter()
+                .filter(|t| t.step == "reporting")
+                .filter_map(|t| t.due_at)
+                .max();
+            let submitted_at = history.iter().rev().find(|h| h.action == "submit").map(|h| h.at);
+            let status = match (inst.status, inst.step.as_str()) {
+                (Status::Completed, _) => "accepted",
+                (_, "reporting") if due_at.is_some_and(|d| d < now) => "overdue",
+                (_, "reporting") => "open",
+                _ => "submitted",
+            };
+            rows.push(MonthlyRow {
+                status,
+                instance_id: Some(inst.id.clone()),
+                due_at,
+                submitted_at,
+                figures: inst.data.get("figures").cloned().unwrap_or(Value::Null),
+                city,
+            });
+        }
+        Ok(rows)
+    }
+}

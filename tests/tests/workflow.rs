@@ -360,7 +360,12 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
         "a stored version is immutable: {body}"
     );
     let list = app.get(&nominator, "/api/v1/workflows").await;
-    let appointment = list.as_array().unwrap().iter().find(|w| w["name"] == "sanzhang-appointment").unwrap();
+    let appointment = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "sanzhang-appointment")
+        .unwrap();
     assert_eq!(appointment["version"], 2);
 
     let new = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;

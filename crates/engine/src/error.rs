@@ -19,6 +19,9 @@ pub enum EngineError {
     Conflict(String),
     #[error("{0}")]
     NotAllowed(String),
+    /// Done too often (an urge more than once a day).
+    #[error("{0}")]
+    TooMany(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]

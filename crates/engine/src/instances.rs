@@ -43,6 +43,16 @@ impl Engine {
     }
 
     pub async fn start(&self, actor: &Actor, req: StartRequest) -> Result<InstanceView> {
+        self.start_keyed(actor, req, None).await
+    }
+
+    /// Starts an instance; with `unique_key`, at most one instance ever has it.
+    pub(crate) async fn start_keyed(
+        &self,
+        actor: &Actor,
+        req: StartRequest,
+        unique_key: Option<String>,
+    ) -> Result<InstanceView> {
         let def = self.latest_definition(&req.workflow).await?;
         let data = machine::prepare_data(&def, &req.data)?;
         let code = machine::org_code(&def, &data)
@@ -73,7 +83,7 @@ impl Engine {
                 def.name.as_str()
             )));
         }
-        self.persist(&def, decision, None, actor, &org.target().name, None)
+        self.persist(&def, decision, None, actor, &org.target().name, unique_key)
             .await?;
         self.load_view(&id).await
     }
@@ -253,15 +263,7 @@ impl Engine {
             })
             .collect();
         let outbox = self
-            .notices(
-                def,
-                &d.instance,
-                &open,
-                &d.close,
-                &actor.login,
-                &actor.name,
-                unit_name,
-            )
+            .notices(def, &d.instance, &history.step, &open, &d.close, actor, unit_name)
             .await?;
         let change = Change {
             unique_key,

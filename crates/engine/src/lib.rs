@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod calendar;
+pub mod campaigns;
 pub mod clock;
 mod directory;
 pub mod error;

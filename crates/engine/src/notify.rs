@@ -60,6 +60,21 @@ impl Engine {
         })
     }
 
+    /// The path of the unit a `{role, unit: LEVEL}` spec names for an instance.
+    async fn level_path(
+        &self,
+        inst: &Instance,
+        spec: &naxian_model::definition::AssignSpec,
+    ) -> Result<String> {
+        let level = spec.unit.unwrap_or(naxian_model::directory::Level::Target);
+        let org = self.store.org_context(&inst.org_unit).await?;
+        Ok(org
+            .as_ref()
+            .and_then(|o| o.at_level(level))
+            .map(|u| u.path.clone())
+            .unwrap_or_else(|| inst.org_path.clone()))
+    }
+
     /// The holders of a role nearest to a unit: those granted at the unit
     /// itself, else at the closest unit above it (an escalation to the city
     /// goes to the city, not to everyone above it).
@@ -114,12 +129,13 @@ impl Engine {
         &self,
         def: &Definition,
         inst: &Instance,
+        from_step: &str,
         opened: &[Task],
         closes: &[TaskClose],
-        actor: &str,
-        actor_name: &str,
+        by: &crate::Actor,
         unit_name: &str,
     ) -> Result<Vec<OutboxMessage>> {
+        let (actor, actor_name) = (by.login.as_str(), by.name.as_str());
         let subject = Subject::new(def, inst, unit_name);
         let sent_back = closes
             .iter()
@@ -159,6 +175,49 @@ impl Engine {
                 "instance_id": inst.id,
             });
             out.extend(self.messages(&format!("{template}:{}", c.task_id), &creator, template, params));
+        }
+        // 抄送: a step that is done tells those it copies.
+        if let Some(step) = def
+            .step(from_step)
+            .filter(|s| !s.copy.is_empty() && inst.step != from_step)
+        {
+            let last = closes
+                .iter()
+                .rev()
+                .find_map(|c| c.action.clone())
+                .unwrap_or_default();
+            let action_title = step
+                .actions
+                .get(last.as_str())
+                .and_then(|a| a.title.clone())
+                .unwrap_or(last.clone());
+            let text = format!(
+                "“{}”{}已办结（{action_title}），现处于“{}”。",
+                subject.text,
+                step_title(def, from_step),
+                step_title(def, &inst.step)
+            );
+            for spec in &step.copy {
+                let target = naxian_model::Assignee {
+                    key: String::new(),
+                    role: spec.role.parse().ok(),
+                    unit: String::new(),
+                    unit_path: self.level_path(inst, spec).await?,
+                    user: None,
+                };
+                let users = self.nearest_holders(&target).await?;
+                let params = json!({"title": subject.workflow_title, "subject": subject.text, "text": text, "instance_id": inst.id});
+                out.extend(self.messages(
+                    &format!(
+                        "copy:{}:{from_step}:{}",
+                        inst.id,
+                        inst.updated_at.timestamp_micros()
+                    ),
+                    &users,
+                    "copy",
+                    params,
+                ));
+            }
         }
         if let Some(outcome) = &inst.outcome {
             let title = def

@@ -94,6 +94,10 @@ pub enum Span {
 
 impl Span {
     pub fn parse(s: &str) -> Result<Span, String> {
+        if let Some(iso) = s.strip_prefix('P') {
+            return Span::parse_iso(iso)
+                .ok_or_else(|| format!("`{s}` is not an ISO 8601 duration like P3D or PT12H"));
+        }
         let words: Vec<&str> = s.split_whitespace().collect();
         if let ["day", n, "of", "the", "month"] = words.as_slice() {
             return match n.parse::<u32>() {
@@ -117,6 +121,26 @@ impl Span {
             "hour" | "hours" => Ok(Span::Hours(n)),
             _ => Err(bad()),
         }
+    }
+}
+
+impl Span {
+    /// The part after `P` of `P3D`, `P2W` or `PT12H`.
+    fn parse_iso(rest: &str) -> Option<Span> {
+        let (n, unit) = match rest.strip_prefix('T') {
+            Some(t) => (t.strip_suffix('H')?, 'H'),
+            None => match rest.chars().last()? {
+                'D' => (rest.strip_suffix('D')?, 'D'),
+                'W' => (rest.strip_suffix('W')?, 'W'),
+                _ => return None,
+            },
+        };
+        let n: u32 = n.parse().ok().filter(|n| *n <= 3650)?;
+        Some(match unit {
+            'H' => Span::Hours(n),
+            'W' => Span::Days(n * 7),
+            _ => Span::Days(n),
+        })
     }
 }
 
@@ -299,6 +323,11 @@ mod tests {
         assert_eq!(Span::parse("3 days"), Ok(Span::Days(3)));
         assert_eq!(Span::parse("12 hours"), Ok(Span::Hours(12)));
         assert_eq!(Span::parse("day 25 of the month"), Ok(Span::DayOfMonth(25)));
+        assert_eq!(Span::parse("P3D"), Ok(Span::Days(3)));
+        assert_eq!(Span::parse("P2W"), Ok(Span::Days(14)));
+        assert_eq!(Span::parse("PT12H"), Ok(Span::Hours(12)));
+        assert!(Span::parse("P3X").is_err());
+        assert!(Span::parse("PT").is_err());
         assert!(Span::parse("day 31 of the month").is_err());
         let first = Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();
         assert_eq!(

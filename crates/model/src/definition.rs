@@ -164,11 +164,18 @@ pub struct RouteDef {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TimersDef {
-    /// `10 working days`, `3 days`, `12 hours` after the task opens.
-    pub due: Spanned<String>,
-    /// Reminders to the task's holders, each this long before the due date.
+    /// `10 working days`, `3 days`, `12 hours` after the task opens …
+    #[serde(default)]
+    pub due: Option<Spanned<String>>,
+    /// … or the moment in this data field (RFC 3339), for deadlines set per instance.
+    #[serde(default)]
+    pub due_field: Option<Spanned<String>>,
+    /// Reminders to the task's holders, each this long before the due date …
     #[serde(default)]
     pub remind_before: Vec<Spanned<String>>,
+    /// … or those listed in this data field.
+    #[serde(default)]
+    pub remind_before_field: Option<Spanned<String>>,
     /// How long after the due date an open task is escalated …
     #[serde(default)]
     pub escalate_after: Option<Spanned<String>>,
@@ -183,8 +190,40 @@ pub struct TimersDef {
 }
 
 impl TimersDef {
-    pub fn due_span(&self) -> Span {
-        Span::parse(&self.due).unwrap_or(Span::Days(0))
+    /// When a task opened at `now` in an instance with `data` is due.
+    pub fn due_at(
+        &self,
+        calendar: &crate::calendar::Calendar,
+        now: chrono::DateTime<chrono::Utc>,
+        data: &serde_json::Value,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        if let Some(span) = self.due.as_ref().and_then(|d| Span::parse(d).ok()) {
+            return Some(calendar.due(now, span));
+        }
+        let field = self.due_field.as_ref()?;
+        let text = crate::fields::get_str(data, field)?;
+        chrono::DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| t.with_timezone(&chrono::Utc))
+    }
+
+    /// The reminder spans, from the file or from the instance's data.
+    pub fn reminders(&self, data: &serde_json::Value) -> Vec<Span> {
+        let mut out: Vec<Span> = self
+            .remind_before
+            .iter()
+            .filter_map(|r| Span::parse(r).ok())
+            .collect();
+        if let Some(field) = &self.remind_before_field {
+            if let Some(list) = crate::fields::get_path(data, field).and_then(|v| v.as_array()) {
+                out.extend(
+                    list.iter()
+                        .filter_map(|v| v.as_str())
+                        .filter_map(|s| Span::parse(s).ok()),
+                );
+            }
+        }
+        out
     }
 }
 
@@ -210,6 +249,9 @@ pub struct StepDef {
     pub route: Vec<RouteDef>,
     #[serde(default)]
     pub timers: Option<TimersDef>,
+    /// 抄送: when the step is done, its result is e-mailed to these roles.
+    #[serde(default)]
+    pub copy: Vec<AssignSpec>,
 }
 
 impl StepDef {
@@ -542,6 +584,12 @@ impl Definition {
             if let Some(t) = &step.timers {
                 self.check_timers(sname.as_str(), step, t, &mut out);
             }
+            for c in &step.copy {
+                self.check_assign(c, &mut out);
+                if c.is_creator() {
+                    out.push((line_of(&c.role), "copy to a role, not the creator".into()));
+                }
+            }
             if !step.actions.is_empty() && !leaves {
                 out.push((
                     sline,
@@ -626,7 +674,32 @@ impl Definition {
     }
 
     fn check_timers(&self, sname: &str, step: &StepDef, t: &TimersDef, out: &mut Vec<(usize, String)>) {
-        let spans = std::iter::once(&t.due)
+        match (&t.due, &t.due_field) {
+            (Some(_), None) => {}
+            (None, Some(f)) => {
+                if !self.fields.contains_key(f.as_str()) {
+                    out.push((
+                        line_of(f),
+                        format!("due_field names undeclared field `{}`", f.as_str()),
+                    ));
+                }
+            }
+            _ => out.push((
+                line_of(sname_spanned(self, sname)),
+                format!("step `{sname}` needs exactly one of `due` and `due_field`"),
+            )),
+        }
+        if let Some(f) = &t.remind_before_field {
+            if !self.fields.contains_key(f.as_str()) {
+                out.push((
+                    line_of(f),
+                    format!("remind_before_field names undeclared field `{}`", f.as_str()),
+                ));
+            }
+        }
+        let spans = t
+            .due
+            .iter()
             .chain(&t.remind_before)
             .chain(&t.escalate_after)
             .chain(&t.timeout_after);
@@ -786,6 +859,14 @@ impl Definition {
         }
         map
     }
+}
+
+/// The spanned key of a step, for errors about the step as a whole.
+fn sname_spanned<'a>(def: &'a Definition, name: &str) -> &'a Spanned<String> {
+    def.steps
+        .get_key_value(name)
+        .map(|(k, _)| k)
+        .unwrap_or(&def.start)
 }
 
 /// The line of the deepest node a serde path (`steps.a.asign`, `x[0]`) reaches.

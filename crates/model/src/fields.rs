@@ -24,6 +24,10 @@ pub enum FieldType {
     OrgUnit,
     /// Any JSON object, filled in by the service (report figures).
     Json,
+    /// A moment, RFC 3339 with offset.
+    Datetime,
+    /// A list of durations (`P3D`, `3 working days`).
+    Spans,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -98,6 +102,28 @@ impl FieldSpec {
                     _ => {}
                 }
                 Ok(Value::String(s.to_string()))
+            }
+            FieldType::Datetime => {
+                let s = v.as_str().ok_or_else(|| bad("must be a string".into()))?.trim();
+                chrono::DateTime::parse_from_rfc3339(s).map_err(|_| {
+                    bad("must be a time in RFC 3339 with offset, e.g. 2027-03-20T18:00:00+08:00".into())
+                })?;
+                Ok(Value::String(s.to_string()))
+            }
+            FieldType::Spans => {
+                let list = v
+                    .as_array()
+                    .ok_or_else(|| bad("must be a list of durations".into()))?;
+                if list.len() > 10 {
+                    return Err(bad("must list at most 10 durations".into()));
+                }
+                for item in list {
+                    let s = item
+                        .as_str()
+                        .ok_or_else(|| bad("must be a list of durations".into()))?;
+                    crate::calendar::Span::parse(s).map_err(bad)?;
+                }
+                Ok(v.clone())
             }
             FieldType::Json => {
                 if !v.is_object() {

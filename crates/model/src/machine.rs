@@ -631,7 +631,7 @@ fn enter(
                 continue;
             }
         }
-        let (due_at, timers) = task_clock(step.timers.as_ref(), ctx);
+        let (due_at, timers) = task_clock(step.timers.as_ref(), &inst.data, ctx);
         out.open.extend(pending.into_iter().map(|assignee| NewTask {
             step: name.clone(),
             assignee,
@@ -644,15 +644,21 @@ fn enter(
 }
 
 /// The due date and timers of a task opened now in a step with `timers`.
-fn task_clock(timers: Option<&TimersDef>, ctx: &Context<'_>) -> (Option<DateTime<Utc>>, Vec<NewTimer>) {
+fn task_clock(
+    timers: Option<&TimersDef>,
+    data: &Value,
+    ctx: &Context<'_>,
+) -> (Option<DateTime<Utc>>, Vec<NewTimer>) {
     let Some(t) = timers else {
         return (None, Vec::new());
     };
     let cal = ctx.calendar;
-    let due = cal.due(ctx.now, t.due_span());
+    let Some(due) = t.due_at(cal, ctx.now, data) else {
+        return (None, Vec::new());
+    };
     let mut out = Vec::new();
-    for r in &t.remind_before {
-        if let Ok(span) = Span::parse(r) {
+    for span in t.reminders(data) {
+        {
             let at = cal.before(due, span);
             // A reminder whose moment has passed already would only be noise.
             if at > ctx.now {

@@ -169,6 +169,20 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     async fn slots(&self, schedule: &str, limit: i64) -> Result<Vec<SlotRecord>>;
 
+    // Campaigns and urges
+    async fn create_campaign(&self, c: &CampaignRecord) -> Result<()>;
+    async fn campaign(&self, id: &str) -> Result<Option<CampaignRecord>>;
+    /// Records an urge of a task on `day` and queues its e-mails, atomically;
+    /// false (and nothing queued) if the task was already urged that day.
+    async fn urge(
+        &self,
+        task_id: &str,
+        day: NaiveDate,
+        login: &str,
+        at: DateTime<Utc>,
+        outbox: &[OutboxMessage],
+    ) -> Result<bool>;
+
     // Reporting reads
     /// Units of a kind, in code order.
     async fn units_of_kind(&self, kind: naxian_model::OrgKind) -> Result<Vec<OrgUnit>>;

@@ -167,3 +167,15 @@ pub struct SlotRecord {
     pub fired_at: Option<DateTime<Utc>>,
     pub note: Option<String>,
 }
+
+/// A deadline campaign: one task per target unit with a common due date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CampaignRecord {
+    pub id: String,
+    pub title: String,
+    pub due_at: DateTime<Utc>,
+    pub remind_before: Vec<String>,
+    pub targets: Vec<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}

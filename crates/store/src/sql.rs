@@ -18,7 +18,7 @@ macro_rules! sql_store {
             use sqlx::Row;
             use $crate::{
                 Change, Grant, HistoryRecord, IdempotencyState, InboxRow, InstanceFilter, InstanceRecord,
-                MemberRecord, OutboxMessage, OutboxRecord, Recipient, Registered, Result, SlotRecord, StoreError, TimerRecord,
+                CampaignRecord, MemberRecord, OutboxMessage, OutboxRecord, Recipient, Registered, Result, SlotRecord, StoreError, TimerRecord,
                 TokenRecord, UserRecord, WorkflowRecord,
             };
 
@@ -1134,6 +1134,74 @@ macro_rules! sql_store {
                             })
                         })
                         .collect()
+                }
+
+                async fn create_campaign(&self, c: &CampaignRecord) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO campaigns (id, title, due_at, remind_before, targets, created_by, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&c.id)
+                    .bind(&c.title)
+                    .bind(c.due_at)
+                    .bind(Json(&c.remind_before))
+                    .bind(Json(&c.targets))
+                    .bind(&c.created_by)
+                    .bind(c.created_at)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn campaign(&self, id: &str) -> Result<Option<CampaignRecord>> {
+                    let row = sqlx::query("SELECT * FROM campaigns WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    let Some(r) = row else { return Ok(None) };
+                    let Json(remind_before): Json<Vec<String>> = r.try_get("remind_before").map_err(e)?;
+                    let Json(targets): Json<Vec<String>> = r.try_get("targets").map_err(e)?;
+                    Ok(Some(CampaignRecord {
+                        id: r.try_get("id").map_err(e)?,
+                        title: r.try_get("title").map_err(e)?,
+                        due_at: r.try_get("due_at").map_err(e)?,
+                        remind_before,
+                        targets,
+                        created_by: r.try_get("created_by").map_err(e)?,
+                        created_at: r.try_get("created_at").map_err(e)?,
+                    }))
+                }
+
+                async fn urge(
+                    &self,
+                    task_id: &str,
+                    day: NaiveDate,
+                    login: &str,
+                    at: DateTime<Utc>,
+                    out: &[OutboxMessage],
+                ) -> Result<bool> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let done = sqlx::query(
+                        "INSERT INTO urges (task_id, day, login, at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (task_id, day) DO NOTHING",
+                    )
+                    .bind(task_id)
+                    .bind(day)
+                    .bind(login)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() != 1 {
+                        return Ok(false);
+                    }
+                    for m in out {
+                        insert_outbox(&mut *tx, m).await?;
+                    }
+                    tx.commit().await.map_err(e)?;
+                    Ok(true)
                 }
 
                 async fn idempotency_begin(&self, login: &str, key: &str, hash: &str) -> Result<IdempotencyState> {

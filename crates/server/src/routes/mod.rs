@@ -1,5 +1,6 @@
 //! The API's routes, one module per area, assembled into `/api/v1`.
 
+pub mod campaigns;
 pub mod directory;
 pub mod instances;
 pub mod reports;
@@ -19,7 +20,8 @@ pub fn api(state: &AppState) -> Router<AppState> {
         .merge(workflows::router())
         .merge(instances::router())
         .merge(tasks::router())
-        .merge(reports::router());
+        .merge(reports::router())
+        .merge(campaigns::router());
     if state.test_clock.is_some() {
         router = router.merge(test_clock::router());
     }

@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/tasks", get(inbox))
         .route("/tasks/{id}/actions", post(act))
+        .route("/tasks/{id}/urge", post(urge))
 }
 
 #[derive(Deserialize)]
@@ -59,4 +60,20 @@ async fn act(
 ) -> ApiResult<Json<Value>> {
     let view = s.engine.act(&actor, &id, &b.action, b.comment, b.data).await?;
     Ok(Json(json!({"instance": views::instance(&view)})))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct UrgeBody {
+    comment: Option<String>,
+}
+
+async fn urge(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<UrgeBody>,
+) -> ApiResult<Json<Value>> {
+    let notified = s.engine.urge(&actor, &id, b.comment).await?;
+    Ok(Json(json!({"task_id": id, "notified": notified})))
 }

@@ -1,0 +1,235 @@
+//! Deadline campaigns and urging: the province sets one task with a common
+//! deadline for a list of units and follows who is done, late or silent; the
+//! creator of an instance may urge (催办) the holders of an open task, once a day.
+
+use crate::auth::Actor;
+use crate::error::{EngineError, Result};
+use crate::notify::{due_text, step_title, Subject};
+use crate::{Engine, StartRequest};
+use chrono::{DateTime, Utc};
+use naxian_model::calendar::Span;
+use naxian_model::directory::Role;
+use naxian_model::{Status, TaskStatus};
+use naxian_store::CampaignRecord;
+use serde_json::json;
+
+/// The workflow each campaign target runs.
+pub const CAMPAIGN: &str = "deadline-campaign";
+
+pub struct NewCampaign {
+    pub title: String,
+    pub due_at: String,
+    pub targets: Vec<String>,
+    pub remind_before: Vec<String>,
+}
+
+/// One target of a campaign and where it stands.
+pub struct TargetStatus {
+    pub org_unit: String,
+    pub name: String,
+    /// `open` (not done, not yet due), `done`, or `late` (past due and not done).
+    pub status: &'static str,
+    pub instance_id: Option<String>,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Done after the deadline.
+    pub done_late: bool,
+}
+
+pub struct CampaignView {
+    pub record: CampaignRecord,
+    pub targets: Vec<TargetStatus>,
+}
+
+impl Engine {
+    pub async fn create_campaign(&self, actor: &Actor, req: NewCampaign) -> Result<CampaignView> {
+        let title = req.title.trim().to_string();
+        if title.is_empty() || title.chars().count() > 200 || title.chars().any(char::is_control) {
+            return Err(EngineError::invalid(
+                "title",
+                "must be 1 to 200 characters without control characters",
+            ));
+        }
+        let due_at = DateTime::parse_from_rfc3339(req.due_at.trim())
+            .map_err(|_| EngineError::invalid("due_at", "must be a time in RFC 3339 with offset"))?
+            .with_timezone(&Utc);
+        if due_at <= self.clock.now() {
+            return Err(EngineError::invalid("due_at", "must be in the future"));
+        }
+        if req.targets.is_empty() || req.targets.len() > 1000 {
+            return Err(EngineError::invalid("targets", "must list 1 to 1000 org units"));
+        }
+        if req.remind_before.len() > 10 {
+            return Err(EngineError::invalid(
+                "remind_before",
+                "must list at most 10 durations",
+            ));
+        }
+        for (i, r) in req.remind_before.iter().enumerate() {
+            Span::parse(r).map_err(|m| EngineError::invalid(format!("remind_before[{i}]"), m))?;
+        }
+        let def = self.latest_definition(CAMPAIGN).await?;
+        let kinds = def
+            .fields
+            .get("target")
+            .map(|f| f.kinds.clone())
+            .unwrap_or_default();
+        let mut units = Vec::new();
+        for (i, code) in req.targets.iter().enumerate() {
+            let field = format!("targets[{i}]");
+            if req.targets[..i].contains(code) {
+                return Err(EngineError::invalid(field, format!("`{code}` is listed twice")));
+            }
+            let unit = self
+                .store
+                .org_unit(code)
+                .await?
+                .ok_or_else(|| EngineError::invalid(&field, format!("no org unit `{code}`")))?;
+            if !kinds.contains(&unit.kind) {
+                return Err(EngineError::invalid(
+                    &field,
+                    format!("a {} cannot be a campaign target", unit.kind),
+                ));
+            }
+            if !actor.is_admin && !actor.holds(Role::Supervisor, &unit.path) {
+                return Err(EngineError::Forbidden(format!(
+                    "{code} is outside your supervisor grants"
+                )));
+            }
+            units.push(unit);
+        }
+        let record = CampaignRecord {
+            id: uuid::Uuid::now_v7().to_string(),
+            title: title.clone(),
+            due_at,
+            remind_before: req.remind_before.clone(),
+            targets: req.targets.clone(),
+            created_by: actor.login.clone(),
+            created_at: self.clock.now(),
+        };
+        self.store.create_campaign(&record).await?;
+        // Every target was checked above; each start is keyed, so a retry cannot double one.
+        // A supervisor starts the tasks as themselves; a global administrator without
+        // supervisor grants has the service start them.
+        let as_supervisor = units.iter().all(|u| actor.holds(Role::Supervisor, &u.path));
+        for unit in &units {
+            let data = json!({
+                "campaign": record.id, "title": title, "target": unit.code,
+                "due_at": due_at.to_rfc3339(), "remind_before": req.remind_before,
+            });
+            let key = format!("campaign:{}:{}", record.id, unit.code);
+            if as_supervisor {
+                let start = StartRequest {
+                    workflow: CAMPAIGN.into(),
+                    data,
+                };
+                self.start_keyed(actor, start, Some(key)).await?;
+            } else {
+                self.start_as_system(&def, data, key).await?;
+            }
+        }
+        self.campaign_view(actor, &record.id).await
+    }
+
+    pub async fn campaign_view(&self, actor: &Actor, id: &str) -> Result<CampaignView> {
+        let record = self
+            .store
+            .campaign(id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("no campaign `{id}`")))?;
+        let now = self.clock.now();
+        let mut targets = Vec::new();
+        let mut visible = actor.is_admin || record.created_by == actor.login;
+        for code in &record.targets {
+            let Some(unit) = self.store.org_unit(code).await? else {
+                continue;
+            };
+            visible |= actor.covers(&unit.path);
+            let instances = self.store.instances_under(CAMPAIGN, &unit.path).await?;
+            let inst = instances.iter().find(|i| {
+                i.org_unit == unit.code && naxian_model::fields::get_str(&i.data, "campaign") == Some(id)
+            });
+            let completed_at = match inst {
+                Some(i) if i.status == Status::Completed => Some(i.updated_at),
+                _ => None,
+            };
+            let status = match completed_at {
+                Some(_) => "done",
+                None if now > record.due_at => "late",
+                None => "open",
+            };
+            targets.push(TargetStatus {
+                org_unit: unit.code.clone(),
+                name: unit.name.clone(),
+                status,
+                instance_id: inst.map(|i| i.id.clone()),
+                done_late: completed_at.is_some_and(|c| c > record.due_at),
+                completed_at,
+            });
+        }
+        if !visible {
+            return Err(EngineError::Forbidden("you may not see this campaign".into()));
+        }
+        Ok(CampaignView { record, targets })
+    }
+
+    /// 催办: e-mails the holders of an open task; at most once per task and day.
+    pub async fn urge(&self, actor: &Actor, task_id: &str, comment: Option<String>) -> Result<usize> {
+        let task = self
+            .store
+            .task(task_id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("no task `{task_id}`")))?;
+        let rec = self
+            .store
+            .instance(&task.instance_id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("no instance `{}`", task.instance_id)))?;
+        let inst = &rec.instance;
+        let may =
+            actor.is_admin || inst.creator == actor.login || actor.holds(Role::Supervisor, &inst.org_path);
+        if !may {
+            return Err(EngineError::Forbidden(
+                "only the creator or a supervisor may urge this task".into(),
+            ));
+        }
+        if task.status != TaskStatus::Open {
+            return Err(EngineError::Conflict("the task is already done".into()));
+        }
+        if comment.as_ref().is_some_and(|c| c.chars().count() > 500) {
+            return Err(EngineError::invalid("comment", "must be at most 500 characters"));
+        }
+        let def = self.definition(&inst.workflow, inst.version).await?;
+        let unit = self
+            .store
+            .org_unit(&inst.org_unit)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default();
+        let subject = Subject::new(&def, inst, &unit);
+        let users = self.recipients_of(&task.assignee).await?;
+        let day = self.clock.today();
+        let by = match comment.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) => format!("{}（{c}）", actor.name),
+            None => actor.name.clone(),
+        };
+        let params = json!({
+            "title": format!("{}：{}", subject.workflow_title, step_title(&def, &task.step)),
+            "subject": subject.text,
+            "due_at": due_text(task.due_at),
+            "by": by,
+            "instance_id": inst.id,
+            "task_id": task.id,
+        });
+        let mail = self.messages(&format!("urge:{}:{day}", task.id), &users, "urge", params);
+        if !self
+            .store
+            .urge(&task.id, day, &actor.login, self.clock.now(), &mail)
+            .await?
+        {
+            return Err(EngineError::TooMany(
+                "this task was already urged today; try again tomorrow".into(),
+            ));
+        }
+        Ok(mail.len())
+    }
+}

@@ -106,6 +106,7 @@ impl TestApp {
         config.database.url = database_url.clone();
         config.paths.data_dir = dir.path().to_path_buf();
         config.paths.workflows = workspace_dir().join("workflows");
+        config.paths.holidays = workspace_dir().join("config/holidays");
         let state = naxian::build(&config, true, true).await.expect("build the app");
         let clock = state.test_clock.clone().expect("test clock");
         let engine = state.engine.clone();

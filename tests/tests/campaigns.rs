@@ -110,6 +110,7 @@ async fn a_campaign_from_opening_to_late() {
     let to: Vec<_> = smtp.received().iter().flat_map(|m| m.to.clone()).collect();
     assert_eq!(to.len(), 2, "each target's reporter is told: {to:?}");
     assert!(smtp.received()[0].body().contains(TITLE));
+    assert_eq!(smtp.received()[0].subject(), format!("【任务】{TITLE}"));
 
     let jn = app.token("jn-reporter").await;
     let task = app
@@ -130,7 +131,7 @@ async fn a_campaign_from_opening_to_late() {
     app.engine.dispatch_once(&mailer, "t").await.unwrap();
     let last = smtp.received().pop().unwrap();
     assert_eq!(last.to, ["qd-reporter@demo.naxian.local"]);
-    assert!(last.subject().contains("【提醒】"));
+    assert_eq!(last.subject(), format!("【提醒】{TITLE}将于2027-03-20 18:00截止"));
 
     app.clock.set(t("2027-03-21T09:00:00+08:00"));
     let sup = app.token("sd-supervisor").await;

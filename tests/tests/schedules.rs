@@ -161,7 +161,10 @@ async fn a_month_of_progress_reports() {
     let reminded: Vec<_> = smtp.received().into_iter().skip(before).collect();
     assert_eq!(reminded.len(), 1);
     assert_eq!(reminded[0].to, ["qd-reporter@demo.naxian.local"]);
-    assert!(reminded[0].subject().contains("【提醒】"));
+    assert_eq!(
+        reminded[0].subject(),
+        "【提醒】2026-12工作进展月报将于2026-12-25 23:59截止"
+    );
 
     // The 26th: the province hears who missed it.
     let before = smtp.received().len();

@@ -18,6 +18,19 @@ pub fn due_text(t: Option<DateTime<Utc>>) -> String {
         .unwrap_or_default()
 }
 
+/// Adds the instance's top-level text fields as `data_<name>` (a report's
+/// month, say) for templates that need them.
+pub fn task_params(mut params: Value, inst: &Instance) -> Value {
+    if let Some(obj) = inst.data.as_object() {
+        for (k, v) in obj {
+            if let Some(s) = v.as_str() {
+                params[format!("data_{k}")] = json!(s);
+            }
+        }
+    }
+    params
+}
+
 /// What every message about an instance says of it.
 pub struct Subject {
     pub workflow_title: String,
@@ -153,7 +166,13 @@ impl Engine {
                 "instance_id": inst.id,
                 "task_id": t.id,
             });
-            out.extend(self.messages(&format!("assigned:{}", t.id), &users, "task_assigned", params));
+            let template = def.mail_template(&t.step, false);
+            out.extend(self.messages(
+                &format!("assigned:{}", t.id),
+                &users,
+                &template,
+                task_params(params, inst),
+            ));
         }
         let creator = self
             .store

@@ -101,7 +101,9 @@ impl Engine {
         let mail: Vec<OutboxMessage> = match timer.kind {
             TimerKind::Remind => {
                 let users = self.recipients_of(&task.assignee).await?;
-                self.messages(&format!("remind:{}", timer.id), &users, "task_reminder", params)
+                let template = def.mail_template(&task.step, true);
+                let params = crate::notify::task_params(params, &rec.instance);
+                self.messages(&format!("remind:{}", timer.id), &users, &template, params)
             }
             TimerKind::Escalate => {
                 let Some(to) = step_timers.and_then(|t| t.escalate_to.as_ref()) else {
@@ -147,7 +149,9 @@ impl Engine {
                     )
                     .await
                 {
-                    Ok(_) | Err(EngineError::Conflict(_)) => {}
+                    // The action closed the task, which cancelled this very timer: done.
+                    Ok(_) => return Ok(()),
+                    Err(EngineError::Conflict(_)) => {}
                     Err(e) => return Err(e),
                 }
                 Vec::new()

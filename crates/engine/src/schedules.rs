@@ -148,8 +148,8 @@ impl Engine {
                     mail.extend(self.messages(
                         &format!("{key}:{}", row.task.id),
                         &users,
-                        "task_reminder",
-                        params,
+                        &def.mail_template(step, true),
+                        crate::notify::task_params(params, &rec.instance),
                     ));
                 }
                 Ok((

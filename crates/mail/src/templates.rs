@@ -106,16 +106,20 @@ pub fn render(template: &str, params: &Value) -> Option<Rendered> {
             format!("{}：\n\n抄送您：{}", p(params, "name"), p(params, "text")),
         ),
         "report_opened" => (
-            format!("【月报】{}工作进展月报已开启", p(params, "month")),
+            format!("【月报】{}工作进展月报已开启", p(params, "data_month")),
             format!(
-                "{}：\n\n{}“3+1”工作进展月报已生成，数据截至开启时。请于{due}前补充进展、问题、典型经验和下步打算并提交。",
+                "{}：\n\n{}“3+1”工作进展月报已生成，数据截至开启时。请于{due}前补充工作进展、存在问题、典型经验和下步打算并提交。",
                 p(params, "name"),
-                p(params, "month")
+                p(params, "data_month")
             ),
         ),
         "report_due" => (
-            format!("【提醒】{}工作进展月报将于{due}截止", p(params, "month")),
-            format!("{}：\n\n{}“3+1”工作进展月报尚未提交，截止时间：{due}。", p(params, "name"), p(params, "month")),
+            format!("【提醒】{}工作进展月报将于{due}截止", p(params, "data_month")),
+            format!(
+                "{}：\n\n{}“3+1”工作进展月报尚未提交，截止时间：{due}。",
+                p(params, "name"),
+                p(params, "data_month")
+            ),
         ),
         "report_missed" => (
             format!("【逾期】{}工作进展月报未按时报送名单", p(params, "month")),
@@ -127,12 +131,12 @@ pub fn render(template: &str, params: &Value) -> Option<Rendered> {
             ),
         ),
         "campaign_task" => (
-            format!("【任务】{title}"),
-            format!("{}：\n\n请于{due}前完成：{title}。", p(params, "name")),
+            format!("【任务】{}", p(params, "data_title")),
+            format!("{}：\n\n请于{due}前完成：{subject_of}。", p(params, "name")),
         ),
         "campaign_reminder" => (
-            format!("【提醒】{title}将于{due}截止"),
-            format!("{}：\n\n“{title}”尚未完成，截止时间：{due}。", p(params, "name")),
+            format!("【提醒】{}将于{due}截止", p(params, "data_title")),
+            format!("{}：\n\n“{subject_of}”尚未完成，截止时间：{due}。", p(params, "name")),
         ),
         "digest" => (
             format!("【每日汇总】您有{}项待办", p(params, "count")),
@@ -153,7 +157,7 @@ mod tests {
 
     #[test]
     fn every_template_renders_in_chinese() {
-        let params = json!({"name": "张三", "title": "征求意见", "subject": "王卫东 拟任 玫瑰镇科协副主席",
+        let params = json!({"name": "张三", "title": "征求意见", "subject": "王卫东 拟任 玫瑰镇科协副主席", "data_month": "2026-12", "data_title": "报送实施方案",
                             "due_at": "2026-12-14", "month": "2026年12月", "cities": "济南市科协", "count": "3"});
         for t in TEMPLATES {
             let r = render(t, &params).unwrap_or_else(|| panic!("{t} renders"));

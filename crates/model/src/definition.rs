@@ -33,6 +33,16 @@ pub const KNOWN_ACTIONS: &[&str] = &[
     "accept",
 ];
 
+/// E-mail templates a step may choose for its tasks (see the mail crate).
+pub const KNOWN_TEMPLATES: &[&str] = &[
+    "task_assigned",
+    "task_reminder",
+    "report_opened",
+    "report_due",
+    "campaign_task",
+    "campaign_reminder",
+];
+
 /// Facts a route step may test, computed from the directory at decision time.
 pub const KNOWN_FACTS: &[&str] = &[
     // The target body has a congress date still ahead, or its term ends within the window.
@@ -252,6 +262,48 @@ pub struct StepDef {
     /// 抄送: when the step is done, its result is e-mailed to these roles.
     #[serde(default)]
     pub copy: Vec<AssignSpec>,
+    /// E-mail templates for this step's tasks, instead of the general ones.
+    #[serde(default)]
+    pub mail: MailDef,
+}
+
+/// Which templates a step's e-mails use.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailDef {
+    #[serde(default = "default_assigned")]
+    pub assigned: String,
+    #[serde(default = "default_reminder")]
+    pub reminder: String,
+}
+
+fn default_assigned() -> String {
+    "task_assigned".into()
+}
+
+fn default_reminder() -> String {
+    "task_reminder".into()
+}
+
+impl Default for MailDef {
+    fn default() -> Self {
+        MailDef {
+            assigned: default_assigned(),
+            reminder: default_reminder(),
+        }
+    }
+}
+
+impl Definition {
+    /// The template for `kind` (`assigned` or `reminder`) of a step's tasks.
+    pub fn mail_template(&self, step: &str, reminder: bool) -> String {
+        let m = self.step(step).map(|s| s.mail.clone()).unwrap_or_default();
+        if reminder {
+            m.reminder
+        } else {
+            m.assigned
+        }
+    }
 }
 
 impl StepDef {
@@ -583,6 +635,14 @@ impl Definition {
             }
             if let Some(t) = &step.timers {
                 self.check_timers(sname.as_str(), step, t, &mut out);
+            }
+            for t in [&step.mail.assigned, &step.mail.reminder] {
+                if !KNOWN_TEMPLATES.contains(&t.as_str()) {
+                    out.push((
+                        sline,
+                        format!("step `{}` names unknown e-mail template `{t}`", sname.as_str()),
+                    ));
+                }
             }
             for c in &step.copy {
                 self.check_assign(c, &mut out);

@@ -280,3 +280,62 @@ async fn two_replicas_on_postgres_send_each_mail_once() {
     assert!(rows.iter().all(|o| o.status == "sent" && o.attempts == 1));
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_daily_digest_for_those_who_ask() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let smtp = SmtpServer::start();
+    let mailer = smtp.mailer(None, 5);
+    app.clock.set(t("2026-11-30T10:00:00+08:00"));
+    let org = app.token("jn-py-org").await;
+    let (status, _) = app
+        .send(
+            Some(&org),
+            "PUT",
+            "/api/v1/users/jn-py-health/preferences",
+            Some(serde_json::json!({"digest": true})),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::FORBIDDEN, "not someone else's");
+    let (status, body) = app
+        .send(
+            Some(&org),
+            "PUT",
+            "/api/v1/users/jn-py-org/preferences",
+            Some(serde_json::json!({"digest": "yes"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (reqwest::StatusCode::BAD_REQUEST, serde_json::json!("digest"))
+    );
+    let (status, _) = app
+        .send(
+            Some(&org),
+            "PUT",
+            "/api/v1/users/jn-py-org/preferences",
+            Some(serde_json::json!({"digest": true})),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::OK);
+    nominate_and_submit(&app.engine).await;
+    nominate_and_submit(&app.engine).await;
+    app.engine.dispatch_once(&mailer, "t").await.unwrap();
+    let before = smtp.received().len();
+
+    app.clock.set(t("2026-12-01T08:00:10+08:00"));
+    app.engine.run_schedules_once("t").await.unwrap();
+    app.engine.run_schedules_once("t").await.unwrap();
+    app.engine.dispatch_once(&mailer, "t").await.unwrap();
+    let digests: Vec<_> = smtp.received().into_iter().skip(before).collect();
+    assert_eq!(digests.len(), 1, "one digest, only for the user who asked");
+    assert_eq!(digests[0].to, ["jn-py-org@demo.naxian.local"]);
+    assert_eq!(digests[0].subject(), "【每日汇总】您有2项待办");
+    assert_eq!(
+        digests[0].body().matches("征求意见").count(),
+        2,
+        "{}",
+        digests[0].body()
+    );
+    app.stop().await;
+}

@@ -248,6 +248,7 @@ impl Engine {
                 None => hash_password(&req.password)?,
             },
             is_admin: req.is_admin,
+            digest: false,
         };
         self.store.create_user(&user).await.map_err(|e| match e {
             naxian_store::StoreError::Conflict(_) => {
@@ -280,5 +281,21 @@ impl Engine {
                 }
                 other => other.into(),
             })
+    }
+}
+
+impl Engine {
+    /// Turns a user's daily digest on or off: the user themself or an administrator.
+    pub async fn set_digest(&self, actor: &Actor, login: &str, digest: bool) -> Result<()> {
+        if actor.login != login && !actor.is_admin {
+            return Err(EngineError::Forbidden(
+                "only the user or an administrator changes this".into(),
+            ));
+        }
+        if self.store.set_digest(login, digest).await? {
+            Ok(())
+        } else {
+            Err(EngineError::NotFound(format!("no user `{login}`")))
+        }
     }
 }

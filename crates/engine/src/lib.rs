@@ -36,6 +36,8 @@ pub struct Settings {
     pub congress_window_days: u64,
     /// How long an API token lives.
     pub token_ttl_hours: i64,
+    /// When the daily digest goes out (cron, Asia/Shanghai).
+    pub digest_cron: String,
 }
 
 impl Default for Settings {
@@ -43,6 +45,7 @@ impl Default for Settings {
         Settings {
             congress_window_days: 180,
             token_ttl_hours: 24 * 7,
+            digest_cron: "0 0 8 * * *".into(),
         }
     }
 }

@@ -11,13 +11,19 @@ use chrono::{DateTime, Utc};
 use naxian_model::definition::ScheduleDef;
 use naxian_model::directory::OrgKind;
 use naxian_model::fields::get_str;
-use naxian_model::schedule::Schedule;
+use naxian_model::schedule::{CatchUp, Schedule};
 use naxian_model::{Definition, Status};
 use naxian_store::{OutboxMessage, StoreError, UserRecord};
 use serde_json::json;
 use std::sync::Arc;
 
 const LEASE_MS: i64 = 10 * 60_000;
+
+/// The name of the daily digest's schedule.
+pub const DIGEST: &str = "system.digest";
+
+/// A workflow's schedule: the definition it belongs to and what it does.
+type WorkflowJob = (Arc<Definition>, ScheduleDef);
 
 /// A schedule with its next firing, for `naxian schedule list`.
 pub struct ScheduleInfo {
@@ -55,13 +61,35 @@ impl Engine {
                 job: d.job.to_string(),
             });
         }
+        let digest = self.digest_schedule()?;
+        out.push(ScheduleInfo {
+            last: self.store.last_slot(DIGEST).await?,
+            next: digest.next(now),
+            name: DIGEST.into(),
+            cron: self.settings.digest_cron.clone(),
+            timezone: "Asia/Shanghai".into(),
+            job: "digest".into(),
+        });
         Ok(out)
+    }
+
+    /// The service's own schedule: the daily digest of open tasks.
+    fn digest_schedule(&self) -> Result<Schedule> {
+        Schedule::new(DIGEST, &self.settings.digest_cron, "Asia/Shanghai", CatchUp::Skip)
+            .map_err(|m| EngineError::invalid("digest_cron", m))
     }
 
     /// Fires what is due on every schedule; returns how many slots fired.
     pub async fn run_schedules_once(&self, owner: &str) -> Result<usize> {
+        let mut jobs: Vec<(Schedule, Option<WorkflowJob>)> = self
+            .schedules()
+            .await?
+            .into_iter()
+            .map(|(def, sched, sdef)| (sched, Some((def, sdef))))
+            .collect();
+        jobs.push((self.digest_schedule()?, None));
         let mut fired = 0;
-        for (def, sched, sdef) in self.schedules().await? {
+        for (sched, job) in jobs {
             let now = self.clock.now();
             let last = self.store.last_slot(&sched.name).await?;
             let plan = sched.plan(last, now);
@@ -75,7 +103,10 @@ impl Engine {
             if !self.store.claim_slot(&sched.name, slot, owner, LEASE_MS).await? {
                 continue;
             }
-            let (note, mail) = self.run_job(&def, &sched, &sdef, slot).await?;
+            let (note, mail) = match &job {
+                Some((def, sdef)) => self.run_job(def, &sched, sdef, slot).await?,
+                None => self.digest(&sched, slot).await?,
+            };
             match self
                 .store
                 .complete_slot(&sched.name, slot, owner, self.clock.now(), &note, &mail)
@@ -189,6 +220,43 @@ impl Engine {
             }
             other => Err(EngineError::Internal(format!("unknown job `{other}`"))),
         }
+    }
+
+    /// One e-mail per user who asked for it and has open tasks.
+    async fn digest(&self, sched: &Schedule, slot: DateTime<Utc>) -> Result<(String, Vec<OutboxMessage>)> {
+        let key = format!("{}:{}", sched.name, slot.timestamp());
+        let mut mail = Vec::new();
+        for user in self.store.digest_users().await? {
+            let rows = self
+                .store
+                .inbox(&user.login, naxian_model::TaskStatus::Open, 200)
+                .await?;
+            if rows.is_empty() {
+                continue;
+            }
+            let mut items = Vec::new();
+            for row in &rows {
+                let def = self.definition(&row.workflow, row.version).await?;
+                let due = row
+                    .task
+                    .due_at
+                    .map(|d| format!("，期限 {}", due_text(Some(d))))
+                    .unwrap_or_default();
+                let late = if row.task.due_at.is_some_and(|d| d < self.clock.now()) {
+                    "【已逾期】"
+                } else {
+                    ""
+                };
+                items.push(format!(
+                    "· {late}{}：{}{due}",
+                    def.title,
+                    step_title(&def, &row.task.step)
+                ));
+            }
+            let params = json!({"count": rows.len().to_string(), "items": items.join("\n")});
+            mail.extend(self.messages(&key, std::slice::from_ref(&user), "digest", params));
+        }
+        Ok((format!("{} digests", mail.len()), mail))
     }
 
     /// Who a schedule's `notify` names: the role's holders nearest to each unit of its level.

@@ -58,6 +58,8 @@ pub struct Mail {
     pub retry_after_seconds: i64,
     /// How often timers and the outbox are looked at.
     pub poll_seconds: u64,
+    /// When the daily digest goes to users who asked for it (cron, Asia/Shanghai).
+    pub digest_cron: String,
 }
 
 impl Default for Server {
@@ -100,6 +102,7 @@ impl Default for Mail {
             max_attempts: 8,
             retry_after_seconds: 30,
             poll_seconds: 2,
+            digest_cron: "0 0 8 * * *".into(),
         }
     }
 }
@@ -171,6 +174,7 @@ impl Config {
         naxian_engine::Settings {
             congress_window_days: self.rules.congress_window_days,
             token_ttl_hours: self.auth.token_ttl_hours,
+            digest_cron: self.mail.digest_cron.clone(),
         }
     }
 }

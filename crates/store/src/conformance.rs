@@ -219,10 +219,24 @@ async fn users_grants_tokens(s: &dyn Store) {
         email: "u@example.cn".into(),
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
         is_admin: false,
+        digest: false,
     };
     s.create_user(&u).await.unwrap();
     assert!(matches!(s.create_user(&u).await, Err(StoreError::Conflict(_))));
     assert_eq!(s.user("cf_user").await.unwrap(), Some(u.clone()));
+    assert!(s.digest_users().await.unwrap().is_empty());
+    assert!(s.set_digest("cf_user", true).await.unwrap());
+    assert!(!s.set_digest("nobody", true).await.unwrap());
+    assert_eq!(
+        s.digest_users()
+            .await
+            .unwrap()
+            .iter()
+            .map(|u| u.login.as_str())
+            .collect::<Vec<_>>(),
+        ["cf_user"]
+    );
+    assert!(s.set_digest("cf_user", false).await.unwrap());
     s.add_grant("cf_user", Role::Department, "cf_K-ORG")
         .await
         .unwrap();

@@ -53,6 +53,9 @@ pub trait Store: Send + Sync + 'static {
     async fn create_user(&self, user: &UserRecord) -> Result<()>;
     async fn user(&self, login: &str) -> Result<Option<UserRecord>>;
     async fn add_grant(&self, login: &str, role: Role, org_unit: &str) -> Result<()>;
+    /// Turns a user's daily digest on or off; false if there is no such user.
+    async fn set_digest(&self, login: &str, digest: bool) -> Result<bool>;
+    async fn digest_users(&self) -> Result<Vec<UserRecord>>;
     async fn grants(&self, login: &str) -> Result<Vec<Grant>>;
     async fn create_token(&self, token: &TokenRecord) -> Result<()>;
     /// The user a token hash belongs to, if it has not expired at `now`.

@@ -14,6 +14,8 @@ pub struct UserRecord {
     pub password_hash: String,
     /// A global administrator (bootstrap), beyond any `admin` grant.
     pub is_admin: bool,
+    /// Wants a daily e-mail listing their open tasks.
+    pub digest: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -71,6 +71,7 @@ macro_rules! sql_store {
                     email: r.try_get("email").map_err(e)?,
                     password_hash: r.try_get("password_hash").map_err(e)?,
                     is_admin: r.try_get("is_admin").map_err(e)?,
+                    digest: r.try_get("digest").map_err(e)?,
                 })
             }
 
@@ -1202,6 +1203,25 @@ macro_rules! sql_store {
                     }
                     tx.commit().await.map_err(e)?;
                     Ok(true)
+                }
+
+                async fn set_digest(&self, login: &str, digest: bool) -> Result<bool> {
+                    let done = sqlx::query("UPDATE users SET digest = $1 WHERE login = $2")
+                        .bind(digest)
+                        .bind(login)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn digest_users(&self) -> Result<Vec<UserRecord>> {
+                    let rows = sqlx::query("SELECT * FROM users WHERE digest = $1 ORDER BY login")
+                        .bind(true)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(user).collect()
                 }
 
                 async fn idempotency_begin(&self, login: &str, key: &str, hash: &str) -> Result<IdempotencyState> {

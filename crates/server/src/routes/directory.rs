@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/org-units/{code}/body", put(set_body))
         .route("/users", post(create_user))
         .route("/users/{login}/grants", post(add_grant))
+        .route("/users/{login}/preferences", put(preferences))
 }
 
 #[derive(Deserialize)]
@@ -175,4 +176,20 @@ async fn add_grant(
         StatusCode::CREATED,
         Json(json!({"login": login, "role": r.role, "org_unit": r.org_unit})),
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreferencesRequest {
+    digest: bool,
+}
+
+async fn preferences(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(login): Path<String>,
+    ApiJson(r): ApiJson<PreferencesRequest>,
+) -> ApiResult<Json<Value>> {
+    s.engine.set_digest(&actor, &login, r.digest).await?;
+    Ok(Json(json!({"login": login, "digest": r.digest})))
 }

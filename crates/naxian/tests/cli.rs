@@ -109,6 +109,26 @@ fn users_tokens_and_audit_verify() {
 
     let out = naxian(dir.path(), &["audit", "verify"]);
     assert!(out.status.success(), "{}", text(&out));
+
+    let out = naxian(dir.path(), &["schedule", "list"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let listing = String::from_utf8_lossy(&out.stdout).to_string();
+    for name in [
+        "monthly-progress-report.open",
+        "monthly-progress-report.remind",
+        "monthly-progress-report.missed",
+        "system.digest",
+    ] {
+        assert!(listing.contains(name), "{listing}");
+    }
+    assert!(listing.contains("next 20"), "{listing}");
+    let out = naxian(dir.path(), &["outbox", "list"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = naxian(dir.path(), &["outbox", "list", "--status", "lost"]);
+    assert!(!out.status.success());
+    let out = naxian(dir.path(), &["outbox", "retry", "no-such-id"]);
+    assert!(!out.status.success());
+    assert!(text(&out).contains("no dead e-mail"));
 }
 
 #[tokio::test]

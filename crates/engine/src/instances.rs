@@ -83,9 +83,17 @@ impl Engine {
                 def.name.as_str()
             )));
         }
-        self.persist(&def, decision, None, actor, &org.target().name, unique_key)
+        let change = self
+            .persist(&def, decision, None, actor, &org.target().name, unique_key)
             .await?;
-        self.load_view(&id).await
+        let mut instance = change.instance;
+        instance.revision = 1;
+        Ok(InstanceView {
+            instance,
+            tasks: change.open,
+            history: vec![change.history],
+            definition: def,
+        })
     }
 
     /// Starts an instance on the service's own account (a schedule's job),
@@ -127,7 +135,7 @@ impl Engine {
             )
             .await
         {
-            Ok(()) => Ok(Some(id)),
+            Ok(_) => Ok(Some(id)),
             Err(EngineError::Conflict(_)) => Ok(None),
             Err(e) => Err(e),
         }
@@ -204,9 +212,30 @@ impl Engine {
             congress_window_days: self.settings.congress_window_days,
         };
         let decision = machine::decide(&def, &rec.instance, &tasks, &actor.login, command, &ctx)?;
-        self.persist(&def, decision, Some(&rec), actor, &org.target().name, None)
+        let change = self
+            .persist(&def, decision, Some(&rec), actor, &org.target().name, None)
             .await?;
-        self.load_view(instance_id).await
+        // The answer is built from what was read and what was written: only the
+        // history, which the decision did not need, is read back.
+        let mut tasks = tasks;
+        for close in &change.close {
+            if let Some(t) = tasks.iter_mut().find(|t| t.id == close.task_id) {
+                t.status = close.status;
+                t.action = close.action.clone();
+                t.comment = close.comment.clone();
+                t.actor = close.actor.clone();
+                t.completed_at = Some(change.at);
+            }
+        }
+        tasks.extend(change.open);
+        let mut instance = change.instance;
+        instance.revision = rec.instance.revision + 1;
+        Ok(InstanceView {
+            history: self.store.history(instance_id).await?,
+            instance,
+            tasks,
+            definition: def,
+        })
     }
 
     /// Turns a decision into a change, with its timers and e-mails, and applies it.
@@ -218,7 +247,7 @@ impl Engine {
         actor: &Actor,
         unit_name: &str,
         unique_key: Option<String>,
-    ) -> Result<()> {
+    ) -> Result<Change> {
         let at = d.instance.updated_at;
         let seq = prev.map_or(0, |p| p.audit_seq) + 1;
         let prev_hash = prev.map_or(GENESIS.to_string(), |p| p.audit_head.clone());
@@ -280,7 +309,8 @@ impl Engine {
         self.store.apply(&change).await.map_err(|e| match e {
             StoreError::Conflict(m) => EngineError::Conflict(m),
             other => other.into(),
-        })
+        })?;
+        Ok(change)
     }
 
     async fn load_view(&self, id: &str) -> Result<InstanceView> {

@@ -174,12 +174,16 @@ impl Engine {
                 task_params(params, inst),
             ));
         }
-        let creator = self
-            .store
-            .user(&inst.creator)
-            .await?
-            .into_iter()
-            .collect::<Vec<_>>();
+        // Only a return, an objection or an end mails the creator: look them up only then.
+        let creator = if sent_back || inst.outcome.is_some() {
+            self.store
+                .user(&inst.creator)
+                .await?
+                .into_iter()
+                .collect::<Vec<_>>()
+        } else {
+            Vec::new()
+        };
         for c in closes {
             let template = match c.action.as_deref() {
                 Some("object") => "objected",

@@ -65,6 +65,17 @@ pub trait Store: Send + Sync + 'static {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<UserRecord>>;
 
+    // Browser sessions and login throttling
+    async fn create_session(&self, s: &SessionRecord) -> Result<()>;
+    async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
+    async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()>;
+    async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// Failures counted for `key` since `since` (older windows count as none).
+    async fn login_failures(&self, key: &str, since: DateTime<Utc>) -> Result<i64>;
+    /// Counts one more failure for `key`, starting a new window at `now` if the old one began before `since`.
+    async fn record_login_failure(&self, key: &str, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<()>;
+    async fn clear_login_failures(&self, key: &str) -> Result<()>;
+
     // Workflow definitions
     /// Stores a definition version; an existing (name, version) with other source is a conflict.
     async fn register_workflow(&self, wf: &WorkflowRecord) -> Result<Registered>;

@@ -181,3 +181,15 @@ pub struct CampaignRecord {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// A browser session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// sha256 of the cookie value; the value itself is never stored.
+    pub id_hash: String,
+    pub login: String,
+    /// The token every form of this session must carry.
+    pub csrf: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+}

@@ -18,7 +18,7 @@ macro_rules! sql_store {
             use sqlx::Row;
             use $crate::{
                 Change, Grant, HistoryRecord, IdempotencyState, InboxRow, InstanceFilter, InstanceRecord,
-                CampaignRecord, MemberRecord, OutboxMessage, OutboxRecord, Recipient, Registered, Result, SlotRecord, StoreError, TimerRecord,
+                CampaignRecord, MemberRecord, SessionRecord, OutboxMessage, OutboxRecord, Recipient, Registered, Result, SlotRecord, StoreError, TimerRecord,
                 TokenRecord, UserRecord, WorkflowRecord,
             };
 
@@ -1222,6 +1222,94 @@ macro_rules! sql_store {
                         .await
                         .map_err(e)?;
                     rows.iter().map(user).collect()
+                }
+
+                async fn create_session(&self, x: &SessionRecord) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO sessions (id_hash, login, csrf, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&x.id_hash)
+                    .bind(&x.login)
+                    .bind(&x.csrf)
+                    .bind(x.created_at)
+                    .bind(x.last_seen_at)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
+                    let row = sqlx::query("SELECT * FROM sessions WHERE id_hash = $1")
+                        .bind(id_hash)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    let Some(r) = row else { return Ok(None) };
+                    Ok(Some(SessionRecord {
+                        id_hash: r.try_get("id_hash").map_err(e)?,
+                        login: r.try_get("login").map_err(e)?,
+                        csrf: r.try_get("csrf").map_err(e)?,
+                        created_at: r.try_get("created_at").map_err(e)?,
+                        last_seen_at: r.try_get("last_seen_at").map_err(e)?,
+                    }))
+                }
+
+                async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()> {
+                    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+                        .bind(at)
+                        .bind(id_hash)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn delete_session(&self, id_hash: &str) -> Result<()> {
+                    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                        .bind(id_hash)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn login_failures(&self, key: &str, since: DateTime<Utc>) -> Result<i64> {
+                    let row = sqlx::query("SELECT failures FROM login_failures WHERE key = $1 AND window_start >= $2")
+                        .bind(key)
+                        .bind(since)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    Ok(match row {
+                        Some(r) => i64::from(r.try_get::<i32, _>("failures").map_err(e)?),
+                        None => 0,
+                    })
+                }
+
+                async fn record_login_failure(&self, key: &str, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO login_failures (key, failures, window_start) VALUES ($1, 1, $2)
+                         ON CONFLICT (key) DO UPDATE SET
+                           failures = CASE WHEN login_failures.window_start < $3 THEN 1 ELSE login_failures.failures + 1 END,
+                           window_start = CASE WHEN login_failures.window_start < $3 THEN $2 ELSE login_failures.window_start END",
+                    )
+                    .bind(key)
+                    .bind(now)
+                    .bind(since)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn clear_login_failures(&self, key: &str) -> Result<()> {
+                    sqlx::query("DELETE FROM login_failures WHERE key = $1")
+                        .bind(key)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
                 }
 
                 async fn idempotency_begin(&self, login: &str, key: &str, hash: &str) -> Result<IdempotencyState> {

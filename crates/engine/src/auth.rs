@@ -86,8 +86,9 @@ impl Engine {
         })
     }
 
-    /// Checks a login and password; on success issues a token.
-    pub async fn login(&self, login: &str, password: &str) -> Result<(String, DateTime<Utc>)> {
+    /// The user whose login and password these are, if any. An unknown login
+    /// costs the same hashing as a wrong password, so timing tells nothing.
+    pub async fn check_password(&self, login: &str, password: &str) -> Result<Option<UserRecord>> {
         let user = self.store.user(login).await?;
         let ok = match &user {
             Some(u) => verify_password(password, &u.password_hash),
@@ -96,9 +97,14 @@ impl Engine {
                 false
             }
         };
-        match user {
-            Some(u) if ok => self.issue_token(&u.login).await,
-            _ => Err(EngineError::Unauthorized),
+        Ok(user.filter(|_| ok))
+    }
+
+    /// Checks a login and password; on success issues an API token.
+    pub async fn login(&self, login: &str, password: &str) -> Result<(String, DateTime<Utc>)> {
+        match self.check_password(login, password).await? {
+            Some(u) => self.issue_token(&u.login).await,
+            None => Err(EngineError::Unauthorized),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod open;
 pub mod reports;
 pub mod runner;
 pub mod schedules;
+pub mod sessions;
 mod workflows;
 
 pub use auth::Actor;

@@ -9,6 +9,7 @@ mod json;
 mod metrics;
 mod routes;
 mod views;
+pub mod web;
 
 pub use error::ApiError;
 pub use metrics::Metrics;
@@ -45,6 +46,7 @@ pub fn app(state: AppState) -> Router {
     let api = routes::api(&state);
     Router::new()
         .merge(routes::service::router())
+        .merge(web::router())
         .nest("/api/v1", api)
         .route("/api/openapi.json", axum::routing::get(routes::service::openapi))
         .layer(axum::middleware::from_fn_with_state(
@@ -54,6 +56,10 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::layer,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::security_headers,
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
@@ -65,7 +71,8 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
 }

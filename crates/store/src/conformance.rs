@@ -285,19 +285,40 @@ async fn users_grants_tokens(s: &dyn Store) {
     };
     s.create_session(&sess).await.unwrap();
     assert_eq!(s.session("cf_sess").await.unwrap(), Some(sess.clone()));
-    s.touch_session("cf_sess", now + Duration::minutes(5)).await.unwrap();
-    assert_eq!(s.session("cf_sess").await.unwrap().unwrap().last_seen_at, now + Duration::minutes(5));
+    s.touch_session("cf_sess", now + Duration::minutes(5))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.session("cf_sess").await.unwrap().unwrap().last_seen_at,
+        now + Duration::minutes(5)
+    );
     s.delete_session("cf_sess").await.unwrap();
     assert_eq!(s.session("cf_sess").await.unwrap(), None);
     let window = now - Duration::minutes(15);
     for i in 0..3 {
-        s.record_login_failure("account:cf_user", now + Duration::seconds(i), window).await.unwrap();
+        s.record_login_failure("account:cf_user", now + Duration::seconds(i), window)
+            .await
+            .unwrap();
     }
     assert_eq!(s.login_failures("account:cf_user", window).await.unwrap(), 3);
     let later = now + Duration::hours(1);
-    assert_eq!(s.login_failures("account:cf_user", later - Duration::minutes(15)).await.unwrap(), 0, "an old window counts none");
-    s.record_login_failure("account:cf_user", later, later - Duration::minutes(15)).await.unwrap();
-    assert_eq!(s.login_failures("account:cf_user", later - Duration::minutes(15)).await.unwrap(), 1, "a new window starts");
+    assert_eq!(
+        s.login_failures("account:cf_user", later - Duration::minutes(15))
+            .await
+            .unwrap(),
+        0,
+        "an old window counts none"
+    );
+    s.record_login_failure("account:cf_user", later, later - Duration::minutes(15))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.login_failures("account:cf_user", later - Duration::minutes(15))
+            .await
+            .unwrap(),
+        1,
+        "a new window starts"
+    );
     s.clear_login_failures("account:cf_user").await.unwrap();
     assert_eq!(s.login_failures("account:cf_user", window).await.unwrap(), 0);
 }

@@ -1,0 +1,131 @@
+//! The web UI, server-rendered in Chinese: login with database sessions, the
+//! inbox, task pages with their timeline and actions, and the nomination form.
+//! Every form carries the session's CSRF token and is also checked against
+//! the request's Origin; GET never changes anything.
+
+mod pages;
+mod text;
+
+use crate::AppState;
+use askama::Template;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use naxian_engine::sessions::WebSession;
+
+/// The session cookie's name (with `__Host-` when served over TLS).
+pub const COOKIE: &str = "naxian_session";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/inbox") }))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/inbox", get(pages::inbox))
+        .route("/done", get(pages::done))
+        .route("/nominations", get(pages::nominations))
+        .route(
+            "/nominations/new",
+            get(pages::nominate_form).post(pages::nominate),
+        )
+        .route("/tasks/{id}", get(pages::task_page))
+        .route("/tasks/{id}/act", post(pages::act))
+        .route("/static/app.css", get(stylesheet))
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+}
+
+/// Renders a template as an HTML response with `status`.
+pub fn page(status: StatusCode, t: impl Template) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败").into_response()
+        }
+    }
+}
+
+/// The value of a cookie in a request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name || k.strip_prefix("__Host-") == Some(name))
+        .map(|(_, v)| v)
+}
+
+/// A logged-in browser; without a valid session, a redirect to the login page.
+pub struct Browser(pub WebSession);
+
+impl FromRequestParts<AppState> for Browser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let Some(value) = cookie(&parts.headers, COOKIE) else {
+            return Err(Redirect::to("/login").into_response());
+        };
+        match state.engine.session(value).await {
+            Ok(Some(s)) => Ok(Browser(s)),
+            Ok(None) => Err(Redirect::to("/login").into_response()),
+            Err(e) => Err(crate::ApiError::from(e).into_response()),
+        }
+    }
+}
+
+/// A form POST is accepted only with the session's token and, when the
+/// browser says where it comes from, from this very site.
+pub fn csrf_ok(headers: &HeaderMap, session: &WebSession, token: Option<&str>) -> bool {
+    let same_origin = match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
+        (Some(origin), Some(host)) => {
+            let origin = origin.to_str().unwrap_or("");
+            let host = host.to_str().unwrap_or("-");
+            origin == format!("http://{host}") || origin == format!("https://{host}")
+        }
+        (Some(_), None) => false,
+        (None, _) => true,
+    };
+    same_origin && token.is_some_and(|t| constant_time_eq(t.as_bytes(), session.csrf.as_bytes()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Headers every response carries: a Content-Security-Policy without inline
+/// script, no sniffing, no framing.
+pub async fn security_headers(
+    State(_): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    resp
+}

@@ -1,0 +1,715 @@
+//! The pages and their form handlers.
+
+use super::text::zh;
+use super::{csrf_ok, page, Browser, COOKIE};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use naxian_engine::notify::due_text;
+use naxian_engine::sessions::WebSession;
+use naxian_engine::{EngineError, InstanceView, StartRequest};
+use naxian_model::fields::{get_path, set_path, FieldType};
+use naxian_model::TaskStatus;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+
+pub struct Nav {
+    pub name: String,
+    pub csrf: String,
+    pub nominator: bool,
+    pub inbox_count: usize,
+    pub current: &'static str,
+}
+
+async fn nav(s: &AppState, w: &WebSession, current: &'static str) -> Nav {
+    let count = s
+        .engine
+        .inbox(&w.actor, TaskStatus::Open)
+        .await
+        .map(|r| r.len())
+        .unwrap_or(0);
+    Nav {
+        name: w.actor.name.clone(),
+        csrf: w.csrf.clone(),
+        nominator: w
+            .actor
+            .grants
+            .iter()
+            .any(|g| g.role == naxian_model::Role::Nominator),
+        inbox_count: count,
+        current,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    nav: Option<Nav>,
+    error: Option<String>,
+    login: String,
+}
+
+pub async fn login_form() -> Response {
+    page(
+        StatusCode::OK,
+        LoginPage {
+            nav: None,
+            error: None,
+            login: String::new(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    login: String,
+    password: String,
+}
+
+fn session_cookie(value: &str, max_age: i64) -> String {
+    format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}")
+}
+
+pub async fn login(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    match s
+        .engine
+        .open_session(f.login.trim(), &f.password, &addr.ip().to_string())
+        .await
+    {
+        Ok(id) => {
+            let cookie = session_cookie(&id, naxian_engine::sessions::ABSOLUTE.num_seconds());
+            ([(header::SET_COOKIE, cookie)], Redirect::to("/inbox")).into_response()
+        }
+        Err(e) => {
+            let (status, error) = match e {
+                EngineError::TooMany(_) => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "登录失败次数过多，请15分钟后再试。",
+                ),
+                EngineError::Unavailable(_) => {
+                    (StatusCode::SERVICE_UNAVAILABLE, "系统暂时无法使用，请稍后再试。")
+                }
+                _ => (StatusCode::UNAUTHORIZED, "登录名或密码错误。"),
+            };
+            page(
+                status,
+                LoginPage {
+                    nav: None,
+                    error: Some(error.into()),
+                    login: f.login,
+                },
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: Option<String>,
+}
+
+pub async fn logout(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    if !csrf_ok(&headers, &w, f.csrf.as_deref()) {
+        return forbidden();
+    }
+    if let Some(v) = super::cookie(&headers, COOKIE) {
+        let _ = s.engine.close_session(v).await;
+    }
+    (
+        [(header::SET_COOKIE, session_cookie("", 0))],
+        Redirect::to("/login"),
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    nav: Option<Nav>,
+    heading: String,
+    text: String,
+}
+
+fn forbidden() -> Response {
+    page(
+        StatusCode::FORBIDDEN,
+        MessagePage {
+            nav: None,
+            heading: "无法办理".into(),
+            text: "请求未通过安全校验，或您无权访问此页面。".into(),
+        },
+    )
+}
+
+pub struct Row {
+    pub id: String,
+    pub title: String,
+    pub subject: String,
+    pub unit: String,
+    pub due: String,
+    pub overdue: bool,
+    pub done_action: String,
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    nav: Option<Nav>,
+    heading: &'static str,
+    empty: &'static str,
+    rows: Vec<Row>,
+}
+
+async fn task_rows(s: &AppState, w: &WebSession, status: TaskStatus) -> Result<Vec<Row>, EngineError> {
+    let now = s.engine.clock().now();
+    let mut rows = Vec::new();
+    for (row, _, title) in s.engine.inbox(&w.actor, status).await? {
+        let inst = s.engine.store().instance(&row.task.instance_id).await?;
+        let def = s.engine.definition(&row.workflow, row.version).await?;
+        let unit = s
+            .engine
+            .store()
+            .org_unit(&row.org_unit)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_default();
+        let action = row.task.action.clone().unwrap_or_default();
+        let action_title = def
+            .step(&row.task.step)
+            .and_then(|st| st.actions.get(action.as_str()))
+            .and_then(|a| a.title.clone())
+            .unwrap_or(action);
+        rows.push(Row {
+            id: row.task.id.clone(),
+            title,
+            subject: inst.map(|i| def.summarize(&i.instance.data)).unwrap_or_default(),
+            unit,
+            due: due_text(row.task.due_at),
+            overdue: status == TaskStatus::Open && row.task.due_at.is_some_and(|d| d < now),
+            done_action: action_title,
+        });
+    }
+    Ok(rows)
+}
+
+pub async fn inbox(State(s): State<AppState>, Browser(w): Browser) -> Response {
+    match task_rows(&s, &w, TaskStatus::Open).await {
+        Ok(rows) => page(
+            StatusCode::OK,
+            InboxPage {
+                nav: Some(nav(&s, &w, "inbox").await),
+                heading: "待办",
+                empty: "暂无待办事项。",
+                rows,
+            },
+        ),
+        Err(e) => crate::ApiError::from(e).into_response(),
+    }
+}
+
+pub async fn done(State(s): State<AppState>, Browser(w): Browser) -> Response {
+    match task_rows(&s, &w, TaskStatus::Done).await {
+        Ok(rows) => page(
+            StatusCode::OK,
+            InboxPage {
+                nav: Some(nav(&s, &w, "done").await),
+                heading: "已办",
+                empty: "暂无已办事项。",
+                rows,
+            },
+        ),
+        Err(e) => crate::ApiError::from(e).into_response(),
+    }
+}
+
+pub async fn nominations(State(s): State<AppState>, Browser(w): Browser) -> Response {
+    let list = s
+        .engine
+        .store()
+        .list_instances(&naxian_store::InstanceFilter {
+            workflow: Some("sanzhang-appointment".into()),
+            visible_to: Some(w.actor.login.clone()),
+            limit: 200,
+            ..Default::default()
+        })
+        .await;
+    let Ok(list) = list else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "系统暂时无法使用").into_response();
+    };
+    let mut rows = Vec::new();
+    for i in list.iter().filter(|i| i.creator == w.actor.login) {
+        let Ok(def) = s.engine.definition(&i.workflow, i.version).await else {
+            continue;
+        };
+        let step = def
+            .step(&i.step)
+            .and_then(|st| st.title.clone())
+            .or_else(|| def.end(&i.step).and_then(|e| e.title.clone()))
+            .unwrap_or_else(|| i.step.clone());
+        let tasks = s.engine.store().tasks_of(&i.id).await.unwrap_or_default();
+        let link = tasks
+            .iter()
+            .rev()
+            .find(|t| t.status == TaskStatus::Open)
+            .or(tasks.last());
+        rows.push(Row {
+            id: link.map(|t| t.id.clone()).unwrap_or_default(),
+            title: def.summarize(&i.data),
+            subject: format!("当前：{step}"),
+            unit: i.org_unit.clone(),
+            due: String::new(),
+            overdue: false,
+            done_action: String::new(),
+        });
+    }
+    page(
+        StatusCode::OK,
+        InboxPage {
+            nav: Some(nav(&s, &w, "nominations").await),
+            heading: "我的提名",
+            empty: "您还没有提名。",
+            rows,
+        },
+    )
+}
+
+pub struct FieldView {
+    pub name: String,
+    pub label: String,
+    pub input: &'static str,
+    pub required: bool,
+    pub value: String,
+    pub error: String,
+    pub choices: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "nominate.html")]
+struct NominatePage {
+    nav: Option<Nav>,
+    csrf: String,
+    error: Option<String>,
+    fields: Vec<FieldView>,
+}
+
+fn input_type(kind: FieldType) -> &'static str {
+    match kind {
+        FieldType::Integer => "number",
+        FieldType::Email => "email",
+        FieldType::Phone => "tel",
+        FieldType::Date => "date",
+        _ => "text",
+    }
+}
+
+async fn nominate_page(
+    s: &AppState,
+    w: &WebSession,
+    values: &Value,
+    error: Option<(String, String)>,
+) -> Result<NominatePage, EngineError> {
+    let def = s.engine.latest_definition("sanzhang-appointment").await?;
+    // The units this nominator may nominate for, as the choices of the unit field.
+    let mut units: Vec<(String, String)> = Vec::new();
+    for g in w
+        .actor
+        .grants
+        .iter()
+        .filter(|g| g.role == naxian_model::Role::Nominator)
+    {
+        for u in s.engine.store().units_under(&g.org_path).await? {
+            let allowed = def
+                .fields
+                .get(def.org_field.as_str())
+                .is_some_and(|f| f.kinds.contains(&u.kind));
+            if allowed && !units.iter().any(|(c, _)| *c == u.code) {
+                units.push((u.code, u.name));
+            }
+        }
+    }
+    let mut fields = Vec::new();
+    for (name, spec) in &def.fields {
+        let name = name.to_string();
+        let value = match get_path(values, &name) {
+            Some(Value::String(v)) => v.clone(),
+            Some(Value::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        };
+        let err = match &error {
+            Some((field, message)) if field.strip_prefix("data.") == Some(name.as_str()) => message.clone(),
+            _ => String::new(),
+        };
+        fields.push(FieldView {
+            label: spec.label.clone().unwrap_or_else(|| name.clone()),
+            input: input_type(spec.kind),
+            required: spec.required,
+            choices: if spec.kind == FieldType::OrgUnit {
+                units.clone()
+            } else {
+                spec.choices
+                    .iter()
+                    .map(|c| (c.clone(), zh(c).to_string()))
+                    .collect()
+            },
+            name,
+            value,
+            error: err,
+        });
+    }
+    let general = error.and_then(|(field, message)| {
+        (!fields.iter().any(|f| !f.error.is_empty())).then(|| format!("{field}：{message}"))
+    });
+    Ok(NominatePage {
+        nav: Some(nav(s, w, "new").await),
+        csrf: w.csrf.clone(),
+        error: general,
+        fields,
+    })
+}
+
+pub async fn nominate_form(State(s): State<AppState>, Browser(w): Browser) -> Response {
+    match nominate_page(&s, &w, &json!({}), None).await {
+        Ok(p) => page(StatusCode::OK, p),
+        Err(e) => crate::ApiError::from(e).into_response(),
+    }
+}
+
+pub async fn nominate(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if !csrf_ok(&headers, &w, get("csrf")) {
+        return forbidden();
+    }
+    let Ok(def) = s.engine.latest_definition("sanzhang-appointment").await else {
+        return (StatusCode::SERVICE_UNAVAILABLE, "系统暂时无法使用").into_response();
+    };
+    let mut data = json!({});
+    for (name, spec) in &def.fields {
+        let Some(raw) = get(name).map(str::trim).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let value = match spec.kind {
+            FieldType::Integer => raw.parse::<i64>().map(Value::from).unwrap_or_else(|_| json!(raw)),
+            _ => json!(raw),
+        };
+        set_path(&mut data, name, value);
+    }
+    let started = s
+        .engine
+        .start(
+            &w.actor,
+            StartRequest {
+                workflow: "sanzhang-appointment".into(),
+                data: data.clone(),
+            },
+        )
+        .await;
+    let view = match started {
+        Ok(v) => v,
+        Err(EngineError::Invalid { field, message }) => {
+            return match nominate_page(&s, &w, &data, Some((field, message))).await {
+                Ok(p) => page(StatusCode::BAD_REQUEST, p),
+                Err(e) => crate::ApiError::from(e).into_response(),
+            }
+        }
+        Err(e) => return message_page(&s, &w, e).await,
+    };
+    let task = view
+        .tasks
+        .iter()
+        .find(|t| t.status == TaskStatus::Open)
+        .map(|t| t.id.clone())
+        .unwrap_or_default();
+    if get("then") == Some("submit") {
+        if let Err(e) = s.engine.act(&w.actor, &task, "submit", None, None).await {
+            return message_page(&s, &w, e).await;
+        }
+    }
+    Redirect::to(&format!("/tasks/{task}")).into_response()
+}
+
+async fn message_page(s: &AppState, w: &WebSession, e: EngineError) -> Response {
+    let (status, heading) = match &e {
+        EngineError::Forbidden(_) => (StatusCode::FORBIDDEN, "无权办理"),
+        EngineError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
+        EngineError::Conflict(_) => (StatusCode::CONFLICT, "已被处理"),
+        EngineError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "系统暂时无法使用"),
+        _ => (StatusCode::UNPROCESSABLE_ENTITY, "无法办理"),
+    };
+    let text = match &e {
+        EngineError::Unavailable(_) | EngineError::Internal(_) => "请稍后再试。".to_string(),
+        other => other.to_string(),
+    };
+    page(
+        status,
+        MessagePage {
+            nav: Some(nav(s, w, "").await),
+            heading: heading.into(),
+            text,
+        },
+    )
+}
+
+pub struct StepView {
+    pub title: String,
+    pub class: &'static str,
+}
+
+pub struct DataView {
+    pub label: String,
+    pub value: String,
+}
+
+pub struct ActionFieldView {
+    pub name: String,
+    pub label: String,
+    pub input: &'static str,
+    pub required: bool,
+}
+
+pub struct ActionView {
+    pub name: String,
+    pub title: String,
+    pub comment_required: bool,
+    pub fields: Vec<ActionFieldView>,
+}
+
+pub struct HistoryView {
+    pub at: String,
+    pub actor: String,
+    pub step: String,
+    pub action: String,
+    pub comment: String,
+    pub note: String,
+}
+
+#[derive(Template)]
+#[template(path = "task.html")]
+struct TaskPage {
+    nav: Option<Nav>,
+    csrf: String,
+    task_id: String,
+    title: String,
+    subject: String,
+    unit: String,
+    status: String,
+    error: Option<String>,
+    notice: Option<String>,
+    steps: Vec<StepView>,
+    fields: Vec<DataView>,
+    actions: Vec<ActionView>,
+    history: Vec<HistoryView>,
+}
+
+async fn task_view(
+    s: &AppState,
+    w: &WebSession,
+    task_id: &str,
+) -> Result<(InstanceView, naxian_model::Task), EngineError> {
+    let task = s
+        .engine
+        .store()
+        .task(task_id)
+        .await?
+        .ok_or_else(|| EngineError::NotFound("没有这项任务".into()))?;
+    let view = s.engine.instance_view(&w.actor, &task.instance_id).await?;
+    Ok((view, task))
+}
+
+async fn render_task(
+    s: &AppState,
+    w: &WebSession,
+    task_id: &str,
+    status: StatusCode,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let (view, task) = match task_view(s, w, task_id).await {
+        Ok(x) => x,
+        Err(e) => return message_page(s, w, e).await,
+    };
+    let def = &view.definition;
+    let inst = &view.instance;
+    let unit = s
+        .engine
+        .store()
+        .org_unit(&inst.org_unit)
+        .await
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let visited: Vec<&str> = view.history.iter().map(|h| h.step.as_str()).collect();
+    let steps = def
+        .steps
+        .iter()
+        .filter(|(_, st)| !st.is_route())
+        .map(|(name, st)| StepView {
+            title: st.title.clone().unwrap_or_else(|| name.to_string()),
+            class: if name.as_str() == inst.step {
+                "current"
+            } else if visited.contains(&name.as_str()) {
+                "done"
+            } else {
+                ""
+            },
+        })
+        .collect();
+    let fields = def
+        .fields
+        .iter()
+        .filter_map(|(name, spec)| {
+            let v = get_path(&inst.data, name)?;
+            let text = match v {
+                Value::String(x) => zh(x).to_string(),
+                Value::Null => return None,
+                Value::Object(_) | Value::Array(_) => return None,
+                other => other.to_string(),
+            };
+            Some(DataView {
+                label: spec.label.clone().unwrap_or_else(|| name.to_string()),
+                value: text,
+            })
+        })
+        .collect();
+    let mine = task.status == TaskStatus::Open && w.actor.holds_task(&task) && task.step == inst.step;
+    let actions = if mine {
+        def.step(&task.step)
+            .map(|st| {
+                st.actions
+                    .iter()
+                    .map(|(name, a)| ActionView {
+                        name: name.to_string(),
+                        title: a.title.clone().unwrap_or_else(|| name.to_string()),
+                        comment_required: a.comment == naxian_model::definition::CommentRule::Required,
+                        fields: a
+                            .data
+                            .iter()
+                            .map(|(f, spec)| ActionFieldView {
+                                name: f.clone(),
+                                label: spec.label.clone().unwrap_or_else(|| f.clone()),
+                                input: input_type(spec.kind),
+                                required: spec.required,
+                            })
+                            .collect(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let step_title = |step: &str| {
+        def.step(step)
+            .and_then(|st| st.title.clone())
+            .unwrap_or_else(|| step.to_string())
+    };
+    let history = view
+        .history
+        .iter()
+        .map(|h| HistoryView {
+            at: due_text(Some(h.at)),
+            actor: h.actor.clone(),
+            step: step_title(&h.step),
+            action: def
+                .step(&h.step)
+                .and_then(|st| st.actions.get(h.action.as_str()))
+                .and_then(|a| a.title.clone())
+                .unwrap_or_else(|| zh(&h.action).to_string()),
+            comment: h.comment.clone().unwrap_or_default(),
+            note: h.note.clone().unwrap_or_default(),
+        })
+        .collect();
+    let status_text = match &inst.outcome {
+        Some(o) => def
+            .end(o)
+            .and_then(|e| e.title.clone())
+            .unwrap_or_else(|| o.clone()),
+        None => format!("{}中", step_title(&inst.step)),
+    };
+    page(
+        status,
+        TaskPage {
+            nav: Some(nav(s, w, "").await),
+            csrf: w.csrf.clone(),
+            task_id: task.id.clone(),
+            title: format!("{}：{}", def.title, step_title(&task.step)),
+            subject: def.summarize(&inst.data),
+            unit,
+            status: status_text,
+            error,
+            notice,
+            steps,
+            fields,
+            actions,
+            history,
+        },
+    )
+}
+
+pub async fn task_page(State(s): State<AppState>, Browser(w): Browser, Path(id): Path<String>) -> Response {
+    render_task(&s, &w, &id, StatusCode::OK, None, None).await
+}
+
+pub async fn act(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    if !csrf_ok(&headers, &w, get("csrf")) {
+        return forbidden();
+    }
+    let action = get("action").unwrap_or_default().to_string();
+    let comment = get("comment")
+        .map(str::to_string)
+        .filter(|c| !c.trim().is_empty());
+    let mut data = json!({});
+    for (k, v) in &form {
+        if let Some(field) = k.strip_prefix("data.") {
+            if !v.trim().is_empty() {
+                let value = v
+                    .trim()
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| json!(v.trim()));
+                set_path(&mut data, field, value);
+            }
+        }
+    }
+    let data = (data.as_object().is_some_and(|o| !o.is_empty())).then_some(data);
+    match s.engine.act(&w.actor, &id, &action, comment, data).await {
+        Ok(_) => render_task(&s, &w, &id, StatusCode::OK, None, Some("已办理。".into())).await,
+        Err(EngineError::Invalid { field, message }) => {
+            render_task(
+                &s,
+                &w,
+                &id,
+                StatusCode::BAD_REQUEST,
+                Some(format!("{field}：{message}")),
+                None,
+            )
+            .await
+        }
+        Err(e) => message_page(&s, &w, e).await,
+    }
+}

@@ -1,0 +1,287 @@
+//! The web UI over HTTP as a browser sends it (cookies, forms): login with a
+//! database session, CSRF refusals, throttling, and a nomination taken through
+//! consultation by forms alone. Browser-driven tests build on these pages.
+
+use naxian_tests::{Backend, TestApp};
+use reqwest::{redirect::Policy, Client, StatusCode};
+
+fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn login(app: &TestApp, login: &str) -> Client {
+    let c = browser();
+    let resp = c
+        .post(app.url("/login"))
+        .form(&[("login", login), ("password", "naxian-demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "login {login}");
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+    c
+}
+
+async fn get(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
+
+/// The CSRF token on a page.
+fn csrf(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").expect("a form with a token") + 19;
+    html[i..i + 64].to_string()
+}
+
+fn task_links(html: &str) -> Vec<String> {
+    html.split("href=\"/tasks/")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nominate_and_consult_through_the_forms() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let anon = browser();
+    let r = anon.get(app.url("/inbox")).send().await.unwrap();
+    assert_eq!(
+        (r.status(), r.headers()["location"].to_str().unwrap()),
+        (StatusCode::SEE_OTHER, "/login")
+    );
+    let (status, html) = get(&anon, &app, "/login").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<label for=\"login\">登录名</label>"));
+
+    let nominator = login(&app, "jn-py-nominator").await;
+    let (_, form) = get(&nominator, &app, "/nominations/new").await;
+    assert!(
+        form.contains("玫瑰镇科协"),
+        "the units the nominator may nominate for"
+    );
+    let token = csrf(&form);
+    let mut fields = vec![
+        ("csrf", token.as_str()),
+        ("candidate.name", "李<script>alert(1)</script>"),
+        ("candidate.gender", "female"),
+        ("candidate.birth_year", "1979"),
+        ("candidate.phone", "not a phone"),
+        ("candidate.email", "li@example.cn"),
+        ("candidate.employer", "平阴县第一中学"),
+        ("candidate.position", "校长"),
+        ("candidate.sector", "education"),
+        ("target_org", "JN-PY-MG"),
+        ("post", "standing_member"),
+        ("mode", "part_time"),
+        ("reason", "教育骨干"),
+        ("then", "submit"),
+    ];
+    let r = nominator
+        .post(app.url("/nominations/new"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("id=\"e-candidate.phone\""),
+        "the error sits next to its field"
+    );
+    assert!(
+        html.contains("李&#60;script&#62;") || html.contains("李&lt;script&gt;"),
+        "values are escaped"
+    );
+    fields[4].1 = "13905310000";
+    let r = nominator
+        .post(app.url("/nominations/new"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let task_page = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, html) = get(&nominator, &app, &task_page).await;
+    assert!(html.contains("征求意见中"), "submitted: {html}");
+    assert!(
+        !html.contains("<script>alert(1)</script>"),
+        "user input never becomes markup"
+    );
+
+    // The county organization department sees it in its inbox and agrees by form.
+    let org = login(&app, "jn-py-org").await;
+    let (_, inbox) = get(&org, &app, "/inbox").await;
+    let links = task_links(&inbox);
+    assert_eq!(links.len(), 1);
+    assert!(inbox.contains("id=\"inbox-count\">1<"));
+    let (_, page) = get(&org, &app, &format!("/tasks/{}", links[0])).await;
+    assert!(page.contains("id=\"act-agree\""));
+    let token = csrf(&page);
+    let r = org
+        .post(app.url(&format!("/tasks/{}/act", links[0])))
+        .form(&[("csrf", token.as_str()), ("action", "object"), ("comment", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::BAD_REQUEST,
+        "an objection needs a comment"
+    );
+    let r = org
+        .post(app.url(&format!("/tasks/{}/act", links[0])))
+        .form(&[("csrf", token.as_str()), ("action", "agree"), ("comment", "同意")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("已办理。") && html.contains("同意"));
+    let (_, done) = get(&org, &app, "/done").await;
+    assert_eq!(task_links(&done), links);
+
+    // Another county's department may not open this task's page.
+    let other = login(&app, "jn-sh-org").await;
+    let (status, _) = get(&other, &app, &format!("/tasks/{}", links[0])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_without_the_token_or_from_elsewhere_are_refused() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let nominator = login(&app, "jn-py-nominator").await;
+    let (_, form) = get(&nominator, &app, "/nominations/new").await;
+    let token = csrf(&form);
+    let fields = |t: &str| {
+        vec![
+            ("csrf", t.to_string()),
+            ("candidate.name", "王".to_string()),
+            ("then", "draft".to_string()),
+        ]
+    };
+    let r = nominator
+        .post(app.url("/nominations/new"))
+        .form(&fields(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "no token");
+    let r = nominator
+        .post(app.url("/nominations/new"))
+        .form(&fields(&"0".repeat(64)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "a wrong token");
+    let r = nominator
+        .post(app.url("/nominations/new"))
+        .header("Origin", "http://evil.example")
+        .form(&fields(&token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "from another site");
+    let r = nominator
+        .post(app.url("/logout"))
+        .form(&[("csrf", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "not even logout");
+    let admin = app.token("admin").await;
+    let listed = app.get(&admin, "/api/v1/instances").await;
+    assert!(
+        listed["items"].as_array().unwrap().is_empty(),
+        "nothing was created"
+    );
+
+    // Logging out ends the session for good.
+    let r = nominator
+        .post(app.url("/logout"))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let resp = nominator.get(app.url("/inbox")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "back to the login page");
+    assert_eq!(resp.headers()["location"], "/login");
+    // Pages carry a Content-Security-Policy without inline script.
+    let csp = resp
+        .headers()
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_is_throttled_per_account_with_a_generic_message() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let c = browser();
+    let attempt = |password: &'static str| {
+        let c = c.clone();
+        let url = app.url("/login");
+        async move {
+            let r = c
+                .post(url)
+                .form(&[("login", "jn-py-org"), ("password", password)])
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.text().await.unwrap())
+        }
+    };
+    for _ in 0..5 {
+        let (status, html) = attempt("wrong-password").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(html.contains("登录名或密码错误"));
+    }
+    let (status, html) = attempt("naxian-demo").await;
+    assert_eq!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "locked even with the right password"
+    );
+    assert!(html.contains("登录失败次数过多"));
+    // An unknown login gets the same answer as a wrong password.
+    let r = c
+        .post(app.url("/login"))
+        .form(&[("login", "nobody"), ("password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // After the window the account opens again, and a new session id is issued at each login.
+    app.clock.set(app.clock_now() + chrono::Duration::minutes(16));
+    let first = browser()
+        .post(app.url("/login"))
+        .form(&[("login", "jn-py-org"), ("password", "naxian-demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), StatusCode::SEE_OTHER);
+    let second = browser()
+        .post(app.url("/login"))
+        .form(&[("login", "jn-py-org"), ("password", "naxian-demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(first.headers()["set-cookie"], second.headers()["set-cookie"]);
+    app.stop().await;
+}

@@ -578,6 +578,11 @@ async fn render_task(
         .filter_map(|(name, spec)| {
             let v = get_path(&inst.data, name)?;
             let text = match v {
+                Value::String(_)
+                    if spec.kind == FieldType::OrgUnit && name.as_str() == def.org_field.as_str() =>
+                {
+                    unit.clone()
+                }
                 Value::String(x) => zh(x).to_string(),
                 Value::Null => return None,
                 Value::Object(_) | Value::Array(_) => return None,

@@ -1,0 +1,275 @@
+//! The web UI in a real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`, installed by `.ci/run`): a nomination from the form to
+//! appointed, every step done by its user in the browser, and the main pages
+//! at desktop width and on a 390-px phone, saved as screenshots under
+//! `target/screenshots/`.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use naxian_tests::{workspace_dir, Backend, TestApp};
+use serde_json::json;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+struct Driver {
+    child: Child,
+    port: u16,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn chromedriver() -> Driver {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the browser tests need chromedriver (Debian: apt-get install chromium chromium-driver)");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Driver {
+        child,
+        port,
+        _profile: tempfile::tempdir().unwrap(),
+    }
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--lang=zh-CN", "--window-size=1280,900",
+                     format!("--user-data-dir={}", driver._profile.path().display())]
+        }),
+    );
+    ClientBuilder::native()
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("start headless Chromium")
+}
+
+async fn login(c: &Client, app: &TestApp, login: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .send_keys(login)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("naxian-demo")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("inbox-count")).await.unwrap();
+}
+
+async fn logout(c: &Client) {
+    c.find(Locator::Css("header form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("login")).await.unwrap();
+}
+
+async fn body(c: &Client) -> String {
+    c.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
+}
+
+/// Opens the first task in the inbox and takes `action` (with `script` run first, to fill fields).
+async fn act_first(c: &Client, action: &str, script: Option<&str>) {
+    c.find(Locator::Css(".tasks a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id(&format!("act-{action}")))
+        .await
+        .unwrap();
+    if let Some(js) = script {
+        c.execute(js, vec![]).await.unwrap();
+    }
+    c.find(Locator::Id(&format!("act-{action}")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let dir = workspace_dir().join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (label, w, h) in [("desktop", 1280, 900), ("phone", 390, 844)] {
+        c.set_window_size(w, h).await.unwrap();
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}-{label}.png")), png).unwrap();
+        if label == "phone" {
+            let fits = c
+                .execute(
+                    "return document.documentElement.scrollWidth <= window.innerWidth;",
+                    vec![],
+                )
+                .await
+                .unwrap();
+            assert_eq!(fits, json!(true), "{name} scrolls sideways at 390 px");
+        }
+    }
+    c.set_window_size(1280, 900).await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nomination_from_form_to_appointed_in_chromium() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let driver = chromedriver().await;
+    let c = browser(&driver).await;
+
+    login(&c, &app, "jn-py-nominator").await;
+    c.goto(&app.url("/nominations/new")).await.unwrap();
+    let text = |id: &str, v: &str| {
+        let c = c.clone();
+        let id = id.to_string();
+        let v = v.to_string();
+        async move {
+            c.find(Locator::Css(&format!("[id='f-{id}']")))
+                .await
+                .unwrap()
+                .send_keys(&v)
+                .await
+                .unwrap()
+        }
+    };
+    let choose = |id: &str, v: &str| {
+        let c = c.clone();
+        let id = id.to_string();
+        let v = v.to_string();
+        async move {
+            c.find(Locator::Css(&format!("[id='f-{id}']")))
+                .await
+                .unwrap()
+                .select_by_value(&v)
+                .await
+                .unwrap()
+        }
+    };
+    text("candidate.name", "赵卫民").await;
+    choose("candidate.gender", "male").await;
+    text("candidate.birth_year", "1975").await;
+    text("candidate.phone", "13905310001").await;
+    text("candidate.email", "zhao@example.cn").await;
+    text("candidate.employer", "玫瑰镇卫生院").await;
+    text("candidate.position", "院长").await;
+    choose("candidate.sector", "health").await;
+    choose("target_org", "JN-PY-MG").await;
+    choose("post", "vice_chair").await;
+    choose("mode", "part_time").await;
+    text("reason", "扎根基层二十年").await;
+    screenshot(&c, "nomination-form").await;
+    c.find(Locator::Id("submit-nomination"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css(".timeline")).await.unwrap();
+    assert!(body(&c).await.contains("征求意见中"));
+    logout(&c).await;
+
+    for dept in ["jn-py-org", "jn-py-mg-pc", "jn-py-health"] {
+        login(&c, &app, dept).await;
+        if dept == "jn-py-org" {
+            screenshot(&c, "inbox").await;
+        }
+        act_first(&c, "agree", None).await;
+        if dept == "jn-py-health" {
+            assert!(body(&c).await.contains("委员会增补"), "routed to the by-election");
+        }
+        logout(&c).await;
+    }
+
+    login(&c, &app, "jn-py-mg-sec").await;
+    c.find(Locator::Css(".tasks a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("act-elected")).await.unwrap();
+    screenshot(&c, "task").await;
+    act_first_here(&c).await;
+    logout(&c).await;
+
+    for dept in ["jn-py-org", "jn-py-mg-pc"] {
+        login(&c, &app, dept).await;
+        act_first(&c, "acknowledge", None).await;
+        logout(&c).await;
+    }
+
+    login(&c, &app, "jn-py-nominator").await;
+    c.goto(&app.url("/nominations")).await.unwrap();
+    let mine = body(&c).await;
+    assert!(mine.contains("赵卫民") && mine.contains("已任职"), "{mine}");
+    c.close().await.unwrap();
+
+    let admin = app.token("admin").await;
+    let unit = app.get(&admin, "/api/v1/org-units/JN-PY-MG").await;
+    assert_eq!(unit["members"][0]["name"], "赵卫民");
+    assert_eq!(unit["members"][0]["sector"], "health");
+    app.stop().await;
+}
+
+/// Records the election on the open task page: the date is set by script, as date
+/// inputs take keys in the browser's locale order.
+async fn act_first_here(c: &Client) {
+    c.execute(
+        "document.getElementById('elected-meeting_date').value = '2026-12-18';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Id("elected-votes"))
+        .await
+        .unwrap()
+        .send_keys("23")
+        .await
+        .unwrap();
+    c.find(Locator::Id("act-elected"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    assert!(body(c).await.contains("备案中"));
+}

@@ -240,6 +240,32 @@ async fn a_nomination_from_form_to_appointed_in_chromium() {
     c.goto(&app.url("/nominations")).await.unwrap();
     let mine = body(&c).await;
     assert!(mine.contains("赵卫民") && mine.contains("已任职"), "{mine}");
+    logout(&c).await;
+
+    // The province's coverage board now shows 玫瑰镇 covered for health.
+    login(&c, &app, "sd-supervisor").await;
+    c.find(Locator::LinkText("挂图作战"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css("table")).await.unwrap();
+    let row = c
+        .find(Locator::XPath("//tr[th[contains(., '玫瑰镇科协')]]"))
+        .await
+        .unwrap();
+    let cells = row.find_all(Locator::Css("td")).await.unwrap();
+    assert_eq!(
+        cells[1].attr("class").await.unwrap().as_deref(),
+        Some("cov-covered")
+    );
+    assert!(cells[1].text().await.unwrap().contains("赵卫民"));
+    assert_eq!(
+        cells[2].attr("class").await.unwrap().as_deref(),
+        Some("cov-blank")
+    );
+    screenshot(&c, "coverage").await;
     c.close().await.unwrap();
 
     let admin = app.token("admin").await;

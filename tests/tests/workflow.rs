@@ -109,6 +109,43 @@ async fn appointed_by_committee_by_election(app: &TestApp) {
     let report = app.engine.verify_audit().await.unwrap();
     assert!(report.broken.is_none());
     assert_eq!(report.entries, 8);
+
+    // The coverage board shows the township covered for health, and only that.
+    let board = app.get(&admin, "/api/v1/coverage?under=JN-PY").await;
+    let mg = board["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["code"] == "JN-PY-MG")
+        .unwrap();
+    assert_eq!(
+        mg["covered"],
+        json!({"health": true, "education": false, "agriculture": false})
+    );
+    assert_eq!(mg["members"]["health"][0]["name"], "王卫东");
+    assert_eq!(mg["county"], "平阴县科协");
+    let ys = board["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["code"] == "JN-PY-YS")
+        .unwrap();
+    assert_eq!(ys["state"]["health"], "blank");
+    assert_eq!(
+        board["units"].as_array().unwrap().len(),
+        3,
+        "the county and its two townships"
+    );
+    let (status, body) = app.send(Some(&admin), "GET", "/api/v1/coverage", None).await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (StatusCode::BAD_REQUEST, json!("under"))
+    );
+    let outsider = app.token("qd-supervisor").await;
+    let (status, _) = app
+        .send(Some(&outsider), "GET", "/api/v1/coverage?under=JN-PY", None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 async fn appointed_by_congress_election(app: &TestApp) {

@@ -197,3 +197,89 @@ impl Engine {
         Ok(rows)
     }
 }
+
+/// One county, township or street on the coverage board.
+pub struct CoverageRow {
+    pub unit: OrgUnit,
+    /// The county it belongs to (itself for a county).
+    pub county: String,
+    /// Current members by sector: (name, post).
+    pub members: BTreeMap<String, Vec<(String, String)>>,
+    /// Appointments under way for this unit, by sector.
+    pub in_progress: BTreeMap<String, usize>,
+}
+
+impl CoverageRow {
+    pub fn covered(&self, sector: &str) -> bool {
+        self.members.get(sector).is_some_and(|m| !m.is_empty())
+    }
+
+    /// `covered`, `in_progress` or `blank` for a sector.
+    pub fn state(&self, sector: &str) -> &'static str {
+        if self.covered(sector) {
+            "covered"
+        } else if self.in_progress.get(sector).copied().unwrap_or(0) > 0 {
+            "in_progress"
+        } else {
+            "blank"
+        }
+    }
+}
+
+impl Engine {
+    /// The coverage board under a unit: every county and township (street) with
+    /// its body's current chiefs by sector and the appointments under way.
+    pub async fn coverage(&self, actor: &Actor, under: &str) -> Result<Vec<CoverageRow>> {
+        let root = self
+            .store
+            .org_unit(under)
+            .await?
+            .ok_or_else(|| crate::EngineError::invalid("under", format!("no org unit `{under}`")))?;
+        if !actor.is_admin && !actor.covers(&root.path) {
+            return Err(crate::EngineError::Forbidden(
+                "this unit is outside your grants".into(),
+            ));
+        }
+        let today = self.clock.today();
+        let units = self.store.units_under(&root.path).await?;
+        let members = self.store.members_under(&root.path).await?;
+        let instances = self.store.instances_under(APPOINTMENT, &root.path).await?;
+        let mut rows = Vec::new();
+        for u in units
+            .iter()
+            .filter(|u| matches!(u.kind, OrgKind::County | OrgKind::Township | OrgKind::Street))
+        {
+            let county = units
+                .iter()
+                .filter(|c| c.kind == OrgKind::County && u.path.starts_with(&c.path))
+                .map(|c| c.name.clone())
+                .next()
+                .unwrap_or_default();
+            let mut by_sector: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+            for (m, _) in members
+                .iter()
+                .filter(|(m, _)| m.org_unit == u.code && m.term_end.is_none_or(|e| e >= today))
+            {
+                by_sector
+                    .entry(m.sector.clone())
+                    .or_default()
+                    .push((m.name.clone(), m.post.clone()));
+            }
+            let mut in_progress: BTreeMap<String, usize> = BTreeMap::new();
+            for i in instances
+                .iter()
+                .filter(|i| i.org_unit == u.code && i.status == Status::Active)
+            {
+                let sector = naxian_model::fields::get_str(&i.data, "candidate.sector").unwrap_or("other");
+                *in_progress.entry(sector.to_string()).or_default() += 1;
+            }
+            rows.push(CoverageRow {
+                unit: u.clone(),
+                county,
+                members: by_sector,
+                in_progress,
+            });
+        }
+        Ok(rows)
+    }
+}

@@ -1,6 +1,7 @@
 //! The API's routes, one module per area, assembled into `/api/v1`.
 
 pub mod campaigns;
+pub mod coverage;
 pub mod directory;
 pub mod instances;
 pub mod reports;
@@ -21,7 +22,8 @@ pub fn api(state: &AppState) -> Router<AppState> {
         .merge(instances::router())
         .merge(tasks::router())
         .merge(reports::router())
-        .merge(campaigns::router());
+        .merge(campaigns::router())
+        .merge(coverage::router());
     if state.test_clock.is_some() {
         router = router.merge(test_clock::router());
     }

@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
             get(pages::nominate_form).post(pages::nominate),
         )
         .route("/tasks/{id}", get(pages::task_page))
+        .route("/coverage", get(pages::coverage))
         .route("/tasks/{id}/act", post(pages::act))
         .route("/static/app.css", get(stylesheet))
 }

@@ -21,6 +21,7 @@ pub struct Nav {
     pub name: String,
     pub csrf: String,
     pub nominator: bool,
+    pub board: bool,
     pub inbox_count: usize,
     pub current: &'static str,
 }
@@ -40,6 +41,13 @@ async fn nav(s: &AppState, w: &WebSession, current: &'static str) -> Nav {
             .grants
             .iter()
             .any(|g| g.role == naxian_model::Role::Nominator),
+        board: w.actor.is_admin
+            || w.actor.grants.iter().any(|g| {
+                matches!(
+                    g.role,
+                    naxian_model::Role::Supervisor | naxian_model::Role::Viewer | naxian_model::Role::Admin
+                )
+            }),
         inbox_count: count,
         current,
     }
@@ -717,4 +725,141 @@ pub async fn act(
         }
         Err(e) => message_page(&s, &w, e).await,
     }
+}
+
+pub struct Bar {
+    pub label: &'static str,
+    pub y: usize,
+    pub width: usize,
+    pub count: usize,
+}
+
+pub struct Cell {
+    pub state: &'static str,
+    pub text: String,
+}
+
+pub struct CoverageLine {
+    pub name: String,
+    pub county: String,
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Template)]
+#[template(path = "coverage.html")]
+struct CoveragePage {
+    nav: Option<Nav>,
+    root_name: String,
+    townships: usize,
+    chart_height: usize,
+    bars: Vec<Bar>,
+    sectors: Vec<(&'static str, &'static str)>,
+    rows: Vec<CoverageLine>,
+}
+
+#[derive(Deserialize)]
+pub struct UnderQuery {
+    under: Option<String>,
+}
+
+pub async fn coverage(
+    State(s): State<AppState>,
+    Browser(w): Browser,
+    axum::extract::Query(q): axum::extract::Query<UnderQuery>,
+) -> Response {
+    // Default: the highest unit the user's grants reach.
+    let root = q.under.or_else(|| {
+        w.actor
+            .grants
+            .iter()
+            .min_by_key(|g| g.org_path.len())
+            .map(|g| g.org_unit.clone())
+    });
+    let root = match root {
+        Some(r) => r,
+        None => match s
+            .engine
+            .store()
+            .units_of_kind(naxian_model::OrgKind::Province)
+            .await
+        {
+            Ok(p) if !p.is_empty() => p[0].code.clone(),
+            _ => return message_page(&s, &w, EngineError::NotFound("没有可显示的单位".into())).await,
+        },
+    };
+    let rows = match s.engine.coverage(&w.actor, &root).await {
+        Ok(r) => r,
+        Err(e) => return message_page(&s, &w, e).await,
+    };
+    let root_name = s
+        .engine
+        .store()
+        .org_unit(&root)
+        .await
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+        .unwrap_or(root);
+    let sectors: Vec<(&'static str, &'static str)> = naxian_engine::reports::SECTORS
+        .iter()
+        .map(|s| (*s, zh(s)))
+        .collect();
+    let townships: Vec<_> = rows
+        .iter()
+        .filter(|r| r.unit.kind != naxian_model::OrgKind::County)
+        .collect();
+    let bars = sectors
+        .iter()
+        .enumerate()
+        .map(|(i, (sector, label))| {
+            let count = townships.iter().filter(|r| r.covered(sector)).count();
+            Bar {
+                label,
+                y: 8 + i * 28,
+                width: if townships.is_empty() {
+                    0
+                } else {
+                    count * 180 / townships.len()
+                },
+                count,
+            }
+        })
+        .collect();
+    let lines = rows
+        .iter()
+        .map(|r| CoverageLine {
+            name: r.unit.name.clone(),
+            county: r.county.clone(),
+            cells: sectors
+                .iter()
+                .map(|(sector, _)| {
+                    let state = r.state(sector);
+                    let text = match state {
+                        "covered" => {
+                            let names: Vec<String> = r.members[*sector]
+                                .iter()
+                                .map(|(n, p)| format!("{n}（{}）", zh(p)))
+                                .collect();
+                            format!("已覆盖：{}", names.join("、"))
+                        }
+                        "in_progress" => "推进中".to_string(),
+                        _ => "空白".to_string(),
+                    };
+                    Cell { state, text }
+                })
+                .collect(),
+        })
+        .collect();
+    page(
+        StatusCode::OK,
+        CoveragePage {
+            nav: Some(nav(&s, &w, "coverage").await),
+            root_name,
+            townships: townships.len(),
+            chart_height: 8 + sectors.len() * 28,
+            bars,
+            sectors,
+            rows: lines,
+        },
+    )
 }

@@ -285,3 +285,67 @@ async fn login_is_throttled_per_account_with_a_generic_message() {
     assert_ne!(first.headers()["set-cookie"], second.headers()["set-cookie"]);
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn urge_and_withdraw_from_the_task_page() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let token = app.token("jn-py-nominator").await;
+    let inst = app
+        .nominate(&token, naxian_tests::nomination("JN-PY-MG", "health"))
+        .await;
+    let id = inst["id"].as_str().unwrap().to_string();
+    let drafting = inst["tasks"][0]["id"].as_str().unwrap().to_string();
+    app.act(&token, &id, "submit", serde_json::json!({})).await;
+
+    let nominator = login(&app, "jn-py-nominator").await;
+    let (_, page) = get(&nominator, &app, &format!("/tasks/{drafting}")).await;
+    assert!(
+        page.contains("平阴县委组织部") && page.contains("玫瑰镇党委"),
+        "who still has to act"
+    );
+    let urge_ids: Vec<String> = page
+        .split("id=\"urge-")
+        .skip(1)
+        .map(|s| s.split('"').next().unwrap().to_string())
+        .collect();
+    assert_eq!(urge_ids.len(), 3);
+    let token_field = csrf(&page);
+    let urge = |task: &str| {
+        nominator
+            .post(app.url(&format!("/tasks/{task}/urge")))
+            .form(&[("csrf", token_field.as_str()), ("back", drafting.as_str())])
+            .send()
+    };
+    let r = urge(&urge_ids[0]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("已催办"));
+    let r = urge(&urge_ids[0]).await.unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.text().await.unwrap().contains("今天已催办过"));
+
+    // A department sees no urge or withdraw controls on its own task.
+    let org = login(&app, "jn-py-org").await;
+    let (_, inbox) = get(&org, &app, "/inbox").await;
+    let (_, own) = get(&org, &app, &format!("/tasks/{}", task_links(&inbox)[0])).await;
+    assert!(!own.contains("id=\"withdraw\"") && !own.contains("id=\"urge-"));
+
+    let r = nominator
+        .post(app.url(&format!("/instances/{id}/withdraw")))
+        .form(&[
+            ("csrf", token_field.as_str()),
+            ("back", drafting.as_str()),
+            ("comment", "候选人调离"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("已撤回") && !html.contains("id=\"withdraw\""));
+    let admin = app.token("admin").await;
+    assert_eq!(
+        app.get(&admin, &format!("/api/v1/instances/{id}")).await["outcome"],
+        "withdrawn"
+    );
+    app.stop().await;
+}

@@ -45,7 +45,7 @@ struct Township {
 }
 
 const DEPARTMENTS: &[(&str, &str, &str)] = &[
-    ("ORG", "organization", "县委组织部"),
+    ("ORG", "organization", "委组织部"),
     ("HEALTH", "health", "卫生健康局"),
     ("EDU", "education", "教育局"),
     ("AGRI", "agriculture", "农业农村局"),

@@ -34,6 +34,8 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}", get(pages::task_page))
         .route("/coverage", get(pages::coverage))
         .route("/tasks/{id}/act", post(pages::act))
+        .route("/tasks/{id}/urge", post(pages::urge))
+        .route("/instances/{id}/withdraw", post(pages::withdraw))
         .route("/static/app.css", get(stylesheet))
 }
 

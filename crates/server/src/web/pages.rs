@@ -508,12 +508,22 @@ pub struct HistoryView {
     pub note: String,
 }
 
+pub struct PendingView {
+    pub id: String,
+    pub holder: String,
+    pub due: String,
+}
+
 #[derive(Template)]
 #[template(path = "task.html")]
 struct TaskPage {
     nav: Option<Nav>,
     csrf: String,
     task_id: String,
+    instance_id: String,
+    pending: Vec<PendingView>,
+    can_urge: bool,
+    can_withdraw: bool,
     title: String,
     subject: String,
     unit: String,
@@ -650,6 +660,38 @@ async fn render_task(
             note: h.note.clone().unwrap_or_default(),
         })
         .collect();
+    let active = inst.status == naxian_model::Status::Active;
+    let can_urge = active
+        && (w.actor.is_admin
+            || inst.creator == w.actor.login
+            || w.actor.holds(naxian_model::Role::Supervisor, &inst.org_path));
+    let can_withdraw = active
+        && inst.creator == w.actor.login
+        && def
+            .withdraw
+            .as_ref()
+            .is_some_and(|wd| wd.steps.iter().any(|st| st.as_str() == inst.step));
+    let mut pending = Vec::new();
+    for t in view
+        .tasks
+        .iter()
+        .filter(|t| t.status == TaskStatus::Open && !w.actor.holds_task(t))
+    {
+        let holder = s
+            .engine
+            .store()
+            .org_unit(&t.assignee.unit)
+            .await
+            .ok()
+            .flatten()
+            .map(|u| u.name)
+            .unwrap_or_default();
+        pending.push(PendingView {
+            id: t.id.clone(),
+            holder,
+            due: due_text(t.due_at),
+        });
+    }
     let status_text = match &inst.outcome {
         Some(o) => def
             .end(o)
@@ -663,6 +705,10 @@ async fn render_task(
             nav: Some(nav(s, w, "").await),
             csrf: w.csrf.clone(),
             task_id: task.id.clone(),
+            instance_id: inst.id.clone(),
+            pending,
+            can_urge,
+            can_withdraw,
             title: format!("{}：{}", def.title, step_title(&task.step)),
             subject: def.summarize(&inst.data),
             unit,
@@ -862,4 +908,64 @@ pub async fn coverage(
             rows: lines,
         },
     )
+}
+
+pub async fn urge(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    if !csrf_ok(&headers, &w, get("csrf").as_deref()) {
+        return forbidden();
+    }
+    let back = get("back").unwrap_or_else(|| id.clone());
+    match s.engine.urge(&w.actor, &id, None).await {
+        Ok(_) => {
+            render_task(
+                &s,
+                &w,
+                &back,
+                StatusCode::OK,
+                None,
+                Some("已催办，办理人将收到邮件。".into()),
+            )
+            .await
+        }
+        Err(EngineError::TooMany(_)) => {
+            render_task(
+                &s,
+                &w,
+                &back,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("今天已催办过此事项，请明天再试。".into()),
+                None,
+            )
+            .await
+        }
+        Err(e) => message_page(&s, &w, e).await,
+    }
+}
+
+pub async fn withdraw(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    if !csrf_ok(&headers, &w, get("csrf").as_deref()) {
+        return forbidden();
+    }
+    let comment = get("comment").filter(|c| !c.trim().is_empty());
+    match s.engine.withdraw(&w.actor, &id, comment).await {
+        Ok(_) => {
+            let back = get("back").unwrap_or_default();
+            render_task(&s, &w, &back, StatusCode::OK, None, Some("已撤回。".into())).await
+        }
+        Err(e) => message_page(&s, &w, e).await,
+    }
 }

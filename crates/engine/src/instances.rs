@@ -6,7 +6,7 @@ use crate::auth::Actor;
 use crate::error::{EngineError, Result};
 use crate::Engine;
 use naxian_model::audit::{verify_chain, BrokenLink, GENESIS};
-use naxian_model::machine::{self, Command, Context, Decision};
+use naxian_model::machine::{self, Command, Decision};
 use naxian_model::{Definition, Instance, Task, TaskStatus};
 use naxian_store::{
     Change, HistoryRecord, InboxRow, InstanceFilter, InstanceRecord, StoreError, TimerRecord,
@@ -64,15 +64,8 @@ impl Engine {
                 format!("no org unit `{code}`"),
             )
         })?;
-        let now = self.clock.now();
         let calendar = self.calendar();
-        let ctx = Context {
-            org: &org,
-            calendar: &calendar,
-            now,
-            today: self.clock.today(),
-            congress_window_days: self.settings.congress_window_days,
-        };
+        let ctx = self.decision_context(&org, &calendar);
         let id = uuid::Uuid::now_v7().to_string();
         // Deciding first reports invalid input (a unit of the wrong kind) as such, before rights.
         let decision = machine::start(&def, id.clone(), actor.login.clone(), data, &ctx)?;
@@ -115,13 +108,7 @@ impl Engine {
             )
         })?;
         let calendar = self.calendar();
-        let ctx = Context {
-            org: &org,
-            calendar: &calendar,
-            now: self.clock.now(),
-            today: self.clock.today(),
-            congress_window_days: self.settings.congress_window_days,
-        };
+        let ctx = self.decision_context(&org, &calendar);
         let id = uuid::Uuid::now_v7().to_string();
         let decision = machine::start(def, id.clone(), crate::runner::SYSTEM.into(), data, &ctx)?;
         match self
@@ -204,13 +191,7 @@ impl Engine {
         }
         let org = self.context(&rec.instance.org_unit).await?;
         let calendar = self.calendar();
-        let ctx = Context {
-            org: &org,
-            calendar: &calendar,
-            now: self.clock.now(),
-            today: self.clock.today(),
-            congress_window_days: self.settings.congress_window_days,
-        };
+        let ctx = self.decision_context(&org, &calendar);
         let decision = machine::decide(&def, &rec.instance, &tasks, &actor.login, command, &ctx)?;
         let change = self
             .persist(&def, decision, Some(&rec), actor, &org.target().name, None)

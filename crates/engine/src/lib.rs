@@ -87,4 +87,20 @@ impl Engine {
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
+
+    /// What a decision about a unit may know: its directory context, the
+    /// calendar, and the time now.
+    pub(crate) fn decision_context<'a>(
+        &self,
+        org: &'a naxian_model::OrgContext,
+        calendar: &'a Calendar,
+    ) -> naxian_model::machine::Context<'a> {
+        naxian_model::machine::Context {
+            org,
+            calendar,
+            now: self.clock.now(),
+            today: self.clock.today(),
+            congress_window_days: self.settings.congress_window_days,
+        }
+    }
 }

@@ -8,7 +8,7 @@ use crate::notify::{due_text, step_title, Subject};
 use crate::{Actor, Engine};
 use chrono::Duration;
 use naxian_mail::{MailError, Outgoing, Transport};
-use naxian_model::machine::{self, Context, TimerKind};
+use naxian_model::machine::{self, TimerKind};
 use naxian_model::TaskStatus;
 use naxian_store::{OutboxMessage, StoreError, TimerRecord};
 use serde_json::json;
@@ -110,13 +110,7 @@ impl Engine {
                     return Ok(self.store.complete_timer(&timer.id, owner, now, &[]).await?);
                 };
                 let calendar = self.calendar();
-                let ctx = Context {
-                    org: &org,
-                    calendar: &calendar,
-                    now,
-                    today: self.clock.today(),
-                    congress_window_days: self.settings.congress_window_days,
-                };
+                let ctx = self.decision_context(&org, &calendar);
                 let users = match machine::resolve_role(to, &rec.instance, &ctx)? {
                     Some(a) => self.nearest_holders(&a).await?,
                     None => Vec::new(),

@@ -213,14 +213,18 @@ async fn task_rows(s: &AppState, w: &WebSession, status: TaskStatus) -> Result<V
     Ok(rows)
 }
 
-pub async fn inbox(State(s): State<AppState>, Browser(w): Browser) -> Response {
-    match task_rows(&s, &w, TaskStatus::Open).await {
+async fn task_list(s: &AppState, w: &WebSession, status: TaskStatus) -> Response {
+    let (current, heading, empty) = match status {
+        TaskStatus::Open => ("inbox", "待办", "暂无待办事项。"),
+        _ => ("done", "已办", "暂无已办事项。"),
+    };
+    match task_rows(s, w, status).await {
         Ok(rows) => page(
             StatusCode::OK,
             InboxPage {
-                nav: Some(nav(&s, &w, "inbox").await),
-                heading: "待办",
-                empty: "暂无待办事项。",
+                nav: Some(nav(s, w, current).await),
+                heading,
+                empty,
                 rows,
             },
         ),
@@ -228,19 +232,12 @@ pub async fn inbox(State(s): State<AppState>, Browser(w): Browser) -> Response {
     }
 }
 
+pub async fn inbox(State(s): State<AppState>, Browser(w): Browser) -> Response {
+    task_list(&s, &w, TaskStatus::Open).await
+}
+
 pub async fn done(State(s): State<AppState>, Browser(w): Browser) -> Response {
-    match task_rows(&s, &w, TaskStatus::Done).await {
-        Ok(rows) => page(
-            StatusCode::OK,
-            InboxPage {
-                nav: Some(nav(&s, &w, "done").await),
-                heading: "已办",
-                empty: "暂无已办事项。",
-                rows,
-            },
-        ),
-        Err(e) => crate::ApiError::from(e).into_response(),
-    }
+    task_list(&s, &w, TaskStatus::Done).await
 }
 
 pub async fn nominations(State(s): State<AppState>, Browser(w): Browser) -> Response {

@@ -349,3 +349,62 @@ async fn urge_and_withdraw_from_the_task_page() {
     );
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_monthly_report_by_form_and_the_provinces_table() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:05+08:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    );
+    assert_eq!(app.engine.run_schedules_once("t").await.unwrap(), 1);
+
+    let reporter = login(&app, "jn-reporter").await;
+    let (_, inbox) = get(&reporter, &app, "/inbox").await;
+    let links = task_links(&inbox);
+    assert_eq!(links.len(), 1, "{inbox}");
+    let (_, page) = get(&reporter, &app, &format!("/tasks/{}", links[0])).await;
+    assert!(
+        page.contains("name=\"data.narrative.progress\""),
+        "the narrative is written on the task page"
+    );
+    assert!(
+        !page.contains("name=\"data.figures\""),
+        "the figures are not editable"
+    );
+    let token = csrf(&page);
+    let post = |progress: &'static str| {
+        reporter
+            .post(app.url(&format!("/tasks/{}/act", links[0])))
+            .form(&[
+                ("csrf", token.as_str()),
+                ("action", "submit"),
+                ("data.narrative.progress", progress),
+                ("data.narrative.problems", "个别乡镇换届推迟"),
+                ("data.narrative.good_cases", "卫生院院长兼任副主席"),
+                ("data.narrative.next_steps", "推进全覆盖"),
+            ])
+            .send()
+    };
+    let r = post("").await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST, "all four parts are needed");
+    let r = post("本月新增常委2名").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("省科协审阅中"));
+
+    let province = login(&app, "sd-supervisor").await;
+    let (status, table) = get(&province, &app, "/reports?month=2026-12").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        table.contains("济南市科协") && table.contains("已提交"),
+        "{table}"
+    );
+    assert!(
+        table.contains("青岛市科协") && table.contains("填报中"),
+        "{table}"
+    );
+    let (_, own) = get(&reporter, &app, "/reports?month=2026-12").await;
+    assert!(!own.contains("青岛市科协"), "a city sees its own report only");
+    app.stop().await;
+}

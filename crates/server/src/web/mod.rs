@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/tasks/{id}", get(pages::task_page))
         .route("/coverage", get(pages::coverage))
+        .route("/reports", get(pages::reports))
         .route("/tasks/{id}/act", post(pages::act))
         .route("/tasks/{id}/urge", post(pages::urge))
         .route("/instances/{id}/withdraw", post(pages::withdraw))

@@ -21,6 +21,7 @@ pub struct Nav {
     pub name: String,
     pub csrf: String,
     pub nominator: bool,
+    pub reports: bool,
     pub board: bool,
     pub inbox_count: usize,
     pub current: &'static str,
@@ -41,6 +42,16 @@ async fn nav(s: &AppState, w: &WebSession, current: &'static str) -> Nav {
             .grants
             .iter()
             .any(|g| g.role == naxian_model::Role::Nominator),
+        reports: w.actor.is_admin
+            || w.actor.grants.iter().any(|g| {
+                matches!(
+                    g.role,
+                    naxian_model::Role::Reporter
+                        | naxian_model::Role::Supervisor
+                        | naxian_model::Role::Viewer
+                        | naxian_model::Role::Admin
+                )
+            }),
         board: w.actor.is_admin
             || w.actor.grants.iter().any(|g| {
                 matches!(
@@ -485,8 +496,11 @@ pub struct DataView {
 pub struct ActionFieldView {
     pub name: String,
     pub label: String,
+    /// `textarea`, `select` or an input type.
     pub input: &'static str,
     pub required: bool,
+    pub value: String,
+    pub choices: Vec<(String, String)>,
 }
 
 pub struct ActionView {
@@ -494,6 +508,39 @@ pub struct ActionView {
     pub title: String,
     pub comment_required: bool,
     pub fields: Vec<ActionFieldView>,
+}
+
+/// An input for one field, filled with its current value.
+fn field_input(
+    name: &str,
+    spec: &naxian_model::fields::FieldSpec,
+    value: Option<&Value>,
+    required: bool,
+) -> ActionFieldView {
+    let value = match value {
+        Some(Value::String(v)) => v.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    };
+    let input = if !spec.choices.is_empty() {
+        "select"
+    } else if spec.kind == FieldType::Text && spec.max_len.unwrap_or(200) > 200 {
+        "textarea"
+    } else {
+        input_type(spec.kind)
+    };
+    ActionFieldView {
+        name: name.to_string(),
+        label: spec.label.clone().unwrap_or_else(|| name.to_string()),
+        input,
+        required: required || spec.required,
+        value,
+        choices: spec
+            .choices
+            .iter()
+            .map(|c| (c.clone(), zh(c).to_string()))
+            .collect(),
+    }
 }
 
 pub struct HistoryView {
@@ -619,16 +666,30 @@ async fn render_task(
                         name: name.to_string(),
                         title: a.title.clone().unwrap_or_else(|| name.to_string()),
                         comment_required: a.comment == naxian_model::definition::CommentRule::Required,
-                        fields: a
-                            .data
-                            .iter()
-                            .map(|(f, spec)| ActionFieldView {
-                                name: f.clone(),
-                                label: spec.label.clone().unwrap_or_else(|| f.clone()),
-                                input: input_type(spec.kind),
-                                required: spec.required,
-                            })
-                            .collect(),
+                        fields: if a.amend_data {
+                            // The instance's own fields, as they stand, to amend with the action.
+                            def.fields
+                                .iter()
+                                .filter(|(f, spec)| {
+                                    !spec.readonly
+                                        && f.as_str() != def.org_field.as_str()
+                                        && spec.kind != FieldType::Json
+                                })
+                                .map(|(f, spec)| {
+                                    field_input(
+                                        f,
+                                        spec,
+                                        get_path(&inst.data, f),
+                                        a.requires.iter().any(|r| r == f.as_str()),
+                                    )
+                                })
+                                .collect()
+                        } else {
+                            a.data
+                                .iter()
+                                .map(|(f, spec)| field_input(f, spec, None, spec.required))
+                                .collect()
+                        },
                     })
                     .collect()
             })
@@ -739,15 +800,20 @@ pub async fn act(
     let comment = get("comment")
         .map(str::to_string)
         .filter(|c| !c.trim().is_empty());
+    // Values are typed by the field they fill: only integer fields become numbers.
+    let kinds = field_kinds(&s, &id, &action).await;
     let mut data = json!({});
     for (k, v) in &form {
         if let Some(field) = k.strip_prefix("data.") {
             if !v.trim().is_empty() {
-                let value = v
-                    .trim()
-                    .parse::<i64>()
-                    .map(Value::from)
-                    .unwrap_or_else(|_| json!(v.trim()));
+                let value = match kinds.iter().find(|(f, _)| f == field) {
+                    Some((_, FieldType::Integer)) => v
+                        .trim()
+                        .parse::<i64>()
+                        .map(Value::from)
+                        .unwrap_or_else(|_| json!(v.trim())),
+                    _ => json!(v.trim()),
+                };
                 set_path(&mut data, field, value);
             }
         }
@@ -965,4 +1031,109 @@ pub async fn withdraw(
         }
         Err(e) => message_page(&s, &w, e).await,
     }
+}
+
+/// The fields an action on a task can fill, with their types.
+async fn field_kinds(s: &AppState, task_id: &str, action: &str) -> Vec<(String, FieldType)> {
+    let Ok(Some(task)) = s.engine.store().task(task_id).await else {
+        return Vec::new();
+    };
+    let Ok(Some(rec)) = s.engine.store().instance(&task.instance_id).await else {
+        return Vec::new();
+    };
+    let Ok(def) = s
+        .engine
+        .definition(&rec.instance.workflow, rec.instance.version)
+        .await
+    else {
+        return Vec::new();
+    };
+    let Some(a) = def.step(&task.step).and_then(|st| st.actions.get(action)) else {
+        return Vec::new();
+    };
+    if a.amend_data {
+        def.fields
+            .iter()
+            .map(|(f, spec)| (f.to_string(), spec.kind))
+            .collect()
+    } else {
+        a.data.iter().map(|(f, spec)| (f.clone(), spec.kind)).collect()
+    }
+}
+
+pub struct ReportLine {
+    pub name: String,
+    pub status: &'static str,
+    pub status_text: &'static str,
+    pub due: String,
+    pub submitted: String,
+    pub appointed: String,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "reports.html")]
+struct ReportsPage {
+    nav: Option<Nav>,
+    month: String,
+    rows: Vec<ReportLine>,
+}
+
+#[derive(Deserialize)]
+pub struct MonthQuery {
+    month: Option<String>,
+}
+
+pub async fn reports(
+    State(s): State<AppState>,
+    Browser(w): Browser,
+    axum::extract::Query(q): axum::extract::Query<MonthQuery>,
+) -> Response {
+    let month = q
+        .month
+        .filter(|m| m.len() == 7 && chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_ok())
+        .unwrap_or_else(|| naxian_engine::reports::month_of(s.engine.clock().now()));
+    let rows = match s.engine.monthly_reports(&w.actor, &month).await {
+        Ok(r) => r,
+        Err(e) => return message_page(&s, &w, e).await,
+    };
+    let mut lines = Vec::new();
+    for r in rows {
+        let link = match &r.instance_id {
+            Some(id) => s
+                .engine
+                .store()
+                .tasks_of(id)
+                .await
+                .ok()
+                .and_then(|t| t.last().map(|t| t.id.clone())),
+            None => None,
+        };
+        lines.push(ReportLine {
+            name: r.city.name.clone(),
+            status: r.status,
+            status_text: match r.status {
+                "open" => "填报中",
+                "overdue" => "逾期未报",
+                "submitted" => "已提交",
+                "accepted" => "已接收",
+                _ => "未生成",
+            },
+            due: due_text(r.due_at),
+            submitted: due_text(r.submitted_at),
+            appointed: r.figures["appointments"]["appointed"]
+                .as_u64()
+                .map(|n| n.to_string())
+                .unwrap_or_default(),
+            link: link.unwrap_or_default(),
+        });
+    }
+    page(
+        StatusCode::OK,
+        ReportsPage {
+            nav: Some(nav(&s, &w, "reports").await),
+            month,
+            rows: lines,
+        },
+    )
 }

@@ -96,6 +96,7 @@ async fn nominate_and_consult_through_the_forms() {
         html.contains("id=\"e-candidate.phone\""),
         "the error sits next to its field"
     );
+    assert!(html.contains("请填写正确的电话号码"), "in Chinese");
     assert!(
         html.contains("李&#60;script&#62;") || html.contains("李&lt;script&gt;"),
         "values are escaped"
@@ -389,6 +390,7 @@ async fn the_monthly_report_by_form_and_the_provinces_table() {
     };
     let r = post("").await.unwrap();
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "all four parts are needed");
+    assert!(r.text().await.unwrap().contains("工作进展：必填"));
     let r = post("本月新增常委2名").await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("省科协审阅中"));

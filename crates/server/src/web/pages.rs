@@ -1,6 +1,6 @@
 //! The pages and their form handlers.
 
-use super::text::zh;
+use super::text::{zh, zh_message};
 use super::{csrf_ok, page, Browser, COOKIE};
 use crate::AppState;
 use askama::Template;
@@ -365,7 +365,9 @@ async fn nominate_page(
             Some(v) => v.to_string(),
         };
         let err = match &error {
-            Some((field, message)) if field.strip_prefix("data.") == Some(name.as_str()) => message.clone(),
+            Some((field, message)) if field.strip_prefix("data.") == Some(name.as_str()) => {
+                zh_message(message)
+            }
             _ => String::new(),
         };
         fields.push(FieldView {
@@ -386,7 +388,7 @@ async fn nominate_page(
         });
     }
     let general = error.and_then(|(field, message)| {
-        (!fields.iter().any(|f| !f.error.is_empty())).then(|| format!("{field}：{message}"))
+        (!fields.iter().any(|f| !f.error.is_empty())).then(|| format!("{field}：{}", zh_message(&message)))
     });
     Ok(NominatePage {
         nav: Some(nav(s, w, "new").await),
@@ -822,15 +824,9 @@ pub async fn act(
     match s.engine.act(&w.actor, &id, &action, comment, data).await {
         Ok(_) => render_task(&s, &w, &id, StatusCode::OK, None, Some("已办理。".into())).await,
         Err(EngineError::Invalid { field, message }) => {
-            render_task(
-                &s,
-                &w,
-                &id,
-                StatusCode::BAD_REQUEST,
-                Some(format!("{field}：{message}")),
-                None,
-            )
-            .await
+            let label = field_label(&s, &id, &field).await;
+            let error = format!("{label}：{}", zh_message(&message));
+            render_task(&s, &w, &id, StatusCode::BAD_REQUEST, Some(error), None).await
         }
         Err(e) => message_page(&s, &w, e).await,
     }
@@ -1136,4 +1132,32 @@ pub async fn reports(
             rows: lines,
         },
     )
+}
+
+/// The label of the field an error names (`data.narrative.progress` → 工作进展), or `意见` for the comment.
+async fn field_label(s: &AppState, task_id: &str, field: &str) -> String {
+    if field == "comment" {
+        return "意见".into();
+    }
+    let path = field.strip_prefix("data.").unwrap_or(field);
+    let Ok(Some(task)) = s.engine.store().task(task_id).await else {
+        return field.to_string();
+    };
+    let Ok(Some(rec)) = s.engine.store().instance(&task.instance_id).await else {
+        return field.to_string();
+    };
+    let Ok(def) = s
+        .engine
+        .definition(&rec.instance.workflow, rec.instance.version)
+        .await
+    else {
+        return field.to_string();
+    };
+    let from_action = def
+        .step(&task.step)
+        .and_then(|st| st.actions.values().find_map(|a| a.data.get(path)))
+        .and_then(|f| f.label.clone());
+    from_action
+        .or_else(|| def.fields.get(path).and_then(|f| f.label.clone()))
+        .unwrap_or_else(|| field.to_string())
 }

@@ -19,6 +19,8 @@ pub struct Config {
 #[serde(default, deny_unknown_fields)]
 pub struct Server {
     pub listen: String,
+    /// Users reach the service over HTTPS (e.g. behind a TLS proxy).
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -66,6 +68,7 @@ impl Default for Server {
     fn default() -> Self {
         Server {
             listen: "127.0.0.1:8080".into(),
+            secure_cookies: false,
         }
     }
 }

@@ -35,5 +35,5 @@ pub async fn build(config: &config::Config, demo: bool, test_clock: bool) -> any
             None => tracing::info!("demo province already present"),
         }
     }
-    Ok(AppState::new(engine, manual))
+    Ok(AppState::new(engine, manual).with_secure_cookies(config.server.secure_cookies))
 }

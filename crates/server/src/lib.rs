@@ -29,6 +29,9 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Present only under `--test-clock`: the clock `POST /api/v1/test/clock` sets.
     pub test_clock: Option<Arc<ManualClock>>,
+    /// Served over TLS (directly or behind a proxy): session cookies are `Secure`
+    /// and take the `__Host-` prefix.
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -37,7 +40,13 @@ impl AppState {
             engine,
             metrics: Arc::new(Metrics::new()),
             test_clock,
+            secure_cookies: false,
         }
+    }
+
+    pub fn with_secure_cookies(mut self, secure: bool) -> AppState {
+        self.secure_cookies = secure;
+        self
     }
 }
 

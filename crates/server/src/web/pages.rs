@@ -89,8 +89,27 @@ pub struct LoginForm {
     password: String,
 }
 
-fn session_cookie(value: &str, max_age: i64) -> String {
-    format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}")
+/// The session cookie: HttpOnly and SameSite=Lax always; over TLS also Secure,
+/// with the `__Host-` prefix that pins it to this host and path.
+pub fn session_cookie(value: &str, max_age: i64, secure: bool) -> String {
+    if secure {
+        format!("__Host-{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age={max_age}")
+    } else {
+        format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn secure_cookies_are_host_bound() {
+        let c = super::session_cookie("abc", 60, true);
+        assert!(
+            c.starts_with("__Host-naxian_session=abc;") && c.contains("; Secure;") && c.contains("HttpOnly")
+        );
+        let c = super::session_cookie("abc", 60, false);
+        assert!(c.starts_with("naxian_session=abc;") && !c.contains("Secure"));
+    }
 }
 
 pub async fn login(
@@ -104,7 +123,11 @@ pub async fn login(
         .await
     {
         Ok(id) => {
-            let cookie = session_cookie(&id, naxian_engine::sessions::ABSOLUTE.num_seconds());
+            let cookie = session_cookie(
+                &id,
+                naxian_engine::sessions::ABSOLUTE.num_seconds(),
+                s.secure_cookies,
+            );
             ([(header::SET_COOKIE, cookie)], Redirect::to("/inbox")).into_response()
         }
         Err(e) => {
@@ -148,7 +171,7 @@ pub async fn logout(
         let _ = s.engine.close_session(v).await;
     }
     (
-        [(header::SET_COOKIE, session_cookie("", 0))],
+        [(header::SET_COOKIE, session_cookie("", 0, s.secure_cookies))],
         Redirect::to("/login"),
     )
         .into_response()

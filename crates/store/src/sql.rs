@@ -198,6 +198,36 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            /// Leases up to `limit` pending rows of `table` due by `now` (by `due`) to
+            /// `owner`. The outer conditions are checked again on the row actually
+            /// updated, so two replicas racing for one row cannot both lease it.
+            async fn claim_rows(
+                pool: &sqlx::Pool<$db>,
+                table: &str,
+                due: &str,
+                owner: &str,
+                now: DateTime<Utc>,
+                lease_ms: i64,
+                limit: i64,
+            ) -> Result<Vec<DbRow>> {
+                let now_ms = $now_ms;
+                let free = format!("status = 'pending' AND (lease_until IS NULL OR lease_until < {now_ms})");
+                let sql = format!(
+                    "UPDATE {table} SET lease_owner = $1, lease_until = {now_ms} + $2
+                     WHERE id IN (SELECT id FROM {table} WHERE {free} AND {due} <= $3 ORDER BY {due} LIMIT $4)
+                       AND {free}
+                     RETURNING *"
+                );
+                sqlx::query(&sql)
+                    .bind(owner)
+                    .bind(lease_ms)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(e)
+            }
+
             /// Placeholders `$from, $from+1, …` for an IN list of `n` values.
             fn placeholders(from: usize, n: usize) -> String {
                 (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
@@ -790,23 +820,7 @@ macro_rules! sql_store {
                 }
 
                 async fn claim_timers(&self, owner: &str, now: DateTime<Utc>, lease_ms: i64, limit: i64) -> Result<Vec<TimerRecord>> {
-                    // The outer conditions are checked again on the row actually updated, so
-                    // two replicas racing for the same timer cannot both lease it.
-                    let rows = sqlx::query(concat!(
-                        "UPDATE timers SET lease_owner = $1, lease_until = ", $now_ms, " + $2
-                         WHERE id IN (SELECT id FROM timers WHERE status = 'pending' AND fire_at <= $3
-                                        AND (lease_until IS NULL OR lease_until < ", $now_ms, ")
-                                      ORDER BY fire_at LIMIT $4)
-                           AND status = 'pending' AND (lease_until IS NULL OR lease_until < ", $now_ms, ")
-                         RETURNING *"
-                    ))
-                    .bind(owner)
-                    .bind(lease_ms)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(self.writer())
-                    .await
-                    .map_err(e)?;
+                    let rows = claim_rows(self.writer(), "timers", "fire_at", owner, now, lease_ms, limit).await?;
                     rows.iter().map(timer).collect()
                 }
 
@@ -842,21 +856,7 @@ macro_rules! sql_store {
                 }
 
                 async fn claim_outbox(&self, owner: &str, now: DateTime<Utc>, lease_ms: i64, limit: i64) -> Result<Vec<OutboxRecord>> {
-                    let rows = sqlx::query(concat!(
-                        "UPDATE outbox SET lease_owner = $1, lease_until = ", $now_ms, " + $2
-                         WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3
-                                        AND (lease_until IS NULL OR lease_until < ", $now_ms, ")
-                                      ORDER BY next_attempt_at LIMIT $4)
-                           AND status = 'pending' AND (lease_until IS NULL OR lease_until < ", $now_ms, ")
-                         RETURNING *"
-                    ))
-                    .bind(owner)
-                    .bind(lease_ms)
-                    .bind(now)
-                    .bind(limit)
-                    .fetch_all(self.writer())
-                    .await
-                    .map_err(e)?;
+                    let rows = claim_rows(self.writer(), "outbox", "next_attempt_at", owner, now, lease_ms, limit).await?;
                     rows.iter().map(outbox).collect()
                 }
 

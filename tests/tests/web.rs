@@ -410,3 +410,57 @@ async fn the_monthly_report_by_form_and_the_provinces_table() {
     assert!(!own.contains("青岛市科协"), "a city sees its own report only");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_campaign_created_and_followed_in_the_browser() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2027-03-05T10:00:00+08:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    );
+    let sup = login(&app, "sd-supervisor").await;
+    let (_, form) = get(&sup, &app, "/campaigns/new").await;
+    assert!(
+        form.contains("value=\"JN\"") && form.contains("value=\"QD-PD\""),
+        "cities and counties to choose from"
+    );
+    let token = csrf(&form);
+    let r = sup
+        .post(app.url("/campaigns/new"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("title", "报送实施方案"),
+            ("due_at", "2027-03-20T18:00"),
+            ("remind", "3,1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("承办单位：请至少选择一个"));
+    let r = sup
+        .post(app.url("/campaigns/new"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("title", "报送实施方案"),
+            ("due_at", "2027-03-20T18:00"),
+            ("targets", "JN"),
+            ("targets", "QD"),
+            ("remind", "3,1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let (status, page) = get(&sup, &app, &location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("报送实施方案") && page.contains("2027-03-20 18:00"),
+        "{page}"
+    );
+    assert_eq!(page.matches("办理中").count(), 2);
+    assert!(page.contains("P3D、P1D"));
+    app.stop().await;
+}

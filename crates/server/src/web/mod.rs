@@ -34,6 +34,11 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}", get(pages::task_page))
         .route("/coverage", get(pages::coverage))
         .route("/reports", get(pages::reports))
+        .route(
+            "/campaigns/new",
+            get(pages::campaign_form).post(pages::campaign_create),
+        )
+        .route("/campaigns/{id}", get(pages::campaign))
         .route("/tasks/{id}/act", post(pages::act))
         .route("/tasks/{id}/urge", post(pages::urge))
         .route("/instances/{id}/withdraw", post(pages::withdraw))

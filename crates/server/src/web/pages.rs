@@ -1184,3 +1184,176 @@ async fn field_label(s: &AppState, task_id: &str, field: &str) -> String {
         .or_else(|| def.fields.get(path).and_then(|f| f.label.clone()))
         .unwrap_or_else(|| field.to_string())
 }
+
+pub struct TargetLine {
+    pub name: String,
+    pub status: &'static str,
+    pub status_text: &'static str,
+    pub completed: String,
+}
+
+#[derive(Template)]
+#[template(path = "campaign.html")]
+struct CampaignPage {
+    nav: Option<Nav>,
+    title: String,
+    due: String,
+    remind: String,
+    done: usize,
+    targets: Vec<TargetLine>,
+}
+
+pub async fn campaign(State(s): State<AppState>, Browser(w): Browser, Path(id): Path<String>) -> Response {
+    let v = match s.engine.campaign_view(&w.actor, &id).await {
+        Ok(v) => v,
+        Err(e) => return message_page(&s, &w, e).await,
+    };
+    let targets: Vec<TargetLine> = v
+        .targets
+        .iter()
+        .map(|t| TargetLine {
+            name: t.name.clone(),
+            status: t.status,
+            status_text: match (t.status, t.done_late) {
+                ("done", true) => "逾期完成",
+                ("done", false) => "已完成",
+                ("late", _) => "已逾期",
+                _ => "办理中",
+            },
+            completed: due_text(t.completed_at),
+        })
+        .collect();
+    page(
+        StatusCode::OK,
+        CampaignPage {
+            nav: Some(nav(&s, &w, "").await),
+            title: v.record.title.clone(),
+            due: due_text(Some(v.record.due_at)),
+            remind: v.record.remind_before.join("、"),
+            done: targets.iter().filter(|t| t.status == "done").count(),
+            targets,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "campaign_new.html")]
+struct NewCampaignPage {
+    nav: Option<Nav>,
+    csrf: String,
+    error: Option<String>,
+    title: String,
+    due_at: String,
+    remind: String,
+    units: Vec<(String, String)>,
+}
+
+/// The units a supervisor may give a campaign to: the cities and counties under their grants.
+async fn campaign_units(s: &AppState, w: &WebSession) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for g in w
+        .actor
+        .grants
+        .iter()
+        .filter(|g| g.role == naxian_model::Role::Supervisor)
+    {
+        for u in s
+            .engine
+            .store()
+            .units_under(&g.org_path)
+            .await
+            .unwrap_or_default()
+        {
+            if matches!(
+                u.kind,
+                naxian_model::OrgKind::City | naxian_model::OrgKind::County
+            ) && !out.iter().any(|(c, _)| *c == u.code)
+            {
+                out.push((u.code, u.name));
+            }
+        }
+    }
+    out
+}
+
+pub async fn campaign_form(State(s): State<AppState>, Browser(w): Browser) -> Response {
+    let units = campaign_units(&s, &w).await;
+    page(
+        StatusCode::OK,
+        NewCampaignPage {
+            nav: Some(nav(&s, &w, "").await),
+            csrf: w.csrf.clone(),
+            error: None,
+            title: String::new(),
+            due_at: String::new(),
+            remind: "3,1".into(),
+            units,
+        },
+    )
+}
+
+pub async fn campaign_create(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| {
+        form.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    if !csrf_ok(&headers, &w, Some(&get("csrf"))) {
+        return forbidden();
+    }
+    let targets: Vec<String> = form
+        .iter()
+        .filter(|(k, _)| k == "targets")
+        .map(|(_, v)| v.clone())
+        .collect();
+    // A datetime-local field has no zone: it is Shanghai time.
+    let due_at = if get("due_at").len() == 16 {
+        format!("{}:00+08:00", get("due_at"))
+    } else {
+        get("due_at")
+    };
+    let remind: Vec<String> = get("remind")
+        .split([',', '，', '、'])
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| format!("P{d}D"))
+        .collect();
+    let req = naxian_engine::campaigns::NewCampaign {
+        title: get("title"),
+        due_at,
+        targets,
+        remind_before: remind,
+    };
+    match s.engine.create_campaign(&w.actor, req).await {
+        Ok(v) => Redirect::to(&format!("/campaigns/{}", v.record.id)).into_response(),
+        Err(EngineError::Invalid { field, message }) => {
+            let label = match field.split('[').next().unwrap_or("") {
+                "title" => "任务内容",
+                "due_at" => "截止时间",
+                "targets" => "承办单位",
+                "remind_before" => "提前提醒",
+                _ => "输入",
+            };
+            let units = campaign_units(&s, &w).await;
+            page(
+                StatusCode::BAD_REQUEST,
+                NewCampaignPage {
+                    nav: Some(nav(&s, &w, "").await),
+                    csrf: w.csrf.clone(),
+                    error: Some(format!("{label}：{}", zh_message(&message))),
+                    title: get("title"),
+                    due_at: get("due_at"),
+                    remind: get("remind"),
+                    units,
+                },
+            )
+        }
+        Err(e) => message_page(&s, &w, e).await,
+    }
+}

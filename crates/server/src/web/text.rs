@@ -55,6 +55,15 @@ pub fn zh_message(message: &str) -> String {
     if message == "must not contain control characters" {
         return "含有不允许的字符".into();
     }
+    if message == "must be in the future" {
+        return "须晚于当前时间".into();
+    }
+    if message.starts_with("must be a time in RFC 3339") {
+        return "请填写正确的时间".into();
+    }
+    if message.starts_with("must list 1 to") {
+        return "请至少选择一个".into();
+    }
     if message == "cannot be changed after creation" {
         return "提交后不能修改".into();
     }

@@ -119,6 +119,11 @@ async fn act_first(c: &Client, action: &str, script: Option<&str>) {
     if let Some(js) = script {
         c.execute(js, vec![]).await.unwrap();
     }
+    take(c, action).await;
+}
+
+/// Clicks the action's button on the open task page and waits for the confirmation.
+async fn take(c: &Client, action: &str) {
     c.find(Locator::Id(&format!("act-{action}")))
         .await
         .unwrap()
@@ -290,12 +295,6 @@ async fn act_first_here(c: &Client) {
         .send_keys("23")
         .await
         .unwrap();
-    c.find(Locator::Id("act-elected"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait().for_element(Locator::Css(".notice")).await.unwrap();
+    take(c, "elected").await;
     assert!(body(c).await.contains("备案中"));
 }

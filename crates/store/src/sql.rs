@@ -132,6 +132,16 @@ macro_rules! sql_store {
                 })
             }
 
+            /// A task row joined with its instance's `i_workflow`, `i_version` and `i_org_unit`.
+            fn inbox_row(r: &DbRow) -> Result<InboxRow> {
+                Ok(InboxRow {
+                    task: task(r)?,
+                    workflow: r.try_get("i_workflow").map_err(e)?,
+                    version: r.try_get("i_version").map_err(e)?,
+                    org_unit: r.try_get("i_org_unit").map_err(e)?,
+                })
+            }
+
             fn history(r: &DbRow) -> Result<HistoryRecord> {
                 Ok(HistoryRecord {
                     instance_id: r.try_get("instance_id").map_err(e)?,
@@ -588,16 +598,7 @@ macro_rules! sql_store {
                         .fetch_all(self.reader())
                         .await
                         .map_err(e)?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(InboxRow {
-                                task: task(r)?,
-                                workflow: r.try_get("i_workflow").map_err(e)?,
-                                version: r.try_get("i_version").map_err(e)?,
-                                org_unit: r.try_get("i_org_unit").map_err(e)?,
-                            })
-                        })
-                        .collect()
+                    rows.iter().map(inbox_row).collect()
                 }
 
                 async fn apply(&self, c: &Change) -> Result<()> {
@@ -1125,16 +1126,7 @@ macro_rules! sql_store {
                     .fetch_all(self.reader())
                     .await
                     .map_err(e)?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(InboxRow {
-                                task: task(r)?,
-                                workflow: r.try_get("i_workflow").map_err(e)?,
-                                version: r.try_get("i_version").map_err(e)?,
-                                org_unit: r.try_get("i_org_unit").map_err(e)?,
-                            })
-                        })
-                        .collect()
+                    rows.iter().map(inbox_row).collect()
                 }
 
                 async fn create_campaign(&self, c: &CampaignRecord) -> Result<()> {

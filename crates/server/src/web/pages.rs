@@ -17,6 +17,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 
+/// The first value of a form field.
+fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    form.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
 pub struct Nav {
     pub name: String,
     pub csrf: String,
@@ -434,7 +439,7 @@ pub async fn nominate(
     Browser(w): Browser,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| field(&form, k);
     if !csrf_ok(&headers, &w, get("csrf")) {
         return forbidden();
     }
@@ -817,7 +822,7 @@ pub async fn act(
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let get = |k: &str| field(&form, k);
     if !csrf_ok(&headers, &w, get("csrf")) {
         return forbidden();
     }
@@ -999,7 +1004,7 @@ pub async fn urge(
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let get = |k: &str| field(&form, k).map(str::to_string);
     if !csrf_ok(&headers, &w, get("csrf").as_deref()) {
         return forbidden();
     }
@@ -1038,7 +1043,7 @@ pub async fn withdraw(
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let get = |k: &str| field(&form, k).map(str::to_string);
     if !csrf_ok(&headers, &w, get("csrf").as_deref()) {
         return forbidden();
     }
@@ -1298,12 +1303,7 @@ pub async fn campaign_create(
     Browser(w): Browser,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Response {
-    let get = |k: &str| {
-        form.iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_default()
-    };
+    let get = |k: &str| field(&form, k).map(str::trim).unwrap_or_default().to_string();
     if !csrf_ok(&headers, &w, Some(&get("csrf"))) {
         return forbidden();
     }

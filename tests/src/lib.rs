@@ -2,6 +2,8 @@
 //! --demo --test-clock` does, on 127.0.0.1:0 with a fresh database (a temporary
 //! SQLite file, or a new PostgreSQL database), driven over HTTP.
 
+pub mod web;
+
 use naxian::config::Config;
 use naxian_engine::{Engine, ManualClock};
 use naxian_store_postgres::testing::TestDatabase;

@@ -2,51 +2,9 @@
 //! database session, CSRF refusals, throttling, and a nomination taken through
 //! consultation by forms alone. Browser-driven tests build on these pages.
 
+use naxian_tests::web::{browser, csrf, get, login, task_links};
 use naxian_tests::{Backend, TestApp};
-use reqwest::{redirect::Policy, Client, StatusCode};
-
-fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn login(app: &TestApp, login: &str) -> Client {
-    let c = browser();
-    let resp = c
-        .post(app.url("/login"))
-        .form(&[("login", login), ("password", "naxian-demo")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "login {login}");
-    let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_string();
-    assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
-        "{cookie}"
-    );
-    c
-}
-
-async fn get(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    (r.status(), r.text().await.unwrap())
-}
-
-/// The CSRF token on a page.
-fn csrf(html: &str) -> String {
-    let i = html.find("name=\"csrf\" value=\"").expect("a form with a token") + 19;
-    html[i..i + 64].to_string()
-}
-
-fn task_links(html: &str) -> Vec<String> {
-    html.split("href=\"/tasks/")
-        .skip(1)
-        .map(|s| s.split('"').next().unwrap().to_string())
-        .collect()
-}
+use reqwest::StatusCode;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nominate_and_consult_through_the_forms() {

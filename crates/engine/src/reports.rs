@@ -283,3 +283,20 @@ impl Engine {
         Ok(rows)
     }
 }
+
+impl Engine {
+    /// The liaison list (联络表) under a unit: who holds which role where.
+    pub async fn contacts(&self, actor: &Actor, under: &str) -> Result<Vec<naxian_store::Contact>> {
+        let root = self
+            .store
+            .org_unit(under)
+            .await?
+            .ok_or_else(|| crate::EngineError::invalid("under", format!("no org unit `{under}`")))?;
+        if !actor.is_admin && !actor.covers(&root.path) {
+            return Err(crate::EngineError::Forbidden(
+                "this unit is outside your grants".into(),
+            ));
+        }
+        Ok(self.store.contacts_under(&root.path).await?)
+    }
+}

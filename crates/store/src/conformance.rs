@@ -254,6 +254,19 @@ async fn users_grants_tokens(s: &dyn Store) {
     assert!(grants
         .iter()
         .any(|g| g.role == Role::Nominator && g.org_path == "/cf_P/cf_K/"));
+    let contacts = s.contacts_under("/cf_P/cf_K/").await.unwrap();
+    let seen: Vec<(&str, Role, &str)> = contacts
+        .iter()
+        .map(|c| (c.unit.code.as_str(), c.role, c.email.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("cf_K", Role::Nominator, "u@example.cn"),
+            ("cf_K-ORG", Role::Department, "u@example.cn")
+        ]
+    );
+    assert!(s.contacts_under("/cf_P/cf_K/cf_T/").await.unwrap().is_empty());
 
     let now = Utc::now();
     let t = TokenRecord {

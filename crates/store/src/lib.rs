@@ -204,6 +204,9 @@ pub trait Store: Send + Sync + 'static {
     async fn units_under(&self, path: &str) -> Result<Vec<OrgUnit>>;
     /// Current and past members of bodies at or below `path`, with the unit's path.
     async fn members_under(&self, path: &str) -> Result<Vec<(MemberRecord, String)>>;
+    /// Every grant at or below `path` with its unit and user: the liaison
+    /// list (联络表) and the administration pages read this.
+    async fn contacts_under(&self, path: &str) -> Result<Vec<Contact>>;
     /// Instances of a workflow at or below `path`.
     async fn instances_under(&self, workflow: &str, path: &str) -> Result<Vec<naxian_model::Instance>>;
     /// Open tasks of a workflow's instances in `step`.

@@ -193,3 +193,13 @@ pub struct SessionRecord {
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
 }
+
+/// A user holding a role at a unit, with what a contact list shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub unit: naxian_model::directory::OrgUnit,
+    pub role: Role,
+    pub login: String,
+    pub name: String,
+    pub email: String,
+}

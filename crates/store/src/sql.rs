@@ -1102,6 +1102,30 @@ macro_rules! sql_store {
                         .collect()
                 }
 
+                async fn contacts_under(&self, path: &str) -> Result<Vec<$crate::Contact>> {
+                    let rows = sqlx::query(
+                        "SELECT u.*, g.role, us.login, us.name AS user_name, us.email
+                         FROM grants g JOIN org_units u ON u.code = g.org_unit JOIN users us ON us.login = g.login
+                         WHERE substr(u.path, 1, length($1)) = $1 ORDER BY u.path, g.role, us.login",
+                    )
+                    .bind(path)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            let role: String = r.try_get("role").map_err(e)?;
+                            Ok($crate::Contact {
+                                unit: org_unit(r)?,
+                                role: parse("role", &role)?,
+                                login: r.try_get("login").map_err(e)?,
+                                name: r.try_get("user_name").map_err(e)?,
+                                email: r.try_get("email").map_err(e)?,
+                            })
+                        })
+                        .collect()
+                }
+
                 async fn instances_under(&self, workflow: &str, path: &str) -> Result<Vec<Instance>> {
                     let rows = sqlx::query(
                         "SELECT * FROM instances WHERE workflow = $1 AND substr(org_path, 1, length($2)) = $2

@@ -3,7 +3,9 @@
 //! Every form carries the session's CSRF token and is also checked against
 //! the request's Origin; GET never changes anything.
 
+mod exports;
 mod pages;
+mod table;
 mod text;
 
 use crate::AppState;
@@ -42,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}/act", post(pages::act))
         .route("/tasks/{id}/urge", post(pages::urge))
         .route("/instances/{id}/withdraw", post(pages::withdraw))
+        .route("/exports/{file}", get(exports::export))
         .route("/static/app.css", get(stylesheet))
 }
 

@@ -491,7 +491,7 @@ pub async fn nominate(
     Redirect::to(&format!("/tasks/{task}")).into_response()
 }
 
-async fn message_page(s: &AppState, w: &WebSession, e: EngineError) -> Response {
+pub async fn message_page(s: &AppState, w: &WebSession, e: EngineError) -> Response {
     let (status, heading) = match &e {
         EngineError::Forbidden(_) => (StatusCode::FORBIDDEN, "无权办理"),
         EngineError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
@@ -882,6 +882,7 @@ pub struct CoverageLine {
 #[template(path = "coverage.html")]
 struct CoveragePage {
     nav: Option<Nav>,
+    root: String,
     root_name: String,
     townships: usize,
     chart_height: usize,
@@ -895,30 +896,36 @@ pub struct UnderQuery {
     under: Option<String>,
 }
 
-pub async fn coverage(
-    State(s): State<AppState>,
-    Browser(w): Browser,
-    axum::extract::Query(q): axum::extract::Query<UnderQuery>,
-) -> Response {
-    // Default: the highest unit the user's grants reach.
-    let root = q.under.or_else(|| {
+/// The unit a board or list opens at: the one asked for, else the highest
+/// unit the user's grants reach, else (for a global administrator) the province.
+pub async fn board_root(s: &AppState, w: &WebSession, under: Option<String>) -> Result<String, EngineError> {
+    if let Some(root) = under.or_else(|| {
         w.actor
             .grants
             .iter()
             .min_by_key(|g| g.org_path.len())
             .map(|g| g.org_unit.clone())
-    });
-    let root = match root {
-        Some(r) => r,
-        None => match s
-            .engine
-            .store()
-            .units_of_kind(naxian_model::OrgKind::Province)
-            .await
-        {
-            Ok(p) if !p.is_empty() => p[0].code.clone(),
-            _ => return message_page(&s, &w, EngineError::NotFound("没有可显示的单位".into())).await,
-        },
+    }) {
+        return Ok(root);
+    }
+    s.engine
+        .store()
+        .units_of_kind(naxian_model::OrgKind::Province)
+        .await?
+        .into_iter()
+        .next()
+        .map(|p| p.code)
+        .ok_or_else(|| EngineError::NotFound("没有可显示的单位".into()))
+}
+
+pub async fn coverage(
+    State(s): State<AppState>,
+    Browser(w): Browser,
+    axum::extract::Query(q): axum::extract::Query<UnderQuery>,
+) -> Response {
+    let root = match board_root(&s, &w, q.under).await {
+        Ok(r) => r,
+        Err(e) => return message_page(&s, &w, e).await,
     };
     let rows = match s.engine.coverage(&w.actor, &root).await {
         Ok(r) => r,
@@ -932,7 +939,7 @@ pub async fn coverage(
         .ok()
         .flatten()
         .map(|u| u.name)
-        .unwrap_or(root);
+        .unwrap_or_else(|| root.clone());
     let sectors: Vec<(&'static str, &'static str)> = naxian_engine::reports::SECTORS
         .iter()
         .map(|s| (*s, zh(s)))
@@ -987,6 +994,7 @@ pub async fn coverage(
         StatusCode::OK,
         CoveragePage {
             nav: Some(nav(&s, &w, "coverage").await),
+            root,
             root_name,
             townships: townships.len(),
             chart_height: 8 + sectors.len() * 28,

@@ -1,0 +1,239 @@
+//! Downloads of what the pages show, as XLSX or CSV: the instances list, the
+//! coverage matrix, the monthly report table and the liaison list (联络表).
+//! Each export asks the engine exactly what its page asks, so a user downloads
+//! no more than they may see.
+
+use super::pages::{board_root, message_page};
+use super::table::{Format, Table};
+use super::text::zh;
+use super::Browser;
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use naxian_engine::notify::due_text;
+use naxian_engine::reports::{month_of, SECTORS};
+use naxian_engine::sessions::WebSession;
+use naxian_engine::EngineError;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    under: Option<String>,
+    month: Option<String>,
+}
+
+/// `GET /exports/{name}.{csv|xlsx}`.
+pub async fn export(
+    State(s): State<AppState>,
+    Browser(w): Browser,
+    Path(file): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Response {
+    let Some((name, format)) = file
+        .rsplit_once('.')
+        .and_then(|(n, ext)| Some((n, Format::from_extension(ext)?)))
+    else {
+        return message_page(&s, &w, EngineError::NotFound("没有这种导出文件".into())).await;
+    };
+    let table = match name {
+        "instances" => instances(&s, &w).await,
+        "coverage" => coverage(&s, &w, q.under).await,
+        "reports" => reports(&s, &w, q.month).await,
+        "liaison" => liaison(&s, &w, q.under).await,
+        _ => Err(EngineError::NotFound("没有这种导出文件".into())),
+    };
+    match table {
+        Ok(t) => t.download(format),
+        Err(e) => message_page(&s, &w, e).await,
+    }
+}
+
+fn strings<const N: usize>(v: [&str; N]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+async fn instances(s: &AppState, w: &WebSession) -> Result<Table, EngineError> {
+    let list = s
+        .engine
+        .list_instances(&w.actor, None, None, None, 100_000, 0)
+        .await?;
+    let mut rows = Vec::with_capacity(list.len());
+    for i in list {
+        let def = s.engine.definition(&i.workflow, i.version).await?;
+        let step = def
+            .step(&i.step)
+            .and_then(|st| st.title.clone())
+            .or_else(|| def.end(&i.step).and_then(|e| e.title.clone()))
+            .unwrap_or_else(|| i.step.clone());
+        let unit = s
+            .engine
+            .store()
+            .org_unit(&i.org_unit)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_else(|| i.org_unit.clone());
+        rows.push(vec![
+            i.id.clone(),
+            def.title.clone(),
+            def.summarize(&i.data),
+            unit,
+            zh(i.status.as_str()).to_string(),
+            step,
+            i.creator.clone(),
+            due_text(Some(i.created_at)),
+            due_text(Some(i.updated_at)),
+        ]);
+    }
+    Ok(Table {
+        title: "办理事项".into(),
+        headers: strings([
+            "编号",
+            "流程",
+            "摘要",
+            "单位",
+            "状态",
+            "当前环节",
+            "发起人",
+            "发起时间",
+            "最后更新",
+        ]),
+        rows,
+    })
+}
+
+async fn coverage(s: &AppState, w: &WebSession, under: Option<String>) -> Result<Table, EngineError> {
+    let root = board_root(s, w, under).await?;
+    let rows = s.engine.coverage(&w.actor, &root).await?;
+    let mut headers = strings(["县（市、区）", "乡镇（街道）"]);
+    for sector in SECTORS {
+        headers.push(format!("{}状态", zh(sector)));
+        headers.push(format!("{}人选", zh(sector)));
+    }
+    let rows = rows
+        .iter()
+        .map(|r| {
+            let mut line = vec![
+                r.county.clone(),
+                if r.unit.kind == naxian_model::OrgKind::County {
+                    String::new()
+                } else {
+                    r.unit.name.clone()
+                },
+            ];
+            for sector in SECTORS {
+                line.push(
+                    match r.state(sector) {
+                        "covered" => "已覆盖",
+                        "in_progress" => "推进中",
+                        _ => "空白",
+                    }
+                    .to_string(),
+                );
+                let names: Vec<String> = r
+                    .members
+                    .get(*sector)
+                    .into_iter()
+                    .flatten()
+                    .map(|(n, p)| format!("{n}（{}）", zh(p)))
+                    .collect();
+                line.push(names.join("、"));
+            }
+            line
+        })
+        .collect();
+    Ok(Table {
+        title: "三长覆盖情况".into(),
+        headers,
+        rows,
+    })
+}
+
+async fn reports(s: &AppState, w: &WebSession, month: Option<String>) -> Result<Table, EngineError> {
+    let month = match month {
+        Some(m)
+            if m.len() == 7 && chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_ok() =>
+        {
+            m
+        }
+        Some(_) => return Err(EngineError::invalid("month", "must be a month YYYY-MM")),
+        None => month_of(s.engine.clock().now()),
+    };
+    let rows = s.engine.monthly_reports(&w.actor, &month).await?;
+    let count = |r: &naxian_engine::reports::MonthlyRow, key: &str| {
+        r.figures["appointments"][key]
+            .as_u64()
+            .map(|n| n.to_string())
+            .unwrap_or_default()
+    };
+    let rows = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.city.name.clone(),
+                match r.status {
+                    "open" => "填报中",
+                    "overdue" => "逾期未报",
+                    "submitted" => "已提交",
+                    "accepted" => "已接收",
+                    _ => "未生成",
+                }
+                .to_string(),
+                due_text(r.due_at),
+                due_text(r.submitted_at),
+                count(r, "started"),
+                count(r, "in_progress"),
+                count(r, "appointed"),
+                count(r, "overdue"),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        title: format!("{month}月度进展"),
+        headers: strings([
+            "市",
+            "状态",
+            "截止时间",
+            "提交时间",
+            "本月新提名",
+            "办理中",
+            "已任职",
+            "逾期",
+        ]),
+        rows,
+    })
+}
+
+fn role_text(role: naxian_model::Role) -> &'static str {
+    use naxian_model::Role::*;
+    match role {
+        Admin => "管理员",
+        Nominator => "提名人",
+        Department => "部门经办人",
+        Secretary => "科协秘书",
+        Reporter => "月报填报人",
+        Supervisor => "督导",
+        Viewer => "查看",
+    }
+}
+
+async fn liaison(s: &AppState, w: &WebSession, under: Option<String>) -> Result<Table, EngineError> {
+    let root = board_root(s, w, under).await?;
+    let contacts = s.engine.contacts(&w.actor, &root).await?;
+    let rows = contacts
+        .into_iter()
+        .map(|c| {
+            vec![
+                c.unit.name,
+                c.unit.code,
+                role_text(c.role).to_string(),
+                c.name,
+                c.email,
+            ]
+        })
+        .collect();
+    Ok(Table {
+        title: "联络表".into(),
+        headers: strings(["单位", "单位代码", "职责", "姓名", "电子邮箱"]),
+        rows,
+    })
+}

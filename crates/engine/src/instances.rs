@@ -311,7 +311,7 @@ impl Engine {
         })
     }
 
-    fn may_see(&self, actor: &Actor, inst: &Instance, tasks: &[Task]) -> bool {
+    pub(crate) fn may_see(&self, actor: &Actor, inst: &Instance, tasks: &[Task]) -> bool {
         actor.is_admin
             || inst.creator == actor.login
             || actor.covers(&inst.org_path)

@@ -2,6 +2,7 @@
 //! decide, and has the store persist the decision in one transaction. It also
 //! owns authentication, the directory's rules and the workflow registry.
 
+pub mod attachments;
 pub mod auth;
 mod calendar;
 pub mod campaigns;
@@ -39,6 +40,8 @@ pub struct Settings {
     pub token_ttl_hours: i64,
     /// When the daily digest goes out (cron, Asia/Shanghai).
     pub digest_cron: String,
+    /// The largest attachment accepted, in bytes.
+    pub attachment_max_bytes: usize,
 }
 
 impl Default for Settings {
@@ -47,6 +50,7 @@ impl Default for Settings {
             congress_window_days: 180,
             token_ttl_hours: 24 * 7,
             digest_cron: "0 0 8 * * *".into(),
+            attachment_max_bytes: 10 * 1024 * 1024,
         }
     }
 }

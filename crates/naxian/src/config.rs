@@ -21,6 +21,8 @@ pub struct Server {
     pub listen: String,
     /// Users reach the service over HTTPS (e.g. behind a TLS proxy).
     pub secure_cookies: bool,
+    /// The largest attachment accepted, in MiB.
+    pub attachment_max_mib: usize,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -69,6 +71,7 @@ impl Default for Server {
         Server {
             listen: "127.0.0.1:8080".into(),
             secure_cookies: false,
+            attachment_max_mib: 10,
         }
     }
 }
@@ -178,6 +181,7 @@ impl Config {
             congress_window_days: self.rules.congress_window_days,
             token_ttl_hours: self.auth.token_ttl_hours,
             digest_cron: self.mail.digest_cron.clone(),
+            attachment_max_bytes: self.server.attachment_max_mib.max(1) * 1024 * 1024,
         }
     }
 }

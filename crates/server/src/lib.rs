@@ -8,6 +8,7 @@ mod idempotency;
 mod json;
 mod metrics;
 mod routes;
+mod upload;
 mod views;
 pub mod web;
 
@@ -55,7 +56,7 @@ pub fn app(state: AppState) -> Router {
     let api = routes::api(&state);
     Router::new()
         .merge(routes::service::router())
-        .merge(web::router())
+        .merge(web::router(&state))
         .nest("/api/v1", api)
         .route("/api/openapi.json", axum::routing::get(routes::service::openapi))
         .layer(axum::middleware::from_fn_with_state(

@@ -18,6 +18,7 @@ pub async fn run_all<S: Store>(store: Arc<S>) {
     users_grants_tokens(store.as_ref()).await;
     workflows(store.as_ref()).await;
     transitions(store.as_ref()).await;
+    attachments(store.as_ref()).await;
     concurrent_apply(store.clone()).await;
     idempotency(store.as_ref()).await;
     calendar(store.as_ref()).await;
@@ -648,6 +649,39 @@ async fn transitions(s: &dyn Store) {
         .await
         .unwrap();
     assert!(under.is_empty(), "a path prefix filter is not a LIKE pattern");
+}
+
+async fn attachments(s: &dyn Store) {
+    let content: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
+    let a = AttachmentRecord {
+        id: "cf_a1".into(),
+        instance_id: "cf_i1".into(),
+        file_name: "推荐表.pdf".into(),
+        content_type: "application/pdf".into(),
+        size: content.len() as i64,
+        sha256: "00".repeat(32),
+        uploaded_by: "cf_user".into(),
+        created_at: at(5),
+    };
+    s.add_attachment(&a, &content).await.unwrap();
+    assert!(matches!(
+        s.add_attachment(&a, &content).await,
+        Err(StoreError::Conflict(_))
+    ));
+    let orphan = AttachmentRecord {
+        id: "cf_a2".into(),
+        instance_id: "no-such-instance".into(),
+        ..a.clone()
+    };
+    assert!(
+        s.add_attachment(&orphan, b"x").await.is_err(),
+        "an instance is needed"
+    );
+    assert_eq!(s.attachments("cf_i1").await.unwrap(), std::slice::from_ref(&a));
+    assert!(s.attachments("cf_i2").await.unwrap().is_empty());
+    let (meta, bytes) = s.attachment("cf_a1").await.unwrap().expect("stored");
+    assert_eq!((meta, bytes), (a, content), "every byte comes back");
+    assert!(s.attachment("cf_a9").await.unwrap().is_none());
 }
 
 async fn concurrent_apply<S: Store>(s: Arc<S>) {

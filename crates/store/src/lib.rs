@@ -197,6 +197,12 @@ pub trait Store: Send + Sync + 'static {
         outbox: &[OutboxMessage],
     ) -> Result<bool>;
 
+    // Attachments
+    async fn add_attachment(&self, a: &AttachmentRecord, content: &[u8]) -> Result<()>;
+    /// An instance's attachments, oldest first, without their content.
+    async fn attachments(&self, instance_id: &str) -> Result<Vec<AttachmentRecord>>;
+    async fn attachment(&self, id: &str) -> Result<Option<(AttachmentRecord, Vec<u8>)>>;
+
     // Reporting reads
     /// Units of a kind, in code order.
     async fn units_of_kind(&self, kind: naxian_model::OrgKind) -> Result<Vec<OrgUnit>>;

@@ -203,3 +203,16 @@ pub struct Contact {
     pub name: String,
     pub email: String,
 }
+
+/// A file attached to an instance, without its content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentRecord {
+    pub id: String,
+    pub instance_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: String,
+    pub created_at: DateTime<Utc>,
+}

@@ -56,6 +56,19 @@ macro_rules! sql_store {
                 })
             }
 
+            fn attachment(r: &DbRow) -> Result<$crate::AttachmentRecord> {
+                Ok($crate::AttachmentRecord {
+                    id: r.try_get("id").map_err(e)?,
+                    instance_id: r.try_get("instance_id").map_err(e)?,
+                    file_name: r.try_get("file_name").map_err(e)?,
+                    content_type: r.try_get("content_type").map_err(e)?,
+                    size: r.try_get("size").map_err(e)?,
+                    sha256: r.try_get("sha256").map_err(e)?,
+                    uploaded_by: r.try_get("uploaded_by").map_err(e)?,
+                    created_at: r.try_get("created_at").map_err(e)?,
+                })
+            }
+
             fn body(r: &DbRow) -> Result<Body> {
                 Ok(Body {
                     term_start: r.try_get("term_start").map_err(e)?,
@@ -1100,6 +1113,50 @@ macro_rules! sql_store {
                             ))
                         })
                         .collect()
+                }
+
+                async fn add_attachment(&self, a: &$crate::AttachmentRecord, content: &[u8]) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO attachments (id, instance_id, file_name, content_type, size, sha256, content, uploaded_by, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(&a.id)
+                    .bind(&a.instance_id)
+                    .bind(&a.file_name)
+                    .bind(&a.content_type)
+                    .bind(a.size)
+                    .bind(&a.sha256)
+                    .bind(content)
+                    .bind(&a.uploaded_by)
+                    .bind(a.created_at)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn attachments(&self, instance_id: &str) -> Result<Vec<$crate::AttachmentRecord>> {
+                    let rows = sqlx::query(
+                        "SELECT id, instance_id, file_name, content_type, size, sha256, uploaded_by, created_at
+                         FROM attachments WHERE instance_id = $1 ORDER BY created_at, id",
+                    )
+                    .bind(instance_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(attachment).collect()
+                }
+
+                async fn attachment(&self, id: &str) -> Result<Option<($crate::AttachmentRecord, Vec<u8>)>> {
+                    let row = sqlx::query("SELECT * FROM attachments WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    match row {
+                        Some(r) => Ok(Some((attachment(&r)?, r.try_get("content").map_err(e)?))),
+                        None => Ok(None),
+                    }
                 }
 
                 async fn contacts_under(&self, path: &str) -> Result<Vec<$crate::Contact>> {

@@ -1,23 +1,66 @@
-//! Instances: start, read, list, withdraw.
+//! Instances: start, read, list, withdraw, and their attachments.
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::views;
 use crate::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use naxian_engine::StartRequest;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/instances", post(start).get(list))
         .route("/instances/{id}", get(one))
         .route("/instances/{id}/withdraw", post(withdraw))
+        .route(
+            "/instances/{id}/attachments",
+            get(attachments).post(attach).layer(DefaultBodyLimit::max(
+                state.engine.settings().attachment_max_bytes + 64 * 1024,
+            )),
+        )
+        .route("/attachments/{id}", get(download))
+}
+
+async fn attach(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    mp: Multipart,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let upload = crate::upload::read(mp, "file").await?;
+    let Some((name, bytes)) = upload.file else {
+        return Err(ApiError::invalid("file", "is required"));
+    };
+    let record = s.engine.attach(&actor, &id, &name, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(json!(record))))
+}
+
+async fn attachments(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(s.engine.attachments(&actor, &id).await?)))
+}
+
+async fn download(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let (record, bytes) = s.engine.attachment(&actor, &id).await?;
+    Ok(crate::web::file_download(
+        &record.file_name,
+        &record.content_type,
+        bytes,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -19,7 +19,7 @@ pub fn api(state: &AppState) -> Router<AppState> {
         .route("/auth/token", post(directory::token))
         .merge(directory::router())
         .merge(workflows::router())
-        .merge(instances::router())
+        .merge(instances::router(state))
         .merge(tasks::router())
         .merge(reports::router())
         .merge(campaigns::router())

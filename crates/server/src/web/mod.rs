@@ -3,9 +3,12 @@
 //! Every form carries the session's CSRF token and is also checked against
 //! the request's Origin; GET never changes anything.
 
+mod attachments;
 mod exports;
 mod pages;
 mod table;
+
+pub use table::attachment as file_download;
 mod text;
 
 use crate::AppState;
@@ -21,7 +24,7 @@ use naxian_engine::sessions::WebSession;
 /// The session cookie's name (with `__Host-` when served over TLS).
 pub const COOKIE: &str = "naxian_session";
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/inbox") }))
         .route("/login", get(pages::login_form).post(pages::login))
@@ -44,7 +47,14 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}/act", post(pages::act))
         .route("/tasks/{id}/urge", post(pages::urge))
         .route("/instances/{id}/withdraw", post(pages::withdraw))
+        .route(
+            "/instances/{id}/attachments",
+            post(attachments::upload).layer(axum::extract::DefaultBodyLimit::max(
+                state.engine.settings().attachment_max_bytes + 64 * 1024,
+            )),
+        )
         .route("/exports/{file}", get(exports::export))
+        .route("/attachments/{id}", get(attachments::download))
         .route("/static/app.css", get(stylesheet))
 }
 

@@ -190,7 +190,7 @@ struct MessagePage {
     text: String,
 }
 
-fn forbidden() -> Response {
+pub(super) fn forbidden() -> Response {
     page(
         StatusCode::FORBIDDEN,
         MessagePage {
@@ -608,6 +608,10 @@ struct TaskPage {
     fields: Vec<DataView>,
     actions: Vec<ActionView>,
     history: Vec<HistoryView>,
+    attachments: Vec<super::attachments::AttachmentView>,
+    can_attach: bool,
+    accept: String,
+    max_mib: usize,
 }
 
 async fn task_view(
@@ -625,7 +629,7 @@ async fn task_view(
     Ok((view, task))
 }
 
-async fn render_task(
+pub(super) async fn render_task(
     s: &AppState,
     w: &WebSession,
     task_id: &str,
@@ -780,6 +784,10 @@ async fn render_task(
             due: due_text(t.due_at),
         });
     }
+    let attachments = match s.engine.store().attachments(&inst.id).await {
+        Ok(list) => list.iter().map(super::attachments::AttachmentView::of).collect(),
+        Err(e) => return message_page(s, w, e.into()).await,
+    };
     let status_text = match &inst.outcome {
         Some(o) => def
             .end(o)
@@ -807,6 +815,10 @@ async fn render_task(
             fields,
             actions,
             history,
+            attachments,
+            can_attach: naxian_engine::attachments::may_attach(&w.actor, &view),
+            accept: super::attachments::accept(),
+            max_mib: s.engine.settings().attachment_max_bytes / (1024 * 1024),
         },
     )
 }

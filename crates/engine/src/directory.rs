@@ -59,38 +59,151 @@ fn check_email(v: &str) -> Result<String> {
     }
 }
 
-impl Engine {
-    fn require_admin(&self, actor: &Actor, path: &str) -> Result<()> {
-        if actor.administers(path) {
-            Ok(())
-        } else {
-            Err(EngineError::Forbidden("this needs the admin role".into()))
+/// Checks a new org unit under `parent` (already looked up) and whether the
+/// actor may create it there.
+pub(crate) fn build_org_unit(actor: &Actor, req: NewOrgUnit, parent: Option<&OrgUnit>) -> Result<OrgUnit> {
+    validate_code(&req.code).map_err(|m| EngineError::invalid("code", m))?;
+    let name = check_name("name", &req.name, 100)?;
+    let kind = OrgKind::from_label(&req.kind).map_err(|m| EngineError::invalid("kind", m))?;
+    let function = match (kind, req.function.as_deref().filter(|f| !f.trim().is_empty())) {
+        (OrgKind::Department, Some(f)) => {
+            Some(DeptFunction::from_label(f).map_err(|m| EngineError::invalid("function", m))?)
+        }
+        (OrgKind::Department, None) => {
+            return Err(EngineError::invalid("function", "a department needs a function"))
+        }
+        (_, Some(_)) => {
+            return Err(EngineError::invalid(
+                "function",
+                "only a department has a function",
+            ))
+        }
+        (_, None) => None,
+    };
+    match parent {
+        Some(p) => {
+            if p.kind == OrgKind::Department {
+                return Err(EngineError::invalid(
+                    "parent",
+                    "a department cannot have units below it",
+                ));
+            }
+            require_admin(actor, &p.path)?;
+        }
+        None => {
+            if kind == OrgKind::Department {
+                return Err(EngineError::invalid("parent", "a department belongs to a unit"));
+            }
+            if !actor.is_admin {
+                return Err(EngineError::Forbidden(
+                    "only a global administrator creates top-level units".into(),
+                ));
+            }
         }
     }
+    Ok(OrgUnit {
+        path: OrgUnit::child_path(parent.map(|p| p.path.as_str()), &req.code),
+        code: req.code,
+        name,
+        kind,
+        parent: parent.map(|p| p.code.clone()),
+        function,
+    })
+}
 
+pub(crate) fn require_admin(actor: &Actor, path: &str) -> Result<()> {
+    if actor.administers(path) {
+        Ok(())
+    } else {
+        Err(EngineError::Forbidden("this needs the admin role".into()))
+    }
+}
+
+/// Checks a body's term for `unit` and whether the actor may set it.
+pub(crate) fn build_body(
+    actor: &Actor,
+    unit: &OrgUnit,
+    term_start: &str,
+    term_end: &str,
+    congress_date: Option<&str>,
+) -> Result<Body> {
+    require_admin(actor, &unit.path)?;
+    if unit.kind == OrgKind::Department {
+        return Err(EngineError::invalid(
+            "code",
+            "a department has no leadership body",
+        ));
+    }
+    let date = |field: &str, v: &str| {
+        NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
+            .map_err(|_| EngineError::invalid(field, "must be a date YYYY-MM-DD"))
+    };
+    let body = Body {
+        term_start: date("term_start", term_start)?,
+        term_end: date("term_end", term_end)?,
+        congress_date: congress_date
+            .filter(|d| !d.trim().is_empty())
+            .map(|d| date("congress_date", d))
+            .transpose()?,
+    };
+    if body.term_end <= body.term_start {
+        return Err(EngineError::invalid("term_end", "must be after term_start"));
+    }
+    Ok(body)
+}
+
+/// Checks a new user (whether the actor may create them, and every field).
+/// The password is hashed only when `password_hash` is not given.
+pub(crate) fn build_user(
+    actor: Option<&Actor>,
+    req: NewUser,
+    password_hash: Option<String>,
+) -> Result<UserRecord> {
+    if let Some(a) = actor {
+        if !a.is_admin && !a.grants.iter().any(|g| g.role == Role::Admin) {
+            return Err(EngineError::Forbidden("this needs the admin role".into()));
+        }
+        if req.is_admin && !a.is_admin {
+            return Err(EngineError::Forbidden(
+                "only a global administrator makes another".into(),
+            ));
+        }
+    }
+    let login = req.login.trim().to_string();
+    if login.is_empty()
+        || login.len() > 64
+        || !login
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        return Err(EngineError::invalid(
+            "login",
+            "must be 1 to 64 ASCII letters, digits, '.', '_' or '-'",
+        ));
+    }
+    let name = check_name("name", &req.name, 50)?;
+    let email = check_email(&req.email)?;
+    if req.password.chars().count() < 8 {
+        return Err(EngineError::invalid("password", "must be at least 8 characters"));
+    }
+    if req.password.len() > 256 {
+        return Err(EngineError::invalid("password", "must be at most 256 bytes"));
+    }
+    Ok(UserRecord {
+        login,
+        name,
+        email,
+        password_hash: match password_hash {
+            Some(h) => h,
+            None => hash_password(&req.password)?,
+        },
+        is_admin: req.is_admin,
+        digest: false,
+    })
+}
+
+impl Engine {
     pub async fn create_org_unit(&self, actor: &Actor, req: NewOrgUnit) -> Result<OrgUnit> {
-        validate_code(&req.code).map_err(|m| EngineError::invalid("code", m))?;
-        let name = check_name("name", &req.name, 100)?;
-        let kind: OrgKind = req
-            .kind
-            .parse()
-            .map_err(|m: String| EngineError::invalid("kind", m))?;
-        let function = match (kind, req.function.as_deref()) {
-            (OrgKind::Department, Some(f)) => Some(
-                f.parse::<DeptFunction>()
-                    .map_err(|m| EngineError::invalid("function", m))?,
-            ),
-            (OrgKind::Department, None) => {
-                return Err(EngineError::invalid("function", "a department needs a function"))
-            }
-            (_, Some(_)) => {
-                return Err(EngineError::invalid(
-                    "function",
-                    "only a department has a function",
-                ))
-            }
-            (_, None) => None,
-        };
         let parent = match &req.parent {
             Some(code) => Some(
                 self.store
@@ -100,35 +213,7 @@ impl Engine {
             ),
             None => None,
         };
-        match &parent {
-            Some(p) => {
-                if p.kind == OrgKind::Department {
-                    return Err(EngineError::invalid(
-                        "parent",
-                        "a department cannot have units below it",
-                    ));
-                }
-                self.require_admin(actor, &p.path)?;
-            }
-            None => {
-                if kind == OrgKind::Department {
-                    return Err(EngineError::invalid("parent", "a department belongs to a unit"));
-                }
-                if !actor.is_admin {
-                    return Err(EngineError::Forbidden(
-                        "only a global administrator creates top-level units".into(),
-                    ));
-                }
-            }
-        }
-        let unit = OrgUnit {
-            path: OrgUnit::child_path(parent.as_ref().map(|p| p.path.as_str()), &req.code),
-            code: req.code,
-            name,
-            kind,
-            parent: parent.map(|p| p.code),
-            function,
-        };
+        let unit = build_org_unit(actor, req, parent.as_ref())?;
         self.store.create_org_unit(&unit).await.map_err(|e| match e {
             naxian_store::StoreError::Conflict(_) => {
                 EngineError::Conflict(format!("org unit `{}` already exists", unit.code))
@@ -170,25 +255,7 @@ impl Engine {
             .org_unit(code)
             .await?
             .ok_or_else(|| EngineError::NotFound(format!("no org unit `{code}`")))?;
-        self.require_admin(actor, &unit.path)?;
-        if unit.kind == OrgKind::Department {
-            return Err(EngineError::invalid(
-                "code",
-                "a department has no leadership body",
-            ));
-        }
-        let date = |field: &str, v: &str| {
-            NaiveDate::parse_from_str(v, "%Y-%m-%d")
-                .map_err(|_| EngineError::invalid(field, "must be a date YYYY-MM-DD"))
-        };
-        let body = Body {
-            term_start: date("term_start", term_start)?,
-            term_end: date("term_end", term_end)?,
-            congress_date: congress_date.map(|d| date("congress_date", d)).transpose()?,
-        };
-        if body.term_end <= body.term_start {
-            return Err(EngineError::invalid("term_end", "must be after term_start"));
-        }
+        let body = build_body(actor, &unit, term_start, term_end, congress_date)?;
         self.store.set_body(code, &body).await?;
         Ok(body)
     }
@@ -209,47 +276,7 @@ impl Engine {
         req: NewUser,
         password_hash: Option<String>,
     ) -> Result<UserRecord> {
-        if let Some(a) = actor {
-            if !a.is_admin && !a.grants.iter().any(|g| g.role == Role::Admin) {
-                return Err(EngineError::Forbidden("this needs the admin role".into()));
-            }
-            if req.is_admin && !a.is_admin {
-                return Err(EngineError::Forbidden(
-                    "only a global administrator makes another".into(),
-                ));
-            }
-        }
-        let login = req.login.trim().to_string();
-        if login.is_empty()
-            || login.len() > 64
-            || !login
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
-        {
-            return Err(EngineError::invalid(
-                "login",
-                "must be 1 to 64 ASCII letters, digits, '.', '_' or '-'",
-            ));
-        }
-        let name = check_name("name", &req.name, 50)?;
-        let email = check_email(&req.email)?;
-        if req.password.chars().count() < 8 {
-            return Err(EngineError::invalid("password", "must be at least 8 characters"));
-        }
-        if req.password.len() > 256 {
-            return Err(EngineError::invalid("password", "must be at most 256 bytes"));
-        }
-        let user = UserRecord {
-            login,
-            name,
-            email,
-            password_hash: match password_hash {
-                Some(h) => h,
-                None => hash_password(&req.password)?,
-            },
-            is_admin: req.is_admin,
-            digest: false,
-        };
+        let user = build_user(actor, req, password_hash)?;
         self.store.create_user(&user).await.map_err(|e| match e {
             naxian_store::StoreError::Conflict(_) => {
                 EngineError::Conflict(format!("user `{}` already exists", user.login))
@@ -268,7 +295,7 @@ impl Engine {
             .org_unit(org_unit)
             .await?
             .ok_or_else(|| EngineError::invalid("org_unit", format!("no org unit `{org_unit}`")))?;
-        self.require_admin(actor, &unit.path)?;
+        require_admin(actor, &unit.path)?;
         if self.store.user(login).await?.is_none() {
             return Err(EngineError::NotFound(format!("no user `{login}`")));
         }

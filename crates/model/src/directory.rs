@@ -7,7 +7,7 @@ use std::fmt;
 use std::str::FromStr;
 
 macro_rules! text_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal | $zh:literal),+ $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -21,6 +21,19 @@ macro_rules! text_enum {
             /// The accepted spellings, for error messages.
             pub fn names() -> String {
                 [$($text),+].join(", ")
+            }
+            /// What Chinese-speaking users call it.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $zh),+ }
+            }
+            /// From either the stored spelling or the Chinese label (as typed
+            /// into an import sheet).
+            pub fn from_label(s: &str) -> Result<Self, String> {
+                let s = s.trim();
+                match s {
+                    $($zh => Ok($name::$variant),)+
+                    _ => s.parse(),
+                }
             }
         }
 
@@ -46,44 +59,44 @@ text_enum!(
     /// What an org unit is: a level of the association tree, another kind of
     /// association, or a government department.
     OrgKind {
-        Province => "province",
-        City => "city",
-        County => "county",
-        Township => "township",
-        Street => "street",
-        Village => "village",
-        Community => "community",
-        Society => "society",
-        Agritech => "agritech",
-        Enterprise => "enterprise",
-        Park => "park",
-        University => "university",
-        Department => "department",
+        Province => "province" | "省",
+        City => "city" | "市",
+        County => "county" | "县",
+        Township => "township" | "乡镇",
+        Street => "street" | "街道",
+        Village => "village" | "村",
+        Community => "community" | "社区",
+        Society => "society" | "学会",
+        Agritech => "agritech" | "农技协",
+        Enterprise => "enterprise" | "企业",
+        Park => "park" | "园区",
+        University => "university" | "高校",
+        Department => "department" | "部门",
     }
 );
 
 text_enum!(
     /// What a department does; decides who is consulted and who files.
     DeptFunction {
-        Organization => "organization",
-        PartyCommittee => "party_committee",
-        Health => "health",
-        Education => "education",
-        Agriculture => "agriculture",
-        Other => "other",
+        Organization => "organization" | "组织部",
+        PartyCommittee => "party_committee" | "乡镇党委",
+        Health => "health" | "卫生健康",
+        Education => "education" | "教育",
+        Agriculture => "agriculture" | "农业农村",
+        Other => "other" | "其他",
     }
 );
 
 text_enum!(
     /// A role a user holds at an org unit (and the units below it).
     Role {
-        Admin => "admin",
-        Nominator => "nominator",
-        Department => "department",
-        Secretary => "secretary",
-        Reporter => "reporter",
-        Supervisor => "supervisor",
-        Viewer => "viewer",
+        Admin => "admin" | "管理员",
+        Nominator => "nominator" | "提名人",
+        Department => "department" | "部门经办人",
+        Secretary => "secretary" | "科协秘书",
+        Reporter => "reporter" | "月报填报人",
+        Supervisor => "supervisor" | "督导",
+        Viewer => "viewer" | "查看",
     }
 );
 

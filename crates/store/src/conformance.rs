@@ -16,6 +16,7 @@ use std::sync::Arc;
 pub async fn run_all<S: Store>(store: Arc<S>) {
     directory(store.as_ref()).await;
     users_grants_tokens(store.as_ref()).await;
+    import_batches(store.as_ref()).await;
     workflows(store.as_ref()).await;
     transitions(store.as_ref()).await;
     attachments(store.as_ref()).await;
@@ -649,6 +650,70 @@ async fn transitions(s: &dyn Store) {
         .await
         .unwrap();
     assert!(under.is_empty(), "a path prefix filter is not a LIKE pattern");
+}
+
+async fn import_batches(s: &dyn Store) {
+    let unit = |code: &str| OrgUnit {
+        code: code.into(),
+        name: "导入".into(),
+        kind: OrgKind::Township,
+        parent: Some("cf_P".into()),
+        function: None,
+        path: format!("/cf_P/{code}/"),
+    };
+    let user = |login: &str| UserRecord {
+        login: login.into(),
+        name: "导入".into(),
+        email: "i@example.cn".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
+        is_admin: false,
+        digest: false,
+    };
+    let body = Body {
+        term_start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),
+        term_end: NaiveDate::from_ymd_opt(2029, 1, 1).unwrap(),
+        congress_date: None,
+    };
+    let good = DirectoryBatch {
+        units: vec![unit("cf_I1")],
+        bodies: vec![("cf_I1".into(), body.clone())],
+        users: vec![user("cf_imp1")],
+        grants: vec![("cf_imp1".into(), Role::Nominator, "cf_I1".into())],
+    };
+    s.import_directory(&good).await.unwrap();
+    assert_eq!(s.org_unit("cf_I1").await.unwrap(), Some(unit("cf_I1")));
+    assert_eq!(s.body("cf_I1").await.unwrap(), Some(body.clone()));
+    assert_eq!(s.grants("cf_imp1").await.unwrap().len(), 1);
+    let bodies = s.bodies_under("/cf_P/").await.unwrap();
+    assert!(bodies.iter().any(|(c, b)| c == "cf_I1" && *b == body));
+    assert!(s
+        .bodies_under("/cf_P/cfxK/")
+        .await
+        .unwrap()
+        .iter()
+        .all(|(c, _)| c != "cf_I1"));
+
+    // The last row fails (a grant at a unit that does not exist): none of it is kept.
+    let bad = DirectoryBatch {
+        units: vec![unit("cf_I2")],
+        bodies: vec![("cf_I2".into(), body)],
+        users: vec![user("cf_imp2")],
+        grants: vec![("cf_imp2".into(), Role::Nominator, "no-such-unit".into())],
+    };
+    assert!(s.import_directory(&bad).await.is_err());
+    assert_eq!(s.org_unit("cf_I2").await.unwrap(), None);
+    assert_eq!(s.body("cf_I2").await.unwrap(), None);
+    assert_eq!(s.user("cf_imp2").await.unwrap(), None);
+    // A row already there is a conflict, and again nothing is kept.
+    let again = DirectoryBatch {
+        units: vec![unit("cf_I3"), unit("cf_I1")],
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.import_directory(&again).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.org_unit("cf_I3").await.unwrap(), None);
 }
 
 async fn attachments(s: &dyn Store) {

@@ -46,6 +46,10 @@ pub trait Store: Send + Sync + 'static {
     async fn set_body(&self, code: &str, body: &Body) -> Result<()>;
     async fn body(&self, code: &str) -> Result<Option<Body>>;
     async fn members(&self, code: &str) -> Result<Vec<MemberRecord>>;
+    /// Bodies of units at or below `path`, by unit code.
+    async fn bodies_under(&self, path: &str) -> Result<Vec<(String, Body)>>;
+    /// Writes a whole import in one transaction: on any failure nothing is kept.
+    async fn import_directory(&self, batch: &DirectoryBatch) -> Result<()>;
     /// The unit, its ancestors, the departments under them and its body.
     async fn org_context(&self, code: &str) -> Result<Option<OrgContext>>;
 

@@ -216,3 +216,14 @@ pub struct AttachmentRecord {
     pub uploaded_by: String,
     pub created_at: DateTime<Utc>,
 }
+
+/// Directory rows written together by an import: all or none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DirectoryBatch {
+    /// Parents before their children.
+    pub units: Vec<naxian_model::directory::OrgUnit>,
+    pub bodies: Vec<(String, naxian_model::directory::Body)>,
+    pub users: Vec<UserRecord>,
+    /// (login, role, org unit code).
+    pub grants: Vec<(String, Role, String)>,
+}

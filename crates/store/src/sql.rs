@@ -346,6 +346,85 @@ macro_rules! sql_store {
                         .collect()
                 }
 
+                async fn bodies_under(&self, path: &str) -> Result<Vec<(String, Body)>> {
+                    let rows = sqlx::query(
+                        "SELECT b.* FROM bodies b JOIN org_units u ON u.code = b.org_unit
+                         WHERE substr(u.path, 1, length($1)) = $1 ORDER BY u.path",
+                    )
+                    .bind(path)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| Ok((r.try_get("org_unit").map_err(e)?, body(r)?)))
+                        .collect()
+                }
+
+                async fn import_directory(&self, b: &$crate::DirectoryBatch) -> Result<()> {
+                    let now = Utc::now();
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    for u in &b.units {
+                        sqlx::query(
+                            "INSERT INTO org_units (code, name, kind, parent, function, path, created_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(&u.code)
+                        .bind(&u.name)
+                        .bind(u.kind.as_str())
+                        .bind(&u.parent)
+                        .bind(u.function.map(|f| f.as_str()))
+                        .bind(&u.path)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    }
+                    for (code, body) in &b.bodies {
+                        sqlx::query(
+                            "INSERT INTO bodies (org_unit, term_start, term_end, congress_date, updated_at)
+                             VALUES ($1, $2, $3, $4, $5)
+                             ON CONFLICT (org_unit) DO UPDATE SET term_start = excluded.term_start,
+                               term_end = excluded.term_end, congress_date = excluded.congress_date,
+                               updated_at = excluded.updated_at",
+                        )
+                        .bind(code)
+                        .bind(body.term_start)
+                        .bind(body.term_end)
+                        .bind(body.congress_date)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    }
+                    for u in &b.users {
+                        sqlx::query(
+                            "INSERT INTO users (login, name, email, password_hash, is_admin, created_at)
+                             VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(&u.login)
+                        .bind(&u.name)
+                        .bind(&u.email)
+                        .bind(&u.password_hash)
+                        .bind(u.is_admin)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    }
+                    for (login, role, unit) in &b.grants {
+                        sqlx::query("INSERT INTO grants (login, role, org_unit, created_at) VALUES ($1, $2, $3, $4)")
+                            .bind(login)
+                            .bind(role.as_str())
+                            .bind(unit)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(e)?;
+                    }
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
                 async fn org_context(&self, code: &str) -> Result<Option<OrgContext>> {
                     let Some(target) = self.org_unit(code).await? else {
                         return Ok(None);

@@ -203,19 +203,6 @@ async fn reports(s: &AppState, w: &WebSession, month: Option<String>) -> Result<
     })
 }
 
-fn role_text(role: naxian_model::Role) -> &'static str {
-    use naxian_model::Role::*;
-    match role {
-        Admin => "管理员",
-        Nominator => "提名人",
-        Department => "部门经办人",
-        Secretary => "科协秘书",
-        Reporter => "月报填报人",
-        Supervisor => "督导",
-        Viewer => "查看",
-    }
-}
-
 async fn liaison(s: &AppState, w: &WebSession, under: Option<String>) -> Result<Table, EngineError> {
     let root = board_root(s, w, under).await?;
     let contacts = s.engine.contacts(&w.actor, &root).await?;
@@ -225,7 +212,7 @@ async fn liaison(s: &AppState, w: &WebSession, under: Option<String>) -> Result<
             vec![
                 c.unit.name,
                 c.unit.code,
-                role_text(c.role).to_string(),
+                c.role.label().to_string(),
                 c.name,
                 c.email,
             ]

@@ -9,6 +9,7 @@ pub mod campaigns;
 pub mod clock;
 mod directory;
 pub mod error;
+pub mod import;
 mod instances;
 pub mod notify;
 pub mod open;

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod config;
 pub mod demo;
+pub mod import;
 
 use chrono::Utc;
 use naxian_engine::{Clock, Engine, ManualClock, SystemClock};

@@ -64,6 +64,13 @@ enum Cmd {
         #[command(subcommand)]
         command: OutboxCmd,
     },
+    /// Import org units, bodies or users (with grants) from a CSV or XLSX file;
+    /// nothing is imported if any row is bad.
+    Import {
+        /// org_units, bodies or users.
+        sheet: String,
+        file: PathBuf,
+    },
     /// Drive appointments through the whole workflow in-process and print throughput.
     Bench(naxian::bench::BenchArgs),
 }
@@ -347,6 +354,10 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
             }
+        }
+        Cmd::Import { sheet, file } => {
+            let engine = engine(&config).await?;
+            naxian::import::run(&engine, &sheet, &file).await?;
         }
         Cmd::Bench(args) => naxian::bench::run(args).await?,
     }

@@ -200,3 +200,55 @@ async fn audit_verify_reports_a_tampered_entry() {
     assert!(text(&out).contains("BROKEN"), "{}", text(&out));
     assert!(text(&out).contains("entry 2"), "{}", text(&out));
 }
+
+#[test]
+fn import_writes_a_clean_sheet_and_nothing_of_a_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(naxian(dir.path(), &["migrate"]).status.success());
+    let units = dir.path().join("units.csv");
+    std::fs::write(
+        &units,
+        "\u{feff}单位代码,单位名称,类型,上级单位代码,部门职能\n\
+         P,测试省科协,省,,\n\
+         P-C,测试市科协,市,P,\n\
+         P-C-K,测试县科协,县,P-C,\n\
+         P-C-K-ORG,测试县委组织部,部门,P-C-K,组织部\n",
+    )
+    .unwrap();
+    let out = naxian(dir.path(), &["import", "org_units", units.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("imported 4 org units"), "{}", text(&out));
+
+    // Row 2 is fine, row 3 names a unit that does not exist: neither is kept,
+    // and the error gives the row number as the spreadsheet shows it.
+    let users = dir.path().join("users.csv");
+    std::fs::write(
+        &users,
+        "登录名,姓名,电子邮箱,初始密码,角色@单位代码\n\
+         k-nominator,县提名人,k@example.cn,Chushi-2026,提名人@P-C-K\n\
+         k-org,县组织部,k-org@example.cn,Chushi-2026,部门经办人@P-C-K-NOPE\n",
+    )
+    .unwrap();
+    let out = naxian(dir.path(), &["import", "users", users.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let t = text(&out);
+    assert!(t.contains("row 3: grants: no org unit `P-C-K-NOPE`"), "{t}");
+    assert!(t.contains("nothing was imported"), "{t}");
+    let token = naxian(dir.path(), &["token", "create", "--user", "k-nominator"]);
+    assert!(!token.status.success(), "row 2 was not imported either");
+
+    std::fs::write(
+        &users,
+        "login,name,email,password,grants\n\
+         k-nominator,县提名人,k@example.cn,Chushi-2026,提名人@P-C-K\n\
+         k-org,县组织部,k-org@example.cn,Chushi-2026,department@P-C-K-ORG\n",
+    )
+    .unwrap();
+    let out = naxian(dir.path(), &["import", "users", users.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("2 users, 2 grants"), "{}", text(&out));
+    let token = naxian(dir.path(), &["token", "create", "--user", "k-nominator"]);
+    assert!(token.status.success(), "{}", text(&token));
+    let out = naxian(dir.path(), &["import", "sheep", users.to_str().unwrap()]);
+    assert!(!out.status.success() && text(&out).contains("unknown sheet"));
+}

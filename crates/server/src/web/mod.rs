@@ -1,8 +1,11 @@
 //! The web UI, server-rendered in Chinese: login with database sessions, the
-//! inbox, task pages with their timeline and actions, and the nomination form.
+//! inbox, task pages with their timeline, actions and attachments, the
+//! nomination form, the coverage board, reports, campaigns, administration
+//! with imports, and downloads as XLSX or CSV.
 //! Every form carries the session's CSRF token and is also checked against
 //! the request's Origin; GET never changes anything.
 
+mod admin;
 mod attachments;
 mod exports;
 mod pages;
@@ -54,6 +57,18 @@ pub fn router(state: &AppState) -> Router<AppState> {
             )),
         )
         .route("/exports/{file}", get(exports::export))
+        .route("/admin", get(admin::admin_page))
+        .route("/admin/units", post(admin::create_unit))
+        .route("/admin/bodies", post(admin::set_body))
+        .route("/admin/users", post(admin::create_user))
+        .route("/admin/grants", post(admin::add_grant))
+        .route(
+            "/admin/import",
+            post(admin::import).layer(axum::extract::DefaultBodyLimit::max(
+                state.engine.settings().attachment_max_bytes + 64 * 1024,
+            )),
+        )
+        .route("/admin/templates/{file}", get(admin::template))
         .route("/attachments/{id}", get(attachments::download))
         .route("/static/app.css", get(stylesheet))
 }

@@ -30,9 +30,10 @@ pub struct Nav {
     pub board: bool,
     pub inbox_count: usize,
     pub current: &'static str,
+    pub admin: bool,
 }
 
-async fn nav(s: &AppState, w: &WebSession, current: &'static str) -> Nav {
+pub(super) async fn nav(s: &AppState, w: &WebSession, current: &'static str) -> Nav {
     let count = s
         .engine
         .inbox(&w.actor, TaskStatus::Open)
@@ -66,6 +67,7 @@ async fn nav(s: &AppState, w: &WebSession, current: &'static str) -> Nav {
             }),
         inbox_count: count,
         current,
+        admin: super::admin::is_admin(w),
     }
 }
 

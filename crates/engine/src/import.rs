@@ -1,0 +1,495 @@
+//! Importing the directory from a sheet (CSV or XLSX): org units, bodies and
+//! their terms, or users with their role grants. Every row is checked by the
+//! rules the API applies one at a time; any bad row is reported with its row
+//! number and nothing is written. A clean sheet is written in one transaction.
+
+use crate::auth::{hash_password, Actor};
+use crate::directory::{build_body, build_org_unit, build_user, require_admin};
+use crate::error::EngineError;
+use crate::{Engine, NewOrgUnit, NewUser};
+use naxian_model::directory::{OrgUnit, Role};
+use naxian_store::DirectoryBatch;
+use std::collections::{BTreeSet, HashMap};
+
+/// What a sheet holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sheet {
+    OrgUnits,
+    Bodies,
+    Users,
+}
+
+/// A column: its key, its Chinese header, whether it must be filled, and the
+/// example the template shows.
+#[derive(Debug)]
+pub struct Column {
+    pub key: &'static str,
+    pub header: &'static str,
+    pub required: bool,
+    pub example: &'static str,
+}
+
+const fn col(key: &'static str, header: &'static str, required: bool, example: &'static str) -> Column {
+    Column {
+        key,
+        header,
+        required,
+        example,
+    }
+}
+
+const ORG_UNITS: &[Column] = &[
+    col("code", "单位代码", true, "JN-PY-XZ"),
+    col("name", "单位名称", true, "孝直镇科协"),
+    col("kind", "类型", true, "乡镇"),
+    col("parent", "上级单位代码", true, "JN-PY"),
+    col("function", "部门职能", false, ""),
+];
+
+const BODIES: &[Column] = &[
+    col("org_unit", "单位代码", true, "JN-PY-XZ"),
+    col("term_start", "本届开始日期", true, "2024-06-01"),
+    col("term_end", "本届届满日期", true, "2029-05-31"),
+    col("congress_date", "换届大会日期", false, ""),
+];
+
+const USERS: &[Column] = &[
+    col("login", "登录名", true, "jn-py-xz-nominator"),
+    col("name", "姓名", true, "张三"),
+    col("email", "电子邮箱", true, "zhangsan@example.cn"),
+    col("password", "初始密码", true, "Chushi-2026"),
+    col("grants", "角色@单位代码", false, "提名人@JN-PY-XZ"),
+];
+
+impl Sheet {
+    pub const ALL: &'static [Sheet] = &[Sheet::OrgUnits, Sheet::Bodies, Sheet::Users];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Sheet::OrgUnits => "org_units",
+            Sheet::Bodies => "bodies",
+            Sheet::Users => "users",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Sheet::OrgUnits => "单位",
+            Sheet::Bodies => "领导机构届期",
+            Sheet::Users => "用户",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Sheet> {
+        Sheet::ALL.iter().copied().find(|s| s.name() == name)
+    }
+
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            Sheet::OrgUnits => ORG_UNITS,
+            Sheet::Bodies => BODIES,
+            Sheet::Users => USERS,
+        }
+    }
+}
+
+/// One bad cell (or a bad header, on row 1).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RowError {
+    /// The row as the spreadsheet numbers it: the header is row 1.
+    pub row: usize,
+    /// The column's key.
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ImportReport {
+    pub units: usize,
+    pub bodies: usize,
+    pub users: usize,
+    pub grants: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{} bad rows; nothing was imported", .0.len())]
+    Rows(Vec<RowError>),
+    #[error("the file cannot be read: {0}")]
+    Unreadable(String),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+}
+
+/// The cells of a CSV (UTF-8, with or without a BOM) or XLSX file, row by row.
+pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>, ImportError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        use calamine::{Reader, Xlsx};
+        let mut book: Xlsx<_> =
+            Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| ImportError::Unreadable(e.to_string()))?;
+        let first = book
+            .sheet_names()
+            .first()
+            .cloned()
+            .ok_or_else(|| ImportError::Unreadable("the workbook has no sheet".into()))?;
+        let range = book
+            .worksheet_range(&first)
+            .map_err(|e| ImportError::Unreadable(e.to_string()))?;
+        return Ok(range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect());
+    }
+    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
+        .map_err(|_| ImportError::Unreadable("a CSV file must be UTF-8".into()))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| {
+            r.map(|rec| rec.iter().map(str::to_string).collect())
+                .map_err(|e| ImportError::Unreadable(e.to_string()))
+        })
+        .collect()
+}
+
+/// Which column of the sheet each header cell is, by key or Chinese header.
+fn map_headers(sheet: Sheet, header: &[String]) -> Result<Vec<Option<&'static Column>>, Vec<RowError>> {
+    let mut errors = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mapped: Vec<Option<&'static Column>> = header
+        .iter()
+        .map(|h| {
+            let h = h.trim();
+            if h.is_empty() {
+                return None;
+            }
+            let c = sheet.columns().iter().find(|c| c.key == h || c.header == h);
+            match c {
+                Some(c) if !seen.insert(c.key) => {
+                    errors.push(RowError {
+                        row: 1,
+                        field: c.key.into(),
+                        message: format!("column `{h}` appears twice"),
+                    });
+                    None
+                }
+                Some(c) => Some(c),
+                None => {
+                    errors.push(RowError {
+                        row: 1,
+                        field: h.into(),
+                        message: format!("unknown column `{h}`"),
+                    });
+                    None
+                }
+            }
+        })
+        .collect();
+    for c in sheet.columns().iter().filter(|c| c.required) {
+        if !seen.contains(c.key) {
+            errors.push(RowError {
+                row: 1,
+                field: c.key.into(),
+                message: format!("the column `{}` is missing", c.header),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(mapped)
+    } else {
+        Err(errors)
+    }
+}
+
+/// `提名人@JN-PY-XZ; 部门经办人@JN-PY-ORG` → [(role, unit)].
+fn parse_grants(cell: &str) -> Result<Vec<(Role, String)>, String> {
+    let mut out = Vec::new();
+    for part in cell
+        .split([';', '；', ',', '，', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (role, unit) = part
+            .split_once(['@', '＠'])
+            .ok_or_else(|| format!("`{part}` must be role@unit code"))?;
+        let role = Role::from_label(role).map_err(|m| format!("`{part}`: role {m}"))?;
+        let unit = unit.trim().to_string();
+        if !out.contains(&(role, unit.clone())) {
+            out.push((role, unit));
+        }
+    }
+    Ok(out)
+}
+
+/// A data row as (key → value), with its spreadsheet row number.
+type Record = (usize, HashMap<&'static str, String>);
+
+fn records(columns: &[Option<&'static Column>], rows: &[Vec<String>]) -> Vec<Record> {
+    rows.iter()
+        .enumerate()
+        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
+        .map(|(i, r)| {
+            let values = columns
+                .iter()
+                .zip(r.iter().chain(std::iter::repeat(&String::new())))
+                .filter_map(|(c, v)| c.map(|c| (c.key, v.trim().to_string())))
+                .collect();
+            (i + 2, values)
+        })
+        .collect()
+}
+
+impl Engine {
+    /// Imports a sheet's rows as `actor`. `progress(phase, done, total)` is
+    /// called as rows are checked (`checking`) and passwords hashed (`hashing`).
+    pub async fn import(
+        &self,
+        actor: &Actor,
+        sheet: Sheet,
+        table: &[Vec<String>],
+        progress: &(dyn Fn(&'static str, usize, usize) + Send + Sync),
+    ) -> Result<ImportReport, ImportError> {
+        let Some((header, rows)) = table.split_first() else {
+            return Err(ImportError::Rows(vec![RowError {
+                row: 1,
+                field: "file".into(),
+                message: "the sheet is empty".into(),
+            }]));
+        };
+        let columns = map_headers(sheet, header).map_err(ImportError::Rows)?;
+        let records = records(&columns, rows);
+        if records.is_empty() {
+            return Err(ImportError::Rows(vec![RowError {
+                row: 2,
+                field: "file".into(),
+                message: "the sheet has no rows".into(),
+            }]));
+        }
+        let mut batch = DirectoryBatch::default();
+        let mut errors = Vec::new();
+        let mut passwords = Vec::new();
+        let total = records.len();
+        for (done, (row, values)) in records.iter().enumerate() {
+            let get = |k: &str| values.get(k).cloned().unwrap_or_default();
+            let mut fail = |e: EngineError| match e {
+                EngineError::Invalid { field, message } => errors.push(RowError {
+                    row: *row,
+                    field,
+                    message,
+                }),
+                EngineError::Unavailable(m) | EngineError::Internal(m) => errors.push(RowError {
+                    row: *row,
+                    field: String::new(),
+                    message: m,
+                }),
+                other => errors.push(RowError {
+                    row: *row,
+                    field: "code".into(),
+                    message: other.to_string(),
+                }),
+            };
+            match sheet {
+                Sheet::OrgUnits => match self.import_unit(actor, &batch, &get).await {
+                    Ok(u) => batch.units.push(u),
+                    Err(e) => fail(e),
+                },
+                Sheet::Bodies => {
+                    let code = get("org_unit");
+                    match self.existing_unit(&batch, "org_unit", &code).await.and_then(|u| {
+                        let congress = get("congress_date");
+                        build_body(
+                            actor,
+                            &u,
+                            &get("term_start"),
+                            &get("term_end"),
+                            Some(congress.as_str()),
+                        )
+                    }) {
+                        Ok(_) if batch.bodies.iter().any(|(c, _)| *c == code) => fail(EngineError::invalid(
+                            "org_unit",
+                            format!("`{code}` appears on an earlier row"),
+                        )),
+                        Ok(b) => batch.bodies.push((code, b)),
+                        Err(e) => fail(e),
+                    }
+                }
+                Sheet::Users => match self.import_user(actor, &batch, &get).await {
+                    Ok((user, grants)) => {
+                        passwords.push(get("password"));
+                        batch.grants.extend(grants);
+                        batch.users.push(user);
+                    }
+                    Err(e) => fail(e),
+                },
+            }
+            progress("checking", done + 1, total);
+        }
+        if !errors.is_empty() {
+            return Err(ImportError::Rows(errors));
+        }
+        // Hashing is the slow part: only for a sheet that will be written.
+        let users = batch.users.len();
+        for (i, (user, password)) in batch.users.iter_mut().zip(passwords).enumerate() {
+            user.password_hash = hash_password(&password)?;
+            progress("hashing", i + 1, users);
+        }
+        self.store.import_directory(&batch).await.map_err(|e| match e {
+            naxian_store::StoreError::Conflict(m) => ImportError::Engine(EngineError::Conflict(format!(
+                "a row was added by someone else meanwhile; nothing was imported ({m})"
+            ))),
+            other => ImportError::Engine(other.into()),
+        })?;
+        tracing::info!(sheet = sheet.name(), login = %actor.login, rows = total, "directory imported");
+        Ok(ImportReport {
+            units: batch.units.len(),
+            bodies: batch.bodies.len(),
+            users,
+            grants: batch.grants.len(),
+        })
+    }
+
+    /// A unit named by a row: one imported on an earlier row, or a stored one.
+    async fn existing_unit(
+        &self,
+        batch: &DirectoryBatch,
+        field: &str,
+        code: &str,
+    ) -> Result<OrgUnit, EngineError> {
+        if code.is_empty() {
+            return Err(EngineError::invalid(field, "is required"));
+        }
+        if let Some(u) = batch.units.iter().find(|u| u.code == code) {
+            return Ok(u.clone());
+        }
+        self.store
+            .org_unit(code)
+            .await?
+            .ok_or_else(|| EngineError::invalid(field, format!("no org unit `{code}`")))
+    }
+
+    async fn import_unit(
+        &self,
+        actor: &Actor,
+        batch: &DirectoryBatch,
+        get: &impl Fn(&str) -> String,
+    ) -> Result<OrgUnit, EngineError> {
+        let code = get("code");
+        let parent = match get("parent") {
+            p if p.is_empty() => None,
+            p => Some(self.existing_unit(batch, "parent", &p).await?),
+        };
+        let unit = build_org_unit(
+            actor,
+            NewOrgUnit {
+                code: code.clone(),
+                name: get("name"),
+                kind: get("kind"),
+                parent: None,
+                function: Some(get("function")),
+            },
+            parent.as_ref(),
+        )?;
+        if batch.units.iter().any(|u| u.code == code) {
+            return Err(EngineError::invalid(
+                "code",
+                format!("`{code}` appears on an earlier row"),
+            ));
+        }
+        if self.store.org_unit(&code).await?.is_some() {
+            return Err(EngineError::invalid(
+                "code",
+                format!("org unit `{code}` already exists"),
+            ));
+        }
+        Ok(unit)
+    }
+
+    async fn import_user(
+        &self,
+        actor: &Actor,
+        batch: &DirectoryBatch,
+        get: &impl Fn(&str) -> String,
+    ) -> Result<(naxian_store::UserRecord, Vec<(String, Role, String)>), EngineError> {
+        let user = build_user(
+            Some(actor),
+            NewUser {
+                login: get("login"),
+                name: get("name"),
+                email: get("email"),
+                password: get("password"),
+                is_admin: false,
+            },
+            // Hashed later, once every row is known to be good.
+            Some(String::new()),
+        )?;
+        if batch.users.iter().any(|u| u.login == user.login) {
+            return Err(EngineError::invalid(
+                "login",
+                format!("`{}` appears on an earlier row", user.login),
+            ));
+        }
+        if self.store.user(&user.login).await?.is_some() {
+            return Err(EngineError::invalid(
+                "login",
+                format!("user `{}` already exists", user.login),
+            ));
+        }
+        let mut grants = Vec::new();
+        for (role, code) in parse_grants(&get("grants")).map_err(|m| EngineError::invalid("grants", m))? {
+            let unit = self.existing_unit(batch, "grants", &code).await?;
+            require_admin(actor, &unit.path).map_err(|_| {
+                EngineError::invalid("grants", format!("`{code}` is outside your administration"))
+            })?;
+            grants.push((user.login.clone(), role, code));
+        }
+        Ok((user, grants))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_by_key_or_chinese_and_missing_ones_named() {
+        let h = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let cols = map_headers(Sheet::OrgUnits, &h(&["单位代码", "name", "类型", "上级单位代码"])).unwrap();
+        assert_eq!(
+            cols.iter().flatten().map(|c| c.key).collect::<Vec<_>>(),
+            ["code", "name", "kind", "parent"]
+        );
+        let errs = map_headers(Sheet::OrgUnits, &h(&["单位代码", "名字"])).unwrap_err();
+        let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["名字", "name", "kind", "parent"]);
+        assert!(errs.iter().all(|e| e.row == 1));
+    }
+
+    #[test]
+    fn grants_in_either_language_and_separator() {
+        assert_eq!(
+            parse_grants("提名人@JN-PY；department＠JN-PY-ORG, 提名人@JN-PY").unwrap(),
+            [
+                (Role::Nominator, "JN-PY".to_string()),
+                (Role::Department, "JN-PY-ORG".to_string())
+            ]
+        );
+        assert!(parse_grants("提名人 JN-PY").is_err());
+        assert!(parse_grants("boss@JN-PY").unwrap_err().contains("role"));
+        assert!(parse_grants("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn csv_with_a_bom_and_blank_rows() {
+        let t = read_table("\u{feff}单位代码,单位名称\nA,甲\n,\n\"B\",\"乙,丙\"\n".as_bytes()).unwrap();
+        assert_eq!(t[0], ["单位代码", "单位名称"]);
+        let cols = vec![Some(&ORG_UNITS[0]), Some(&ORG_UNITS[1])];
+        let recs = records(&cols, &t[1..]);
+        assert_eq!(recs.len(), 2, "the blank row is skipped");
+        assert_eq!(recs[1].0, 4, "rows are numbered as the spreadsheet numbers them");
+        assert_eq!(recs[1].1["name"], "乙,丙");
+        assert!(matches!(read_table(b"\xff\xfe"), Err(ImportError::Unreadable(_))));
+    }
+}

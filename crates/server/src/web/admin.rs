@@ -1,0 +1,446 @@
+//! The administration page: org units with their bodies' terms, users with
+//! their role grants, a form for each, and the import of whole sheets (with
+//! the templates to fill in). Everything goes through the engine's directory
+//! rules, so an administrator acts only within the units they administer.
+
+use super::pages::{forbidden, message_page, nav, Nav};
+use super::table::{Format, Table};
+use super::text::zh_message;
+use super::{csrf_ok, page, Browser};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Form;
+use naxian_engine::import::{read_table, ImportError, Sheet};
+use naxian_engine::sessions::WebSession;
+use naxian_engine::{EngineError, NewOrgUnit, NewUser};
+use naxian_model::directory::{DeptFunction, OrgKind, Role};
+use serde::Deserialize;
+
+/// Units listed on one page at most; deeper ones are reached by drilling down.
+const MAX_UNITS: usize = 500;
+
+pub struct UnitLine {
+    pub code: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub parent: String,
+    pub term: String,
+}
+
+pub struct ContactLine {
+    pub login: String,
+    pub name: String,
+    pub role: &'static str,
+    pub unit: String,
+    pub email: String,
+}
+
+pub struct RowErrorLine {
+    pub row: usize,
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    nav: Option<Nav>,
+    csrf: String,
+    root: String,
+    root_name: String,
+    error: Option<String>,
+    notice: Option<String>,
+    row_errors: Vec<RowErrorLine>,
+    sheets: Vec<(&'static str, &'static str)>,
+    units: Vec<UnitLine>,
+    truncated: bool,
+    contacts: Vec<ContactLine>,
+    kinds: Vec<(&'static str, &'static str)>,
+    functions: Vec<(&'static str, &'static str)>,
+    roles: Vec<(&'static str, &'static str)>,
+}
+
+/// Whether the user administers anything at all (the navigation's test).
+pub fn is_admin(w: &WebSession) -> bool {
+    w.actor.is_admin || w.actor.grants.iter().any(|g| g.role == Role::Admin)
+}
+
+/// The unit the page opens at: the one asked for, else the highest unit the
+/// user administers, else (global administrator) the province.
+async fn admin_root(s: &AppState, w: &WebSession, under: Option<String>) -> Result<String, EngineError> {
+    let own = w
+        .actor
+        .grants
+        .iter()
+        .filter(|g| g.role == Role::Admin)
+        .min_by_key(|g| g.org_path.len())
+        .map(|g| g.org_unit.clone());
+    super::pages::board_root(s, w, under.or(own)).await
+}
+
+/// What the page shows after a form: an error, a notice, or an import's bad rows.
+#[derive(Default)]
+struct Outcome {
+    error: Option<String>,
+    notice: Option<String>,
+    rows: Vec<RowErrorLine>,
+}
+
+async fn render(
+    s: &AppState,
+    w: &WebSession,
+    under: Option<String>,
+    status: StatusCode,
+    o: Outcome,
+) -> Response {
+    if !is_admin(w) {
+        return message_page(s, w, EngineError::Forbidden("只有管理员可以使用此页面。".into())).await;
+    }
+    let root = match admin_root(s, w, under).await {
+        Ok(r) => r,
+        Err(e) => return message_page(s, w, e).await,
+    };
+    let store = s.engine.store();
+    let unit = match store.org_unit(&root).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return message_page(s, w, EngineError::NotFound(format!("没有单位 {root}"))).await,
+        Err(e) => return message_page(s, w, e.into()).await,
+    };
+    if !w.actor.administers(&unit.path) {
+        return message_page(s, w, EngineError::Forbidden("您不是此单位的管理员。".into())).await;
+    }
+    let loaded = async {
+        Ok::<_, naxian_store::StoreError>((
+            store.units_under(&unit.path).await?,
+            store.bodies_under(&unit.path).await?,
+            store.contacts_under(&unit.path).await?,
+        ))
+    }
+    .await;
+    let (units, bodies, contacts) = match loaded {
+        Ok(x) => x,
+        Err(e) => return message_page(s, w, e.into()).await,
+    };
+    let truncated = units.len() > MAX_UNITS;
+    let units = units
+        .into_iter()
+        .take(MAX_UNITS)
+        .map(|u| UnitLine {
+            term: bodies
+                .iter()
+                .find(|(c, _)| *c == u.code)
+                .map(|(_, b)| format!("{} 至 {}", b.term_start, b.term_end))
+                .unwrap_or_default(),
+            kind: u.kind.label(),
+            parent: u.parent.unwrap_or_default(),
+            code: u.code,
+            name: u.name,
+        })
+        .collect();
+    let contacts = contacts
+        .into_iter()
+        .map(|c| ContactLine {
+            login: c.login,
+            name: c.name,
+            role: c.role.label(),
+            unit: c.unit.name,
+            email: c.email,
+        })
+        .collect();
+    page(
+        status,
+        AdminPage {
+            nav: Some(nav(s, w, "admin").await),
+            csrf: w.csrf.clone(),
+            root,
+            root_name: unit.name,
+            error: o.error,
+            notice: o.notice,
+            row_errors: o.rows,
+            sheets: Sheet::ALL.iter().map(|s| (s.name(), s.title())).collect(),
+            units,
+            truncated,
+            contacts,
+            kinds: OrgKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
+            functions: DeptFunction::ALL
+                .iter()
+                .map(|f| (f.as_str(), f.label()))
+                .collect(),
+            roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct UnderQuery {
+    under: Option<String>,
+}
+
+pub async fn admin_page(
+    State(s): State<AppState>,
+    Browser(w): Browser,
+    Query(q): Query<UnderQuery>,
+) -> Response {
+    render(&s, &w, q.under, StatusCode::OK, Outcome::default()).await
+}
+
+/// A form's result as the page shows it: the engine's message in Chinese,
+/// with the field it names.
+async fn after(s: &AppState, w: &WebSession, result: Result<String, EngineError>) -> Response {
+    match result {
+        Ok(notice) => {
+            render(
+                s,
+                w,
+                None,
+                StatusCode::OK,
+                Outcome {
+                    notice: Some(notice),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(EngineError::Invalid { field, message }) => {
+            let error = Some(format!("{}：{}", field_label(&field), zh_message(&message)));
+            render(
+                s,
+                w,
+                None,
+                StatusCode::BAD_REQUEST,
+                Outcome {
+                    error,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(e @ (EngineError::Conflict(_) | EngineError::NotFound(_))) => {
+            let error = Some(e.to_string());
+            render(
+                s,
+                w,
+                None,
+                StatusCode::CONFLICT,
+                Outcome {
+                    error,
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(e) => message_page(s, w, e).await,
+    }
+}
+
+fn field_label(field: &str) -> &str {
+    Sheet::ALL
+        .iter()
+        .flat_map(|s| s.columns())
+        .find(|c| c.key == field)
+        .map(|c| c.header)
+        .unwrap_or(match field {
+            "role" => "角色",
+            "org_unit" => "单位代码",
+            other => other,
+        })
+}
+
+fn get<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    form.iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.trim())
+        .unwrap_or("")
+}
+
+fn optional(v: &str) -> Option<String> {
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+pub async fn create_unit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &w, Some(get(&f, "csrf"))) {
+        return forbidden();
+    }
+    let req = NewOrgUnit {
+        code: get(&f, "code").into(),
+        name: get(&f, "name").into(),
+        kind: get(&f, "kind").into(),
+        parent: optional(get(&f, "parent")),
+        function: optional(get(&f, "function")),
+    };
+    let result = s.engine.create_org_unit(&w.actor, req).await;
+    after(&s, &w, result.map(|u| format!("已新建单位“{}”。", u.name))).await
+}
+
+pub async fn set_body(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &w, Some(get(&f, "csrf"))) {
+        return forbidden();
+    }
+    let code = get(&f, "org_unit");
+    let congress = optional(get(&f, "congress_date"));
+    let result = s
+        .engine
+        .set_body(
+            &w.actor,
+            code,
+            get(&f, "term_start"),
+            get(&f, "term_end"),
+            congress.as_deref(),
+        )
+        .await;
+    after(
+        &s,
+        &w,
+        result.map(|b| format!("已设置 {code} 的届期：{} 至 {}。", b.term_start, b.term_end)),
+    )
+    .await
+}
+
+pub async fn create_user(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &w, Some(get(&f, "csrf"))) {
+        return forbidden();
+    }
+    let req = NewUser {
+        login: get(&f, "login").into(),
+        name: get(&f, "name").into(),
+        email: get(&f, "email").into(),
+        password: get(&f, "password").into(),
+        is_admin: false,
+    };
+    let result = s.engine.create_user(Some(&w.actor), req).await;
+    after(
+        &s,
+        &w,
+        result.map(|u| format!("已新建用户 {}，请授予角色。", u.login)),
+    )
+    .await
+}
+
+pub async fn add_grant(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &w, Some(get(&f, "csrf"))) {
+        return forbidden();
+    }
+    let (login, role, unit) = (get(&f, "login"), get(&f, "role"), get(&f, "org_unit"));
+    let result = s.engine.add_grant(&w.actor, login, role, unit).await;
+    after(
+        &s,
+        &w,
+        result.map(|()| format!("已授予 {login} 在 {unit} 的角色。")),
+    )
+    .await
+}
+
+/// `POST /admin/import`: a sheet, all of it or none.
+pub async fn import(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    mp: Multipart,
+) -> Response {
+    let upload = match crate::upload::read(mp, "file").await {
+        Ok(u) => u,
+        Err(e) => return (e.status, "上传内容无法读取或过大").into_response(),
+    };
+    if !csrf_ok(&headers, &w, upload.field("csrf")) {
+        return forbidden();
+    }
+    if !is_admin(&w) {
+        return message_page(&s, &w, EngineError::Forbidden("只有管理员可以导入。".into())).await;
+    }
+    let Some(sheet) = upload.field("sheet").and_then(Sheet::from_name) else {
+        return after(
+            &s,
+            &w,
+            Err(EngineError::invalid(
+                "sheet",
+                "must be one of: org_units, bodies, users",
+            )),
+        )
+        .await;
+    };
+    let (_, bytes) = upload.file.unwrap_or_default();
+    let result = match read_table(&bytes) {
+        Ok(table) => s.engine.import(&w.actor, sheet, &table, &|_, _, _| {}).await,
+        Err(e) => Err(e),
+    };
+    let fail = |error: String, rows: Vec<RowErrorLine>| Outcome {
+        error: Some(error),
+        rows,
+        ..Default::default()
+    };
+    match result {
+        Ok(r) => {
+            let notice = format!(
+                "已导入：单位 {} 个，届期 {} 个，用户 {} 个，角色 {} 项。",
+                r.units, r.bodies, r.users, r.grants
+            );
+            render(
+                &s,
+                &w,
+                None,
+                StatusCode::OK,
+                Outcome {
+                    notice: Some(notice),
+                    ..Default::default()
+                },
+            )
+            .await
+        }
+        Err(ImportError::Rows(rows)) => {
+            let lines = rows
+                .into_iter()
+                .map(|e| RowErrorLine {
+                    row: e.row,
+                    column: field_label(&e.field).to_string(),
+                    message: zh_message(&e.message),
+                })
+                .collect();
+            let error = format!("“{}”表有误，未导入任何数据。", sheet.title());
+            render(&s, &w, None, StatusCode::BAD_REQUEST, fail(error, lines)).await
+        }
+        Err(ImportError::Unreadable(m)) => {
+            let error = format!("文件无法读取（请上传 Excel .xlsx 或 UTF-8 编码的 CSV）：{m}");
+            render(&s, &w, None, StatusCode::BAD_REQUEST, fail(error, Vec::new())).await
+        }
+        Err(ImportError::Engine(e)) => after(&s, &w, Err(e)).await,
+    }
+}
+
+/// `GET /admin/templates/{sheet}.{csv|xlsx}`: the headers and one example row.
+pub async fn template(State(s): State<AppState>, Browser(w): Browser, Path(file): Path<String>) -> Response {
+    let parsed = file
+        .rsplit_once('.')
+        .and_then(|(name, ext)| Some((Sheet::from_name(name)?, Format::from_extension(ext)?)));
+    let Some((sheet, format)) = parsed else {
+        return message_page(&s, &w, EngineError::NotFound("没有这个模板".into())).await;
+    };
+    Table {
+        title: format!("{}导入模板", sheet.title()),
+        headers: sheet.columns().iter().map(|c| c.header.to_string()).collect(),
+        rows: vec![sheet.columns().iter().map(|c| c.example.to_string()).collect()],
+    }
+    .download(format)
+}

@@ -7,6 +7,7 @@
 
 mod admin;
 mod attachments;
+mod diagram;
 mod exports;
 mod pages;
 mod table;

@@ -422,3 +422,55 @@ async fn a_campaign_created_and_followed_in_the_browser() {
     assert!(page.contains("P3D、P1D"));
     app.stop().await;
 }
+
+/// The count drawn after a bar's label on the board.
+fn bar_count(html: &str, figure: &str, label: &str) -> String {
+    let chart = html.split(&format!("id=\"{figure}\"")).nth(1).expect("the chart");
+    let chart = chart.split("</svg>").next().unwrap();
+    let after = chart
+        .split(&format!(">{label}</text>"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no bar {label} in {chart}"));
+    let last_text = after.split("</text>").next().unwrap();
+    last_text.rsplit('>').next().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_board_charts_steps_overdue_counties_and_coverage_over_time() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let nominator = app.token("jn-py-nominator").await;
+    for (target, sector) in [("JN-PY-MG", "health"), ("JN-PY-YS", "education")] {
+        let inst = app
+            .nominate(&nominator, naxian_tests::nomination(target, sector))
+            .await;
+        app.act(
+            &nominator,
+            inst["id"].as_str().unwrap(),
+            "submit",
+            serde_json::json!({}),
+        )
+        .await;
+    }
+    let sh = app.token("jn-sh-nominator").await;
+    app.nominate(&sh, naxian_tests::nomination("JN-SH-YQ", "agriculture"))
+        .await;
+
+    let province = login(&app, "sd-supervisor").await;
+    let (status, board) = get(&province, &app, "/coverage").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(bar_count(&board, "chart-steps", "征求意见"), "2");
+    assert_eq!(bar_count(&board, "chart-steps", "填写提名"), "1");
+    assert_eq!(bar_count(&board, "chart-overdue", "平阴县科协"), "0");
+    assert!(
+        board.contains("class=\"line s0\"") && board.contains("济南市科协 0%"),
+        "one line per city"
+    );
+
+    // A month on, the consultation is overdue in 平阴 only.
+    app.clock.set(app.clock_now() + chrono::Duration::days(30));
+    let province = login(&app, "sd-supervisor").await;
+    let (_, board) = get(&province, &app, "/coverage").await;
+    assert_eq!(bar_count(&board, "chart-overdue", "平阴县科协"), "2");
+    assert_eq!(bar_count(&board, "chart-overdue", "商河县科协"), "0");
+    app.stop().await;
+}

@@ -113,6 +113,36 @@ async fn schedule_slots<S: Store>(s: Arc<S>) {
         .await
         .unwrap()
         .is_empty());
+    let mut due = task("cf_ov_t", "cf_ov", "drafting", creator_assignee(), 0);
+    due.due_at = Some(at(100));
+    s.apply(&Change {
+        instance: instance("cf_ov"),
+        expected_revision: None,
+        unique_key: None,
+        close: vec![],
+        open: vec![due],
+        history: entry("cf_ov", 1, GENESIS, 0, "create"),
+        effects: vec![],
+        timers: vec![],
+        outbox: vec![],
+        at: at(0),
+    })
+    .await
+    .unwrap();
+    for (now, path, expected) in [
+        (50, "/cf_P/", &[][..]),
+        (200, "/cf_P/", &["cf_ov_t"][..]),
+        (200, "/cf_P/cfxK/", &[][..]),
+    ] {
+        let ids: Vec<String> = s
+            .overdue_tasks_under("cf-flow", path, at(now))
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.task.id)
+            .collect();
+        assert_eq!(ids, expected, "overdue at {now} under {path}");
+    }
     let open = s.open_tasks_in("cf-flow", "drafting").await.unwrap();
     assert!(open
         .iter()

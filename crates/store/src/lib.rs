@@ -219,6 +219,13 @@ pub trait Store: Send + Sync + 'static {
     async fn contacts_under(&self, path: &str) -> Result<Vec<Contact>>;
     /// Instances of a workflow at or below `path`.
     async fn instances_under(&self, workflow: &str, path: &str) -> Result<Vec<naxian_model::Instance>>;
+    /// Open tasks past their due time on a workflow's instances at or below `path`.
+    async fn overdue_tasks_under(
+        &self,
+        workflow: &str,
+        path: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<InboxRow>>;
     /// Open tasks of a workflow's instances in `step`.
     async fn open_tasks_in(&self, workflow: &str, step: &str) -> Result<Vec<InboxRow>>;
     /// Puts a dead e-mail back in the queue; false if there is no dead row with that id.

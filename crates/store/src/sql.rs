@@ -1275,6 +1275,22 @@ macro_rules! sql_store {
                     rows.iter().map(instance).collect()
                 }
 
+                async fn overdue_tasks_under(&self, workflow: &str, path: &str, now: DateTime<Utc>) -> Result<Vec<InboxRow>> {
+                    let rows = sqlx::query(
+                        "SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
+                         FROM tasks t JOIN instances i ON i.id = t.instance_id
+                         WHERE i.workflow = $1 AND substr(i.org_path, 1, length($2)) = $2
+                           AND t.status = 'open' AND t.due_at < $3 ORDER BY t.due_at, t.id",
+                    )
+                    .bind(workflow)
+                    .bind(path)
+                    .bind(now)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(inbox_row).collect()
+                }
+
                 async fn open_tasks_in(&self, workflow: &str, step: &str) -> Result<Vec<InboxRow>> {
                     let rows = sqlx::query(
                         "SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit

@@ -87,7 +87,9 @@ pub fn draw(def: &Definition, current: &str, visited: &[&str]) -> Diagram {
         .flat_map(|(from, out)| out.into_iter().map(move |(_, to)| (from.clone(), to)))
         .collect();
     let layer = layers(def, &edges);
-    let order: Vec<(String, Option<String>, bool, bool)> = def
+    // (name, title, is a decision, is an end), in the definition's order.
+    type Place = (String, Option<String>, bool, bool);
+    let order: Vec<Place> = def
         .steps
         .iter()
         .map(|(n, s)| (n.to_string(), s.title.clone(), s.is_route(), false))
@@ -98,7 +100,7 @@ pub fn draw(def: &Definition, current: &str, visited: &[&str]) -> Diagram {
         )
         .collect();
     let depth = layer.values().max().copied().unwrap_or(0) + 1;
-    let mut rows: Vec<Vec<&(String, Option<String>, bool, bool)>> = vec![Vec::new(); depth];
+    let mut rows: Vec<Vec<&Place>> = vec![Vec::new(); depth];
     for node in &order {
         rows[layer[&node.0]].push(node);
     }
@@ -147,12 +149,7 @@ pub fn draw(def: &Definition, current: &str, visited: &[&str]) -> Diagram {
                 title,
                 class,
                 diamond,
-                points: format!(
-                    "{cx},{y} {},{cy} {cx},{} {},{cy}",
-                    x + NODE_W,
-                    y + NODE_H,
-                    x
-                ),
+                points: format!("{cx},{y} {},{cy} {cx},{} {},{cy}", x + NODE_W, y + NODE_H, x),
             });
         }
     }
@@ -216,7 +213,12 @@ mod tests {
     fn layers_go_down_from_the_start_and_returns_go_back() {
         let def = appointment();
         let d = draw(&def, "consultation", &["drafting", "consultation"]);
-        let node = |t: &str| d.nodes.iter().find(|n| n.title.contains(t)).unwrap_or_else(|| panic!("{t}"));
+        let node = |t: &str| {
+            d.nodes
+                .iter()
+                .find(|n| n.title.contains(t))
+                .unwrap_or_else(|| panic!("{t}"))
+        };
         let start = &d.nodes[0];
         assert_eq!(start.y, 8, "the start is on top");
         assert_eq!(start.class, "done");
@@ -228,8 +230,14 @@ mod tests {
         assert!(d.edges.iter().any(|e| !e.back));
         let ends: Vec<&NodeView> = d.nodes.iter().filter(|n| n.class == "end").collect();
         assert!(!ends.is_empty());
-        assert!(ends.iter().all(|e| e.y > node("征求").y), "ends come after consultation");
-        assert!(d.nodes.iter().all(|n| n.x + n.w <= d.width && n.y + n.h <= d.height));
+        assert!(
+            ends.iter().all(|e| e.y > node("征求").y),
+            "ends come after consultation"
+        );
+        assert!(d
+            .nodes
+            .iter()
+            .all(|n| n.x + n.w <= d.width && n.y + n.h <= d.height));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod admin;
 mod attachments;
+mod charts;
 mod diagram;
 mod exports;
 mod pages;

@@ -876,13 +876,6 @@ pub async fn act(
     }
 }
 
-pub struct Bar {
-    pub label: &'static str,
-    pub y: usize,
-    pub width: usize,
-    pub count: usize,
-}
-
 pub struct Cell {
     pub state: &'static str,
     pub text: String,
@@ -901,8 +894,10 @@ struct CoveragePage {
     root: String,
     root_name: String,
     townships: usize,
-    chart_height: usize,
-    bars: Vec<Bar>,
+    sector_chart: super::charts::BarChart,
+    step_chart: super::charts::BarChart,
+    overdue_chart: super::charts::BarChart,
+    coverage_chart: super::charts::LineChart,
     sectors: Vec<(&'static str, &'static str)>,
     rows: Vec<CoverageLine>,
 }
@@ -964,23 +959,19 @@ pub async fn coverage(
         .iter()
         .filter(|r| r.unit.kind != naxian_model::OrgKind::County)
         .collect();
-    let bars = sectors
+    let covered: Vec<(String, usize)> = sectors
         .iter()
-        .enumerate()
-        .map(|(i, (sector, label))| {
-            let count = townships.iter().filter(|r| r.covered(sector)).count();
-            Bar {
-                label,
-                y: 8 + i * 28,
-                width: if townships.is_empty() {
-                    0
-                } else {
-                    count * 180 / townships.len()
-                },
-                count,
-            }
+        .map(|(sector, label)| {
+            (
+                label.to_string(),
+                townships.iter().filter(|r| r.covered(sector)).count(),
+            )
         })
         .collect();
+    let figures = match s.engine.board_charts(&w.actor, &root).await {
+        Ok(f) => f,
+        Err(e) => return message_page(&s, &w, e).await,
+    };
     let lines = rows
         .iter()
         .map(|r| CoverageLine {
@@ -1013,8 +1004,10 @@ pub async fn coverage(
             root,
             root_name,
             townships: townships.len(),
-            chart_height: 8 + sectors.len() * 28,
-            bars,
+            sector_chart: super::charts::bars(&covered, townships.len()),
+            step_chart: super::charts::bars(&figures.by_step, 0),
+            overdue_chart: super::charts::bars(&figures.overdue_by_county, 0),
+            coverage_chart: super::charts::lines(&figures.months, &figures.coverage_by_city),
             sectors,
             rows: lines,
         },

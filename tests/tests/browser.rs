@@ -2,7 +2,9 @@
 //! `chromium-driver`, installed by `.ci/run`): a nomination from the form to
 //! appointed, every step done by its user in the browser, and the main pages
 //! at desktop width and on a 390-px phone, saved as screenshots under
-//! `target/screenshots/`.
+//! `target/screenshots/`; and what the browser must be refused: a form
+//! without its token, a form posted from another site, another unit's task
+//! page, and the sixth login attempt in a row.
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use naxian_tests::{workspace_dir, Backend, TestApp};
@@ -297,4 +299,162 @@ async fn act_first_here(c: &Client) {
         .unwrap();
     take(c, "elected").await;
     assert!(body(c).await.contains("备案中"));
+}
+
+/// Serves one page on another origin: a form that posts an action to the
+/// app, as a hostile site would (no token: it cannot read one).
+async fn hostile_site(target: String) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let page = format!(
+        "<!doctype html><meta charset=utf-8><form method=post action=\"{target}\">\
+         <input type=hidden name=action value=agree><input type=hidden name=csrf value=guess>\
+         <button id=go type=submit>领奖</button></form>"
+    );
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            let resp = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
+            );
+            let _ = sock.write_all(resp.as_bytes()).await;
+        }
+    });
+    base
+}
+
+async fn status_of(c: &Client, url: &str) -> u64 {
+    c.execute(
+        "return fetch(arguments[0], {redirect: 'manual'}).then(r => r.status);",
+        vec![json!(url)],
+    )
+    .await
+    .unwrap()
+    .as_u64()
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_forms_other_units_and_repeated_logins_are_refused_in_chromium() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let nominator = app.token("jn-py-nominator").await;
+    let inst = app
+        .nominate(&nominator, naxian_tests::nomination("JN-PY-MG", "health"))
+        .await;
+    let id = inst["id"].as_str().unwrap().to_string();
+    app.act(&nominator, &id, "submit", json!({})).await;
+    let org_token = app.token("jn-py-org").await;
+    let task = app.task_of(&org_token, &id).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let still_open = || async {
+        app.get(&org_token, &format!("/api/v1/instances/{id}")).await["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == task.as_str() && t["status"] == "open")
+    };
+
+    let driver = chromedriver().await;
+    let c = browser(&driver).await;
+
+    // Another city's nominator: the task page is refused with 403.
+    login(&c, &app, "qd-nominator").await;
+    let url = app.url(&format!("/tasks/{task}"));
+    c.goto(&url).await.unwrap();
+    assert!(body(&c).await.contains("无权办理"), "{}", body(&c).await);
+    assert_eq!(status_of(&c, &url).await, 403);
+    logout(&c).await;
+
+    // The department's own page, with the form's token blanked: refused.
+    login(&c, &app, "jn-py-org").await;
+    c.goto(&url).await.unwrap();
+    c.wait().for_element(Locator::Id("act-agree")).await.unwrap();
+    c.execute(
+        "document.querySelectorAll('input[name=csrf]').forEach(e => e.value = '');",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Id("act-agree"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css("h1")).await.unwrap();
+    assert!(
+        body(&c).await.contains("请求未通过安全校验"),
+        "{}",
+        body(&c).await
+    );
+    assert!(still_open().await, "nothing changed");
+
+    // The same user, lured to another site whose form posts to Naxian.
+    let site = hostile_site(app.url(&format!("/tasks/{task}/act"))).await;
+    c.goto(&site).await.unwrap();
+    c.find(Locator::Id("go")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css("h1")).await.unwrap();
+    assert!(
+        body(&c).await.contains("请求未通过安全校验"),
+        "{}",
+        body(&c).await
+    );
+    assert!(still_open().await, "nothing changed");
+    c.goto(&app.url("/inbox")).await.unwrap();
+    logout(&c).await;
+
+    // Five wrong passwords, then the right one: still refused, generically.
+    for _ in 0..5 {
+        c.goto(&app.url("/login")).await.unwrap();
+        c.find(Locator::Id("login"))
+            .await
+            .unwrap()
+            .send_keys("jn-py-org")
+            .await
+            .unwrap();
+        c.find(Locator::Id("password"))
+            .await
+            .unwrap()
+            .send_keys("wrong-password")
+            .await
+            .unwrap();
+        c.find(Locator::Css("button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait().for_element(Locator::Css(".error")).await.unwrap();
+        assert!(body(&c).await.contains("登录名或密码错误"));
+    }
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys("naxian-demo")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Css(".error")).await.unwrap();
+    assert!(body(&c).await.contains("登录失败次数过多"), "{}", body(&c).await);
+    assert!(c.find(Locator::Id("inbox-count")).await.is_err(), "not logged in");
+
+    // The administration and report pages, for the screenshots.
+    login(&c, &app, "admin").await;
+    c.goto(&app.url("/admin")).await.unwrap();
+    c.wait().for_element(Locator::Id("import-submit")).await.unwrap();
+    screenshot(&c, "admin").await;
+    c.goto(&app.url("/reports")).await.unwrap();
+    screenshot(&c, "reports").await;
+    c.close().await.unwrap();
+    app.stop().await;
 }

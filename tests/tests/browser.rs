@@ -135,7 +135,45 @@ async fn take(c: &Client, action: &str) {
     c.wait().for_element(Locator::Css(".notice")).await.unwrap();
 }
 
+/// What an accessibility review would flag on the page: form controls
+/// without a label, text below the WCAG AA contrast ratio against its
+/// background, and anything clickable that the keyboard cannot reach.
+const ACCESSIBILITY: &str = r#"
+const bad = [];
+for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+  if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label')) bad.push('no label: ' + (el.name || el.id));
+}
+for (const el of document.querySelectorAll('[onclick], [tabindex]')) {
+  if (el.getAttribute('tabindex') !== '0') bad.push('not keyboard reachable: ' + el.outerHTML.slice(0, 60));
+}
+for (const a of document.querySelectorAll('a:not([href])')) bad.push('link without href: ' + a.textContent);
+const lum = c => {
+  const [r, g, b] = c.match(/[\d.]+/g).slice(0, 3).map(Number).map(v => {
+    v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+};
+const background = el => {
+  for (; el; el = el.parentElement) {
+    const c = getComputedStyle(el).backgroundColor, m = c.match(/[\d.]+/g);
+    if (m && (m.length < 4 || Number(m[3]) > 0)) return c;
+  }
+  return 'rgb(255, 255, 255)';
+};
+for (const el of document.querySelectorAll('body *')) {
+  if (el.closest('svg') || ![...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) continue;
+  const s = getComputedStyle(el);
+  if (s.display === 'none' || s.visibility === 'hidden') continue;
+  const [x, y] = [lum(s.color), lum(background(el))];
+  const ratio = (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+  const large = parseFloat(s.fontSize) >= 24 || (parseFloat(s.fontSize) >= 18.66 && Number(s.fontWeight) >= 700);
+  if (ratio < (large ? 3 : 4.5)) bad.push('contrast ' + ratio.toFixed(2) + ': ' + el.textContent.trim().slice(0, 20));
+}
+return bad;
+"#;
+
 async fn screenshot(c: &Client, name: &str) {
+    let problems = c.execute(ACCESSIBILITY, vec![]).await.unwrap();
+    assert_eq!(problems, json!([]), "accessibility of the {name} page");
     let dir = workspace_dir().join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     for (label, w, h) in [("desktop", 1280, 900), ("phone", 390, 844)] {
@@ -448,8 +486,18 @@ async fn forged_forms_other_units_and_repeated_logins_are_refused_in_chromium() 
     assert!(body(&c).await.contains("登录失败次数过多"), "{}", body(&c).await);
     assert!(c.find(Locator::Id("inbox-count")).await.is_err(), "not logged in");
 
-    // The administration and report pages, for the screenshots.
-    login(&c, &app, "admin").await;
+    // The administration and report pages, for the screenshots; logging in
+    // with the keyboard alone (Tab between the fields, Enter to send).
+    c.goto(&app.url("/login")).await.unwrap();
+    let tab = char::from(fantoccini::key::Key::Tab).to_string();
+    let enter = char::from(fantoccini::key::Key::Enter).to_string();
+    c.find(Locator::Id("login"))
+        .await
+        .unwrap()
+        .send_keys(&format!("admin{tab}naxian-demo{enter}"))
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("inbox-count")).await.unwrap();
     c.goto(&app.url("/admin")).await.unwrap();
     c.wait().for_element(Locator::Id("import-submit")).await.unwrap();
     screenshot(&c, "admin").await;

@@ -58,6 +58,7 @@ async fn instances(s: &AppState, w: &WebSession) -> Result<Table, EngineError> {
         .list_instances(&w.actor, None, None, None, 100_000, 0)
         .await?;
     let mut rows = Vec::with_capacity(list.len());
+    let mut unit_names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     for i in list {
         let def = s.engine.definition(&i.workflow, i.version).await?;
         let step = def
@@ -65,13 +66,20 @@ async fn instances(s: &AppState, w: &WebSession) -> Result<Table, EngineError> {
             .and_then(|st| st.title.clone())
             .or_else(|| def.end(&i.step).and_then(|e| e.title.clone()))
             .unwrap_or_else(|| i.step.clone());
-        let unit = s
-            .engine
-            .store()
-            .org_unit(&i.org_unit)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_else(|| i.org_unit.clone());
+        let unit = match unit_names.get(&i.org_unit) {
+            Some(name) => name.clone(),
+            None => {
+                let name = s
+                    .engine
+                    .store()
+                    .org_unit(&i.org_unit)
+                    .await?
+                    .map(|u| u.name)
+                    .unwrap_or_else(|| i.org_unit.clone());
+                unit_names.insert(i.org_unit.clone(), name.clone());
+                name
+            }
+        };
         rows.push(vec![
             i.id.clone(),
             def.title.clone(),

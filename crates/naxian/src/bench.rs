@@ -1,6 +1,11 @@
 //! `naxian bench`: drives N appointments through the whole workflow in-process
 //! (start, submit, three opinions, election, two filing acknowledgements: eight
-//! transitions each) on a fresh database, and prints the throughput.
+//! transitions each) on a fresh database, and in the same run measures the
+//! database's ceiling — as many bare transactions doing the minimal durable
+//! write of one transition, on the same pool — and prints both and their ratio,
+//! for each backend and concurrency.
+
+mod ceiling;
 
 use crate::demo;
 use anyhow::Context as _;
@@ -11,15 +16,15 @@ use std::time::Instant;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct BenchArgs {
-    /// sqlite or postgres.
-    #[arg(long, default_value = "sqlite")]
+    /// sqlite, postgres, or both.
+    #[arg(long, default_value = "both")]
     pub backend: String,
-    /// Appointments to drive through.
-    #[arg(long, default_value_t = 500)]
+    /// Appointments to drive through (eight transitions each).
+    #[arg(long, default_value_t = 300)]
     pub instances: usize,
-    /// Appointments in flight at once.
-    #[arg(long, default_value_t = 1)]
-    pub concurrency: usize,
+    /// Appointments in flight at once; one run per value.
+    #[arg(long, value_delimiter = ',', default_value = "1,4,16")]
+    pub concurrency: Vec<usize>,
     /// PostgreSQL server to create a scratch database on.
     #[arg(long, default_value = naxian_store_postgres::testing::DEFAULT_ADMIN_URL)]
     pub postgres: String,
@@ -88,22 +93,70 @@ async fn appointment(engine: &Engine, cast: &Cast, n: usize) -> anyhow::Result<u
     Ok(8)
 }
 
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let scratch = tempfile::tempdir()?;
-    let mut pg = None;
-    let url = match args.backend.as_str() {
-        "sqlite" => format!("sqlite://{}", scratch.path().join("bench.db").display()),
-        "postgres" => {
-            std::env::set_var("NAXIAN_TEST_POSTGRES", &args.postgres);
-            let db = naxian_store_postgres::testing::TestDatabase::create().await;
-            let url = db.url().to_string();
-            pg = Some(db);
-            url
+/// One measured run.
+struct Figures {
+    transitions: usize,
+    engine: std::time::Duration,
+    ceiling: std::time::Duration,
+}
+
+enum Scratch {
+    /// The folder is kept (and removed on drop) for as long as the store is used.
+    Sqlite(
+        #[allow(dead_code)] tempfile::TempDir,
+        Arc<naxian_store_sqlite::SqliteStore>,
+    ),
+    Postgres(
+        naxian_store_postgres::testing::TestDatabase,
+        Arc<naxian_store_postgres::PostgresStore>,
+    ),
+}
+
+impl Scratch {
+    async fn create(backend: &str, postgres: &str) -> anyhow::Result<Scratch> {
+        Ok(match backend {
+            "sqlite" => {
+                let dir = tempfile::tempdir()?;
+                let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+                let store = naxian_store_sqlite::SqliteStore::connect(&url).await?;
+                Scratch::Sqlite(dir, Arc::new(store))
+            }
+            "postgres" => {
+                std::env::set_var("NAXIAN_TEST_POSTGRES", postgres);
+                let db = naxian_store_postgres::testing::TestDatabase::create().await;
+                // The pool size the service uses (naxian_engine::open).
+                let store = naxian_store_postgres::PostgresStore::connect(db.url(), 16).await?;
+                Scratch::Postgres(db, Arc::new(store))
+            }
+            other => anyhow::bail!("unknown backend `{other}`: sqlite, postgres or both"),
+        })
+    }
+
+    fn store(&self) -> Arc<dyn naxian_store::Store> {
+        match self {
+            Scratch::Sqlite(_, s) => s.clone(),
+            Scratch::Postgres(_, s) => s.clone(),
         }
-        other => anyhow::bail!("unknown backend `{other}`: sqlite or postgres"),
-    };
-    let store = naxian_engine::open::open_store(&url).await?;
-    let engine = Engine::new(store, Arc::new(SystemClock), Settings::default());
+    }
+
+    async fn ceiling(&self, workers: usize, transactions: usize) -> anyhow::Result<std::time::Duration> {
+        match self {
+            Scratch::Sqlite(_, s) => ceiling::run(s.writer_pool().clone(), workers, transactions).await,
+            Scratch::Postgres(_, s) => ceiling::run(s.pool().clone(), workers, transactions).await,
+        }
+    }
+
+    async fn drop_now(self) {
+        if let Scratch::Postgres(db, store) = self {
+            store.pool().close().await;
+            db.drop_now().await;
+        }
+    }
+}
+
+async fn measure(args: &BenchArgs, backend: &str, concurrency: usize) -> anyhow::Result<Figures> {
+    let scratch = Scratch::create(backend, &args.postgres).await?;
+    let engine = Engine::new(scratch.store(), Arc::new(SystemClock), Settings::default());
     engine.load_workflows(&args.workflows).await?;
     demo::load(&engine, demo::PROVINCE).await?;
     let cast = Arc::new(Cast {
@@ -122,7 +175,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let mut workers = Vec::new();
-    for _ in 0..args.concurrency.max(1) {
+    for _ in 0..concurrency.max(1) {
         let (engine, cast, next) = (engine.clone(), cast.clone(), next.clone());
         let total = args.instances;
         workers.push(tokio::spawn(async move {
@@ -140,21 +193,44 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     for w in workers {
         transitions += w.await??;
     }
-    let secs = started.elapsed().as_secs_f64();
-    println!(
-        "backend={} instances={} concurrency={} transitions={} seconds={:.3}",
-        args.backend, args.instances, args.concurrency, transitions, secs
-    );
-    println!(
-        "instances/s={:.1} transitions/s={:.1} us/transition={:.1}",
-        args.instances as f64 / secs,
-        transitions as f64 / secs,
-        secs * 1e6 / transitions as f64
-    );
+    let engine_time = started.elapsed();
     let report = engine.verify_audit().await?;
     anyhow::ensure!(report.broken.is_none(), "audit chain broken after the run");
-    if let Some(db) = pg {
-        db.drop_now().await;
+    let ceiling = scratch.ceiling(concurrency.max(1), transitions).await?;
+    scratch.drop_now().await;
+    Ok(Figures {
+        transitions,
+        engine: engine_time,
+        ceiling,
+    })
+}
+
+pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    let backends: Vec<&str> = match args.backend.as_str() {
+        "both" => vec!["sqlite", "postgres"],
+        one => vec![one],
+    };
+    println!(
+        "{} appointments x 8 transitions; ceiling: the same number of bare transactions \
+         (version-checked UPDATE + history INSERT + outbox INSERT) on the same pool",
+        args.instances
+    );
+    println!("| backend | concurrency | engine transitions/s | µs per transition | ceiling transactions/s | µs per transaction | engine/ceiling |");
+    println!("|---|---|---|---|---|---|---|");
+    for backend in backends {
+        for &c in &args.concurrency {
+            let f = measure(&args, backend, c).await?;
+            let rate = |d: std::time::Duration| f.transitions as f64 / d.as_secs_f64();
+            let us = |d: std::time::Duration| d.as_secs_f64() * 1e6 / f.transitions as f64;
+            println!(
+                "| {backend} | {c} | {:.0} | {:.0} | {:.0} | {:.0} | {:.2} |",
+                rate(f.engine),
+                us(f.engine),
+                rate(f.ceiling),
+                us(f.ceiling),
+                rate(f.engine) / rate(f.ceiling)
+            );
+        }
     }
     Ok(())
 }

@@ -48,6 +48,12 @@ impl SqliteStore {
         Ok(SqliteStore { writer, reader })
     }
 
+    /// The single writer connection's pool, for the benchmark that measures
+    /// what bare transactions on the same settings achieve.
+    pub fn writer_pool(&self) -> &SqlitePool {
+        &self.writer
+    }
+
     fn reader(&self) -> &SqlitePool {
         &self.reader
     }

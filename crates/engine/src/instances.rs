@@ -35,11 +35,12 @@ pub struct AuditReport {
 }
 
 impl Engine {
-    async fn context(&self, org_code: &str) -> Result<naxian_model::OrgContext> {
+    /// The directory slice for an instance's unit, by the path it stores.
+    async fn context(&self, inst: &Instance) -> Result<naxian_model::OrgContext> {
         self.store
-            .org_context(org_code)
+            .org_context_at(&inst.org_path)
             .await?
-            .ok_or_else(|| EngineError::Conflict(format!("org unit `{org_code}` no longer exists")))
+            .ok_or_else(|| EngineError::Conflict(format!("org unit `{}` no longer exists", inst.org_unit)))
     }
 
     pub async fn start(&self, actor: &Actor, req: StartRequest) -> Result<InstanceView> {
@@ -136,15 +137,23 @@ impl Engine {
         comment: Option<String>,
         data: Option<Value>,
     ) -> Result<InstanceView> {
-        let task = self
-            .store
-            .task(task_id)
-            .await?
+        // The task and its siblings in one read: the decision needs them all.
+        let tasks = self.store.tasks_beside(task_id).await?;
+        let task = tasks
+            .iter()
+            .find(|t| t.id == task_id)
             .ok_or_else(|| EngineError::NotFound(format!("no task `{task_id}`")))?;
-        if !actor.holds_task(&task) {
+        if !actor.holds_task(task) {
             return Err(EngineError::Forbidden("this task is not assigned to you".into()));
         }
-        self.run_task_action(actor, &task, action, comment, data).await
+        let command = Command::Act {
+            task_id: task.id.clone(),
+            action: action.into(),
+            comment,
+            data,
+        };
+        let instance_id = task.instance_id.clone();
+        self.run_with(actor, &instance_id, &command, Some(tasks)).await
     }
 
     /// Acts on a task whose holder has been checked (or on behalf of the system).
@@ -175,6 +184,18 @@ impl Engine {
     }
 
     async fn run(&self, actor: &Actor, instance_id: &str, command: &Command) -> Result<InstanceView> {
+        self.run_with(actor, instance_id, command, None).await
+    }
+
+    /// Decides and persists a command; `tasks`, when the caller has read
+    /// them already, are the instance's tasks.
+    async fn run_with(
+        &self,
+        actor: &Actor,
+        instance_id: &str,
+        command: &Command,
+        tasks: Option<Vec<Task>>,
+    ) -> Result<InstanceView> {
         let rec = self
             .store
             .instance(instance_id)
@@ -183,13 +204,16 @@ impl Engine {
         let def = self
             .definition(&rec.instance.workflow, rec.instance.version)
             .await?;
-        let tasks = self.store.tasks_of(instance_id).await?;
+        let tasks = match tasks {
+            Some(t) => t,
+            None => self.store.tasks_of(instance_id).await?,
+        };
         if let Command::Withdraw { .. } = command {
             if !self.may_see(actor, &rec.instance, &tasks) {
                 return Err(EngineError::Forbidden("you may not see this instance".into()));
             }
         }
-        let org = self.context(&rec.instance.org_unit).await?;
+        let org = self.context(&rec.instance).await?;
         let calendar = self.calendar();
         let ctx = self.decision_context(&org, &calendar);
         let decision = machine::decide(&def, &rec.instance, &tasks, &actor.login, command, &ctx)?;

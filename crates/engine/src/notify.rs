@@ -80,7 +80,7 @@ impl Engine {
         spec: &naxian_model::definition::AssignSpec,
     ) -> Result<String> {
         let level = spec.unit.unwrap_or(naxian_model::directory::Level::Target);
-        let org = self.store.org_context(&inst.org_unit).await?;
+        let org = self.store.org_context_at(&inst.org_path).await?;
         Ok(org
             .as_ref()
             .and_then(|o| o.at_level(level))

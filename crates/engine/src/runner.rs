@@ -85,7 +85,7 @@ impl Engine {
             .await?;
         let org = self
             .store
-            .org_context(&rec.instance.org_unit)
+            .org_context_at(&rec.instance.org_path)
             .await?
             .ok_or_else(|| EngineError::Internal(format!("unit {} is gone", rec.instance.org_unit)))?;
         let subject = Subject::new(&def, &rec.instance, &org.target().name);

@@ -242,6 +242,11 @@ async fn directory(s: &dyn Store) {
     assert_eq!(depts, ["cf_K-ORG", "cf_T-PC"], "only departments under the chain");
     assert_eq!(ctx.body, Some(body2));
     assert!(s.org_context("nope").await.unwrap().is_none());
+    assert_eq!(s.org_context_at("/cf_P/cf_K/cf_T/").await.unwrap(), Some(ctx));
+    let county = s.org_context_at("/cf_P/cf_K/").await.unwrap().expect("county");
+    assert_eq!(county.body, None, "the county has no body here");
+    assert_eq!(county.departments.len(), 1);
+    assert!(s.org_context_at("/cf_P/cf_K/gone/").await.unwrap().is_none());
 }
 
 async fn users_grants_tokens(s: &dyn Store) {
@@ -501,6 +506,11 @@ async fn transitions(s: &dyn Store) {
     assert_eq!(rec.audit_head, h1.hash);
     assert_eq!(rec.instance.data, inst.data);
 
+    assert_eq!(
+        s.tasks_beside("cf_t1").await.unwrap(),
+        s.tasks_of("cf_i1").await.unwrap()
+    );
+    assert!(s.tasks_beside("no-task").await.unwrap().is_empty());
     let inbox = s.inbox("cf_user", TaskStatus::Open, 50).await.unwrap();
     assert_eq!(
         inbox.iter().map(|r| r.task.id.as_str()).collect::<Vec<_>>(),

@@ -52,6 +52,8 @@ pub trait Store: Send + Sync + 'static {
     async fn import_directory(&self, batch: &DirectoryBatch) -> Result<()>;
     /// The unit, its ancestors, the departments under them and its body.
     async fn org_context(&self, code: &str) -> Result<Option<OrgContext>>;
+    /// The same for the unit at `path` (known from an instance), in one query.
+    async fn org_context_at(&self, path: &str) -> Result<Option<OrgContext>>;
 
     // Users, grants, tokens
     async fn create_user(&self, user: &UserRecord) -> Result<()>;
@@ -91,6 +93,9 @@ pub trait Store: Send + Sync + 'static {
     async fn instance(&self, id: &str) -> Result<Option<InstanceRecord>>;
     async fn tasks_of(&self, instance_id: &str) -> Result<Vec<naxian_model::Task>>;
     async fn task(&self, id: &str) -> Result<Option<naxian_model::Task>>;
+    /// Every task of the instance a task belongs to (the task included), in
+    /// one query; empty if there is no such task.
+    async fn tasks_beside(&self, task_id: &str) -> Result<Vec<naxian_model::Task>>;
     async fn history(&self, instance_id: &str) -> Result<Vec<HistoryRecord>>;
     async fn list_instances(&self, filter: &InstanceFilter) -> Result<Vec<naxian_model::Instance>>;
     /// Tasks assigned to `login`, or to a role they hold at a unit covering the task's unit.

@@ -426,12 +426,24 @@ macro_rules! sql_store {
                 }
 
                 async fn org_context(&self, code: &str) -> Result<Option<OrgContext>> {
-                    let Some(target) = self.org_unit(code).await? else {
+                    match self.org_unit(code).await? {
+                        Some(target) => self.org_context_at(&target.path).await,
+                        None => Ok(None),
+                    }
+                }
+
+                async fn org_context_at(&self, path: &str) -> Result<Option<OrgContext>> {
+                    let codes: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+                    if codes.is_empty() {
                         return Ok(None);
-                    };
-                    let codes: Vec<&str> = target.path.split('/').filter(|c| !c.is_empty()).collect();
+                    }
+                    // The chain, the departments hanging off it and the target's
+                    // body, in one round trip.
                     let sql = format!(
-                        "SELECT * FROM org_units WHERE code IN ({}) OR (kind = 'department' AND parent IN ({}))",
+                        "SELECT u.*, b.term_start AS b_term_start, b.term_end AS b_term_end,
+                           b.congress_date AS b_congress_date
+                         FROM org_units u LEFT JOIN bodies b ON b.org_unit = u.code
+                         WHERE u.code IN ({}) OR (u.kind = 'department' AND u.parent IN ({}))",
                         placeholders(1, codes.len()),
                         placeholders(1, codes.len())
                     );
@@ -440,19 +452,36 @@ macro_rules! sql_store {
                         q = q.bind(*c);
                     }
                     let rows = q.fetch_all(self.reader()).await.map_err(e)?;
-                    let units = rows.iter().map(org_unit).collect::<Result<Vec<_>>>()?;
+                    let target_code = *codes.last().expect("not empty");
+                    let mut body = None;
+                    let mut units = Vec::with_capacity(rows.len());
+                    for r in &rows {
+                        let u = org_unit(r)?;
+                        if u.code == target_code {
+                            let start: Option<NaiveDate> = r.try_get("b_term_start").map_err(e)?;
+                            let end: Option<NaiveDate> = r.try_get("b_term_end").map_err(e)?;
+                            if let (Some(term_start), Some(term_end)) = (start, end) {
+                                body = Some(Body {
+                                    term_start,
+                                    term_end,
+                                    congress_date: r.try_get("b_congress_date").map_err(e)?,
+                                });
+                            }
+                        }
+                        units.push(u);
+                    }
                     let mut chain = Vec::new();
                     for c in &codes {
                         match units.iter().find(|u| u.code == *c) {
                             Some(u) => chain.push(u.clone()),
-                            None => return Err(StoreError::Database(format!("unit {c} on path {} is missing", target.path))),
+                            None if *c == target_code => return Ok(None),
+                            None => return Err(StoreError::Database(format!("unit {c} on path {path} is missing"))),
                         }
                     }
                     let departments = units
                         .into_iter()
                         .filter(|u| u.kind == naxian_model::OrgKind::Department && !codes.contains(&u.code.as_str()))
                         .collect();
-                    let body = self.body(code).await?;
                     Ok(Some(OrgContext { chain, departments, body }))
                 }
 
@@ -613,6 +642,18 @@ macro_rules! sql_store {
                     rows.iter().map(task).collect()
                 }
 
+                async fn tasks_beside(&self, task_id: &str) -> Result<Vec<Task>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM tasks WHERE instance_id = (SELECT instance_id FROM tasks WHERE id = $1)
+                         ORDER BY created_at, id",
+                    )
+                    .bind(task_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(task).collect()
+                }
+
                 async fn task(&self, id: &str) -> Result<Option<Task>> {
                     let row = sqlx::query("SELECT * FROM tasks WHERE id = $1")
                         .bind(id)
@@ -764,31 +805,38 @@ macro_rules! sql_store {
                         if done.rows_affected() != 1 {
                             return Err(StoreError::Conflict("the task is already done".into()));
                         }
-                        sqlx::query("UPDATE timers SET status = 'cancelled' WHERE task_id = $1 AND status = 'pending'")
-                            .bind(&cl.task_id)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(e)?;
                     }
-                    for t in &c.open {
-                        sqlx::query(
+                    // One statement per kind of row, whatever the number of rows.
+                    if !c.close.is_empty() {
+                        let mut q = sqlx::QueryBuilder::<$db>::new(
+                            "UPDATE timers SET status = 'cancelled' WHERE status = 'pending' AND task_id IN (",
+                        );
+                        let mut ids = q.separated(", ");
+                        for cl in &c.close {
+                            ids.push_bind(&cl.task_id);
+                        }
+                        q.push(")");
+                        q.build().execute(&mut *tx).await.map_err(e)?;
+                    }
+                    for chunk in c.open.chunks(500) {
+                        let mut q = sqlx::QueryBuilder::<$db>::new(
                             "INSERT INTO tasks (id, instance_id, step, assignee_key, role, unit, unit_path, user_login,
-                               status, created_at, due_at)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $10)",
-                        )
-                        .bind(&t.id)
-                        .bind(&t.instance_id)
-                        .bind(&t.step)
-                        .bind(&t.assignee.key)
-                        .bind(t.assignee.role.map(|r| r.as_str()))
-                        .bind(&t.assignee.unit)
-                        .bind(&t.assignee.unit_path)
-                        .bind(&t.assignee.user)
-                        .bind(t.created_at)
-                        .bind(t.due_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(e)?;
+                               status, created_at, due_at) ",
+                        );
+                        q.push_values(chunk, |mut b, t| {
+                            b.push_bind(&t.id)
+                                .push_bind(&t.instance_id)
+                                .push_bind(&t.step)
+                                .push_bind(&t.assignee.key)
+                                .push_bind(t.assignee.role.map(|r| r.as_str()))
+                                .push_bind(&t.assignee.unit)
+                                .push_bind(&t.assignee.unit_path)
+                                .push_bind(&t.assignee.user)
+                                .push("'open'")
+                                .push_bind(t.created_at)
+                                .push_bind(t.due_at);
+                        });
+                        q.build().execute(&mut *tx).await.map_err(e)?;
                     }
                     let h = &c.history;
                     sqlx::query(
@@ -830,21 +878,34 @@ macro_rules! sql_store {
                             }
                         }
                     }
-                    for t in &c.timers {
-                        sqlx::query(
-                            "INSERT INTO timers (id, instance_id, task_id, kind, fire_at) VALUES ($1, $2, $3, $4, $5)",
-                        )
-                        .bind(&t.id)
-                        .bind(&t.instance_id)
-                        .bind(&t.task_id)
-                        .bind(t.kind.as_str())
-                        .bind(t.fire_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(e)?;
+                    for chunk in c.timers.chunks(500) {
+                        let mut q = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO timers (id, instance_id, task_id, kind, fire_at) ",
+                        );
+                        q.push_values(chunk, |mut b, t| {
+                            b.push_bind(&t.id)
+                                .push_bind(&t.instance_id)
+                                .push_bind(&t.task_id)
+                                .push_bind(t.kind.as_str())
+                                .push_bind(t.fire_at);
+                        });
+                        q.build().execute(&mut *tx).await.map_err(e)?;
                     }
-                    for m in &c.outbox {
-                        insert_outbox(&mut *tx, m).await?;
+                    for chunk in c.outbox.chunks(500) {
+                        let mut q = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO outbox (id, dedupe_key, recipients, template, params, next_attempt_at, created_at) ",
+                        );
+                        q.push_values(chunk, |mut b, m| {
+                            b.push_bind(&m.id)
+                                .push_bind(&m.dedupe_key)
+                                .push_bind(Json(&m.recipients))
+                                .push_bind(&m.template)
+                                .push_bind(Json(&m.params))
+                                .push_bind(m.created_at)
+                                .push_bind(m.created_at);
+                        });
+                        q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+                        q.build().execute(&mut *tx).await.map_err(e)?;
                     }
                     tx.commit().await.map_err(e)?;
                     Ok(())
@@ -896,17 +957,24 @@ macro_rules! sql_store {
                 }
 
                 async fn holders(&self, role: Role, unit_path: &str) -> Result<Vec<(UserRecord, String)>> {
-                    let rows = sqlx::query(
+                    // A grant covers the unit if it is at the unit or one of its
+                    // ancestors: exactly the codes on its path.
+                    let codes: Vec<&str> = unit_path.split('/').filter(|c| !c.is_empty()).collect();
+                    if codes.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let sql = format!(
                         "SELECT us.*, u.path AS grant_path FROM grants g JOIN org_units u ON u.code = g.org_unit
                          JOIN users us ON us.login = g.login
-                         WHERE g.role = $1 AND substr($2, 1, length(u.path)) = u.path
+                         WHERE g.role = $1 AND g.org_unit IN ({})
                          ORDER BY length(u.path) DESC, us.login",
-                    )
-                    .bind(role.as_str())
-                    .bind(unit_path)
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err(e)?;
+                        placeholders(2, codes.len())
+                    );
+                    let mut q = sqlx::query(&sql).bind(role.as_str());
+                    for c in &codes {
+                        q = q.bind(*c);
+                    }
+                    let rows = q.fetch_all(self.reader()).await.map_err(e)?;
                     rows.iter()
                         .map(|r| Ok((user(r)?, r.try_get::<String, _>("grant_path").map_err(e)?)))
                         .collect()

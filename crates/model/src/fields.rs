@@ -55,6 +55,13 @@ pub struct FieldSpec {
 }
 
 impl FieldSpec {
+    /// Long text (over 200 characters allowed) may hold line breaks and is
+    /// edited in a text area; every other value is one line, so that nothing
+    /// typed into it can start a new line in an e-mail or a log.
+    pub fn multiline(&self) -> bool {
+        self.kind == FieldType::Text && self.max_len.unwrap_or(200) > 200
+    }
+
     /// Whether the spec itself makes sense.
     pub fn check(&self) -> Result<(), String> {
         match self.kind {
@@ -78,8 +85,13 @@ impl FieldSpec {
                 if s.is_empty() {
                     return Err(bad("must not be empty".into()));
                 }
-                if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
-                    return Err(bad("must not contain control characters".into()));
+                let allowed = |c: char| self.multiline() && (c == '\n' || c == '\t');
+                if s.chars().any(|c| c.is_control() && !allowed(c)) {
+                    return Err(bad(if self.multiline() {
+                        "must not contain control characters".into()
+                    } else {
+                        "must be one line without control characters".into()
+                    }));
                 }
                 let max = self.max_len.unwrap_or(match self.kind {
                     FieldType::Text => 200,

@@ -556,7 +556,7 @@ fn field_input(
     };
     let input = if !spec.choices.is_empty() {
         "select"
-    } else if spec.kind == FieldType::Text && spec.max_len.unwrap_or(200) > 200 {
+    } else if spec.multiline() {
         "textarea"
     } else {
         input_type(spec.kind)

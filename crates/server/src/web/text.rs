@@ -52,6 +52,9 @@ pub fn zh_message(message: &str) -> String {
     if message == "must be an integer" {
         return "请填写整数".into();
     }
+    if message == "must be one line without control characters" {
+        return "只能填写一行，且不含特殊字符".into();
+    }
     if message == "must not contain control characters" {
         return "含有不允许的字符".into();
     }

@@ -1,0 +1,197 @@
+//! Hostile input: script in every text field the UI shows, SQL
+//! metacharacters in every text field, line breaks meant to forge e-mail
+//! headers, oversize bodies, and a session id chosen by an attacker before
+//! login. Each is refused or stored verbatim and rendered inert.
+
+use naxian_tests::web::{browser, get, login, task_links};
+use naxian_tests::{nomination, on_both_backends, TestApp};
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// One payload per text field of the nomination (each within the field's length).
+const XSS: &[(&str, &str)] = &[
+    ("candidate.name", "<script>alert(1)</script>"),
+    ("candidate.employer", "<img src=x onerror=alert(2)>"),
+    ("candidate.position", "\"><svg onload=alert(3)>"),
+    ("candidate.title", "'><iframe src=javascript:alert(4)>"),
+    ("reason", "</textarea><script>alert(5)</script>&amp;"),
+];
+
+const SQL: &[(&str, &str)] = &[
+    ("candidate.name", "O'Brien'); DROP TABLE instances;--"),
+    ("candidate.employer", "\" OR \"1\"=\"1"),
+    ("candidate.position", "1; DELETE FROM users"),
+    ("candidate.title", "%_\\' --"),
+    ("reason", "'; UPDATE tasks SET status='done' WHERE '1'='1"),
+];
+
+fn with(payloads: &[(&str, &str)]) -> serde_json::Value {
+    let mut data = nomination("JN-PY-MG", "health");
+    for (path, value) in payloads {
+        naxian_model::fields::set_path(&mut data, path, json!(value));
+    }
+    data
+}
+
+async fn script_is_inert(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let inst = app.nominate(&nominator, with(XSS)).await;
+    let id = inst["id"].as_str().unwrap();
+    let comment = "<script>alert(6)</script>";
+    let (status, _) = app
+        .send(
+            Some(&nominator),
+            "POST",
+            &format!(
+                "/api/v1/tasks/{}/actions",
+                app.task_of(&nominator, id).await["id"].as_str().unwrap()
+            ),
+            Some(json!({"action": "submit", "comment": comment})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let org = login(app, "jn-py-org").await;
+    let (_, inbox) = get(&org, app, "/inbox").await;
+    let (_, page) = get(&org, app, &format!("/tasks/{}", task_links(&inbox)[0])).await;
+    let own = login(app, "jn-py-nominator").await;
+    let (_, mine) = get(&own, app, "/nominations").await;
+    for (where_, html) in [("inbox", &inbox), ("task page", &page), ("my nominations", &mine)] {
+        for (_, payload) in XSS.iter().chain([("comment", comment)].iter()) {
+            assert!(!html.contains(payload), "{payload} raw on the {where_}");
+        }
+        assert!(!html.contains("<script>alert"), "{where_}: {html}");
+        assert!(!html.contains("<img src=x onerror"), "{where_}: {html}");
+    }
+    assert!(
+        page.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+        "shown, escaped: {page}"
+    );
+    assert!(page.contains("&#60;img src=x onerror=alert(2)&#62;"));
+}
+
+async fn sql_is_data(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let inst = app.nominate(&nominator, with(SQL)).await;
+    let id = inst["id"].as_str().unwrap();
+    let back = app.get(&nominator, &format!("/api/v1/instances/{id}")).await;
+    for (path, value) in SQL {
+        let got = naxian_model::fields::get_path(&back["data"], path).cloned();
+        assert_eq!(got, Some(json!(value)), "{path} stored verbatim");
+    }
+    // The tables are all there and untouched.
+    let list = app.get(&nominator, "/api/v1/instances").await;
+    assert!(!list["items"].as_array().unwrap().is_empty(), "{list}");
+    let tasks = app.get(&nominator, "/api/v1/tasks").await;
+    assert_eq!(
+        tasks.as_array().unwrap().len(),
+        1,
+        "only the drafting task is open: {tasks}"
+    );
+    let (status, _) = app
+        .send(
+            Some(&nominator),
+            "GET",
+            "/api/v1/instances?status=active'%20OR%20'1'='1",
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a query parameter is checked, not spliced"
+    );
+}
+
+async fn header_injection_is_refused(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    for (path, value) in [
+        ("candidate.email", "wang@example.cn\r\nBcc: all@example.com"),
+        ("candidate.name", "王卫东\r\nSubject: 中奖"),
+        ("candidate.employer", "卫生院\nBcc: all@example.com"),
+    ] {
+        let (status, body) = app
+            .send(
+                Some(&nominator),
+                "POST",
+                "/api/v1/instances",
+                Some(json!({"workflow": "sanzhang-appointment", "data": with(&[(path, value)])})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["error"]["field"], format!("data.{path}"), "{body}");
+    }
+    let admin = app.token("admin").await;
+    let (status, body) = app
+        .send(
+            Some(&admin),
+            "POST",
+            "/api/v1/users",
+            Some(json!({"login": "x1", "name": "某人", "email": "x@example.cn\r\nBcc: y@example.cn", "password": "Chushi-2026"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("email"))
+    );
+    let list = app.get(&nominator, "/api/v1/instances").await;
+    assert!(
+        list["items"].as_array().unwrap().is_empty(),
+        "nothing was started"
+    );
+}
+
+on_both_backends!(script_is_inert, sql_is_data, header_injection_is_refused);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversize_bodies_are_413_and_change_nothing() {
+    let app = TestApp::spawn(naxian_tests::Backend::Sqlite).await;
+    let nominator = app.token("jn-py-nominator").await;
+    let mut data = nomination("JN-PY-MG", "health");
+    data["padding"] = json!("x".repeat(2 * 1024 * 1024));
+    let (status, body) = app
+        .send(
+            Some(&nominator),
+            "POST",
+            "/api/v1/instances",
+            Some(json!({"workflow": "sanzhang-appointment", "data": data})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    let list = app.get(&nominator, "/api/v1/instances").await;
+    assert!(list["items"].as_array().unwrap().is_empty());
+    // The login form too.
+    let r = browser()
+        .post(app.url("/login"))
+        .form(&[("login", "x".repeat(2 * 1024 * 1024)), ("password", "y".into())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_id_planted_before_login_is_never_used() {
+    let app = TestApp::spawn(naxian_tests::Backend::Sqlite).await;
+    let planted = "a".repeat(64);
+    let r = browser()
+        .post(app.url("/login"))
+        .header("cookie", format!("naxian_session={planted}"))
+        .form(&[("login", "jn-py-org"), ("password", "naxian-demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(!set.contains(&planted), "a new id is issued: {set}");
+    // The planted id opens nothing.
+    let r = browser()
+        .get(app.url("/inbox"))
+        .header("cookie", format!("naxian_session={planted}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "back to the login page");
+    app.stop().await;
+}

@@ -16,7 +16,7 @@ async fn appointed_by_committee_by_election(app: &TestApp) {
     let id = inst["id"].as_str().unwrap().to_string();
     assert_eq!(inst["step"], "drafting");
     assert_eq!(inst["status"], "active");
-    assert_eq!(inst["version"], 1);
+    assert_eq!(inst["version"], 2);
 
     let inst = app.act(&nominator, &id, "submit", json!({})).await;
     assert_eq!(steps(&inst), "consultation");
@@ -357,7 +357,7 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
     let source =
         std::fs::read_to_string(naxian_tests::workspace_dir().join("workflows/sanzhang-appointment.yaml"))
             .unwrap()
-            .replace("version: 1", "version: 2")
+            .replace("version: 2", "version: 3")
             .replace(
                 "    sign_off: all\n    # After a return",
                 "    sign_off: any\n    # After a return",
@@ -403,16 +403,16 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
         .iter()
         .find(|w| w["name"] == "sanzhang-appointment")
         .unwrap();
-    assert_eq!(appointment["version"], 2);
+    assert_eq!(appointment["version"], 3);
 
     let new = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
     let new_id = new["id"].as_str().unwrap().to_string();
-    assert_eq!(new["version"], 2);
+    assert_eq!(new["version"], 3);
     app.act(&nominator, &new_id, "submit", json!({})).await;
 
     let org = app.token("jn-py-org").await;
     let old_after = app.act(&org, &old_id, "agree", json!({})).await;
-    assert_eq!(old_after["version"], 1);
+    assert_eq!(old_after["version"], 2);
     assert_eq!(
         steps(&old_after),
         "consultation",

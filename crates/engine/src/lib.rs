@@ -15,6 +15,7 @@ mod instances;
 pub mod notify;
 pub mod open;
 pub mod reports;
+mod retention;
 pub mod runner;
 pub mod schedules;
 pub mod sessions;
@@ -44,6 +45,8 @@ pub struct Settings {
     pub digest_cron: String,
     /// The largest attachment accepted, in bytes.
     pub attachment_max_bytes: usize,
+    /// Days after which a finished instance's personal data is removed (0: never).
+    pub retention_days: u32,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             token_ttl_hours: 24 * 7,
             digest_cron: "0 0 8 * * *".into(),
             attachment_max_bytes: 10 * 1024 * 1024,
+            retention_days: 1095,
         }
     }
 }

@@ -226,7 +226,15 @@ impl Engine {
     ) {
         let owner = format!("{}-{}", hostname(), uuid::Uuid::new_v4().simple());
         tracing::info!(%owner, transport = %mailer.transport.describe(), "background work started");
+        let mut last_purge: Option<std::time::Instant> = None;
         loop {
+            let days = self.settings.retention_days;
+            if days > 0 && last_purge.is_none_or(|t| t.elapsed() >= StdDuration::from_secs(3600)) {
+                last_purge = Some(std::time::Instant::now());
+                if let Err(e) = self.purge_personal_data(days).await {
+                    tracing::warn!(error = %e, "retention round failed");
+                }
+            }
             if let Err(e) = self.run_schedules_once(&owner).await {
                 tracing::warn!(error = %e, "schedules round failed");
             }

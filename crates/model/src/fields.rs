@@ -52,6 +52,10 @@ pub struct FieldSpec {
     /// Set when the instance opens; an action's amendment may not change it.
     #[serde(default)]
     pub readonly: bool,
+    /// Personal data of a person (a phone number, say): removed from a
+    /// finished instance once the retention period has passed.
+    #[serde(default)]
+    pub personal: bool,
 }
 
 impl FieldSpec {
@@ -280,6 +284,17 @@ pub fn get_str<'a>(data: &'a Value, path: &str) -> Option<&'a str> {
     get_path(data, path).and_then(Value::as_str)
 }
 
+/// Removes the value at a dotted path; returns whether there was one.
+pub fn remove_path(data: &mut Value, path: &str) -> bool {
+    let (parent, key) = match path.rsplit_once('.') {
+        Some((parent, key)) => (parent.split('.').try_fold(data, |v, k| v.get_mut(k)), key),
+        None => (Some(data), path),
+    };
+    parent
+        .and_then(Value::as_object_mut)
+        .is_some_and(|o| o.remove(key).is_some())
+}
+
 /// Sets a value at a dotted path, creating objects on the way.
 pub fn set_path(data: &mut Value, path: &str, value: Value) {
     let mut cur = data;
@@ -319,6 +334,16 @@ mod tests {
     fn specs() -> IndexMap<String, FieldSpec> {
         let yaml = "a.name: {type: text, required: true, max_len: 5}\nb: {type: integer, min: 1, max: 3}\nc: {type: choice, choices: [x, y]}\nd: {type: phone}\ne: {type: email}\n";
         marked_yaml::from_yaml(0, yaml).unwrap()
+    }
+
+    #[test]
+    fn remove_path_takes_out_one_leaf() {
+        let mut v = json!({"candidate": {"phone": "138", "name": "王"}, "reason": "r"});
+        assert!(remove_path(&mut v, "candidate.phone"));
+        assert!(!remove_path(&mut v, "candidate.phone"), "already gone");
+        assert!(!remove_path(&mut v, "nothing.here"));
+        assert!(remove_path(&mut v, "reason"));
+        assert_eq!(v, json!({"candidate": {"name": "王"}}));
     }
 
     #[test]

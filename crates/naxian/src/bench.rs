@@ -139,10 +139,17 @@ impl Scratch {
         }
     }
 
-    async fn ceiling(&self, workers: usize, transactions: usize) -> anyhow::Result<std::time::Duration> {
+    async fn ceiling(
+        &self,
+        version: i64,
+        workers: usize,
+        transactions: usize,
+    ) -> anyhow::Result<std::time::Duration> {
         match self {
-            Scratch::Sqlite(_, s) => ceiling::run(s.writer_pool().clone(), workers, transactions).await,
-            Scratch::Postgres(_, s) => ceiling::run(s.pool().clone(), workers, transactions).await,
+            Scratch::Sqlite(_, s) => {
+                ceiling::run(s.writer_pool().clone(), version, workers, transactions).await
+            }
+            Scratch::Postgres(_, s) => ceiling::run(s.pool().clone(), version, workers, transactions).await,
         }
     }
 
@@ -196,7 +203,8 @@ async fn measure(args: &BenchArgs, backend: &str, concurrency: usize) -> anyhow:
     let engine_time = started.elapsed();
     let report = engine.verify_audit().await?;
     anyhow::ensure!(report.broken.is_none(), "audit chain broken after the run");
-    let ceiling = scratch.ceiling(concurrency.max(1), transitions).await?;
+    let version = engine.latest_definition("sanzhang-appointment").await?.version;
+    let ceiling = scratch.ceiling(version, concurrency.max(1), transitions).await?;
     scratch.drop_now().await;
     Ok(Figures {
         transitions,

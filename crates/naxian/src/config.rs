@@ -13,6 +13,7 @@ pub struct Config {
     pub rules: Rules,
     pub auth: Auth,
     pub mail: Mail,
+    pub retention: Retention,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -43,6 +44,21 @@ pub struct Database {
 #[serde(default, deny_unknown_fields)]
 pub struct Rules {
     pub congress_window_days: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retention {
+    /// Days after which a finished instance's personal data is removed (0: never).
+    pub personal_data_days: u32,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            personal_data_days: 1095,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -182,6 +198,7 @@ impl Config {
             token_ttl_hours: self.auth.token_ttl_hours,
             digest_cron: self.mail.digest_cron.clone(),
             attachment_max_bytes: self.server.attachment_max_mib.max(1) * 1024 * 1024,
+            retention_days: self.retention.personal_data_days,
         }
     }
 }

@@ -64,6 +64,12 @@ enum Cmd {
         #[command(subcommand)]
         command: OutboxCmd,
     },
+    /// Remove personal data from instances finished longer ago than
+    /// retention.personal_data_days (the service also does this hourly).
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCmd,
+    },
     /// Import org units, bodies or users (with grants) from a CSV or XLSX file;
     /// nothing is imported if any row is bad.
     Import {
@@ -128,6 +134,12 @@ enum OutboxCmd {
     },
     /// Put a dead e-mail back in the queue.
     Retry { id: String },
+}
+
+#[derive(Subcommand)]
+enum RetentionCmd {
+    /// Purge now and print how many instances were purged.
+    Purge,
 }
 
 #[derive(Subcommand)]
@@ -353,6 +365,18 @@ async fn main() -> anyhow::Result<()> {
                         bail!("no dead e-mail {id}");
                     }
                 }
+            }
+        }
+        Cmd::Retention {
+            command: RetentionCmd::Purge,
+        } => {
+            let engine = engine(&config).await?;
+            let days = config.retention.personal_data_days;
+            if days == 0 {
+                println!("retention.personal_data_days is 0: personal data is kept");
+            } else {
+                let n = engine.purge_personal_data(days).await?;
+                println!("removed personal data from {n} instances finished more than {days} days ago");
             }
         }
         Cmd::Import { sheet, file } => {

@@ -206,6 +206,18 @@ pub trait Store: Send + Sync + 'static {
         outbox: &[OutboxMessage],
     ) -> Result<bool>;
 
+    // Retention
+    /// Finished instances not yet purged whose last change is before `before`, oldest first.
+    async fn purge_candidates(
+        &self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<naxian_model::Instance>>;
+    /// Replaces a finished instance's data with `data` (its personal fields
+    /// removed) and deletes its attachments, in one transaction; false if it
+    /// was purged already.
+    async fn purge_instance(&self, id: &str, data: &serde_json::Value, at: DateTime<Utc>) -> Result<bool>;
+
     // Attachments
     async fn add_attachment(&self, a: &AttachmentRecord, content: &[u8]) -> Result<()>;
     /// An instance's attachments, oldest first, without their content.

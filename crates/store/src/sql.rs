@@ -1262,6 +1262,43 @@ macro_rules! sql_store {
                         .collect()
                 }
 
+                async fn purge_candidates(&self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Instance>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM instances WHERE purged_at IS NULL AND status = 'completed' AND updated_at < $1
+                         ORDER BY updated_at LIMIT $2",
+                    )
+                    .bind(before)
+                    .bind(limit)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(instance).collect()
+                }
+
+                async fn purge_instance(&self, id: &str, data: &serde_json::Value, at: DateTime<Utc>) -> Result<bool> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let done = sqlx::query(
+                        "UPDATE instances SET data = $1, purged_at = $2
+                         WHERE id = $3 AND purged_at IS NULL AND status = 'completed'",
+                    )
+                    .bind(Json(data))
+                    .bind(at)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() != 1 {
+                        return Ok(false);
+                    }
+                    sqlx::query("DELETE FROM attachments WHERE instance_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    tx.commit().await.map_err(e)?;
+                    Ok(true)
+                }
+
                 async fn add_attachment(&self, a: &$crate::AttachmentRecord, content: &[u8]) -> Result<()> {
                     sqlx::query(
                         "INSERT INTO attachments (id, instance_id, file_name, content_type, size, sha256, content, uploaded_by, created_at)

@@ -34,7 +34,12 @@ fn instance_id(worker: usize, n: usize) -> String {
 
 /// Sets up `workers × per_worker` instance rows, then runs `transactions`
 /// transactions on `workers` concurrent tasks; returns the time they took.
-pub async fn run<DB>(pool: Pool<DB>, workers: usize, transactions: usize) -> anyhow::Result<Duration>
+pub async fn run<DB>(
+    pool: Pool<DB>,
+    version: i64,
+    workers: usize,
+    transactions: usize,
+) -> anyhow::Result<Duration>
 where
     DB: Database,
     DB::QueryResult: Affected,
@@ -54,13 +59,14 @@ where
             sqlx::query(
                 "INSERT INTO instances (id, workflow, version, step, status, outcome, data, creator, org_unit,
                    org_path, completed, revision, audit_seq, audit_head, created_at, updated_at)
-                 VALUES ($1, 'sanzhang-appointment', 1, 'drafting', 'active', NULL, $2, 'bench', 'JN-PY-MG',
+                 VALUES ($1, 'sanzhang-appointment', $5, 'drafting', 'active', NULL, $2, 'bench', 'JN-PY-MG',
                    '/SD/JN/JN-PY/JN-PY-MG/', $3, 1, 0, '', $4, $4)",
             )
             .bind(instance_id(w, n))
             .bind(sqlx::types::Json(serde_json::json!({"candidate": {"name": "候选人"}})))
             .bind(sqlx::types::Json(serde_json::json!({})))
             .bind(now)
+            .bind(version)
             .execute(&pool)
             .await
             .context("setting up the ceiling's instances")?;

@@ -35,6 +35,10 @@ const CALLERS: &[(&str, Option<&str>)] = &[
 /// Expected statuses, one per caller in `CALLERS` order.
 const MATRIX: &[(&str, &str)] = &[
     (
+        "GET /api/v1/instances/{id}/access-log",
+        "401 403 403 403 403 403 403 403 403 403 200",
+    ),
+    (
         "GET /api/openapi.json",
         "200 200 200 200 200 200 200 200 200 200 200",
     ),

@@ -195,3 +195,57 @@ async fn a_session_id_planted_before_login_is_never_used() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "back to the login page");
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_read_of_a_candidates_record_is_logged() {
+    let app = TestApp::spawn(naxian_tests::Backend::Sqlite).await;
+    let nominator = app.token("jn-py-nominator").await;
+    let inst = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
+    let id = inst["id"].as_str().unwrap().to_string();
+    app.act(&nominator, &id, "submit", json!({})).await;
+    app.get(&nominator, &format!("/api/v1/instances/{id}")).await;
+    let org = login(&app, "jn-py-org").await;
+    let (_, inbox) = get(&org, &app, "/inbox").await;
+    let (status, _) = get(&org, &app, &format!("/tasks/{}", task_links(&inbox)[0])).await;
+    assert_eq!(status, StatusCode::OK);
+    // A refused read is not a read.
+    let other = app.token("qd-nominator").await;
+    let (status, _) = app
+        .send(Some(&other), "GET", &format!("/api/v1/instances/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let admin = app.token("admin").await;
+    let log = app
+        .get(&admin, &format!("/api/v1/instances/{id}/access-log"))
+        .await;
+    let reads: Vec<(String, String)> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["login"].as_str().unwrap().into(),
+                r["what"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reads,
+        [
+            ("jn-py-org".to_string(), "page".to_string()),
+            ("jn-py-nominator".into(), "api".into())
+        ],
+        "newest first"
+    );
+    let (status, _) = app
+        .send(
+            Some(&nominator),
+            "GET",
+            &format!("/api/v1/instances/{id}/access-log"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "for administrators only");
+    app.stop().await;
+}

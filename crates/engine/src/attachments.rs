@@ -139,7 +139,12 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::NotFound(format!("no attachment `{id}`")))?;
         self.instance_view(actor, &record.instance_id).await?;
-        tracing::info!(attachment = id, login = %actor.login, "attachment read");
+        self.log_access(
+            actor,
+            Some(&record.instance_id),
+            &format!("attachment {}", record.file_name),
+        )
+        .await?;
         Ok((record, bytes))
     }
 }

@@ -353,6 +353,42 @@ impl Engine {
         Ok(view)
     }
 
+    /// One instance's record for a person to read (a page, the API): as
+    /// [`Engine::instance_view`], and the read is written to the access log.
+    pub async fn read_record(&self, actor: &Actor, id: &str, how: &str) -> Result<InstanceView> {
+        let view = self.instance_view(actor, id).await?;
+        self.log_access(actor, Some(id), how).await?;
+        Ok(view)
+    }
+
+    /// Records a read of personal data; a read that cannot be recorded fails.
+    pub async fn log_access(&self, actor: &Actor, instance_id: Option<&str>, how: &str) -> Result<()> {
+        self.store
+            .log_access(&naxian_store::AccessRecord {
+                at: self.clock.now(),
+                login: actor.login.clone(),
+                instance_id: instance_id.map(str::to_string),
+                what: how.to_string(),
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Who read an instance's record, newest first: for administrators of its unit.
+    pub async fn access_log(&self, actor: &Actor, id: &str) -> Result<Vec<naxian_store::AccessRecord>> {
+        let rec = self
+            .store
+            .instance(id)
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("no instance `{id}`")))?;
+        if !actor.administers(&rec.instance.org_path) {
+            return Err(EngineError::Forbidden(
+                "the access log is for administrators".into(),
+            ));
+        }
+        Ok(self.store.access_log(id, 500).await?)
+    }
+
     pub async fn list_instances(
         &self,
         actor: &Actor,

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod import;
+pub mod logging;
 
 use chrono::Utc;
 use naxian_engine::{Clock, Engine, ManualClock, SystemClock};

@@ -206,6 +206,11 @@ pub trait Store: Send + Sync + 'static {
         outbox: &[OutboxMessage],
     ) -> Result<bool>;
 
+    // Access to personal data
+    async fn log_access(&self, a: &AccessRecord) -> Result<()>;
+    /// Reads of one instance's record, newest first.
+    async fn access_log(&self, instance_id: &str, limit: i64) -> Result<Vec<AccessRecord>>;
+
     // Retention
     /// Finished instances not yet purged whose last change is before `before`, oldest first.
     async fn purge_candidates(

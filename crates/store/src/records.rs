@@ -227,3 +227,13 @@ pub struct DirectoryBatch {
     /// (login, role, org unit code).
     pub grants: Vec<(String, Role, String)>,
 }
+
+/// One read of personal data: who, when, which instance (none for a list or
+/// an export of many), and how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRecord {
+    pub at: DateTime<Utc>,
+    pub login: String,
+    pub instance_id: Option<String>,
+    pub what: String,
+}

@@ -1262,6 +1262,39 @@ macro_rules! sql_store {
                         .collect()
                 }
 
+                async fn log_access(&self, a: &$crate::AccessRecord) -> Result<()> {
+                    sqlx::query("INSERT INTO access_log (at, login, instance_id, what) VALUES ($1, $2, $3, $4)")
+                        .bind(a.at)
+                        .bind(&a.login)
+                        .bind(&a.instance_id)
+                        .bind(&a.what)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn access_log(&self, instance_id: &str, limit: i64) -> Result<Vec<$crate::AccessRecord>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM access_log WHERE instance_id = $1 ORDER BY at DESC LIMIT $2",
+                    )
+                    .bind(instance_id)
+                    .bind(limit)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok($crate::AccessRecord {
+                                at: r.try_get("at").map_err(e)?,
+                                login: r.try_get("login").map_err(e)?,
+                                instance_id: r.try_get("instance_id").map_err(e)?,
+                                what: r.try_get("what").map_err(e)?,
+                            })
+                        })
+                        .collect()
+                }
+
                 async fn purge_candidates(&self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Instance>> {
                     let rows = sqlx::query(
                         "SELECT * FROM instances WHERE purged_at IS NULL AND status = 'completed' AND updated_at < $1

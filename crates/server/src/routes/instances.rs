@@ -26,6 +26,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
             )),
         )
         .route("/attachments/{id}", get(download))
+        .route("/instances/{id}/access-log", get(access_log))
 }
 
 async fn attach(
@@ -89,7 +90,7 @@ async fn start(
 }
 
 async fn one(State(s): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
-    let view = s.engine.instance_view(&actor, &id).await?;
+    let view = s.engine.read_record(&actor, &id, "api").await?;
     Ok(Json(views::instance(&view)))
 }
 
@@ -142,4 +143,16 @@ async fn withdraw(
 ) -> ApiResult<Json<Value>> {
     let view = s.engine.withdraw(&actor, &id, b.comment).await?;
     Ok(Json(json!({"instance": views::instance(&view)})))
+}
+
+async fn access_log(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let rows = s.engine.access_log(&actor, &id).await?;
+    Ok(Json(json!(rows
+        .iter()
+        .map(|a| json!({"at": views::time(a.at), "login": a.login, "what": a.what}))
+        .collect::<Vec<_>>())))
 }

@@ -53,6 +53,7 @@ fn strings<const N: usize>(v: [&str; N]) -> Vec<String> {
 }
 
 async fn instances(s: &AppState, w: &WebSession) -> Result<Table, EngineError> {
+    s.engine.log_access(&w.actor, None, "export instances").await?;
     let list = s
         .engine
         .list_instances(&w.actor, None, None, None, 100_000, 0)

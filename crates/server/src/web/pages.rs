@@ -628,7 +628,7 @@ async fn task_view(
         .task(task_id)
         .await?
         .ok_or_else(|| EngineError::NotFound("没有这项任务".into()))?;
-    let view = s.engine.instance_view(&w.actor, &task.instance_id).await?;
+    let view = s.engine.read_record(&w.actor, &task.instance_id, "page").await?;
     Ok((view, task))
 }
 

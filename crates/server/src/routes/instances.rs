@@ -33,8 +33,9 @@ async fn attach(
     State(s): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
-    mp: Multipart,
+    mp: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
+    let mp = mp.map_err(|_| ApiError::invalid("file", "must be sent as multipart/form-data"))?;
     let upload = crate::upload::read(mp, "file").await?;
     let Some((name, bytes)) = upload.file else {
         return Err(ApiError::invalid("file", "is required"));

@@ -135,12 +135,18 @@ impl Span {
                 _ => return None,
             },
         };
-        let n: u32 = n.parse().ok().filter(|n| *n <= 3650)?;
-        Some(match unit {
+        let n: u32 = n.parse().ok()?;
+        // The same bound as the words form, after weeks become days (so
+        // that a span prints as it parses).
+        let span = match unit {
             'H' => Span::Hours(n),
-            'W' => Span::Days(n * 7),
+            'W' => Span::Days(n.checked_mul(7)?),
             _ => Span::Days(n),
-        })
+        };
+        match span {
+            Span::Hours(n) | Span::Days(n) if n > 3650 => None,
+            span => Some(span),
+        }
     }
 }
 
@@ -327,6 +333,10 @@ mod tests {
         assert_eq!(Span::parse("P2W"), Ok(Span::Days(14)));
         assert_eq!(Span::parse("PT12H"), Ok(Span::Hours(12)));
         assert!(Span::parse("P3X").is_err());
+        // Found by the due_dates fuzz target: weeks past the bound of days.
+        assert!(Span::parse("P1444W").is_err());
+        assert!(Span::parse("P613566757W").is_err(), "no overflow");
+        assert_eq!(Span::parse("P521W"), Ok(Span::Days(3647)));
         assert!(Span::parse("PT").is_err());
         assert!(Span::parse("day 31 of the month").is_err());
         let first = Utc.with_ymd_and_hms(2026, 12, 1, 1, 0, 0).unwrap();

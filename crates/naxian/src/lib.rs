@@ -5,6 +5,7 @@ pub mod bench;
 pub mod config;
 pub mod demo;
 pub mod import;
+pub mod loadtest;
 pub mod logging;
 
 use chrono::Utc;

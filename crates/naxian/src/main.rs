@@ -79,6 +79,8 @@ enum Cmd {
     },
     /// Drive appointments through the whole workflow in-process and print throughput.
     Bench(naxian::bench::BenchArgs),
+    /// The HTTP service on PostgreSQL under open-loop load: latency percentiles per rate.
+    Loadtest(naxian::loadtest::LoadArgs),
 }
 
 #[derive(Subcommand)]
@@ -370,6 +372,7 @@ async fn main() -> anyhow::Result<()> {
             naxian::import::run(&engine, &sheet, &file).await?;
         }
         Cmd::Bench(args) => naxian::bench::run(args).await?,
+        Cmd::Loadtest(args) => naxian::loadtest::run(args).await?,
     }
     Ok(())
 }

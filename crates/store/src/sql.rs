@@ -709,15 +709,24 @@ macro_rules! sql_store {
 
                 async fn inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<InboxRow>> {
                     let sql = if status == TaskStatus::Open {
-                        format!(
-                            "SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
-                             FROM tasks t JOIN instances i ON i.id = t.instance_id
-                             WHERE t.status = 'open' AND (t.user_login = $1 OR (t.user_login IS NULL AND EXISTS (
-                               SELECT 1 FROM grants g JOIN org_units u ON u.code = g.org_unit
-                               WHERE g.login = $1 AND g.role = t.role AND {COVERS})))
-                             ORDER BY CASE WHEN t.due_at IS NULL THEN 1 ELSE 0 END, t.due_at, t.created_at, t.id
-                             LIMIT $2"
-                        )
+                        // Tasks assigned to the user, and tasks for a role the
+                        // user holds at a unit whose subtree (a range of paths,
+                        // see migration 0011) holds the task's unit.
+                        "SELECT * FROM (
+                           SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
+                           FROM tasks t JOIN instances i ON i.id = t.instance_id
+                           WHERE t.status = 'open' AND t.user_login = $1
+                           UNION
+                           SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
+                           FROM grants g JOIN org_units u ON u.code = g.org_unit
+                           JOIN tasks t ON t.role = g.role AND t.status = 'open' AND t.user_login IS NULL
+                             AND t.unit_path >= u.path AND t.unit_path < u.path || '~'
+                           JOIN instances i ON i.id = t.instance_id
+                           WHERE g.login = $1
+                         ) x
+                         ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, created_at, id
+                         LIMIT $2"
+                            .to_string()
                     } else {
                         "SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
                          FROM tasks t JOIN instances i ON i.id = t.instance_id

@@ -1,0 +1,234 @@
+//! `naxian loadtest`: the real HTTP service under open-loop load. Requests
+//! are sent at a constant arrival rate whatever the answers do (a closed loop
+//! would slow down with the server and hide its queueing), half task actions
+//! and half inbox reads, and each latency is taken from the moment the request
+//! was due to be sent, so a stalled server shows in the figures. For each rate
+//! it prints p50, p99, p99.9 and the errors.
+
+use crate::config::Config;
+use anyhow::Context as _;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct LoadArgs {
+    /// Requests per second to try, each for `--seconds`.
+    #[arg(long, value_delimiter = ',', default_value = "100,250,500,750,1000")]
+    pub rates: Vec<u32>,
+    /// How long each rate is held.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// PostgreSQL server to create a scratch database on.
+    #[arg(long, default_value = naxian_store_postgres::testing::DEFAULT_ADMIN_URL)]
+    pub postgres: String,
+    /// Workflow definitions.
+    #[arg(long, default_value = "workflows")]
+    pub workflows: std::path::PathBuf,
+}
+
+/// Latencies (µs) and errors of one kind of request at one rate.
+#[derive(Default)]
+struct Sample {
+    micros: Vec<u64>,
+    errors: usize,
+}
+
+impl Sample {
+    fn percentile(&self, p: f64) -> f64 {
+        if self.micros.is_empty() {
+            return f64::NAN;
+        }
+        let mut v = self.micros.clone();
+        v.sort_unstable();
+        let i = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
+        v[i] as f64 / 1000.0
+    }
+}
+
+/// Tasks waiting for an action, handed out one per request.
+struct Work {
+    tasks: Vec<(String, String)>,
+    next: AtomicUsize,
+}
+
+async fn token(client: &reqwest::Client, base: &str, login: &str) -> anyhow::Result<String> {
+    let v: Value = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&json!({"login": login, "password": "naxian-demo"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    v["token"].as_str().map(str::to_string).context("no token")
+}
+
+/// Opens `n` nominations in consultation through the engine (fast), each
+/// giving three department tasks.
+async fn prepare(
+    engine: &naxian_engine::Engine,
+    n: usize,
+    target: &str,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let county = &target[..5];
+    let nominator = engine
+        .actor(&format!("{}-nominator", county.to_lowercase()))
+        .await?;
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let data = json!({
+            "candidate": {"name": format!("候选人{i}"), "gender": "female", "birth_year": 1978,
+                          "phone": "13800000000", "email": "c@example.cn", "employer": "卫生院",
+                          "position": "院长", "sector": "health"},
+            "target_org": target, "post": "member", "mode": "part_time", "reason": "基层骨干"
+        });
+        let view = engine
+            .start(
+                &nominator,
+                naxian_engine::StartRequest {
+                    workflow: "sanzhang-appointment".into(),
+                    data,
+                },
+            )
+            .await?;
+        let draft = view.tasks[0].id.clone();
+        let view = engine.act(&nominator, &draft, "submit", None, None).await?;
+        for t in view
+            .tasks
+            .iter()
+            .filter(|t| t.status == naxian_model::TaskStatus::Open)
+        {
+            let holder = t.assignee.unit.to_lowercase();
+            tasks.push((t.id.clone(), holder));
+        }
+    }
+    Ok(tasks)
+}
+
+pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
+    std::env::set_var("NAXIAN_TEST_POSTGRES", &args.postgres);
+    let db = naxian_store_postgres::testing::TestDatabase::create().await;
+    let scratch = tempfile::tempdir()?;
+    let mut config = Config::default();
+    config.database.url = db.url().to_string();
+    config.paths.data_dir = scratch.path().to_path_buf();
+    config.paths.workflows = args.workflows.clone();
+    let state = crate::build(&config, true, false).await?;
+    let engine = state.engine.clone();
+
+    let needed: usize = args
+        .rates
+        .iter()
+        .map(|r| (*r as usize * args.seconds as usize).div_ceil(2))
+        .sum();
+    eprintln!("preparing {needed} open tasks ...");
+    let prepared = prepare(&engine, needed.div_ceil(3) + 1, "JN-PY-MG").await?;
+    // The three tasks of an instance are far apart in the order they are
+    // acted on, as departments answer at different times: consecutive
+    // actions on one instance would mostly measure version conflicts.
+    let mut tasks: Vec<(String, String)> = (0..3)
+        .flat_map(|k| prepared.iter().skip(k).step_by(3).cloned())
+        .collect();
+    tasks.truncate(needed.max(1));
+    // A reader with a realistic inbox: a few tasks in another county.
+    prepare(&engine, 10, "JN-SH-YQ").await?;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(naxian_server::serve(listener, state, async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+    let mut tokens = std::collections::HashMap::new();
+    for (_, holder) in &tasks {
+        if !tokens.contains_key(holder) {
+            tokens.insert(holder.clone(), token(&client, &base, holder).await?);
+        }
+    }
+    let reader = token(&client, &base, "jn-sh-org").await?;
+    let work = Arc::new(Work {
+        tasks,
+        next: AtomicUsize::new(0),
+    });
+    let tokens = Arc::new(tokens);
+
+    println!(
+        "open loop, {} s per rate, half task actions (POST /api/v1/tasks/ID/actions) and half inbox reads (GET /api/v1/tasks); PostgreSQL",
+        args.seconds
+    );
+    println!("| offered req/s | kind | requests | p50 ms | p99 ms | p99.9 ms | errors |");
+    println!("|---|---|---|---|---|---|---|");
+    for &rate in &args.rates {
+        let actions = Arc::new(Mutex::new(Sample::default()));
+        let reads = Arc::new(Mutex::new(Sample::default()));
+        let total = rate as u64 * args.seconds;
+        let interval = Duration::from_secs_f64(1.0 / rate as f64);
+        let start = Instant::now();
+        let mut handles = Vec::with_capacity(total as usize);
+        for i in 0..total {
+            let due = start + interval * i as u32;
+            tokio::time::sleep_until(due.into()).await;
+            let (client, base, work, tokens, reader) = (
+                client.clone(),
+                base.clone(),
+                work.clone(),
+                tokens.clone(),
+                reader.clone(),
+            );
+            let (actions, reads) = (actions.clone(), reads.clone());
+            handles.push(tokio::spawn(async move {
+                let (ok, sample) = if i % 2 == 0 {
+                    let n = work.next.fetch_add(1, Ordering::Relaxed);
+                    let Some((task, holder)) = work.tasks.get(n) else {
+                        return;
+                    };
+                    let r = client
+                        .post(format!("{base}/api/v1/tasks/{task}/actions"))
+                        .bearer_auth(&tokens[holder])
+                        .json(&json!({"action": "agree"}))
+                        .send()
+                        .await;
+                    (r.is_ok_and(|r| r.status().is_success()), actions)
+                } else {
+                    let r = client
+                        .get(format!("{base}/api/v1/tasks"))
+                        .bearer_auth(&reader)
+                        .send()
+                        .await;
+                    let ok = match r {
+                        Ok(r) if r.status().is_success() => r.bytes().await.is_ok(),
+                        _ => false,
+                    };
+                    (ok, reads)
+                };
+                let micros = due.elapsed().as_micros() as u64;
+                let mut s = sample.lock().expect("not poisoned");
+                s.micros.push(micros);
+                if !ok {
+                    s.errors += 1;
+                }
+            }));
+        }
+        for h in handles {
+            let _ = h.await;
+        }
+        let achieved = total as f64 / start.elapsed().as_secs_f64();
+        for (kind, sample) in [("action", &actions), ("inbox", &reads)] {
+            let s = sample.lock().expect("not poisoned");
+            println!(
+                "| {rate} ({achieved:.0} done) | {kind} | {} | {:.1} | {:.1} | {:.1} | {} |",
+                s.micros.len(),
+                s.percentile(50.0),
+                s.percentile(99.0),
+                s.percentile(99.9),
+                s.errors
+            );
+        }
+    }
+    let _ = stop.send(());
+    let _ = server.await;
+    db.drop_now().await;
+    Ok(())
+}

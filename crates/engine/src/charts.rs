@@ -3,7 +3,7 @@
 //! counties have overdue tasks.
 
 use crate::auth::Actor;
-use crate::error::{EngineError, Result};
+use crate::error::Result;
 use crate::reports::{APPOINTMENT, SECTORS};
 use crate::Engine;
 use chrono::{Datelike, NaiveDate};
@@ -53,14 +53,7 @@ fn ancestor<'a>(units: &'a [OrgUnit], path: &str, kind: OrgKind) -> Option<&'a O
 
 impl Engine {
     pub async fn board_charts(&self, actor: &Actor, under: &str) -> Result<BoardCharts> {
-        let root = self
-            .store
-            .org_unit(under)
-            .await?
-            .ok_or_else(|| EngineError::invalid("under", format!("no org unit `{under}`")))?;
-        if !actor.is_admin && !actor.covers(&root.path) {
-            return Err(EngineError::Forbidden("this unit is outside your grants".into()));
-        }
+        let root = self.unit_in_reach(actor, under).await?;
         let today = self.clock.today();
         let units = self.store.units_under(&root.path).await?;
         let members = self.store.members_under(&root.path).await?;

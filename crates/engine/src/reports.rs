@@ -227,9 +227,9 @@ impl CoverageRow {
 }
 
 impl Engine {
-    /// The coverage board under a unit: every county and township (street) with
-    /// its body's current chiefs by sector and the appointments under way.
-    pub async fn coverage(&self, actor: &Actor, under: &str) -> Result<Vec<CoverageRow>> {
+    /// The unit a board, list or chart is asked for, if the actor's grants
+    /// reach it (`under` names the field in errors).
+    pub(crate) async fn unit_in_reach(&self, actor: &Actor, under: &str) -> Result<OrgUnit> {
         let root = self
             .store
             .org_unit(under)
@@ -240,6 +240,13 @@ impl Engine {
                 "this unit is outside your grants".into(),
             ));
         }
+        Ok(root)
+    }
+
+    /// The coverage board under a unit: every county and township (street) with
+    /// its body's current chiefs by sector and the appointments under way.
+    pub async fn coverage(&self, actor: &Actor, under: &str) -> Result<Vec<CoverageRow>> {
+        let root = self.unit_in_reach(actor, under).await?;
         let today = self.clock.today();
         let units = self.store.units_under(&root.path).await?;
         let members = self.store.members_under(&root.path).await?;
@@ -287,16 +294,7 @@ impl Engine {
 impl Engine {
     /// The liaison list (联络表) under a unit: who holds which role where.
     pub async fn contacts(&self, actor: &Actor, under: &str) -> Result<Vec<naxian_store::Contact>> {
-        let root = self
-            .store
-            .org_unit(under)
-            .await?
-            .ok_or_else(|| crate::EngineError::invalid("under", format!("no org unit `{under}`")))?;
-        if !actor.is_admin && !actor.covers(&root.path) {
-            return Err(crate::EngineError::Forbidden(
-                "this unit is outside your grants".into(),
-            ));
-        }
+        let root = self.unit_in_reach(actor, under).await?;
         Ok(self.store.contacts_under(&root.path).await?)
     }
 }

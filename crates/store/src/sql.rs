@@ -270,21 +270,8 @@ macro_rules! sql_store {
                 }
 
                 async fn create_org_unit(&self, u: &OrgUnit) -> Result<()> {
-                    sqlx::query(
-                        "INSERT INTO org_units (code, name, kind, parent, function, path, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    )
-                    .bind(&u.code)
-                    .bind(&u.name)
-                    .bind(u.kind.as_str())
-                    .bind(&u.parent)
-                    .bind(u.function.map(|f| f.as_str()))
-                    .bind(&u.path)
-                    .bind(Utc::now())
-                    .execute(self.writer())
-                    .await
-                    .map_err(e)?;
-                    Ok(())
+                    // One statement, one place: the batch the import writes.
+                    self.import_directory(&$crate::DirectoryBatch { units: vec![u.clone()], ..Default::default() }).await
                 }
 
                 async fn org_unit(&self, code: &str) -> Result<Option<OrgUnit>> {
@@ -297,22 +284,7 @@ macro_rules! sql_store {
                 }
 
                 async fn set_body(&self, code: &str, b: &Body) -> Result<()> {
-                    sqlx::query(
-                        "INSERT INTO bodies (org_unit, term_start, term_end, congress_date, updated_at)
-                         VALUES ($1, $2, $3, $4, $5)
-                         ON CONFLICT (org_unit) DO UPDATE SET term_start = excluded.term_start,
-                           term_end = excluded.term_end, congress_date = excluded.congress_date,
-                           updated_at = excluded.updated_at",
-                    )
-                    .bind(code)
-                    .bind(b.term_start)
-                    .bind(b.term_end)
-                    .bind(b.congress_date)
-                    .bind(Utc::now())
-                    .execute(self.writer())
-                    .await
-                    .map_err(e)?;
-                    Ok(())
+                    self.import_directory(&$crate::DirectoryBatch { bodies: vec![(code.to_string(), b.clone())], ..Default::default() }).await
                 }
 
                 async fn body(&self, code: &str) -> Result<Option<Body>> {
@@ -486,20 +458,7 @@ macro_rules! sql_store {
                 }
 
                 async fn create_user(&self, u: &UserRecord) -> Result<()> {
-                    sqlx::query(
-                        "INSERT INTO users (login, name, email, password_hash, is_admin, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6)",
-                    )
-                    .bind(&u.login)
-                    .bind(&u.name)
-                    .bind(&u.email)
-                    .bind(&u.password_hash)
-                    .bind(u.is_admin)
-                    .bind(Utc::now())
-                    .execute(self.writer())
-                    .await
-                    .map_err(e)?;
-                    Ok(())
+                    self.import_directory(&$crate::DirectoryBatch { users: vec![u.clone()], ..Default::default() }).await
                 }
 
                 async fn user(&self, login: &str) -> Result<Option<UserRecord>> {
@@ -512,15 +471,11 @@ macro_rules! sql_store {
                 }
 
                 async fn add_grant(&self, login: &str, role: Role, org: &str) -> Result<()> {
-                    sqlx::query("INSERT INTO grants (login, role, org_unit, created_at) VALUES ($1, $2, $3, $4)")
-                        .bind(login)
-                        .bind(role.as_str())
-                        .bind(org)
-                        .bind(Utc::now())
-                        .execute(self.writer())
-                        .await
-                        .map_err(e)?;
-                    Ok(())
+                    self.import_directory(&$crate::DirectoryBatch {
+                        grants: vec![(login.to_string(), role, org.to_string())],
+                        ..Default::default()
+                    })
+                    .await
                 }
 
                 async fn grants(&self, login: &str) -> Result<Vec<Grant>> {

@@ -249,12 +249,42 @@ async fn idempotency_keys(app: &TestApp) {
             Some(&other_user),
             "POST",
             "/api/v1/instances",
-            Some(body),
+            Some(body.clone()),
             &[("Idempotency-Key", "nominate-001")],
         )
         .await;
     assert_eq!(s4, StatusCode::CREATED, "{b4}");
     assert_ne!(b4["id"], b1["id"]);
+
+    // A creation whose answer was lost with its server (the instance was
+    // written, the stored response never was): sent again, it gets that
+    // instance back rather than starting a second one.
+    let actor = app.engine.actor("jn-py-nominator").await.unwrap();
+    let first = app
+        .engine
+        .start_once(
+            &actor,
+            naxian_engine::StartRequest {
+                workflow: "sanzhang-appointment".into(),
+                data: nomination("JN-PY-MG", "health"),
+            },
+            "nominate-lost",
+        )
+        .await
+        .unwrap();
+    let before = count_instances(app).await;
+    let (s5, b5) = app
+        .send_with(
+            Some(&nominator),
+            "POST",
+            "/api/v1/instances",
+            Some(body.clone()),
+            &[("Idempotency-Key", "nominate-lost")],
+        )
+        .await;
+    assert_eq!(s5, StatusCode::CREATED, "{b5}");
+    assert_eq!(b5["id"].as_str(), Some(first.instance.id.as_str()));
+    assert_eq!(count_instances(app).await, before, "no second instance");
 }
 
 async fn bad_input_names_the_field_and_changes_nothing(app: &TestApp) {

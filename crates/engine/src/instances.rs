@@ -47,6 +47,25 @@ impl Engine {
         self.start_keyed(actor, req, None).await
     }
 
+    /// Starts an instance once per (caller, `request_key`): a repeat of a
+    /// request that already started one (its answer lost with a server that
+    /// died) returns that instance instead of starting a second.
+    pub async fn start_once(
+        &self,
+        actor: &Actor,
+        req: StartRequest,
+        request_key: &str,
+    ) -> Result<InstanceView> {
+        let unique_key = format!("request:{}:{request_key}", actor.login);
+        match self.start_keyed(actor, req, Some(unique_key.clone())).await {
+            Err(EngineError::Conflict(m)) => match self.store.instance_with_key(&unique_key).await? {
+                Some(id) => self.instance_view(actor, &id).await,
+                None => Err(EngineError::Conflict(m)),
+            },
+            other => other,
+        }
+    }
+
     /// Starts an instance; with `unique_key`, at most one instance ever has it.
     pub(crate) async fn start_keyed(
         &self,

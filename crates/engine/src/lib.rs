@@ -47,6 +47,9 @@ pub struct Settings {
     pub attachment_max_bytes: usize,
     /// Days after which a finished instance's personal data is removed (0: never).
     pub retention_days: u32,
+    /// How long background work (a timer, an e-mail) stays with the replica
+    /// that took it, in milliseconds.
+    pub lease_ms: i64,
 }
 
 impl Default for Settings {
@@ -57,6 +60,7 @@ impl Default for Settings {
             digest_cron: "0 0 8 * * *".into(),
             attachment_max_bytes: 10 * 1024 * 1024,
             retention_days: 1095,
+            lease_ms: 60_000,
         }
     }
 }

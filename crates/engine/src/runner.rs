@@ -26,9 +26,29 @@ pub struct Mailer {
     pub backoff: Duration,
 }
 
-/// How long a claimed row stays with its claimant.
-const LEASE_MS: i64 = 60_000;
 const BATCH: i64 = 50;
+
+/// A claimed batch, used only while the lease is surely still ours: past a
+/// quarter before its end (by this process's monotonic clock, which runs on
+/// while the process is paused) the rest is left for whoever claims it next,
+/// so that a replica paused past its lease does not send what another took over.
+struct Lease {
+    taken: std::time::Instant,
+    usable: StdDuration,
+}
+
+impl Lease {
+    fn new(lease_ms: i64) -> Lease {
+        Lease {
+            taken: std::time::Instant::now(),
+            usable: StdDuration::from_millis(lease_ms.max(0) as u64 * 3 / 4),
+        }
+    }
+
+    fn held(&self) -> bool {
+        self.taken.elapsed() < self.usable
+    }
+}
 
 /// The pseudo-user automatic actions are recorded under.
 pub const SYSTEM: &str = "system";
@@ -48,14 +68,20 @@ impl Engine {
     pub async fn fire_timers_once(&self, owner: &str) -> Result<usize> {
         let mut fired = 0;
         loop {
+            let lease_ms = self.settings.lease_ms;
             let batch = self
                 .store
-                .claim_timers(owner, self.clock.now(), LEASE_MS, BATCH)
+                .claim_timers(owner, self.clock.now(), lease_ms, BATCH)
                 .await?;
             if batch.is_empty() {
                 return Ok(fired);
             }
+            let lease = Lease::new(lease_ms);
             for timer in batch {
+                if !lease.held() {
+                    tracing::warn!(timer = %timer.id, "lease running out: the rest of the batch is left to the next claim");
+                    break;
+                }
                 match self.fire(owner, &timer).await {
                     Ok(()) => fired += 1,
                     Err(EngineError::Conflict(m)) => tracing::info!(timer = %timer.id, "timer skipped: {m}"),
@@ -165,11 +191,17 @@ impl Engine {
         let mut sent = 0;
         loop {
             let now = self.clock.now();
-            let batch = self.store.claim_outbox(owner, now, LEASE_MS, BATCH).await?;
+            let lease_ms = self.settings.lease_ms;
+            let batch = self.store.claim_outbox(owner, now, lease_ms, BATCH).await?;
             if batch.is_empty() {
                 return Ok(sent);
             }
+            let lease = Lease::new(lease_ms);
             for row in batch {
+                if !lease.held() {
+                    tracing::warn!(outbox = %row.message.id, "lease running out: the rest of the batch is left to the next claim");
+                    break;
+                }
                 let m = &row.message;
                 let outcome = match naxian_mail::render(&m.template, &m.params) {
                     None => Err(MailError::Permanent(format!("unknown template `{}`", m.template))),

@@ -24,6 +24,9 @@ pub struct Server {
     pub secure_cookies: bool,
     /// The largest attachment accepted, in MiB.
     pub attachment_max_mib: usize,
+    /// A request with an Idempotency-Key unfinished after this many seconds is
+    /// taken as lost with its server, and the same key may run again.
+    pub lost_request_after_seconds: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -78,6 +81,9 @@ pub struct Mail {
     pub retry_after_seconds: i64,
     /// How often timers and the outbox are looked at.
     pub poll_seconds: u64,
+    /// How long a replica keeps the reminders and e-mails it took before
+    /// another may take them over.
+    pub lease_seconds: i64,
     /// When the daily digest goes to users who asked for it (cron, Asia/Shanghai).
     pub digest_cron: String,
 }
@@ -88,6 +94,7 @@ impl Default for Server {
             listen: "127.0.0.1:8080".into(),
             secure_cookies: false,
             attachment_max_mib: 10,
+            lost_request_after_seconds: 60,
         }
     }
 }
@@ -124,6 +131,7 @@ impl Default for Mail {
             max_attempts: 8,
             retry_after_seconds: 30,
             poll_seconds: 2,
+            lease_seconds: 60,
             digest_cron: "0 0 8 * * *".into(),
         }
     }
@@ -199,6 +207,7 @@ impl Config {
             digest_cron: self.mail.digest_cron.clone(),
             attachment_max_bytes: self.server.attachment_max_mib.max(1) * 1024 * 1024,
             retention_days: self.retention.personal_data_days,
+            lease_ms: self.mail.lease_seconds.max(1) * 1000,
         }
     }
 }

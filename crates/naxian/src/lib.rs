@@ -38,5 +38,9 @@ pub async fn build(config: &config::Config, demo: bool, test_clock: bool) -> any
             None => tracing::info!("demo province already present"),
         }
     }
-    Ok(AppState::new(engine, manual).with_secure_cookies(config.server.secure_cookies))
+    Ok(AppState::new(engine, manual)
+        .with_secure_cookies(config.server.secure_cookies)
+        .with_lost_request_after(chrono::Duration::seconds(
+            config.server.lost_request_after_seconds.max(1),
+        )))
 }

@@ -1,7 +1,10 @@
 //! `Idempotency-Key` on POST: the first response for a (user, key) is stored;
 //! the same key with the same request replays it without doing anything again,
 //! with a different request it is refused (422), and while the first is still
-//! running a repeat gets 409.
+//! running a repeat gets 409. A first request that never finished (its server
+//! was killed) is taken as lost after `AppState::lost_request_after`, and the
+//! key runs afresh: what it changes is guarded in the database anyway (a task
+//! acts once; a creation under a key starts one instance).
 
 use crate::auth::bearer;
 use crate::error::ApiError;
@@ -58,7 +61,12 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     hasher.update(&bytes);
     let hash = hex::encode(hasher.finalize());
     let store = state.engine.store();
-    match store.idempotency_begin(&actor.login, &key, &hash).await {
+    let now = chrono::Utc::now();
+    let lost_before = now - state.lost_request_after;
+    match store
+        .idempotency_begin(&actor.login, &key, &hash, now, lost_before)
+        .await
+    {
         Err(e) => ApiError::from(naxian_engine::EngineError::from(e)).into_response(),
         Ok(IdempotencyState::Mismatch) => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -33,6 +33,9 @@ pub struct AppState {
     /// Served over TLS (directly or behind a proxy): session cookies are `Secure`
     /// and take the `__Host-` prefix.
     pub secure_cookies: bool,
+    /// A request with an Idempotency-Key unfinished after this long is taken as
+    /// lost (its server stopped) and may run again.
+    pub lost_request_after: chrono::Duration,
 }
 
 impl AppState {
@@ -42,11 +45,17 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             test_clock,
             secure_cookies: false,
+            lost_request_after: chrono::Duration::seconds(60),
         }
     }
 
     pub fn with_secure_cookies(mut self, secure: bool) -> AppState {
         self.secure_cookies = secure;
+        self
+    }
+
+    pub fn with_lost_request_after(mut self, after: chrono::Duration) -> AppState {
+        self.lost_request_after = after;
         self
     }
 }

@@ -21,7 +21,7 @@ pub async fn run_all<S: Store>(store: Arc<S>) {
     transitions(store.as_ref()).await;
     attachments(store.as_ref()).await;
     concurrent_apply(store.clone()).await;
-    idempotency(store.as_ref()).await;
+    idempotency(store.clone()).await;
     calendar(store.as_ref()).await;
     timers_and_outbox(store.as_ref()).await;
     racing_claims(store.clone()).await;
@@ -845,41 +845,90 @@ async fn concurrent_apply<S: Store>(s: Arc<S>) {
     assert_eq!(s.history("cf_i2").await.unwrap().len(), 2);
 }
 
-async fn idempotency(s: &dyn Store) {
+async fn idempotency<S: Store>(s: Arc<S>) {
     assert_eq!(
-        s.idempotency_begin("u", "k1", "h1").await.unwrap(),
+        s.idempotency_begin("u", "k1", "h1", at(0), at(-60))
+            .await
+            .unwrap(),
         IdempotencyState::Started
     );
     assert_eq!(
-        s.idempotency_begin("u", "k1", "h1").await.unwrap(),
+        s.idempotency_begin("u", "k1", "h1", at(0), at(-60))
+            .await
+            .unwrap(),
         IdempotencyState::InProgress
     );
     s.idempotency_finish("u", "k1", 201, "{\"id\":1}").await.unwrap();
     assert_eq!(
-        s.idempotency_begin("u", "k1", "h1").await.unwrap(),
+        s.idempotency_begin("u", "k1", "h1", at(0), at(-60))
+            .await
+            .unwrap(),
         IdempotencyState::Completed {
             status: 201,
             body: "{\"id\":1}".into()
         }
     );
     assert_eq!(
-        s.idempotency_begin("u", "k1", "h2").await.unwrap(),
+        s.idempotency_begin("u", "k1", "h2", at(0), at(-60))
+            .await
+            .unwrap(),
         IdempotencyState::Mismatch
     );
     assert_eq!(
-        s.idempotency_begin("v", "k1", "h2").await.unwrap(),
+        s.idempotency_begin("v", "k1", "h2", at(0), at(-60))
+            .await
+            .unwrap(),
         IdempotencyState::Started,
         "keys are per user"
     );
     assert_eq!(
-        s.idempotency_begin("u", "k2", "h1").await.unwrap(),
+        s.idempotency_begin("u", "k2", "h1", at(0), at(-60))
+            .await
+            .unwrap(),
         IdempotencyState::Started
     );
     s.idempotency_abort("u", "k2").await.unwrap();
     assert_eq!(
-        s.idempotency_begin("u", "k2", "h1").await.unwrap(),
+        s.idempotency_begin("u", "k2", "h1", at(0), at(-60))
+            .await
+            .unwrap(),
         IdempotencyState::Started
     );
+    // A request whose server died mid-way: still in progress within the
+    // window, taken over by exactly one caller once past it.
+    assert_eq!(
+        s.idempotency_begin("u", "k2", "h1", at(30), at(-30))
+            .await
+            .unwrap(),
+        IdempotencyState::InProgress
+    );
+    let takers: Vec<_> = (0..4)
+        .map(|_| {
+            let s = s.clone();
+            tokio::spawn(async move { s.idempotency_begin("u", "k2", "h1", at(100), at(40)).await })
+        })
+        .collect();
+    let mut started = 0;
+    for t in takers {
+        if t.await.unwrap().unwrap() == IdempotencyState::Started {
+            started += 1;
+        }
+    }
+    assert_eq!(started, 1, "one caller takes a lost request over");
+    assert_eq!(
+        s.idempotency_begin("u", "k2", "h2", at(500), at(400))
+            .await
+            .unwrap(),
+        IdempotencyState::Mismatch,
+        "a lost request is taken over only by the same request"
+    );
+    s.idempotency_finish("u", "k2", 200, "{}").await.unwrap();
+    assert!(matches!(
+        s.idempotency_begin("u", "k2", "h1", at(900), at(800))
+            .await
+            .unwrap(),
+        IdempotencyState::Completed { .. }
+    ));
 }
 
 async fn calendar(s: &dyn Store) {

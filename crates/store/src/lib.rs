@@ -91,6 +91,8 @@ pub trait Store: Send + Sync + 'static {
 
     // Instances and tasks
     async fn instance(&self, id: &str) -> Result<Option<InstanceRecord>>;
+    /// The id of the instance started with this unique key, if any.
+    async fn instance_with_key(&self, unique_key: &str) -> Result<Option<String>>;
     async fn tasks_of(&self, instance_id: &str) -> Result<Vec<naxian_model::Task>>;
     async fn task(&self, id: &str) -> Result<Option<naxian_model::Task>>;
     /// Every task of the instance a task belongs to (the task included), in
@@ -254,8 +256,17 @@ pub trait Store: Send + Sync + 'static {
     async fn outbox_retry(&self, id: &str, now: DateTime<Utc>) -> Result<bool>;
 
     // Idempotency keys
-    async fn idempotency_begin(&self, login: &str, key: &str, request_hash: &str)
-        -> Result<IdempotencyState>;
+    /// Records that a request with this key started at `now`. A started
+    /// request never finished and begun before `lost_before` is taken as lost
+    /// (its server stopped): the key starts afresh.
+    async fn idempotency_begin(
+        &self,
+        login: &str,
+        key: &str,
+        request_hash: &str,
+        now: DateTime<Utc>,
+        lost_before: DateTime<Utc>,
+    ) -> Result<IdempotencyState>;
     async fn idempotency_finish(&self, login: &str, key: &str, status: u16, body: &str) -> Result<()>;
     async fn idempotency_abort(&self, login: &str, key: &str) -> Result<()>;
 }

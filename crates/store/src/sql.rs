@@ -572,6 +572,14 @@ macro_rules! sql_store {
                     rows.iter().map(workflow).collect()
                 }
 
+                async fn instance_with_key(&self, unique_key: &str) -> Result<Option<String>> {
+                    sqlx::query_scalar("SELECT id FROM instances WHERE unique_key = $1")
+                        .bind(unique_key)
+                        .fetch_optional(self.writer())
+                        .await
+                        .map_err(e)
+                }
+
                 async fn instance(&self, id: &str) -> Result<Option<InstanceRecord>> {
                     let row = sqlx::query("SELECT * FROM instances WHERE id = $1")
                         .bind(id)
@@ -1582,7 +1590,14 @@ macro_rules! sql_store {
                     Ok(())
                 }
 
-                async fn idempotency_begin(&self, login: &str, key: &str, hash: &str) -> Result<IdempotencyState> {
+                async fn idempotency_begin(
+                    &self,
+                    login: &str,
+                    key: &str,
+                    hash: &str,
+                    now: DateTime<Utc>,
+                    lost_before: DateTime<Utc>,
+                ) -> Result<IdempotencyState> {
                     let done = sqlx::query(
                         "INSERT INTO idempotency (login, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
                          ON CONFLICT (login, key) DO NOTHING",
@@ -1590,11 +1605,27 @@ macro_rules! sql_store {
                     .bind(login)
                     .bind(key)
                     .bind(hash)
-                    .bind(Utc::now())
+                    .bind(now)
                     .execute(self.writer())
                     .await
                     .map_err(e)?;
                     if done.rows_affected() == 1 {
+                        return Ok(IdempotencyState::Started);
+                    }
+                    // One replica takes a lost request over: the update is its own check.
+                    let taken = sqlx::query(
+                        "UPDATE idempotency SET created_at = $1
+                         WHERE login = $2 AND key = $3 AND request_hash = $4 AND status IS NULL AND created_at < $5",
+                    )
+                    .bind(now)
+                    .bind(login)
+                    .bind(key)
+                    .bind(hash)
+                    .bind(lost_before)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    if taken.rows_affected() == 1 {
                         return Ok(IdempotencyState::Started);
                     }
                     let row = sqlx::query("SELECT request_hash, status, body FROM idempotency WHERE login = $1 AND key = $2")

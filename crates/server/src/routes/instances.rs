@@ -6,7 +6,7 @@ use crate::json::ApiJson;
 use crate::views;
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -75,18 +75,23 @@ struct StartBody {
 async fn start(
     State(s): State<AppState>,
     Auth(actor): Auth,
+    headers: HeaderMap,
     ApiJson(b): ApiJson<StartBody>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
-    let view = s
-        .engine
-        .start(
-            &actor,
-            StartRequest {
-                workflow: b.workflow,
-                data: b.data,
-            },
-        )
-        .await?;
+    let req = StartRequest {
+        workflow: b.workflow,
+        data: b.data,
+    };
+    // The key reaches here only when the idempotency layer let the request run.
+    let key = headers
+        .get(crate::idempotency::HEADER)
+        .and_then(|k| k.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let view = match key {
+        Some(key) => s.engine.start_once(&actor, req, key).await?,
+        None => s.engine.start(&actor, req).await?,
+    };
     Ok((StatusCode::CREATED, Json(views::instance(&view))))
 }
 

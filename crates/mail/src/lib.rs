@@ -3,6 +3,7 @@
 //! inject a header), and the transports that deliver them — SMTP (plain,
 //! STARTTLS or TLS, with credentials) or `.eml` files in a folder.
 
+mod smtp;
 mod templates;
 mod transport;
 

@@ -1,12 +1,13 @@
 //! Delivery: an [`Outgoing`] message becomes a lettre `Message` (typed headers
 //! only) and goes out through SMTP or into a folder of `.eml` files.
 
+use crate::smtp::SmtpClient;
 use crate::MailError;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
-use lettre::transport::smtp::AsyncSmtpTransport;
-use lettre::{AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// One e-mail ready to send.
@@ -57,7 +58,7 @@ impl Outgoing {
 /// Where e-mails go.
 #[derive(Clone)]
 pub enum Transport {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(Arc<SmtpClient>),
     /// `.eml` files in a folder, named by send time and Message-ID.
     Files(PathBuf),
 }
@@ -70,23 +71,10 @@ impl Transport {
         if url.is_empty() {
             return Ok(Transport::Files(mail_dir));
         }
-        let lettre_url = match url.strip_prefix("smtp+starttls://") {
-            Some(rest) => format!(
-                "smtp://{rest}{}tls=required",
-                if rest.contains('?') { "&" } else { "?" }
-            ),
-            None => url.to_string(),
-        };
-        if !(lettre_url.starts_with("smtp://") || lettre_url.starts_with("smtps://")) {
-            return Err(MailError::Permanent(format!(
-                "mail URL must start with smtp://, smtp+starttls:// or smtps://, not `{url}`"
-            )));
-        }
-        let builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&lettre_url)
-            .map_err(|e| MailError::Permanent(format!("mail URL: {e}")))?;
-        Ok(Transport::Smtp(
-            builder.timeout(Some(Duration::from_secs(20))).build(),
-        ))
+        Ok(Transport::Smtp(Arc::new(SmtpClient::from_url(
+            url,
+            Duration::from_secs(20),
+        )?)))
     }
 
     pub fn describe(&self) -> String {
@@ -99,13 +87,7 @@ impl Transport {
     pub async fn send(&self, mail: &Outgoing) -> Result<(), MailError> {
         let message = mail.build()?;
         match self {
-            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| {
-                if e.is_permanent() {
-                    MailError::Permanent(format!("SMTP refused: {e}"))
-                } else {
-                    MailError::Transient(format!("SMTP: {e}"))
-                }
-            }),
+            Transport::Smtp(smtp) => smtp.send(message.envelope(), &message.formatted()).await,
             Transport::Files(dir) => {
                 let transient =
                     |e: std::io::Error| MailError::Transient(format!("writing to {}: {e}", dir.display()));

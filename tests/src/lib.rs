@@ -307,6 +307,8 @@ pub struct ReceivedMail {
     pub from: String,
     pub to: Vec<String>,
     pub data: String,
+    /// When the server took the message in.
+    pub at: std::time::Instant,
 }
 
 impl ReceivedMail {
@@ -349,6 +351,8 @@ pub struct SmtpServer {
 #[derive(Clone)]
 struct Recorder {
     received: Arc<std::sync::Mutex<Vec<ReceivedMail>>>,
+    /// How long the server takes to answer a message it has taken in.
+    delay: std::time::Duration,
     from: String,
     to: Vec<String>,
     data: Vec<u8>,
@@ -378,18 +382,27 @@ impl mailin_embedded::Handler for Recorder {
             from: self.from.clone(),
             to: self.to.clone(),
             data: String::from_utf8_lossy(&self.data).into_owned(),
+            at: std::time::Instant::now(),
         });
+        std::thread::sleep(self.delay);
         mailin_embedded::response::OK
     }
 }
 
 impl SmtpServer {
     pub fn start() -> SmtpServer {
+        Self::start_slow(std::time::Duration::ZERO)
+    }
+
+    /// A server that takes each message in at once but answers it only after
+    /// `delay`, as a loaded mail server does.
+    pub fn start_slow(delay: std::time::Duration) -> SmtpServer {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind SMTP");
         let addr = listener.local_addr().unwrap();
         let received = Arc::new(std::sync::Mutex::new(Vec::new()));
         let handler = Recorder {
             received: received.clone(),
+            delay,
             from: String::new(),
             to: Vec::new(),
             data: Vec::new(),

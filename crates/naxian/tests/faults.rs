@@ -5,7 +5,8 @@
 //! action present, none applied twice, every e-mail sent once, the audit
 //! chain intact.
 //!
-//! The short forms run in CI. `NAXIAN_FAULT_ROUNDS=N` makes the kill test do
+//! The short forms run in CI (PostgreSQL's own tools from
+//! /usr/lib/postgresql/*/bin start a server of the test's own). `NAXIAN_FAULT_ROUNDS=N` makes the kill test do
 //! N times as many appointments and kills (see docs/RELIABILITY.md).
 
 use naxian_tests::{nomination, SmtpServer};
@@ -719,4 +720,196 @@ async fn a_replica_paused_past_its_lease_sends_nothing_it_lost() {
     drop(pool);
     drop((a, b));
     db.drop_now().await;
+}
+
+/// A PostgreSQL server of the test's own (initdb in a temporary folder, its
+/// own port), so that it can be stopped and started without touching the
+/// machine's server that other tests use.
+struct OwnPostgres {
+    dir: tempfile::TempDir,
+    port: u16,
+    bin: PathBuf,
+}
+
+impl OwnPostgres {
+    fn run(&self, tool: &str, args: &[&str]) {
+        let exe = self.bin.join(tool);
+        // initdb and postgres refuse to run as root.
+        let mut cmd = if is_root() {
+            let mut c = Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c
+        } else {
+            Command::new(&exe)
+        };
+        let out = cmd.args(args).output().expect("run a PostgreSQL tool");
+        assert!(
+            out.status.success(),
+            "{tool} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn init() -> OwnPostgres {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL server binaries under /usr/lib/postgresql")
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|p| p.join("pg_ctl").exists())
+            .max()
+            .expect("pg_ctl under /usr/lib/postgresql/*/bin");
+        let dir = tempfile::tempdir().unwrap();
+        if is_root() {
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "chown the cluster's folder to postgres");
+        }
+        let pg = OwnPostgres {
+            dir,
+            port: free_port(),
+            bin,
+        };
+        pg.run(
+            "initdb",
+            &[
+                "-D",
+                &pg.data(),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+        );
+        pg
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("postgres.log").display().to_string();
+        self.run(
+            "pg_ctl",
+            &["-D", &self.data(), "-l", &log, "-o", &options, "-w", "start"],
+        );
+    }
+
+    /// Stops at once, as a crash would: no checkpoint, recovery at the next start.
+    fn stop_immediate(&self) {
+        self.run("pg_ctl", &["-D", &self.data(), "-m", "immediate", "-w", "stop"]);
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        let _ = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", &self.data(), "-m", "immediate", "stop"])
+            .output();
+    }
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_stopped_and_started_under_load() {
+    let pg = OwnPostgres::init();
+    pg.start();
+    let dir = tempfile::tempdir().unwrap();
+    let smtp = SmtpServer::start();
+    let mut replica = Replica::new(dir.path(), "replica-a", &pg.url(), smtp.addr.port());
+    replica.start();
+    replica.wait_ready().await;
+    let client = Client::new(vec![replica.base()]);
+    let tokens = tokens(&client).await;
+    let ledger = Arc::new(Mutex::new(Ledger::default()));
+    let enough = Arc::new(AtomicBool::new(false));
+    let load: Vec<_> = (0..3)
+        .map(|w| {
+            tokio::spawn(appointments(
+                client.clone(),
+                tokens.clone(),
+                w,
+                enough.clone(),
+                ledger.clone(),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    pg.stop_immediate();
+
+    // While the database is away every request is answered, and with 503.
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::new();
+    let outage = Instant::now();
+    while outage.elapsed() < Duration::from_secs(6) {
+        let asked = Instant::now();
+        let r = http
+            .get(format!("{}/api/v1/tasks", replica.base()))
+            .bearer_auth(&tokens["jn-py-org"])
+            .timeout(Duration::from_secs(15))
+            .send()
+            .await
+            .expect("the service answers while its database is away");
+        assert!(
+            asked.elapsed() < Duration::from_secs(10),
+            "answered within the pool's wait"
+        );
+        statuses.push(r.status().as_u16());
+        let ready = http
+            .get(format!("{}/readyz", replica.base()))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(ready.status().as_u16());
+    }
+    assert!(statuses.len() >= 2, "{statuses:?}");
+    assert!(
+        statuses.iter().all(|s| *s == 503),
+        "503 while the database is away: {statuses:?}"
+    );
+
+    pg.start();
+    replica.wait_ready().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    enough.store(true, Ordering::Relaxed);
+    for l in load {
+        l.await.unwrap();
+    }
+    let pool = PgPool::connect(&pg.url()).await.unwrap();
+    drained(&pool).await;
+    let ledger = std::mem::take(&mut *ledger.lock().unwrap());
+    check_state(&pool, &ledger).await;
+    let (ok, out) = replica.audit_verify();
+    assert!(ok, "{out}");
+    eprintln!(
+        "{} probes during the outage, all 503; {} appointments, {} acknowledged actions; 5xx answers to the load {:?}",
+        statuses.len(),
+        ledger.instances.len(),
+        ledger.acknowledged.len(),
+        client.server_errors.lock().unwrap()
+    );
+    pool.close().await;
 }

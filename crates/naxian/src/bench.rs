@@ -6,6 +6,7 @@
 //! for each backend and concurrency.
 
 mod ceiling;
+pub mod scale;
 
 use crate::demo;
 use anyhow::Context as _;

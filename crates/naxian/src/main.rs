@@ -79,6 +79,9 @@ enum Cmd {
     },
     /// Drive appointments through the whole workflow in-process and print throughput.
     Bench(naxian::bench::BenchArgs),
+    /// Load a province-sized PostgreSQL database (10,000 units, 100,000
+    /// appointments, 1,000,000 tasks) and time the inbox query; print its plans.
+    BenchScale(naxian::bench::scale::ScaleArgs),
     /// The HTTP service on PostgreSQL under open-loop load: latency percentiles per rate.
     Loadtest(naxian::loadtest::LoadArgs),
 }
@@ -372,6 +375,7 @@ async fn main() -> anyhow::Result<()> {
             naxian::import::run(&engine, &sheet, &file).await?;
         }
         Cmd::Bench(args) => naxian::bench::run(args).await?,
+        Cmd::BenchScale(args) => naxian::bench::scale::run(args).await?,
         Cmd::Loadtest(args) => naxian::loadtest::run(args).await?,
     }
     Ok(())

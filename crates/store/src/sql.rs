@@ -256,6 +256,34 @@ macro_rules! sql_store {
                 (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
             }
 
+            /// The inbox query, open or done, bound to (login, limit).
+            fn inbox_sql(status: TaskStatus) -> &'static str {
+                if status == TaskStatus::Open {
+                    // Tasks assigned to the user, and tasks for a role the
+                    // user holds at a unit whose subtree (a range of paths,
+                    // see migration 0011) holds the task's unit.
+                    "SELECT * FROM (
+                           SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
+                           FROM tasks t JOIN instances i ON i.id = t.instance_id
+                           WHERE t.status = 'open' AND t.user_login = $1
+                           UNION
+                           SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
+                           FROM grants g JOIN org_units u ON u.code = g.org_unit
+                           JOIN tasks t ON t.role = g.role AND t.status = 'open' AND t.user_login IS NULL
+                             AND t.unit_path >= u.path AND t.unit_path < u.path || '~'
+                           JOIN instances i ON i.id = t.instance_id
+                           WHERE g.login = $1
+                         ) x
+                         ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, created_at, id
+                         LIMIT $2"
+                } else {
+                    "SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
+                         FROM tasks t JOIN instances i ON i.id = t.instance_id
+                         WHERE t.status = 'done' AND t.actor = $1
+                         ORDER BY t.completed_at DESC, t.id LIMIT $2"
+                }
+            }
+
             const COVERS: &str = "substr(t.unit_path, 1, length(u.path)) = u.path";
 
             #[async_trait::async_trait]
@@ -671,39 +699,36 @@ macro_rules! sql_store {
                 }
 
                 async fn inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<InboxRow>> {
-                    let sql = if status == TaskStatus::Open {
-                        // Tasks assigned to the user, and tasks for a role the
-                        // user holds at a unit whose subtree (a range of paths,
-                        // see migration 0011) holds the task's unit.
-                        "SELECT * FROM (
-                           SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
-                           FROM tasks t JOIN instances i ON i.id = t.instance_id
-                           WHERE t.status = 'open' AND t.user_login = $1
-                           UNION
-                           SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
-                           FROM grants g JOIN org_units u ON u.code = g.org_unit
-                           JOIN tasks t ON t.role = g.role AND t.status = 'open' AND t.user_login IS NULL
-                             AND t.unit_path >= u.path AND t.unit_path < u.path || '~'
-                           JOIN instances i ON i.id = t.instance_id
-                           WHERE g.login = $1
-                         ) x
-                         ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, created_at, id
-                         LIMIT $2"
-                            .to_string()
-                    } else {
-                        "SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
-                         FROM tasks t JOIN instances i ON i.id = t.instance_id
-                         WHERE t.status = 'done' AND t.actor = $1
-                         ORDER BY t.completed_at DESC, t.id LIMIT $2"
-                            .to_string()
-                    };
-                    let rows = sqlx::query(&sql)
+                    let rows = sqlx::query(inbox_sql(status))
                         .bind(login)
                         .bind(limit)
                         .fetch_all(self.reader())
                         .await
                         .map_err(e)?;
                     rows.iter().map(inbox_row).collect()
+                }
+
+                async fn explain_inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<String>> {
+                    let postgres = <$ty>::BACKEND == "postgres";
+                    let explain = if postgres { "EXPLAIN (ANALYZE, BUFFERS) " } else { "EXPLAIN QUERY PLAN " };
+                    let rows = sqlx::query(&format!("{explain}{}", inbox_sql(status)))
+                        .bind(login)
+                        .bind(limit)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            if postgres {
+                                r.try_get::<String, _>(0).map_err(e)
+                            } else {
+                                let id: i64 = r.try_get("id").map_err(e)?;
+                                let parent: i64 = r.try_get("parent").map_err(e)?;
+                                let detail: String = r.try_get("detail").map_err(e)?;
+                                Ok(format!("{id:>3} {parent:>3} {detail}"))
+                            }
+                        })
+                        .collect()
                 }
 
                 async fn apply(&self, c: &Change) -> Result<()> {

@@ -53,6 +53,22 @@ struct Work {
     next: AtomicUsize,
 }
 
+/// This process's resident memory and its peak, in MiB (Linux).
+fn memory_mib() -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))?
+            .split_whitespace()
+            .nth(1)?
+            .parse::<f64>()
+            .ok()
+            .map(|kib| kib / 1024.0)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}
+
 async fn token(client: &reqwest::Client, base: &str, login: &str) -> anyhow::Result<String> {
     let v: Value = client
         .post(format!("{base}/api/v1/auth/token"))
@@ -225,6 +241,9 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
                 s.percentile(99.9),
                 s.errors
             );
+        }
+        if let Some((rss, peak)) = memory_mib() {
+            eprintln!("after {rate} req/s: resident {rss:.0} MiB, peak {peak:.0} MiB (service and load generator, one process)");
         }
     }
     let _ = stop.send(());

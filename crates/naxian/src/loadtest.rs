@@ -53,9 +53,19 @@ struct Work {
     next: AtomicUsize,
 }
 
-/// This process's resident memory and its peak, in MiB (Linux).
-fn memory_mib() -> Option<(f64, f64)> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+/// The service's process, stopped however the run ends.
+struct Service(std::process::Child);
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A process's resident memory and its peak, in MiB (Linux).
+fn memory_mib(pid: u32) -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let field = |name: &str| {
         status
             .lines()
@@ -150,12 +160,39 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     // A reader with a realistic inbox: a few tasks in another county.
     prepare(&engine, 10, "JN-SH-YQ").await?;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(naxian_server::serve(listener, state, async {
-        let _ = stopped.await;
-    }));
+    // The service runs as a process of its own, as in production, so that its
+    // memory can be read apart from the load generator's.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let base = format!("http://127.0.0.1:{port}");
+    let server = Service(
+        std::process::Command::new(std::env::current_exe()?)
+            .arg("serve")
+            .env("NAXIAN_LISTEN", format!("127.0.0.1:{port}"))
+            .env("NAXIAN_DATABASE_URL", db.url())
+            .env("NAXIAN_DATA_DIR", scratch.path())
+            .env("NAXIAN_WORKFLOWS", &args.workflows)
+            .env("NAXIAN_LOG", "warn")
+            .spawn()
+            .context("starting naxian serve")?,
+    );
+    let probe = reqwest::Client::new();
+    let ready = Instant::now();
+    while !probe
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        if ready.elapsed() > Duration::from_secs(60) {
+            anyhow::bail!("naxian serve not ready within 60 s");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The nominations above queued e-mails; the service's dispatcher sends
+    // them first, and that is not what is measured here.
+    while !engine.store().outbox_list(Some("pending"), 1).await?.is_empty() {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
     let mut tokens = std::collections::HashMap::new();
     for (_, holder) in &tasks {
@@ -242,12 +279,11 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
                 s.errors
             );
         }
-        if let Some((rss, peak)) = memory_mib() {
-            eprintln!("after {rate} req/s: resident {rss:.0} MiB, peak {peak:.0} MiB (service and load generator, one process)");
+        if let Some((rss, peak)) = memory_mib(server.0.id()) {
+            println!("| {rate} | service memory | resident {rss:.0} MiB | peak {peak:.0} MiB | | | |");
         }
     }
-    let _ = stop.send(());
-    let _ = server.await;
+    drop(server);
     db.drop_now().await;
     Ok(())
 }

@@ -11,6 +11,9 @@ pub struct PostgresStore {
     pool: PgPool,
 }
 
+/// A pooled connection idle longer than this is pinged before it is used.
+const IDLE_CHECK: Duration = Duration::from_secs(1);
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 impl PostgresStore {
@@ -20,9 +23,21 @@ impl PostgresStore {
     pub async fn connect(url: &str, max_connections: u32) -> Result<PostgresStore> {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?;
+        // sqlx pings a connection before every use by default: a round trip
+        // per query, which doubled a transition's reads. Only a connection
+        // idle for a while is asked whether the server still holds it.
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > IDLE_CHECK {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|e| {

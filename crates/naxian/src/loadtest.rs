@@ -193,6 +193,11 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     while !engine.store().outbox_list(Some("pending"), 1).await?.is_empty() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    // The preparation wrote tens of thousands of rows at once: let PostgreSQL
+    // take their statistics now rather than autovacuum during the measurement.
+    let pool = sqlx::PgPool::connect(db.url()).await?;
+    sqlx::query("VACUUM ANALYZE").execute(&pool).await?;
+    pool.close().await;
     let client = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
     let mut tokens = std::collections::HashMap::new();
     for (_, holder) in &tasks {

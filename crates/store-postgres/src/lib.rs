@@ -5,6 +5,7 @@ use naxian_store::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 pub struct PostgresStore {
@@ -13,6 +14,22 @@ pub struct PostgresStore {
 
 /// A pooled connection idle longer than this is pinged before it is used.
 const IDLE_CHECK: Duration = Duration::from_secs(1);
+/// After the server was lost, every connection is pinged this long.
+const AFTER_LOSS: Duration = Duration::from_secs(30);
+
+/// When a connection to the server last failed (ms since the epoch; 0: never).
+static LOST_AT_MS: AtomicU64 = AtomicU64::new(0);
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn recently_lost() -> bool {
+    let at = LOST_AT_MS.load(Ordering::Relaxed);
+    at != 0 && now_ms().saturating_sub(at) < AFTER_LOSS.as_millis() as u64
+}
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -25,14 +42,16 @@ impl PostgresStore {
             .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?;
         // sqlx pings a connection before every use by default: a round trip
         // per query, which doubled a transition's reads. Only a connection
-        // idle for a while is asked whether the server still holds it.
+        // idle for a while is asked whether the server still holds it, and
+        // every one for a while after the server was seen to go away (a
+        // connection idle through a short outage is broken too).
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
             .test_before_acquire(false)
             .before_acquire(|conn, meta| {
                 Box::pin(async move {
-                    if meta.idle_for > IDLE_CHECK {
+                    if meta.idle_for > IDLE_CHECK || recently_lost() {
                         sqlx::Connection::ping(conn).await?;
                     }
                     Ok(true)
@@ -48,6 +67,16 @@ impl PostgresStore {
             .await
             .map_err(|e| StoreError::Database(format!("migrating PostgreSQL: {e}")))?;
         Ok(PostgresStore { pool })
+    }
+
+    /// A connection-level failure: the pooled connections may all be broken.
+    fn saw_error(err: &sqlx::Error) {
+        if matches!(
+            err,
+            sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_)
+        ) {
+            LOST_AT_MS.store(now_ms(), Ordering::Relaxed);
+        }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -84,7 +113,10 @@ pub fn redact(url: &str) -> String {
 naxian_store::sql_store!(
     PostgresStore,
     sqlx::Postgres,
-    now_ms = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+    now_ms = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+    apply = crate::apply::in_one_call
 );
+
+mod apply;
 
 pub mod testing;

@@ -58,6 +58,9 @@ impl SqliteStore {
         &self.writer
     }
 
+    /// Nothing to learn from an error: the file does not go away.
+    fn saw_error(_: &sqlx::Error) {}
+
     fn reader(&self) -> &SqlitePool {
         &self.reader
     }

@@ -653,6 +653,31 @@ async fn transitions(s: &dyn Store) {
     assert_eq!(members[0].instance_id.as_deref(), Some("cf_i1"));
     assert!(s.inbox("cf_user", TaskStatus::Open, 50).await.unwrap().is_empty());
 
+    // The revision matches but a task to close is already done: a conflict, nothing kept.
+    let rec = s.instance("cf_i1").await.unwrap().unwrap();
+    let stale = Change {
+        instance: rec.instance.clone(),
+        unique_key: None,
+        expected_revision: Some(rec.instance.revision),
+        close: vec![TaskClose {
+            task_id: "cf_t2".into(),
+            status: TaskStatus::Done,
+            action: Some("agree".into()),
+            comment: None,
+            actor: Some("cf_user".into()),
+        }],
+        open: vec![],
+        history: entry("cf_i1", 4, &rec.audit_head, 4, "agree"),
+        effects: vec![],
+        timers: vec![],
+        outbox: vec![],
+        at: at(4),
+    };
+    assert!(matches!(s.apply(&stale).await, Err(StoreError::Conflict(_))));
+    let after = s.instance("cf_i1").await.unwrap().unwrap();
+    assert_eq!(after.instance.revision, rec.instance.revision, "nothing kept");
+    assert_eq!(s.history("cf_i1").await.unwrap().len(), 3);
+
     let history = s.history("cf_i1").await.unwrap();
     naxian_model::audit::verify_chain(&history).expect("times and text round-trip exactly");
 

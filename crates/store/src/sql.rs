@@ -3,13 +3,22 @@
 //! runs unchanged on SQLite and PostgreSQL (`$n` placeholders, `ON CONFLICT`,
 //! `substr` for path prefixes rather than `LIKE`, whose `_` is a wildcard).
 //!
-//! A backend type provides `reader()` and `writer()` pools, `begin_write` and
-//! `BACKEND`, then calls `naxian_store::sql_store!(Type, Db)`.
+//! A backend type provides `reader()` and `writer()` pools, `begin_write`,
+//! `saw_error` (told of every database error) and `BACKEND`, then calls
+//! `naxian_store::sql_store!(Type, Db)`.
 
 /// Implements [`crate::Store`] for a backend type over sqlx database `$db`.
+/// With `apply = PATH`, a change is written by `PATH(store, change, map_error)`
+/// instead of statement by statement in a transaction.
 #[macro_export]
 macro_rules! sql_store {
     ($ty:ty, $db:ty, now_ms = $now_ms:literal) => {
+        $crate::sql_store!(@impl $ty, $db, $now_ms, apply_statements);
+    };
+    ($ty:ty, $db:ty, now_ms = $now_ms:literal, apply = $apply:path) => {
+        $crate::sql_store!(@impl $ty, $db, $now_ms, $apply);
+    };
+    (@impl $ty:ty, $db:ty, $now_ms:literal, $apply:path) => {
         const _: () = {
             use chrono::{DateTime, NaiveDate, Utc};
             use naxian_model::directory::{Body, OrgContext, OrgUnit, Role};
@@ -25,6 +34,7 @@ macro_rules! sql_store {
             type DbRow = <$db as sqlx::Database>::Row;
 
             fn e(err: sqlx::Error) -> StoreError {
+                <$ty>::saw_error(&err);
                 let message = err.to_string();
                 let kind = match &err {
                     sqlx::Error::Database(db) if db.is_unique_violation() => $crate::ErrorKind::Unique,
@@ -254,6 +264,185 @@ macro_rules! sql_store {
             /// Placeholders `$from, $from+1, …` for an IN list of `n` values.
             fn placeholders(from: usize, n: usize) -> String {
                 (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+            }
+
+        /// Writes a change statement by statement in one transaction.
+        #[allow(dead_code)]
+        async fn apply_statements(store: &$ty, c: &Change, e: fn(sqlx::Error) -> StoreError) -> Result<()> {
+                let i = &c.instance;
+                let mut tx = <$ty>::begin_write(store.writer()).await.map_err(e)?;
+                match c.expected_revision {
+                    Some(rev) => {
+                        let done = sqlx::query(
+                            "UPDATE instances SET step = $1, status = $2, outcome = $3, data = $4, completed = $5,
+                               revision = revision + 1, audit_seq = $6, audit_head = $7, updated_at = $8
+                             WHERE id = $9 AND revision = $10",
+                        )
+                        .bind(&i.step)
+                        .bind(i.status.as_str())
+                        .bind(&i.outcome)
+                        .bind(Json(&i.data))
+                        .bind(Json(&i.completed))
+                        .bind(c.history.seq)
+                        .bind(&c.history.hash)
+                        .bind(c.at)
+                        .bind(&i.id)
+                        .bind(rev)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                        if done.rows_affected() != 1 {
+                            return Err(StoreError::Conflict("the instance changed under you: reload and retry".into()));
+                        }
+                    }
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO instances (id, workflow, version, step, status, outcome, data, creator,
+                               org_unit, org_path, completed, revision, audit_seq, audit_head, created_at, updated_at,
+                               unique_key)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13, $14, $14, $15)",
+                        )
+                        .bind(&i.id)
+                        .bind(&i.workflow)
+                        .bind(i.version)
+                        .bind(&i.step)
+                        .bind(i.status.as_str())
+                        .bind(&i.outcome)
+                        .bind(Json(&i.data))
+                        .bind(&i.creator)
+                        .bind(&i.org_unit)
+                        .bind(&i.org_path)
+                        .bind(Json(&i.completed))
+                        .bind(c.history.seq)
+                        .bind(&c.history.hash)
+                        .bind(c.at)
+                        .bind(&c.unique_key)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    }
+                }
+                for cl in &c.close {
+                    let done = sqlx::query(
+                        "UPDATE tasks SET status = $1, action = $2, comment = $3, actor = $4, completed_at = $5
+                         WHERE id = $6 AND status = 'open'",
+                    )
+                    .bind(cl.status.as_str())
+                    .bind(&cl.action)
+                    .bind(&cl.comment)
+                    .bind(&cl.actor)
+                    .bind(c.at)
+                    .bind(&cl.task_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::Conflict("the task is already done".into()));
+                    }
+                }
+                // One statement per kind of row, whatever the number of rows.
+                if !c.close.is_empty() {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "UPDATE timers SET status = 'cancelled' WHERE status = 'pending' AND task_id IN (",
+                    );
+                    let mut ids = q.separated(", ");
+                    for cl in &c.close {
+                        ids.push_bind(&cl.task_id);
+                    }
+                    q.push(")");
+                    q.build().execute(&mut *tx).await.map_err(e)?;
+                }
+                for chunk in c.open.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO tasks (id, instance_id, step, assignee_key, role, unit, unit_path, user_login,
+                           status, created_at, due_at) ",
+                    );
+                    q.push_values(chunk, |mut b, t| {
+                        b.push_bind(&t.id)
+                            .push_bind(&t.instance_id)
+                            .push_bind(&t.step)
+                            .push_bind(&t.assignee.key)
+                            .push_bind(t.assignee.role.map(|r| r.as_str()))
+                            .push_bind(&t.assignee.unit)
+                            .push_bind(&t.assignee.unit_path)
+                            .push_bind(&t.assignee.user)
+                            .push("'open'")
+                            .push_bind(t.created_at)
+                            .push_bind(t.due_at);
+                    });
+                    q.build().execute(&mut *tx).await.map_err(e)?;
+                }
+                let h = &c.history;
+                sqlx::query(
+                    "INSERT INTO history (instance_id, seq, at, actor, step, action, comment, note, prev_hash, hash)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(&h.instance_id)
+                .bind(h.seq)
+                .bind(h.at)
+                .bind(&h.actor)
+                .bind(&h.step)
+                .bind(&h.action)
+                .bind(&h.comment)
+                .bind(&h.note)
+                .bind(&h.prev_hash)
+                .bind(&h.hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(e)?;
+                for effect in &c.effects {
+                    match effect {
+                        Effect::AddMember(m) => {
+                            sqlx::query(
+                                "INSERT INTO members (org_unit, name, sector, post, mode, since, term_end, instance_id, created_at)
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                            )
+                            .bind(&m.org_unit)
+                            .bind(&m.name)
+                            .bind(&m.sector)
+                            .bind(&m.post)
+                            .bind(&m.mode)
+                            .bind(m.since)
+                            .bind(m.term_end)
+                            .bind(&m.instance_id)
+                            .bind(c.at)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(e)?;
+                        }
+                    }
+                }
+                for chunk in c.timers.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO timers (id, instance_id, task_id, kind, fire_at) ",
+                    );
+                    q.push_values(chunk, |mut b, t| {
+                        b.push_bind(&t.id)
+                            .push_bind(&t.instance_id)
+                            .push_bind(&t.task_id)
+                            .push_bind(t.kind.as_str())
+                            .push_bind(t.fire_at);
+                    });
+                    q.build().execute(&mut *tx).await.map_err(e)?;
+                }
+                for chunk in c.outbox.chunks(500) {
+                    let mut q = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO outbox (id, dedupe_key, recipients, template, params, next_attempt_at, created_at) ",
+                    );
+                    q.push_values(chunk, |mut b, m| {
+                        b.push_bind(&m.id)
+                            .push_bind(&m.dedupe_key)
+                            .push_bind(Json(&m.recipients))
+                            .push_bind(&m.template)
+                            .push_bind(Json(&m.params))
+                            .push_bind(m.created_at)
+                            .push_bind(m.created_at);
+                    });
+                    q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
+                    q.build().execute(&mut *tx).await.map_err(e)?;
+                }
+                tx.commit().await.map_err(e)?;
+                Ok(())
             }
 
             /// The inbox query, open or done, bound to (login, limit).
@@ -732,180 +921,7 @@ macro_rules! sql_store {
                 }
 
                 async fn apply(&self, c: &Change) -> Result<()> {
-                    let i = &c.instance;
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
-                    match c.expected_revision {
-                        Some(rev) => {
-                            let done = sqlx::query(
-                                "UPDATE instances SET step = $1, status = $2, outcome = $3, data = $4, completed = $5,
-                                   revision = revision + 1, audit_seq = $6, audit_head = $7, updated_at = $8
-                                 WHERE id = $9 AND revision = $10",
-                            )
-                            .bind(&i.step)
-                            .bind(i.status.as_str())
-                            .bind(&i.outcome)
-                            .bind(Json(&i.data))
-                            .bind(Json(&i.completed))
-                            .bind(c.history.seq)
-                            .bind(&c.history.hash)
-                            .bind(c.at)
-                            .bind(&i.id)
-                            .bind(rev)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(e)?;
-                            if done.rows_affected() != 1 {
-                                return Err(StoreError::Conflict("the instance changed under you: reload and retry".into()));
-                            }
-                        }
-                        None => {
-                            sqlx::query(
-                                "INSERT INTO instances (id, workflow, version, step, status, outcome, data, creator,
-                                   org_unit, org_path, completed, revision, audit_seq, audit_head, created_at, updated_at,
-                                   unique_key)
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13, $14, $14, $15)",
-                            )
-                            .bind(&i.id)
-                            .bind(&i.workflow)
-                            .bind(i.version)
-                            .bind(&i.step)
-                            .bind(i.status.as_str())
-                            .bind(&i.outcome)
-                            .bind(Json(&i.data))
-                            .bind(&i.creator)
-                            .bind(&i.org_unit)
-                            .bind(&i.org_path)
-                            .bind(Json(&i.completed))
-                            .bind(c.history.seq)
-                            .bind(&c.history.hash)
-                            .bind(c.at)
-                            .bind(&c.unique_key)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(e)?;
-                        }
-                    }
-                    for cl in &c.close {
-                        let done = sqlx::query(
-                            "UPDATE tasks SET status = $1, action = $2, comment = $3, actor = $4, completed_at = $5
-                             WHERE id = $6 AND status = 'open'",
-                        )
-                        .bind(cl.status.as_str())
-                        .bind(&cl.action)
-                        .bind(&cl.comment)
-                        .bind(&cl.actor)
-                        .bind(c.at)
-                        .bind(&cl.task_id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(e)?;
-                        if done.rows_affected() != 1 {
-                            return Err(StoreError::Conflict("the task is already done".into()));
-                        }
-                    }
-                    // One statement per kind of row, whatever the number of rows.
-                    if !c.close.is_empty() {
-                        let mut q = sqlx::QueryBuilder::<$db>::new(
-                            "UPDATE timers SET status = 'cancelled' WHERE status = 'pending' AND task_id IN (",
-                        );
-                        let mut ids = q.separated(", ");
-                        for cl in &c.close {
-                            ids.push_bind(&cl.task_id);
-                        }
-                        q.push(")");
-                        q.build().execute(&mut *tx).await.map_err(e)?;
-                    }
-                    for chunk in c.open.chunks(500) {
-                        let mut q = sqlx::QueryBuilder::<$db>::new(
-                            "INSERT INTO tasks (id, instance_id, step, assignee_key, role, unit, unit_path, user_login,
-                               status, created_at, due_at) ",
-                        );
-                        q.push_values(chunk, |mut b, t| {
-                            b.push_bind(&t.id)
-                                .push_bind(&t.instance_id)
-                                .push_bind(&t.step)
-                                .push_bind(&t.assignee.key)
-                                .push_bind(t.assignee.role.map(|r| r.as_str()))
-                                .push_bind(&t.assignee.unit)
-                                .push_bind(&t.assignee.unit_path)
-                                .push_bind(&t.assignee.user)
-                                .push("'open'")
-                                .push_bind(t.created_at)
-                                .push_bind(t.due_at);
-                        });
-                        q.build().execute(&mut *tx).await.map_err(e)?;
-                    }
-                    let h = &c.history;
-                    sqlx::query(
-                        "INSERT INTO history (instance_id, seq, at, actor, step, action, comment, note, prev_hash, hash)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                    )
-                    .bind(&h.instance_id)
-                    .bind(h.seq)
-                    .bind(h.at)
-                    .bind(&h.actor)
-                    .bind(&h.step)
-                    .bind(&h.action)
-                    .bind(&h.comment)
-                    .bind(&h.note)
-                    .bind(&h.prev_hash)
-                    .bind(&h.hash)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(e)?;
-                    for effect in &c.effects {
-                        match effect {
-                            Effect::AddMember(m) => {
-                                sqlx::query(
-                                    "INSERT INTO members (org_unit, name, sector, post, mode, since, term_end, instance_id, created_at)
-                                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                                )
-                                .bind(&m.org_unit)
-                                .bind(&m.name)
-                                .bind(&m.sector)
-                                .bind(&m.post)
-                                .bind(&m.mode)
-                                .bind(m.since)
-                                .bind(m.term_end)
-                                .bind(&m.instance_id)
-                                .bind(c.at)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(e)?;
-                            }
-                        }
-                    }
-                    for chunk in c.timers.chunks(500) {
-                        let mut q = sqlx::QueryBuilder::<$db>::new(
-                            "INSERT INTO timers (id, instance_id, task_id, kind, fire_at) ",
-                        );
-                        q.push_values(chunk, |mut b, t| {
-                            b.push_bind(&t.id)
-                                .push_bind(&t.instance_id)
-                                .push_bind(&t.task_id)
-                                .push_bind(t.kind.as_str())
-                                .push_bind(t.fire_at);
-                        });
-                        q.build().execute(&mut *tx).await.map_err(e)?;
-                    }
-                    for chunk in c.outbox.chunks(500) {
-                        let mut q = sqlx::QueryBuilder::<$db>::new(
-                            "INSERT INTO outbox (id, dedupe_key, recipients, template, params, next_attempt_at, created_at) ",
-                        );
-                        q.push_values(chunk, |mut b, m| {
-                            b.push_bind(&m.id)
-                                .push_bind(&m.dedupe_key)
-                                .push_bind(Json(&m.recipients))
-                                .push_bind(&m.template)
-                                .push_bind(Json(&m.params))
-                                .push_bind(m.created_at)
-                                .push_bind(m.created_at);
-                        });
-                        q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
-                        q.build().execute(&mut *tx).await.map_err(e)?;
-                    }
-                    tx.commit().await.map_err(e)?;
-                    Ok(())
+                    $apply(self, c, e).await
                 }
 
                 async fn save_calendar_year(&self, year: i32, holidays: &[NaiveDate], workdays: &[NaiveDate]) -> Result<()> {

@@ -442,6 +442,11 @@ impl Engine {
         Ok(self.store.list_instances(&filter).await?)
     }
 
+    /// How many open tasks the actor has, for a badge.
+    pub async fn inbox_count(&self, actor: &Actor) -> Result<usize> {
+        Ok(self.store.inbox_count(&actor.login).await?.max(0) as usize)
+    }
+
     /// The actor's open or done tasks, each with the actions it offers.
     pub async fn inbox(
         &self,

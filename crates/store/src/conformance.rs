@@ -576,6 +576,12 @@ async fn transitions(s: &dyn Store) {
         ["cf_t2"]
     );
     assert_eq!(inbox[0].workflow, "cf-flow");
+    assert_eq!(
+        s.inbox_count("cf_user").await.unwrap(),
+        1,
+        "the count is the inbox's"
+    );
+    assert_eq!(s.inbox_count("stranger").await.unwrap(), 0);
     let done = s.inbox("cf_user", TaskStatus::Done, 50).await.unwrap();
     assert_eq!(
         done.iter().map(|r| r.task.id.as_str()).collect::<Vec<_>>(),
@@ -652,6 +658,7 @@ async fn transitions(s: &dyn Store) {
     assert_eq!(members[0].name, "张三");
     assert_eq!(members[0].instance_id.as_deref(), Some("cf_i1"));
     assert!(s.inbox("cf_user", TaskStatus::Open, 50).await.unwrap().is_empty());
+    assert_eq!(s.inbox_count("cf_user").await.unwrap(), 0);
 
     // The revision matches but a task to close is already done: a conflict, nothing kept.
     let rec = s.instance("cf_i1").await.unwrap().unwrap();

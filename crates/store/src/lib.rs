@@ -102,6 +102,8 @@ pub trait Store: Send + Sync + 'static {
     async fn list_instances(&self, filter: &InstanceFilter) -> Result<Vec<naxian_model::Instance>>;
     /// Tasks assigned to `login`, or to a role they hold at a unit covering the task's unit.
     async fn inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<InboxRow>>;
+    /// How many open tasks the inbox of `login` holds (all of them, not a page).
+    async fn inbox_count(&self, login: &str) -> Result<i64>;
     /// The database's plan for that inbox query, one line a row: measured
     /// (`EXPLAIN ANALYZE`) on PostgreSQL, `EXPLAIN QUERY PLAN` on SQLite.
     async fn explain_inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<String>>;

@@ -445,31 +445,32 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            /// Open tasks assigned to the user (`$1`).
+            const MINE: &str = "FROM tasks t JOIN instances i ON i.id = t.instance_id
+                                WHERE t.status = 'open' AND t.user_login = $1";
+            /// Open tasks for a role the user (`$1`) holds at a unit whose
+            /// subtree (a range of paths, see migration 0011) holds the task's unit.
+            const HELD: &str = "FROM grants g JOIN org_units u ON u.code = g.org_unit
+                                JOIN tasks t ON t.role = g.role AND t.status = 'open' AND t.user_login IS NULL
+                                  AND t.unit_path >= u.path AND t.unit_path < u.path || '~'
+                                JOIN instances i ON i.id = t.instance_id
+                                WHERE g.login = $1";
+
             /// The inbox query, open or done, bound to (login, limit).
-            fn inbox_sql(status: TaskStatus) -> &'static str {
+            fn inbox_sql(status: TaskStatus) -> String {
+                const COLUMNS: &str = "t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit";
                 if status == TaskStatus::Open {
-                    // Tasks assigned to the user, and tasks for a role the
-                    // user holds at a unit whose subtree (a range of paths,
-                    // see migration 0011) holds the task's unit.
-                    "SELECT * FROM (
-                           SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
-                           FROM tasks t JOIN instances i ON i.id = t.instance_id
-                           WHERE t.status = 'open' AND t.user_login = $1
-                           UNION
-                           SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
-                           FROM grants g JOIN org_units u ON u.code = g.org_unit
-                           JOIN tasks t ON t.role = g.role AND t.status = 'open' AND t.user_login IS NULL
-                             AND t.unit_path >= u.path AND t.unit_path < u.path || '~'
-                           JOIN instances i ON i.id = t.instance_id
-                           WHERE g.login = $1
-                         ) x
+                    format!(
+                        "SELECT * FROM (SELECT {COLUMNS} {MINE} UNION SELECT {COLUMNS} {HELD}) x
                          ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, created_at, id
                          LIMIT $2"
+                    )
                 } else {
-                    "SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
-                         FROM tasks t JOIN instances i ON i.id = t.instance_id
+                    format!(
+                        "SELECT {COLUMNS} FROM tasks t JOIN instances i ON i.id = t.instance_id
                          WHERE t.status = 'done' AND t.actor = $1
                          ORDER BY t.completed_at DESC, t.id LIMIT $2"
+                    )
                 }
             }
 
@@ -888,13 +889,21 @@ macro_rules! sql_store {
                 }
 
                 async fn inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<InboxRow>> {
-                    let rows = sqlx::query(inbox_sql(status))
+                    let rows = sqlx::query(&inbox_sql(status))
                         .bind(login)
                         .bind(limit)
                         .fetch_all(self.reader())
                         .await
                         .map_err(e)?;
                     rows.iter().map(inbox_row).collect()
+                }
+
+                async fn inbox_count(&self, login: &str) -> Result<i64> {
+                    sqlx::query_scalar(&format!("SELECT count(*) FROM (SELECT t.id {MINE} UNION SELECT t.id {HELD}) x"))
+                        .bind(login)
+                        .fetch_one(self.reader())
+                        .await
+                        .map_err(e)
                 }
 
                 async fn explain_inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<String>> {

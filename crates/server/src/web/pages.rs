@@ -34,12 +34,7 @@ pub struct Nav {
 }
 
 pub(super) async fn nav(s: &AppState, w: &WebSession, current: &'static str) -> Nav {
-    let count = s
-        .engine
-        .inbox(&w.actor, TaskStatus::Open)
-        .await
-        .map(|r| r.len())
-        .unwrap_or(0);
+    let count = s.engine.inbox_count(&w.actor).await.unwrap_or(0);
     Nav {
         name: w.actor.name.clone(),
         csrf: w.csrf.clone(),

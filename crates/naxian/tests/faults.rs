@@ -387,6 +387,45 @@ async fn appointments(
     }
 }
 
+/// Clients driving appointments until told to stop.
+struct Load {
+    ledger: Arc<Mutex<Ledger>>,
+    enough: Arc<AtomicBool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(client: &Client, tokens: &Arc<HashMap<String, String>>, workers: usize) -> Load {
+        let ledger = Arc::new(Mutex::new(Ledger::default()));
+        let enough = Arc::new(AtomicBool::new(false));
+        let workers = (0..workers)
+            .map(|w| {
+                tokio::spawn(appointments(
+                    client.clone(),
+                    tokens.clone(),
+                    w,
+                    enough.clone(),
+                    ledger.clone(),
+                ))
+            })
+            .collect();
+        Load {
+            ledger,
+            enough,
+            workers,
+        }
+    }
+
+    /// Stops the clients once each has finished its appointment in hand.
+    async fn finish(self) -> Ledger {
+        self.enough.store(true, Ordering::Relaxed);
+        for w in self.workers {
+            w.await.unwrap();
+        }
+        std::mem::take(&mut *self.ledger.lock().unwrap())
+    }
+}
+
 async fn tokens(client: &Client) -> Arc<HashMap<String, String>> {
     let mut tokens = HashMap::new();
     for (login, _, _) in script() {
@@ -517,19 +556,7 @@ async fn replicas_killed_under_load_lose_and_repeat_nothing() {
 
     // Load runs until the replicas have been killed this many times.
     let target_kills = 6 * rounds();
-    let ledger = Arc::new(Mutex::new(Ledger::default()));
-    let enough = Arc::new(AtomicBool::new(false));
-    let load: Vec<_> = (0..4)
-        .map(|w| {
-            tokio::spawn(appointments(
-                client.clone(),
-                tokens.clone(),
-                w,
-                enough.clone(),
-                ledger.clone(),
-            ))
-        })
-        .collect();
+    let load = Load::start(&client, &tokens, 4);
     let mut replicas = [a, b];
     for kill in 0..target_kills {
         tokio::time::sleep(Duration::from_millis(700)).await;
@@ -539,16 +566,12 @@ async fn replicas_killed_under_load_lose_and_repeat_nothing() {
         r.start();
         r.wait_ready().await;
     }
-    enough.store(true, Ordering::Relaxed);
-    for l in load {
-        l.await.unwrap();
-    }
+    let ledger = load.finish().await;
     let [a, _b] = replicas;
     let kills = target_kills;
 
     let pool = PgPool::connect(db.url()).await.unwrap();
     drained(&pool).await;
-    let ledger = std::mem::take(&mut *ledger.lock().unwrap());
     check_state(&pool, &ledger).await;
 
     // Each e-mail reached the SMTP server; a second copy of one is possible
@@ -844,19 +867,7 @@ async fn postgres_stopped_and_started_under_load() {
     replica.wait_ready().await;
     let client = Client::new(vec![replica.base()]);
     let tokens = tokens(&client).await;
-    let ledger = Arc::new(Mutex::new(Ledger::default()));
-    let enough = Arc::new(AtomicBool::new(false));
-    let load: Vec<_> = (0..3)
-        .map(|w| {
-            tokio::spawn(appointments(
-                client.clone(),
-                tokens.clone(),
-                w,
-                enough.clone(),
-                ledger.clone(),
-            ))
-        })
-        .collect();
+    let load = Load::start(&client, &tokens, 3);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     pg.stop_immediate();
 
@@ -894,13 +905,9 @@ async fn postgres_stopped_and_started_under_load() {
     pg.start();
     replica.wait_ready().await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    enough.store(true, Ordering::Relaxed);
-    for l in load {
-        l.await.unwrap();
-    }
+    let ledger = load.finish().await;
     let pool = PgPool::connect(&pg.url()).await.unwrap();
     drained(&pool).await;
-    let ledger = std::mem::take(&mut *ledger.lock().unwrap());
     check_state(&pool, &ledger).await;
     let (ok, out) = replica.audit_verify();
     assert!(ok, "{out}");

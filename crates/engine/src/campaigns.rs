@@ -3,6 +3,7 @@
 //! creator of an instance may urge (催办) the holders of an open task, once a day.
 
 use crate::auth::Actor;
+use crate::directory_cache::Seen;
 use crate::error::{EngineError, Result};
 use crate::notify::{due_text, step_title, Subject};
 use crate::{Engine, StartRequest};
@@ -206,7 +207,7 @@ impl Engine {
             .map(|u| u.name)
             .unwrap_or_default();
         let subject = Subject::new(&def, inst, &unit);
-        let users = self.recipients_of(&task.assignee).await?;
+        let users = self.recipients_of(Seen::Now, &task.assignee).await?;
         let day = self.clock.today();
         let by = match comment.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
             Some(c) => format!("{}（{c}）", actor.name),

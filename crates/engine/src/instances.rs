@@ -3,13 +3,15 @@
 //! the decision in one version-checked transaction.
 
 use crate::auth::Actor;
+use crate::directory_cache::Seen;
 use crate::error::{EngineError, Result};
 use crate::Engine;
 use naxian_model::audit::{verify_chain, BrokenLink, GENESIS};
 use naxian_model::machine::{self, Command, Decision};
 use naxian_model::{Definition, Instance, Task, TaskStatus};
 use naxian_store::{
-    Change, HistoryRecord, InboxRow, InstanceFilter, InstanceRecord, StoreError, TimerRecord,
+    Change, HistoryRecord, InboxRow, InstanceFilter, InstanceKey, InstanceRecord, InstanceState, StoreError,
+    TimerRecord,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -36,9 +38,8 @@ pub struct AuditReport {
 
 impl Engine {
     /// The directory slice for an instance's unit, by the path it stores.
-    async fn context(&self, inst: &Instance) -> Result<naxian_model::OrgContext> {
-        self.store
-            .org_context_at(&inst.org_path)
+    async fn context(&self, seen: Seen, inst: &Instance) -> Result<Arc<naxian_model::OrgContext>> {
+        self.org_context_seen(seen, &inst.org_path)
             .await?
             .ok_or_else(|| EngineError::Conflict(format!("org unit `{}` no longer exists", inst.org_unit)))
     }
@@ -156,9 +157,14 @@ impl Engine {
         comment: Option<String>,
         data: Option<Value>,
     ) -> Result<InstanceView> {
-        // The task and its siblings in one read: the decision needs them all.
-        let tasks = self.store.tasks_beside(task_id).await?;
-        let task = tasks
+        // The instance, the task and its siblings in one read: the decision needs them all.
+        let state = self
+            .store
+            .instance_state(InstanceKey::Task(task_id))
+            .await?
+            .ok_or_else(|| EngineError::NotFound(format!("no task `{task_id}`")))?;
+        let task = state
+            .tasks
             .iter()
             .find(|t| t.id == task_id)
             .ok_or_else(|| EngineError::NotFound(format!("no task `{task_id}`")))?;
@@ -171,8 +177,7 @@ impl Engine {
             comment,
             data,
         };
-        let instance_id = task.instance_id.clone();
-        self.run_with(actor, &instance_id, &command, Some(tasks)).await
+        self.run_on(actor, state, &command).await
     }
 
     /// Acts on a task whose holder has been checked (or on behalf of the system).
@@ -203,44 +208,42 @@ impl Engine {
     }
 
     async fn run(&self, actor: &Actor, instance_id: &str, command: &Command) -> Result<InstanceView> {
-        self.run_with(actor, instance_id, command, None).await
+        let state = self.instance_state(instance_id).await?;
+        self.run_on(actor, state, command).await
     }
 
-    /// Decides and persists a command; `tasks`, when the caller has read
-    /// them already, are the instance's tasks.
-    async fn run_with(
-        &self,
-        actor: &Actor,
-        instance_id: &str,
-        command: &Command,
-        tasks: Option<Vec<Task>>,
-    ) -> Result<InstanceView> {
-        let rec = self
-            .store
-            .instance(instance_id)
+    async fn instance_state(&self, id: &str) -> Result<InstanceState> {
+        self.store
+            .instance_state(InstanceKey::Id(id))
             .await?
-            .ok_or_else(|| EngineError::NotFound(format!("no instance `{instance_id}`")))?;
+            .ok_or_else(|| EngineError::NotFound(format!("no instance `{id}`")))
+    }
+
+    /// Decides and persists a command on an instance as read.
+    async fn run_on(&self, actor: &Actor, state: InstanceState, command: &Command) -> Result<InstanceView> {
+        let InstanceState {
+            record: rec,
+            tasks,
+            mut history,
+        } = state;
         let def = self
             .definition(&rec.instance.workflow, rec.instance.version)
             .await?;
-        let tasks = match tasks {
-            Some(t) => t,
-            None => self.store.tasks_of(instance_id).await?,
-        };
         if let Command::Withdraw { .. } = command {
             if !self.may_see(actor, &rec.instance, &tasks) {
                 return Err(EngineError::Forbidden("you may not see this instance".into()));
             }
         }
-        let org = self.context(&rec.instance).await?;
+        self.directory_cache.observe(rec.directory_generation);
+        let seen = Seen::At(rec.directory_generation);
+        let org = self.context(seen, &rec.instance).await?;
         let calendar = self.calendar();
         let ctx = self.decision_context(&org, &calendar);
         let decision = machine::decide(&def, &rec.instance, &tasks, &actor.login, command, &ctx)?;
         let change = self
             .persist(&def, decision, Some(&rec), actor, &org.target().name, None)
             .await?;
-        // The answer is built from what was read and what was written: only the
-        // history, which the decision did not need, is read back.
+        // The answer is what was read with what was written: nothing is read back.
         let mut tasks = tasks;
         for close in &change.close {
             if let Some(t) = tasks.iter_mut().find(|t| t.id == close.task_id) {
@@ -252,10 +255,11 @@ impl Engine {
             }
         }
         tasks.extend(change.open);
+        history.push(change.history);
         let mut instance = change.instance;
         instance.revision = rec.instance.revision + 1;
         Ok(InstanceView {
-            history: self.store.history(instance_id).await?,
+            history,
             instance,
             tasks,
             definition: def,
@@ -272,6 +276,8 @@ impl Engine {
         unit_name: &str,
         unique_key: Option<String>,
     ) -> Result<Change> {
+        // A transition reads the directory as of its instance read; a start, now.
+        let seen = prev.map_or(Seen::Now, |p| Seen::At(p.directory_generation));
         let at = d.instance.updated_at;
         let seq = prev.map_or(0, |p| p.audit_seq) + 1;
         let prev_hash = prev.map_or(GENESIS.to_string(), |p| p.audit_head.clone());
@@ -316,7 +322,16 @@ impl Engine {
             })
             .collect();
         let outbox = self
-            .notices(def, &d.instance, &history.step, &open, &d.close, actor, unit_name)
+            .notices(
+                def,
+                &d.instance,
+                &history.step,
+                &open,
+                &d.close,
+                actor,
+                unit_name,
+                seen,
+            )
             .await?;
         let change = Change {
             unique_key,
@@ -338,18 +353,14 @@ impl Engine {
     }
 
     async fn load_view(&self, id: &str) -> Result<InstanceView> {
-        let rec = self
-            .store
-            .instance(id)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("no instance `{id}`")))?;
+        let state = self.instance_state(id).await?;
         let definition = self
-            .definition(&rec.instance.workflow, rec.instance.version)
+            .definition(&state.record.instance.workflow, state.record.instance.version)
             .await?;
         Ok(InstanceView {
-            tasks: self.store.tasks_of(id).await?,
-            history: self.store.history(id).await?,
-            instance: rec.instance,
+            instance: state.record.instance,
+            tasks: state.tasks,
+            history: state.history,
             definition,
         })
     }

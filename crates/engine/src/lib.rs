@@ -9,6 +9,7 @@ pub mod campaigns;
 pub mod charts;
 pub mod clock;
 mod directory;
+mod directory_cache;
 pub mod error;
 pub mod import;
 mod instances;
@@ -77,6 +78,7 @@ pub struct Engine {
     definitions: DefinitionCache,
     /// Swapped whole when reloaded, so a decision reads one consistent calendar.
     calendar: Arc<RwLock<Arc<Calendar>>>,
+    directory_cache: Arc<directory_cache::DirectoryCache>,
 }
 
 impl Engine {
@@ -87,6 +89,7 @@ impl Engine {
             settings: Arc::new(settings),
             definitions: Arc::default(),
             calendar: Arc::default(),
+            directory_cache: Arc::default(),
         }
     }
 

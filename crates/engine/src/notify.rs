@@ -3,6 +3,7 @@
 //! become outbox rows in the transition's own transaction, one per recipient,
 //! each with a dedupe key so that no event is mailed twice.
 
+use crate::directory_cache::Seen;
 use crate::error::Result;
 use crate::Engine;
 use chrono::{DateTime, Utc};
@@ -54,16 +55,15 @@ pub fn step_title(def: &Definition, step: &str) -> String {
 
 impl Engine {
     /// The people a task's assignee stands for: everyone whose grant covers its unit.
-    pub(crate) async fn recipients_of(&self, a: &Assignee) -> Result<Vec<UserRecord>> {
+    pub(crate) async fn recipients_of(&self, seen: Seen, a: &Assignee) -> Result<Vec<UserRecord>> {
         Ok(match (&a.user, a.role) {
-            (Some(login), _) => self.store.user(login).await?.into_iter().collect(),
+            (Some(login), _) => self.user_seen(seen, login).await?.into_iter().collect(),
             (None, Some(role)) => {
                 let mut users: Vec<UserRecord> = self
-                    .store
-                    .holders(role, &a.unit_path)
+                    .holders_seen(seen, role, &a.unit_path)
                     .await?
-                    .into_iter()
-                    .map(|(u, _)| u)
+                    .iter()
+                    .map(|(u, _)| u.clone())
                     .collect();
                 users.sort_by(|x, y| x.login.cmp(&y.login));
                 users.dedup_by(|x, y| x.login == y.login);
@@ -76,11 +76,12 @@ impl Engine {
     /// The path of the unit a `{role, unit: LEVEL}` spec names for an instance.
     async fn level_path(
         &self,
+        seen: Seen,
         inst: &Instance,
         spec: &naxian_model::definition::AssignSpec,
     ) -> Result<String> {
         let level = spec.unit.unwrap_or(naxian_model::directory::Level::Target);
-        let org = self.store.org_context_at(&inst.org_path).await?;
+        let org = self.org_context_seen(seen, &inst.org_path).await?;
         Ok(org
             .as_ref()
             .and_then(|o| o.at_level(level))
@@ -91,18 +92,18 @@ impl Engine {
     /// The holders of a role nearest to a unit: those granted at the unit
     /// itself, else at the closest unit above it (an escalation to the city
     /// goes to the city, not to everyone above it).
-    pub(crate) async fn nearest_holders(&self, a: &Assignee) -> Result<Vec<UserRecord>> {
+    pub(crate) async fn nearest_holders(&self, seen: Seen, a: &Assignee) -> Result<Vec<UserRecord>> {
         let Some(role) = a.role else {
-            return self.recipients_of(a).await;
+            return self.recipients_of(seen, a).await;
         };
-        let all = self.store.holders(role, &a.unit_path).await?;
+        let all = self.holders_seen(seen, role, &a.unit_path).await?;
         let Some(nearest) = all.first().map(|(_, p)| p.clone()) else {
             return Ok(Vec::new());
         };
         Ok(all
-            .into_iter()
+            .iter()
             .filter(|(_, p)| *p == nearest)
-            .map(|(u, _)| u)
+            .map(|(u, _)| u.clone())
             .collect())
     }
 
@@ -147,6 +148,7 @@ impl Engine {
         closes: &[TaskClose],
         by: &crate::Actor,
         unit_name: &str,
+        seen: Seen,
     ) -> Result<Vec<OutboxMessage>> {
         let (actor, actor_name) = (by.login.as_str(), by.name.as_str());
         let subject = Subject::new(def, inst, unit_name);
@@ -158,7 +160,7 @@ impl Engine {
             if t.assignee.user.as_deref() == Some(actor) || (sent_back && t.assignee.user.is_some()) {
                 continue;
             }
-            let users = self.recipients_of(&t.assignee).await?;
+            let users = self.recipients_of(seen, &t.assignee).await?;
             let params = json!({
                 "title": format!("{}：{}", subject.workflow_title, step_title(def, &t.step)),
                 "subject": subject.text,
@@ -176,8 +178,7 @@ impl Engine {
         }
         // Only a return, an objection or an end mails the creator: look them up only then.
         let creator = if sent_back || inst.outcome.is_some() {
-            self.store
-                .user(&inst.creator)
+            self.user_seen(seen, &inst.creator)
                 .await?
                 .into_iter()
                 .collect::<Vec<_>>()
@@ -225,10 +226,10 @@ impl Engine {
                     key: String::new(),
                     role: spec.role.parse().ok(),
                     unit: String::new(),
-                    unit_path: self.level_path(inst, spec).await?,
+                    unit_path: self.level_path(seen, inst, spec).await?,
                     user: None,
                 };
-                let users = self.nearest_holders(&target).await?;
+                let users = self.nearest_holders(seen, &target).await?;
                 let params = json!({"title": subject.workflow_title, "subject": subject.text, "text": text, "instance_id": inst.id});
                 out.extend(self.messages(
                     &format!(

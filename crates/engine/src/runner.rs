@@ -3,6 +3,7 @@
 //! database's clock, so any number of replicas share the work and none does
 //! a row twice; `*_once` functions run one round, for the loop and for tests.
 
+use crate::directory_cache::Seen;
 use crate::error::{EngineError, Result};
 use crate::notify::{due_text, step_title, Subject};
 use crate::{Actor, Engine};
@@ -126,7 +127,7 @@ impl Engine {
         let step_timers = def.step(&task.step).and_then(|s| s.timers.as_ref());
         let mail: Vec<OutboxMessage> = match timer.kind {
             TimerKind::Remind => {
-                let users = self.recipients_of(&task.assignee).await?;
+                let users = self.recipients_of(Seen::Now, &task.assignee).await?;
                 let template = def.mail_template(&task.step, true);
                 let params = crate::notify::task_params(params, &rec.instance);
                 self.messages(&format!("remind:{}", timer.id), &users, &template, params)
@@ -138,7 +139,7 @@ impl Engine {
                 let calendar = self.calendar();
                 let ctx = self.decision_context(&org, &calendar);
                 let users = match machine::resolve_role(to, &rec.instance, &ctx)? {
-                    Some(a) => self.nearest_holders(&a).await?,
+                    Some(a) => self.nearest_holders(Seen::Now, &a).await?,
                     None => Vec::new(),
                 };
                 if users.is_empty() {

@@ -3,6 +3,7 @@
 //! to fire under a lease (one replica wins), runs its job and completes the slot
 //! together with the e-mails the job queues.
 
+use crate::directory_cache::Seen;
 use crate::error::{EngineError, Result};
 use crate::notify::{due_text, step_title, Subject};
 use crate::reports::month_of;
@@ -168,7 +169,7 @@ impl Engine {
                         .map(|u| u.name)
                         .unwrap_or_default();
                     let subject = Subject::new(def, &rec.instance, &unit);
-                    let users = self.recipients_of(&row.task.assignee).await?;
+                    let users = self.recipients_of(Seen::Now, &row.task.assignee).await?;
                     let params = json!({
                         "title": format!("{}：{}", subject.workflow_title, step_title(def, step)),
                         "subject": subject.text,
@@ -281,7 +282,7 @@ impl Engine {
                 unit_path: unit.path.clone(),
                 user: None,
             };
-            for u in self.nearest_holders(&a).await? {
+            for u in self.nearest_holders(Seen::Now, &a).await? {
                 if !users.iter().any(|x| x.login == u.login) {
                     users.push(u);
                 }

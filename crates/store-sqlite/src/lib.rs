@@ -79,5 +79,8 @@ impl SqliteStore {
 naxian_store::sql_store!(
     SqliteStore,
     sqlx::Sqlite,
-    now_ms = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)"
+    now_ms = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
+    apply = crate::apply::in_one_statement
 );
+
+mod apply;

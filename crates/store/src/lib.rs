@@ -2,10 +2,12 @@
 //! records it reads and writes, its error type, the SQL shared by the SQL
 //! backends ([`sql_store!`]) and the conformance suite they must all pass.
 
+mod change_document;
 pub mod conformance;
 mod records;
 mod sql;
 
+pub use change_document::change_document;
 pub use records::*;
 
 use async_trait::async_trait;
@@ -91,13 +93,12 @@ pub trait Store: Send + Sync + 'static {
 
     // Instances and tasks
     async fn instance(&self, id: &str) -> Result<Option<InstanceRecord>>;
+    /// An instance with its tasks and history, in one query.
+    async fn instance_state(&self, key: InstanceKey<'_>) -> Result<Option<InstanceState>>;
     /// The id of the instance started with this unique key, if any.
     async fn instance_with_key(&self, unique_key: &str) -> Result<Option<String>>;
     async fn tasks_of(&self, instance_id: &str) -> Result<Vec<naxian_model::Task>>;
     async fn task(&self, id: &str) -> Result<Option<naxian_model::Task>>;
-    /// Every task of the instance a task belongs to (the task included), in
-    /// one query; empty if there is no such task.
-    async fn tasks_beside(&self, task_id: &str) -> Result<Vec<naxian_model::Task>>;
     async fn history(&self, instance_id: &str) -> Result<Vec<HistoryRecord>>;
     async fn list_instances(&self, filter: &InstanceFilter) -> Result<Vec<naxian_model::Instance>>;
     /// Tasks assigned to `login`, or to a role they hold at a unit covering the task's unit.

@@ -60,6 +60,26 @@ pub struct InstanceRecord {
     pub instance: Instance,
     pub audit_seq: i64,
     pub audit_head: String,
+    /// The directory's generation when this was read (migration 0014):
+    /// what was read of the directory at that generation or later still holds.
+    pub directory_generation: i64,
+}
+
+/// An instance as a transition or a page needs it: the record, every task
+/// (by creation) and the history (by sequence), read together.
+#[derive(Debug, Clone)]
+pub struct InstanceState {
+    pub record: InstanceRecord,
+    pub tasks: Vec<naxian_model::Task>,
+    pub history: Vec<HistoryRecord>,
+}
+
+/// Which instance [`crate::Store::instance_state`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum InstanceKey<'a> {
+    Id(&'a str),
+    /// The instance one of whose tasks has this id.
+    Task(&'a str),
 }
 
 /// One audit history entry.

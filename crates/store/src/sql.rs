@@ -5,16 +5,16 @@
 //!
 //! A backend type provides `reader()` and `writer()` pools, `begin_write`,
 //! `saw_error` (told of every database error) and `BACKEND`, then calls
-//! `naxian_store::sql_store!(Type, Db)`.
+//! `naxian_store::sql_store!(Type, Db, now_ms = SQL, apply = PATH)`.
+//!
+//! A transition's write is each backend's own (`apply`): both read the rows
+//! out of one JSON document ([`crate::change_document`]) in the database,
+//! in one call.
 
-/// Implements [`crate::Store`] for a backend type over sqlx database `$db`.
-/// With `apply = PATH`, a change is written by `PATH(store, change, map_error)`
-/// instead of statement by statement in a transaction.
+/// Implements [`crate::Store`] for a backend type over sqlx database `$db`;
+/// a change is written by `PATH(store, change, map_error)`.
 #[macro_export]
 macro_rules! sql_store {
-    ($ty:ty, $db:ty, now_ms = $now_ms:literal) => {
-        $crate::sql_store!(@impl $ty, $db, $now_ms, apply_statements);
-    };
     ($ty:ty, $db:ty, now_ms = $now_ms:literal, apply = $apply:path) => {
         $crate::sql_store!(@impl $ty, $db, $now_ms, $apply);
     };
@@ -261,188 +261,56 @@ macro_rules! sql_store {
                     .map_err(e)
             }
 
+            /// The instance, its tasks and its history as the rows of one
+            /// query: the three kinds (`part` 0, 1, 2) in one column list,
+            /// each filling its own columns (under the names the row readers
+            /// use) and typed NULLs elsewhere.
+            fn instance_state_sql(key: $crate::InstanceKey<'_>) -> String {
+                const COLUMNS: &[(&str, &str, &str)] = &[
+                    // (name, type, parts that have it: i = instance, t = task, h = history)
+                    ("id", "TEXT", "it"), ("instance_id", "TEXT", "th"), ("step", "TEXT", "ith"),
+                    ("status", "TEXT", "it"), ("action", "TEXT", "th"), ("comment", "TEXT", "th"),
+                    ("actor", "TEXT", "th"), ("created_at", "TIMESTAMPTZ", "it"),
+                    ("workflow", "TEXT", "i"), ("version", "BIGINT", "i"), ("outcome", "TEXT", "i"),
+                    ("data", "JSONB", "i"), ("creator", "TEXT", "i"), ("org_unit", "TEXT", "i"),
+                    ("org_path", "TEXT", "i"), ("completed", "JSONB", "i"), ("revision", "BIGINT", "i"),
+                    ("updated_at", "TIMESTAMPTZ", "i"), ("audit_seq", "BIGINT", "i"), ("audit_head", "TEXT", "i"),
+                    ("directory_generation", "BIGINT", "i"),
+                    ("assignee_key", "TEXT", "t"), ("role", "TEXT", "t"), ("unit", "TEXT", "t"),
+                    ("unit_path", "TEXT", "t"), ("user_login", "TEXT", "t"), ("completed_at", "TIMESTAMPTZ", "t"),
+                    ("due_at", "TIMESTAMPTZ", "t"),
+                    ("seq", "BIGINT", "h"), ("at", "TIMESTAMPTZ", "h"), ("note", "TEXT", "h"),
+                    ("prev_hash", "TEXT", "h"), ("hash", "TEXT", "h"),
+                ];
+                let select = |part: char, n: usize| {
+                    let columns: Vec<String> = COLUMNS
+                        .iter()
+                        .map(|(name, ty, parts)| match (parts.contains(part), *name) {
+                            (true, "directory_generation") => "g.generation AS directory_generation".to_string(),
+                            (true, _) => format!("x.{name} AS {name}"),
+                            (false, _) => format!("CAST(NULL AS {ty}) AS {name}"),
+                        })
+                        .collect();
+                    format!("SELECT {n} AS part, {}", columns.join(", "))
+                };
+                let id = match key {
+                    $crate::InstanceKey::Id(_) => "$1",
+                    $crate::InstanceKey::Task(_) => "(SELECT instance_id FROM tasks WHERE id = $1)",
+                };
+                format!(
+                    "{} FROM instances x CROSS JOIN directory_generation g WHERE x.id = {id}
+                     UNION ALL {} FROM tasks x WHERE x.instance_id = {id}
+                     UNION ALL {} FROM history x WHERE x.instance_id = {id}
+                     ORDER BY part, created_at, id, seq",
+                    select('i', 0),
+                    select('t', 1),
+                    select('h', 2)
+                )
+            }
+
             /// Placeholders `$from, $from+1, …` for an IN list of `n` values.
             fn placeholders(from: usize, n: usize) -> String {
                 (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-            }
-
-        /// Writes a change statement by statement in one transaction.
-        #[allow(dead_code)]
-        async fn apply_statements(store: &$ty, c: &Change, e: fn(sqlx::Error) -> StoreError) -> Result<()> {
-                let i = &c.instance;
-                let mut tx = <$ty>::begin_write(store.writer()).await.map_err(e)?;
-                match c.expected_revision {
-                    Some(rev) => {
-                        let done = sqlx::query(
-                            "UPDATE instances SET step = $1, status = $2, outcome = $3, data = $4, completed = $5,
-                               revision = revision + 1, audit_seq = $6, audit_head = $7, updated_at = $8
-                             WHERE id = $9 AND revision = $10",
-                        )
-                        .bind(&i.step)
-                        .bind(i.status.as_str())
-                        .bind(&i.outcome)
-                        .bind(Json(&i.data))
-                        .bind(Json(&i.completed))
-                        .bind(c.history.seq)
-                        .bind(&c.history.hash)
-                        .bind(c.at)
-                        .bind(&i.id)
-                        .bind(rev)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(e)?;
-                        if done.rows_affected() != 1 {
-                            return Err(StoreError::Conflict("the instance changed under you: reload and retry".into()));
-                        }
-                    }
-                    None => {
-                        sqlx::query(
-                            "INSERT INTO instances (id, workflow, version, step, status, outcome, data, creator,
-                               org_unit, org_path, completed, revision, audit_seq, audit_head, created_at, updated_at,
-                               unique_key)
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13, $14, $14, $15)",
-                        )
-                        .bind(&i.id)
-                        .bind(&i.workflow)
-                        .bind(i.version)
-                        .bind(&i.step)
-                        .bind(i.status.as_str())
-                        .bind(&i.outcome)
-                        .bind(Json(&i.data))
-                        .bind(&i.creator)
-                        .bind(&i.org_unit)
-                        .bind(&i.org_path)
-                        .bind(Json(&i.completed))
-                        .bind(c.history.seq)
-                        .bind(&c.history.hash)
-                        .bind(c.at)
-                        .bind(&c.unique_key)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(e)?;
-                    }
-                }
-                for cl in &c.close {
-                    let done = sqlx::query(
-                        "UPDATE tasks SET status = $1, action = $2, comment = $3, actor = $4, completed_at = $5
-                         WHERE id = $6 AND status = 'open'",
-                    )
-                    .bind(cl.status.as_str())
-                    .bind(&cl.action)
-                    .bind(&cl.comment)
-                    .bind(&cl.actor)
-                    .bind(c.at)
-                    .bind(&cl.task_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(e)?;
-                    if done.rows_affected() != 1 {
-                        return Err(StoreError::Conflict("the task is already done".into()));
-                    }
-                }
-                // One statement per kind of row, whatever the number of rows.
-                if !c.close.is_empty() {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "UPDATE timers SET status = 'cancelled' WHERE status = 'pending' AND task_id IN (",
-                    );
-                    let mut ids = q.separated(", ");
-                    for cl in &c.close {
-                        ids.push_bind(&cl.task_id);
-                    }
-                    q.push(")");
-                    q.build().execute(&mut *tx).await.map_err(e)?;
-                }
-                for chunk in c.open.chunks(500) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO tasks (id, instance_id, step, assignee_key, role, unit, unit_path, user_login,
-                           status, created_at, due_at) ",
-                    );
-                    q.push_values(chunk, |mut b, t| {
-                        b.push_bind(&t.id)
-                            .push_bind(&t.instance_id)
-                            .push_bind(&t.step)
-                            .push_bind(&t.assignee.key)
-                            .push_bind(t.assignee.role.map(|r| r.as_str()))
-                            .push_bind(&t.assignee.unit)
-                            .push_bind(&t.assignee.unit_path)
-                            .push_bind(&t.assignee.user)
-                            .push("'open'")
-                            .push_bind(t.created_at)
-                            .push_bind(t.due_at);
-                    });
-                    q.build().execute(&mut *tx).await.map_err(e)?;
-                }
-                let h = &c.history;
-                sqlx::query(
-                    "INSERT INTO history (instance_id, seq, at, actor, step, action, comment, note, prev_hash, hash)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                )
-                .bind(&h.instance_id)
-                .bind(h.seq)
-                .bind(h.at)
-                .bind(&h.actor)
-                .bind(&h.step)
-                .bind(&h.action)
-                .bind(&h.comment)
-                .bind(&h.note)
-                .bind(&h.prev_hash)
-                .bind(&h.hash)
-                .execute(&mut *tx)
-                .await
-                .map_err(e)?;
-                for effect in &c.effects {
-                    match effect {
-                        Effect::AddMember(m) => {
-                            sqlx::query(
-                                "INSERT INTO members (org_unit, name, sector, post, mode, since, term_end, instance_id, created_at)
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                            )
-                            .bind(&m.org_unit)
-                            .bind(&m.name)
-                            .bind(&m.sector)
-                            .bind(&m.post)
-                            .bind(&m.mode)
-                            .bind(m.since)
-                            .bind(m.term_end)
-                            .bind(&m.instance_id)
-                            .bind(c.at)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(e)?;
-                        }
-                    }
-                }
-                for chunk in c.timers.chunks(500) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO timers (id, instance_id, task_id, kind, fire_at) ",
-                    );
-                    q.push_values(chunk, |mut b, t| {
-                        b.push_bind(&t.id)
-                            .push_bind(&t.instance_id)
-                            .push_bind(&t.task_id)
-                            .push_bind(t.kind.as_str())
-                            .push_bind(t.fire_at);
-                    });
-                    q.build().execute(&mut *tx).await.map_err(e)?;
-                }
-                for chunk in c.outbox.chunks(500) {
-                    let mut q = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO outbox (id, dedupe_key, recipients, template, params, next_attempt_at, created_at) ",
-                    );
-                    q.push_values(chunk, |mut b, m| {
-                        b.push_bind(&m.id)
-                            .push_bind(&m.dedupe_key)
-                            .push_bind(Json(&m.recipients))
-                            .push_bind(&m.template)
-                            .push_bind(Json(&m.params))
-                            .push_bind(m.created_at)
-                            .push_bind(m.created_at);
-                    });
-                    q.push(" ON CONFLICT (dedupe_key) DO NOTHING");
-                    q.build().execute(&mut *tx).await.map_err(e)?;
-                }
-                tx.commit().await.map_err(e)?;
-                Ok(())
             }
 
             /// Open tasks assigned to the user (`$1`).
@@ -799,19 +667,49 @@ macro_rules! sql_store {
                 }
 
                 async fn instance(&self, id: &str) -> Result<Option<InstanceRecord>> {
-                    let row = sqlx::query("SELECT * FROM instances WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(self.reader())
-                        .await
-                        .map_err(e)?;
+                    let row = sqlx::query(
+                        "SELECT i.*, g.generation AS directory_generation
+                         FROM instances i CROSS JOIN directory_generation g WHERE i.id = $1",
+                    )
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await
+                    .map_err(e)?;
                     match row {
                         None => Ok(None),
                         Some(r) => Ok(Some(InstanceRecord {
                             instance: instance(&r)?,
                             audit_seq: r.try_get("audit_seq").map_err(e)?,
                             audit_head: r.try_get("audit_head").map_err(e)?,
+                            directory_generation: r.try_get("directory_generation").map_err(e)?,
                         })),
                     }
+                }
+
+                async fn instance_state(&self, key: $crate::InstanceKey<'_>) -> Result<Option<$crate::InstanceState>> {
+                    let (($crate::InstanceKey::Id(k)) | ($crate::InstanceKey::Task(k))) = key;
+                    let rows = sqlx::query(&instance_state_sql(key))
+                        .bind(k)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    let mut record = None;
+                    let (mut tasks, mut entries) = (Vec::new(), Vec::new());
+                    for r in &rows {
+                        match r.try_get::<i32, _>("part").map_err(e)? {
+                            0 => {
+                                record = Some(InstanceRecord {
+                                    instance: instance(r)?,
+                                    audit_seq: r.try_get("audit_seq").map_err(e)?,
+                                    audit_head: r.try_get("audit_head").map_err(e)?,
+                                    directory_generation: r.try_get("directory_generation").map_err(e)?,
+                                })
+                            }
+                            1 => tasks.push(task(r)?),
+                            _ => entries.push(history(r)?),
+                        }
+                    }
+                    Ok(record.map(|record| $crate::InstanceState { record, tasks, history: entries }))
                 }
 
                 async fn tasks_of(&self, instance_id: &str) -> Result<Vec<Task>> {
@@ -820,18 +718,6 @@ macro_rules! sql_store {
                         .fetch_all(self.reader())
                         .await
                         .map_err(e)?;
-                    rows.iter().map(task).collect()
-                }
-
-                async fn tasks_beside(&self, task_id: &str) -> Result<Vec<Task>> {
-                    let rows = sqlx::query(
-                        "SELECT * FROM tasks WHERE instance_id = (SELECT instance_id FROM tasks WHERE id = $1)
-                         ORDER BY created_at, id",
-                    )
-                    .bind(task_id)
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err(e)?;
                     rows.iter().map(task).collect()
                 }
 

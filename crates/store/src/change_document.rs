@@ -1,0 +1,55 @@
+//! A transition's change as one JSON document, for backends that write it in
+//! one call (PostgreSQL's `naxian_apply` function, SQLite's statement batch)
+//! and read the rows out of the document in SQL. Each backend says how its
+//! times are written, so that the stored text is what it would bind itself.
+
+use crate::Change;
+use chrono::{DateTime, Utc};
+use naxian_model::machine::Effect;
+use serde_json::{json, Value};
+
+/// The change with every time written by `time`.
+pub fn change_document(c: &Change, time: fn(DateTime<Utc>) -> String) -> Value {
+    let i = &c.instance;
+    let h = &c.history;
+    json!({
+        "expected_revision": c.expected_revision,
+        "unique_key": c.unique_key,
+        "at": time(c.at),
+        "instance": {
+            "id": i.id, "workflow": i.workflow, "version": i.version, "step": i.step,
+            "status": i.status.as_str(), "outcome": i.outcome, "data": i.data,
+            "creator": i.creator, "org_unit": i.org_unit, "org_path": i.org_path,
+            "completed": i.completed,
+        },
+        "close": c.close.iter().map(|cl| json!({
+            "task_id": cl.task_id, "status": cl.status.as_str(), "action": cl.action,
+            "comment": cl.comment, "actor": cl.actor,
+        })).collect::<Vec<_>>(),
+        "open": c.open.iter().map(|t| json!({
+            "id": t.id, "instance_id": t.instance_id, "step": t.step, "assignee_key": t.assignee.key,
+            "role": t.assignee.role.map(|r| r.as_str()), "unit": t.assignee.unit,
+            "unit_path": t.assignee.unit_path, "user_login": t.assignee.user,
+            "created_at": time(t.created_at), "due_at": t.due_at.map(time),
+        })).collect::<Vec<_>>(),
+        "history": {
+            "instance_id": h.instance_id, "seq": h.seq, "at": time(h.at), "actor": h.actor,
+            "step": h.step, "action": h.action, "comment": h.comment, "note": h.note,
+            "prev_hash": h.prev_hash, "hash": h.hash,
+        },
+        "members": c.effects.iter().map(|e| match e {
+            Effect::AddMember(m) => json!({
+                "org_unit": m.org_unit, "name": m.name, "sector": m.sector, "post": m.post,
+                "mode": m.mode, "since": m.since, "term_end": m.term_end, "instance_id": m.instance_id,
+            }),
+        }).collect::<Vec<_>>(),
+        "timers": c.timers.iter().map(|t| json!({
+            "id": t.id, "instance_id": t.instance_id, "task_id": t.task_id,
+            "kind": t.kind.as_str(), "fire_at": time(t.fire_at),
+        })).collect::<Vec<_>>(),
+        "outbox": c.outbox.iter().map(|m| json!({
+            "id": m.id, "dedupe_key": m.dedupe_key, "recipients": m.recipients,
+            "template": m.template, "params": m.params, "created_at": time(m.created_at),
+        })).collect::<Vec<_>>(),
+    })
+}

@@ -4,7 +4,9 @@
 //! real tables (their indexes, triggers and foreign keys included).
 
 use anyhow::Context as _;
-use chrono::Utc;
+use chrono::{SubsecRound, Utc};
+use naxian_model::audit::GENESIS;
+use naxian_store::HistoryRecord;
 use sqlx::{Database, Executor, IntoArguments, Pool};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -27,16 +29,56 @@ impl Affected for sqlx::postgres::PgQueryResult {
     }
 }
 
-/// Instances the ceiling's transactions update, each by one worker.
-fn instance_id(worker: usize, n: usize) -> String {
-    format!("ceiling-{worker}-{n}")
+/// One history entry of a ceiling instance, sealed.
+fn entry(prev_hash: String, id: &str, seq: i64, at: chrono::DateTime<Utc>) -> HistoryRecord {
+    HistoryRecord::seal(
+        prev_hash,
+        id.to_string(),
+        seq,
+        at,
+        "bench".into(),
+        "drafting".into(),
+        "submit".into(),
+        None,
+        None,
+    )
 }
 
-/// Sets up `workers × per_worker` instance rows, then runs `transactions`
-/// transactions on `workers` concurrent tasks; returns the time they took.
+async fn insert_history<'c, DB, E>(executor: E, e: &HistoryRecord) -> anyhow::Result<()>
+where
+    DB: Database,
+    E: Executor<'c, Database = DB>,
+    for<'q> DB::Arguments<'q>: IntoArguments<'q, DB>,
+    for<'q> String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    for<'q> chrono::DateTime<Utc>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(
+        "INSERT INTO history (instance_id, seq, at, actor, step, action, comment, note, prev_hash, hash)
+         VALUES ($1, $2, $3, 'bench', 'drafting', 'submit', NULL, NULL, $4, $5)",
+    )
+    .bind(e.instance_id.clone())
+    .bind(e.seq)
+    .bind(e.at)
+    .bind(e.prev_hash.clone())
+    .bind(e.hash.clone())
+    .execute(executor)
+    .await?;
+    Ok(())
+}
+
+/// Instances the ceiling's transactions update, each by one worker in one round.
+fn instance_id(round: usize, worker: usize, n: usize) -> String {
+    format!("ceiling-{round}-{worker}-{n}")
+}
+
+/// Sets up `workers × per_worker` instance rows for this round, then runs
+/// `transactions` transactions on `workers` concurrent tasks; returns the
+/// time they took.
 pub async fn run<DB>(
     pool: Pool<DB>,
     version: i64,
+    round: usize,
     workers: usize,
     transactions: usize,
 ) -> anyhow::Result<Duration>
@@ -53,64 +95,64 @@ where
     // A handful of instances per worker, each moved once per visit, so that
     // rows and history grow as they do under the engine.
     let per_worker = 8;
-    let now = Utc::now();
+    let now = Utc::now().trunc_subsecs(6);
+    let mut heads = Vec::new();
     for w in 0..workers {
+        let mut mine = Vec::new();
         for n in 0..per_worker {
+            let id = instance_id(round, w, n);
+            let first = entry(GENESIS.to_string(), &id, 1, now);
             sqlx::query(
                 "INSERT INTO instances (id, workflow, version, step, status, outcome, data, creator, org_unit,
                    org_path, completed, revision, audit_seq, audit_head, created_at, updated_at)
                  VALUES ($1, 'sanzhang-appointment', $5, 'drafting', 'active', NULL, $2, 'bench', 'JN-PY-MG',
-                   '/SD/JN/JN-PY/JN-PY-MG/', $3, 1, 0, '', $4, $4)",
+                   '/SD/JN/JN-PY/JN-PY-MG/', $3, 1, 1, $6, $4, $4)",
             )
-            .bind(instance_id(w, n))
+            .bind(id.clone())
             .bind(sqlx::types::Json(serde_json::json!({"candidate": {"name": "候选人"}})))
             .bind(sqlx::types::Json(serde_json::json!({})))
             .bind(now)
             .bind(version)
+            .bind(first.hash.clone())
             .execute(&pool)
             .await
             .context("setting up the ceiling's instances")?;
+            insert_history(&pool, &first).await?;
+            mine.push(first.hash);
         }
+        heads.push(mine);
     }
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for w in 0..workers {
+    for (w, mut heads) in heads.into_iter().enumerate() {
         let (pool, next) = (pool.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             let mut revisions = vec![1i64; per_worker];
-            let mut seqs = vec![0i64; per_worker];
+            let mut seqs = vec![1i64; per_worker];
             let mut k = 0;
             while next.fetch_add(1, Ordering::Relaxed) < transactions {
                 let n = k % per_worker;
                 k += 1;
-                let id = instance_id(w, n);
-                let at = Utc::now();
+                let id = instance_id(round, w, n);
+                // Sealed as the engine seals its entries: the audit verified
+                // after the run covers these chains too.
+                let e = entry(heads[n].clone(), &id, seqs[n] + 1, Utc::now().trunc_subsecs(6));
                 let mut tx = pool.begin().await?;
                 let done = sqlx::query(
                     "UPDATE instances SET step = $1, revision = revision + 1, audit_seq = $2, audit_head = $3,
                        updated_at = $4 WHERE id = $5 AND revision = $6",
                 )
                 .bind(format!("step-{k}"))
-                .bind(seqs[n] + 1)
-                .bind(format!("{k:064}"))
-                .bind(at)
+                .bind(e.seq)
+                .bind(e.hash.clone())
+                .bind(e.at)
                 .bind(id.clone())
                 .bind(revisions[n])
                 .execute(&mut *tx)
                 .await?;
                 anyhow::ensure!(done.rows() == 1, "version check failed on {id}");
-                sqlx::query(
-                    "INSERT INTO history (instance_id, seq, at, actor, step, action, comment, note, prev_hash, hash)
-                     VALUES ($1, $2, $3, 'bench', 'drafting', 'submit', NULL, NULL, $4, $5)",
-                )
-                .bind(id.clone())
-                .bind(seqs[n] + 1)
-                .bind(at)
-                .bind(format!("{:064}", k.saturating_sub(1)))
-                .bind(format!("{k:064}"))
-                .execute(&mut *tx)
-                .await?;
+                insert_history(&mut *tx, &e).await?;
                 sqlx::query(
                     "INSERT INTO outbox (id, dedupe_key, recipients, template, params, next_attempt_at, created_at)
                      VALUES ($1, $2, $3, 'assigned', $4, $5, $5)",
@@ -119,12 +161,13 @@ where
                 .bind(format!("{id}:{k}"))
                 .bind(sqlx::types::Json(serde_json::json!([{"name": "部门", "email": "d@example.cn"}])))
                 .bind(sqlx::types::Json(serde_json::json!({"title": "征求意见"})))
-                .bind(at)
+                .bind(e.at)
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
                 revisions[n] += 1;
                 seqs[n] += 1;
+                heads[n] = e.hash;
             }
             anyhow::Ok(())
         }));

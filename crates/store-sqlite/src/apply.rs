@@ -2,7 +2,8 @@
 //! document into the `apply_change` view, whose trigger (migration 0013)
 //! writes every row out of it. One statement is its own transaction and one
 //! call to sqlx's worker thread; statement by statement, with `BEGIN` and
-//! `COMMIT`, every statement was such a call.
+//! `COMMIT`, every statement was such a call. The document goes in as
+//! JSONB, parsed once rather than by each of the trigger's statements.
 
 use crate::SqliteStore;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -21,7 +22,7 @@ pub(crate) async fn in_one_statement(
     c: &Change,
     map_error: fn(sqlx::Error) -> StoreError,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO apply_change (document) VALUES ($1)")
+    sqlx::query("INSERT INTO apply_change (document) VALUES (jsonb($1))")
         .bind(change_document(c, time).to_string())
         .execute(store.writer())
         .await

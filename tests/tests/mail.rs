@@ -339,3 +339,69 @@ async fn a_daily_digest_for_those_who_ask() {
     );
     app.stop().await;
 }
+
+/// A grant made between two transitions, straight in the database as another
+/// replica would, reaches the next transition's e-mails: the engine keeps
+/// who holds a role only for as long as the directory's generation stands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_made_elsewhere_is_mailed_at_the_next_transition() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let app = TestApp::spawn(backend).await;
+        let smtp = SmtpServer::start();
+        let mailer = smtp.mailer(None, 5);
+        // Consultation asks the county organization department: its holders are read.
+        let mut view = nominate_and_submit(&app.engine).await;
+        for login in ["jn-py-org", "jn-py-mg-pc", "jn-py-health"] {
+            view = agree(&app.engine, login, &view).await;
+        }
+        app.engine.dispatch_once(&mailer, "t").await.unwrap();
+        let before = smtp.received().len();
+        let store = app.engine.store();
+        store
+            .create_user(&naxian_store::UserRecord {
+                login: "jn-py-org-2".into(),
+                name: "组织部二".into(),
+                email: "jn-py-org-2@demo.naxian.local".into(),
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
+                is_admin: false,
+                digest: false,
+            })
+            .await
+            .unwrap();
+        store
+            .add_grant(
+                "jn-py-org-2",
+                naxian_model::directory::Role::Department,
+                "JN-PY-ORG",
+            )
+            .await
+            .unwrap();
+        // The election opens filing at the same department.
+        let secretary = actor(&app.engine, "jn-py-mg-sec").await;
+        let task = view
+            .tasks
+            .iter()
+            .find(|t| t.status == naxian_model::TaskStatus::Open && secretary.holds_task(t))
+            .unwrap()
+            .id
+            .clone();
+        app.engine
+            .act(
+                &secretary,
+                &task,
+                "elected",
+                None,
+                Some(serde_json::json!({"meeting_date": "2026-12-20"})),
+            )
+            .await
+            .unwrap();
+        app.engine.dispatch_once(&mailer, "t").await.unwrap();
+        let filing = recipients(&smtp.received()[before..]);
+        assert!(
+            filing.contains("jn-py-org-2@demo.naxian.local")
+                && filing.contains("jn-py-org@demo.naxian.local"),
+            "{backend:?}: filing goes to both holders: {filing:?}"
+        );
+        app.stop().await;
+    }
+}

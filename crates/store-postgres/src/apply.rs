@@ -1,8 +1,8 @@
 //! A transition's write in one round trip: the change as JSON to the
-//! `naxian_apply` function (migration 0012), which does what the shared
-//! statement-by-statement write does, inside the one statement. On loopback
-//! each statement costs about 100 µs; a transition's write was `BEGIN`, five
-//! to eight statements and `COMMIT`.
+//! `naxian_apply` function (migrations 0012, 0015), which writes every row
+//! out of it inside the one statement. On loopback each statement costs
+//! about 100 µs; a transition's write was `BEGIN`, five to eight statements
+//! and `COMMIT`.
 
 use crate::PostgresStore;
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -34,15 +34,19 @@ async fn nominate_and_submit(engine: &Engine) -> InstanceView {
     engine.act(&nominator, &task, "submit", None, None).await.unwrap()
 }
 
-async fn agree(engine: &Engine, login: &str, view: &InstanceView) -> InstanceView {
-    let a = actor(engine, login).await;
-    let task = view
-        .tasks
+/// The id of the open task `a` holds in the instance.
+fn open_task(view: &InstanceView, a: &Actor) -> String {
+    view.tasks
         .iter()
         .find(|t| t.status == naxian_model::TaskStatus::Open && a.holds_task(t))
         .unwrap()
         .id
-        .clone();
+        .clone()
+}
+
+async fn agree(engine: &Engine, login: &str, view: &InstanceView) -> InstanceView {
+    let a = actor(engine, login).await;
+    let task = open_task(view, &a);
     engine.act(&a, &task, "agree", None, None).await.unwrap()
 }
 
@@ -378,13 +382,7 @@ async fn a_grant_made_elsewhere_is_mailed_at_the_next_transition() {
             .unwrap();
         // The election opens filing at the same department.
         let secretary = actor(&app.engine, "jn-py-mg-sec").await;
-        let task = view
-            .tasks
-            .iter()
-            .find(|t| t.status == naxian_model::TaskStatus::Open && secretary.holds_task(t))
-            .unwrap()
-            .id
-            .clone();
+        let task = open_task(&view, &secretary);
         app.engine
             .act(
                 &secretary,

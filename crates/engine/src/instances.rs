@@ -223,7 +223,7 @@ impl Engine {
     async fn run_on(&self, actor: &Actor, state: InstanceState, command: &Command) -> Result<InstanceView> {
         let InstanceState {
             record: rec,
-            tasks,
+            mut tasks,
             mut history,
         } = state;
         let def = self
@@ -244,7 +244,6 @@ impl Engine {
             .persist(&def, decision, Some(&rec), actor, &org.target().name, None)
             .await?;
         // The answer is what was read with what was written: nothing is read back.
-        let mut tasks = tasks;
         for close in &change.close {
             if let Some(t) = tasks.iter_mut().find(|t| t.id == close.task_id) {
                 t.status = close.status;

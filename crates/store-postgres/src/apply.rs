@@ -1,5 +1,5 @@
 //! A transition's write in one round trip: the change as JSON to the
-//! `naxian_apply` function (migrations 0012, 0015), which writes every row
+//! `naxian_apply` function (migrations 0012, 0015, 0016), which writes every row
 //! out of it inside the one statement. On loopback each statement costs
 //! about 100 µs; a transition's write was `BEGIN`, five to eight statements
 //! and `COMMIT`.

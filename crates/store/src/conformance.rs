@@ -667,6 +667,12 @@ async fn transitions(s: &dyn Store) {
         "the count is the inbox's"
     );
     assert_eq!(s.inbox_count("stranger").await.unwrap(), 0);
+    // The plan `naxian bench-scale` prints, for the query the inbox runs
+    // (on PostgreSQL the generic plan its function keeps), executes.
+    for status in [TaskStatus::Open, TaskStatus::Done] {
+        let plan = s.explain_inbox("cf_user", status, 50).await.unwrap().join("\n");
+        assert!(plan.contains("tasks"), "{status:?}: {plan}");
+    }
     let done = s.inbox("cf_user", TaskStatus::Done, 50).await.unwrap();
     assert_eq!(
         done.iter().map(|r| r.task.id.as_str()).collect::<Vec<_>>(),

@@ -775,7 +775,14 @@ macro_rules! sql_store {
                 }
 
                 async fn inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<InboxRow>> {
-                    let rows = sqlx::query(&inbox_sql(status))
+                    // PostgreSQL would plan the open inbox afresh at every
+                    // call; its function keeps one plan (migration 0017).
+                    let sql = if <$ty>::BACKEND == "postgres" && status == TaskStatus::Open {
+                        "SELECT * FROM naxian_inbox($1, $2)".to_string()
+                    } else {
+                        inbox_sql(status)
+                    };
+                    let rows = sqlx::query(&sql)
                         .bind(login)
                         .bind(limit)
                         .fetch_all(self.reader())
@@ -785,7 +792,12 @@ macro_rules! sql_store {
                 }
 
                 async fn inbox_count(&self, login: &str) -> Result<i64> {
-                    sqlx::query_scalar(&format!("SELECT count(*) FROM (SELECT t.id {MINE} UNION SELECT t.id {HELD}) x"))
+                    let sql = if <$ty>::BACKEND == "postgres" {
+                        "SELECT naxian_inbox_count($1)".to_string()
+                    } else {
+                        format!("SELECT count(*) FROM (SELECT t.id {MINE} UNION SELECT t.id {HELD}) x")
+                    };
+                    sqlx::query_scalar(&sql)
                         .bind(login)
                         .fetch_one(self.reader())
                         .await
@@ -794,13 +806,38 @@ macro_rules! sql_store {
 
                 async fn explain_inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<String>> {
                     let postgres = <$ty>::BACKEND == "postgres";
-                    let explain = if postgres { "EXPLAIN (ANALYZE, BUFFERS) " } else { "EXPLAIN QUERY PLAN " };
-                    let rows = sqlx::query(&format!("{explain}{}", inbox_sql(status)))
-                        .bind(login)
-                        .bind(limit)
-                        .fetch_all(self.reader())
-                        .await
-                        .map_err(e)?;
+                    let rows = if postgres && status == TaskStatus::Open {
+                        // The plan the open inbox's function keeps is the
+                        // generic one: prepare the same query that way and
+                        // run it, on a connection closed afterwards so the
+                        // setting and the statement go with it.
+                        let mut conn = self.reader().acquire().await.map_err(e)?;
+                        // Without arguments sqlx sends a simple query, so
+                        // PREPARE keeps its own `$1` and `$2`; EXECUTE cannot
+                        // take a message's parameters, hence the literals.
+                        let prepare = format!(
+                            "SET plan_cache_mode = force_generic_plan;
+                             PREPARE naxian_inbox_explain(text, bigint) AS {}",
+                            inbox_sql(status)
+                        );
+                        sqlx::Executor::execute(&mut *conn, prepare.as_str()).await.map_err(e)?;
+                        let login = login.replace('\'', "''");
+                        let explain = format!("EXPLAIN (ANALYZE, BUFFERS) EXECUTE naxian_inbox_explain('{login}', {limit})");
+                        let rows = sqlx::query(&explain)
+                            .fetch_all(&mut *conn)
+                            .await
+                            .map_err(e)?;
+                        conn.close().await.map_err(e)?;
+                        rows
+                    } else {
+                        let explain = if postgres { "EXPLAIN (ANALYZE, BUFFERS)" } else { "EXPLAIN QUERY PLAN" };
+                        sqlx::query(&format!("{explain} {}", inbox_sql(status)))
+                            .bind(login)
+                            .bind(limit)
+                            .fetch_all(self.reader())
+                            .await
+                            .map_err(e)?
+                    };
                     rows.iter()
                         .map(|r| {
                             if postgres {

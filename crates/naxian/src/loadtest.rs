@@ -20,6 +20,11 @@ pub struct LoadArgs {
     /// How long each rate is held.
     #[arg(long, default_value_t = 10)]
     pub seconds: u64,
+    /// Seconds at the first rate before any is measured, reported apart: the
+    /// generator's connections and the service's database connections open
+    /// then, as they would have long been in a service at work.
+    #[arg(long, default_value_t = 2)]
+    pub warmup: u64,
     /// PostgreSQL server to create a scratch database on.
     #[arg(long, default_value = naxian_store_postgres::testing::DEFAULT_ADMIN_URL)]
     pub postgres: String,
@@ -143,10 +148,11 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     let state = crate::build(&config, true, false).await?;
     let engine = state.engine.clone();
 
-    let needed: usize = args
-        .rates
-        .iter()
-        .map(|r| (*r as usize * args.seconds as usize).div_ceil(2))
+    let warmup = args.rates.first().map(|&r| (r, args.warmup));
+    let needed: usize = warmup
+        .into_iter()
+        .chain(args.rates.iter().map(|&r| (r, args.seconds)))
+        .map(|(r, seconds)| (r as usize * seconds as usize).div_ceil(2))
         .sum();
     eprintln!("preparing {needed} open tasks ...");
     let prepared = prepare(&engine, needed.div_ceil(3) + 1, "JN-PY-MG").await?;
@@ -218,10 +224,49 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     );
     println!("| offered req/s | kind | requests | p50 ms | p99 ms | p99.9 ms | errors |");
     println!("|---|---|---|---|---|---|---|");
+    let load = Load {
+        client,
+        base,
+        work,
+        tokens,
+        reader,
+    };
+    if let Some((rate, seconds)) = warmup.filter(|w| w.1 > 0) {
+        let (actions, reads, achieved) = load.hold(rate, seconds).await;
+        print_rows(
+            &format!("{rate} warm-up, {seconds} s, not counted ({achieved:.0} done)"),
+            &actions,
+            &reads,
+        );
+    }
     for &rate in &args.rates {
+        let (actions, reads, achieved) = load.hold(rate, args.seconds).await;
+        print_rows(&format!("{rate} ({achieved:.0} done)"), &actions, &reads);
+        if let Some((rss, peak)) = memory_mib(server.0.id()) {
+            println!("| {rate} | service memory | resident {rss:.0} MiB | peak {peak:.0} MiB | | | |");
+        }
+    }
+    drop(server);
+    db.drop_now().await;
+    Ok(())
+}
+
+/// What the requests need: where to send them, as whom, and the tasks to act on.
+struct Load {
+    client: reqwest::Client,
+    base: String,
+    work: Arc<Work>,
+    tokens: Arc<std::collections::HashMap<String, String>>,
+    reader: String,
+}
+
+impl Load {
+    /// Sends `rate` requests a second for `seconds`, half actions and half
+    /// inbox reads; returns their samples and the rate achieved.
+    async fn hold(&self, rate: u32, seconds: u64) -> (Sample, Sample, f64) {
         let actions = Arc::new(Mutex::new(Sample::default()));
         let reads = Arc::new(Mutex::new(Sample::default()));
-        let total = rate as u64 * args.seconds;
+        let total = rate as u64 * seconds;
         let interval = Duration::from_secs_f64(1.0 / rate as f64);
         let start = Instant::now();
         let mut handles = Vec::with_capacity(total as usize);
@@ -229,11 +274,11 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
             let due = start + interval * i as u32;
             tokio::time::sleep_until(due.into()).await;
             let (client, base, work, tokens, reader) = (
-                client.clone(),
-                base.clone(),
-                work.clone(),
-                tokens.clone(),
-                reader.clone(),
+                self.client.clone(),
+                self.base.clone(),
+                self.work.clone(),
+                self.tokens.clone(),
+                self.reader.clone(),
             );
             let (actions, reads) = (actions.clone(), reads.clone());
             handles.push(tokio::spawn(async move {
@@ -273,22 +318,21 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
             let _ = h.await;
         }
         let achieved = total as f64 / start.elapsed().as_secs_f64();
-        for (kind, sample) in [("action", &actions), ("inbox", &reads)] {
-            let s = sample.lock().expect("not poisoned");
-            println!(
-                "| {rate} ({achieved:.0} done) | {kind} | {} | {:.1} | {:.1} | {:.1} | {} |",
-                s.micros.len(),
-                s.percentile(50.0),
-                s.percentile(99.0),
-                s.percentile(99.9),
-                s.errors
-            );
-        }
-        if let Some((rss, peak)) = memory_mib(server.0.id()) {
-            println!("| {rate} | service memory | resident {rss:.0} MiB | peak {peak:.0} MiB | | | |");
-        }
+        let take = |s: Arc<Mutex<Sample>>| std::mem::take(&mut *s.lock().expect("not poisoned"));
+        (take(actions), take(reads), achieved)
     }
-    drop(server);
-    db.drop_now().await;
-    Ok(())
+}
+
+/// One table row per kind of request.
+fn print_rows(label: &str, actions: &Sample, reads: &Sample) {
+    for (kind, s) in [("action", actions), ("inbox", reads)] {
+        println!(
+            "| {label} | {kind} | {} | {:.1} | {:.1} | {:.1} | {} |",
+            s.micros.len(),
+            s.percentile(50.0),
+            s.percentile(99.0),
+            s.percentile(99.9),
+            s.errors
+        );
+    }
 }

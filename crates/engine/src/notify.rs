@@ -20,11 +20,14 @@ pub fn due_text(t: Option<DateTime<Utc>>) -> String {
 }
 
 /// Adds the instance's top-level text fields as `data_<name>` (a report's
-/// month, say) for templates that need them.
-pub fn task_params(mut params: Value, inst: &Instance) -> Value {
+/// month, say) for templates that need them. Fields the workflow marks
+/// `personal` stay out: outbox rows outlive the retention period that
+/// purges them from the instance, and no template needs them.
+pub fn task_params(mut params: Value, def: &Definition, inst: &Instance) -> Value {
     if let Some(obj) = inst.data.as_object() {
         for (k, v) in obj {
-            if let Some(s) = v.as_str() {
+            let personal = def.fields.get(k.as_str()).is_some_and(|f| f.personal);
+            if let (Some(s), false) = (v.as_str(), personal) {
                 params[format!("data_{k}")] = json!(s);
             }
         }
@@ -173,7 +176,7 @@ impl Engine {
                 &format!("assigned:{}", t.id),
                 &users,
                 &template,
-                task_params(params, inst),
+                task_params(params, def, inst),
             ));
         }
         // Only a return, an objection or an end mails the creator: look them up only then.
@@ -258,5 +261,43 @@ impl Engine {
             out.extend(self.messages(&format!("outcome:{}", inst.id), &creator, "outcome", params));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn text_fields_go_to_templates_and_personal_ones_do_not() {
+        let source = include_str!("../../../workflows/monthly-progress-report.yaml").replace(
+            "  month: {",
+            "  contact: { type: text, personal: true, label: 联系电话 }\n  month: {",
+        );
+        let def = Definition::parse("monthly-progress-report.yaml", &source).unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 11, 1, 1, 0, 0).unwrap();
+        let inst = Instance {
+            id: "i1".into(),
+            workflow: "monthly-progress-report".into(),
+            version: 1,
+            step: "reporting".into(),
+            status: naxian_model::machine::Status::Active,
+            outcome: None,
+            data: json!({"city": "JN", "month": "2026-11", "contact": "13800000000", "figures": {"n": 1}}),
+            creator: "system".into(),
+            org_unit: "JN".into(),
+            org_path: "/SD/JN/".into(),
+            completed: Default::default(),
+            revision: 1,
+            created_at: at,
+            updated_at: at,
+        };
+        let params = task_params(json!({"title": "t"}), &def, &inst);
+        assert_eq!(params["data_month"], "2026-11");
+        assert_eq!(params["data_city"], "JN");
+        assert!(params.get("data_contact").is_none(), "{params}");
+        assert!(params.get("data_figures").is_none(), "not text: {params}");
+        assert_eq!(params["title"], "t");
     }
 }

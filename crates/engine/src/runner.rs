@@ -129,7 +129,7 @@ impl Engine {
             TimerKind::Remind => {
                 let users = self.recipients_of(Seen::Now, &task.assignee).await?;
                 let template = def.mail_template(&task.step, true);
-                let params = crate::notify::task_params(params, &rec.instance);
+                let params = crate::notify::task_params(params, &def, &rec.instance);
                 self.messages(&format!("remind:{}", timer.id), &users, &template, params)
             }
             TimerKind::Escalate => {

@@ -181,7 +181,7 @@ impl Engine {
                         &format!("{key}:{}", row.task.id),
                         &users,
                         &def.mail_template(step, true),
-                        crate::notify::task_params(params, &rec.instance),
+                        crate::notify::task_params(params, def, &rec.instance),
                     ));
                 }
                 Ok((

@@ -673,6 +673,9 @@ async fn transitions(s: &dyn Store) {
         let plan = s.explain_inbox("cf_user", status, 50).await.unwrap().join("\n");
         assert!(plan.contains("tasks"), "{status:?}: {plan}");
     }
+    // A login is data, whatever it holds.
+    let plan = s.explain_inbox("o'neil\\x", TaskStatus::Open, 5).await.unwrap();
+    assert!(!plan.is_empty());
     let done = s.inbox("cf_user", TaskStatus::Done, 50).await.unwrap();
     assert_eq!(
         done.iter().map(|r| r.task.id.as_str()).collect::<Vec<_>>(),

@@ -821,8 +821,10 @@ macro_rules! sql_store {
                             inbox_sql(status)
                         );
                         sqlx::Executor::execute(&mut *conn, prepare.as_str()).await.map_err(e)?;
-                        let login = login.replace('\'', "''");
-                        let explain = format!("EXPLAIN (ANALYZE, BUFFERS) EXECUTE naxian_inbox_explain('{login}', {limit})");
+                        // An E'' literal reads the same whatever
+                        // standard_conforming_strings says.
+                        let login = login.replace('\\', "\\\\").replace('\'', "''");
+                        let explain = format!("EXPLAIN (ANALYZE, BUFFERS) EXECUTE naxian_inbox_explain(E'{login}', {limit})");
                         let rows = sqlx::query(&explain)
                             .fetch_all(&mut *conn)
                             .await

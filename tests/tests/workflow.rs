@@ -1,6 +1,7 @@
 //! The appointment workflow end to end over HTTP, on SQLite and PostgreSQL:
 //! each routing branch to appointed, objection and return with resubmission,
-//! withdrawal, not elected, and a newer definition beside running instances.
+//! withdrawal, not elected, a newer definition beside running instances, and
+//! two replicas moving one instance.
 
 use naxian_tests::{nomination, on_both_backends, TestApp};
 use reqwest::StatusCode;
@@ -426,6 +427,70 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
     );
 }
 
+/// Two replicas on one database. The server's keeps each instance it moved
+/// last, to decide the next action without reading it again; once the other
+/// replica has moved the instance on, what the server kept is stale, and it
+/// must decide on what the database holds: the next opinion counts with the
+/// other replica's, and a task the other replica closed is refused.
+async fn replicas_decide_on_what_the_database_holds(app: &TestApp) {
+    let other = naxian_engine::Engine::new(
+        app.engine.store().clone(),
+        app.clock.clone(),
+        naxian_engine::Settings::default(),
+    );
+    other.reload_calendar().await.unwrap();
+    let nominator = app.token("jn-py-nominator").await;
+    let id = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.act(&nominator, &id, "submit", json!({})).await;
+    let org = app.token("jn-py-org").await;
+    let org_task = app.task_of(&org, &id).await["id"].as_str().unwrap().to_string();
+    let org_actor = other.actor("jn-py-org").await.unwrap();
+    let moved = other
+        .act(&org_actor, &org_task, "agree", None, None)
+        .await
+        .unwrap();
+    assert_eq!(moved.instance.revision, 3);
+
+    let pc = app.token("jn-py-mg-pc").await;
+    let inst = app.act(&pc, &id, "agree", json!({})).await;
+    let seqs: Vec<i64> = inst["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["seq"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        seqs,
+        [1, 2, 3, 4],
+        "decided on the other replica's entry 3, not on the kept 2"
+    );
+    let path = format!("/api/v1/tasks/{org_task}/actions");
+    let (status, body) = app
+        .send(Some(&org), "POST", &path, Some(json!({"action": "agree"})))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "the other replica closed it: {body}"
+    );
+    let health = app.token("jn-py-health").await;
+    let inst = app.act(&health, &id, "agree", json!({})).await;
+    assert_eq!(steps(&inst), "committee_by_election", "all three opinions are in");
+    let history = other
+        .instance_view(&org_actor, &id)
+        .await
+        .unwrap()
+        .history
+        .iter()
+        .map(|h| h.action.clone())
+        .collect::<Vec<_>>();
+    assert_eq!(history, ["create", "submit", "agree", "agree", "agree"]);
+    assert!(app.engine.verify_audit().await.unwrap().broken.is_none());
+}
+
 on_both_backends!(
     appointed_by_committee_by_election,
     appointed_by_congress_election,
@@ -435,4 +500,5 @@ on_both_backends!(
     withdraw_by_creator,
     not_elected_ends_without_member,
     newer_version_leaves_running_instances_alone,
+    replicas_decide_on_what_the_database_holds,
 );

@@ -17,6 +17,10 @@ pub enum EngineError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The directory changed while a transition was decided; deciding it
+    /// again on a fresh read is right (the engine does, a few times).
+    #[error("the directory changed while this was decided: {0}")]
+    DirectoryMoved(String),
     #[error("{0}")]
     NotAllowed(String),
     /// Done too often (an urge more than once a day).
@@ -54,6 +58,7 @@ impl From<StoreError> for EngineError {
         match e {
             StoreError::NotFound(m) => EngineError::NotFound(m),
             StoreError::Conflict(m) => EngineError::Conflict(m),
+            StoreError::DirectoryMoved(m) => EngineError::DirectoryMoved(m),
             StoreError::Unavailable(m) => EngineError::Unavailable(m),
             StoreError::Database(m) => EngineError::Internal(m),
         }

@@ -16,6 +16,21 @@ use naxian_store::{
 use serde_json::Value;
 use std::sync::Arc;
 
+/// Times a transition is decided again because the directory moved on
+/// while it was being decided (an import of the directory moves it often).
+const DIRECTORY_MOVES: usize = 3;
+
+/// Who may give a command, checked on the instance as read.
+#[derive(Debug, Clone, Copy)]
+enum Check {
+    /// The holder of the task acted on.
+    Holder,
+    /// Anyone who may see the instance (the model checks the rest).
+    Viewer,
+    /// Checked already, or the service's own.
+    Done,
+}
+
 pub struct StartRequest {
     pub workflow: String,
     pub data: Value,
@@ -157,27 +172,14 @@ impl Engine {
         comment: Option<String>,
         data: Option<Value>,
     ) -> Result<InstanceView> {
-        // The instance, the task and its siblings in one read: the decision needs them all.
-        let state = self
-            .store
-            .instance_state(InstanceKey::Task(task_id))
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("no task `{task_id}`")))?;
-        let task = state
-            .tasks
-            .iter()
-            .find(|t| t.id == task_id)
-            .ok_or_else(|| EngineError::NotFound(format!("no task `{task_id}`")))?;
-        if !actor.holds_task(task) {
-            return Err(EngineError::Forbidden("this task is not assigned to you".into()));
-        }
         let command = Command::Act {
-            task_id: task.id.clone(),
+            task_id: task_id.into(),
             action: action.into(),
             comment,
             data,
         };
-        self.run_on(actor, state, &command).await
+        self.decide(actor, InstanceKey::Task(task_id), &command, Check::Holder)
+            .await
     }
 
     /// Acts on a task whose holder has been checked (or on behalf of the system).
@@ -195,7 +197,8 @@ impl Engine {
             comment,
             data,
         };
-        self.run(actor, &task.instance_id, &command).await
+        self.decide(actor, InstanceKey::Id(&task.instance_id), &command, Check::Done)
+            .await
     }
 
     pub async fn withdraw(
@@ -204,12 +207,45 @@ impl Engine {
         instance_id: &str,
         comment: Option<String>,
     ) -> Result<InstanceView> {
-        self.run(actor, instance_id, &Command::Withdraw { comment }).await
+        let command = Command::Withdraw { comment };
+        self.decide(actor, InstanceKey::Id(instance_id), &command, Check::Viewer)
+            .await
     }
 
-    async fn run(&self, actor: &Actor, instance_id: &str, command: &Command) -> Result<InstanceView> {
-        let state = self.instance_state(instance_id).await?;
-        self.run_on(actor, state, command).await
+    /// Decides a command on an existing instance and writes it: on the state
+    /// kept from this process's last transition of it if there is one, else
+    /// (or when that fails: it may be stale) on a fresh read. A write refused
+    /// because the directory moved on meanwhile is decided again.
+    async fn decide(
+        &self,
+        actor: &Actor,
+        key: InstanceKey<'_>,
+        command: &Command,
+        check: Check,
+    ) -> Result<InstanceView> {
+        if let Some(kept) = self.instance_cache.get(key) {
+            match self.run_on(actor, (*kept).clone(), command, check).await {
+                Ok(view) => return Ok(view),
+                // Nothing was written, and deciding again on a fresh read
+                // would not help the database come back.
+                Err(e @ (EngineError::Unavailable(_) | EngineError::Internal(_))) => {
+                    self.instance_cache.forget(&kept.record.instance.id);
+                    return Err(e);
+                }
+                Err(_) => self.instance_cache.forget(&kept.record.instance.id),
+            }
+        }
+        let mut moved = 0;
+        loop {
+            let state = self.store.instance_state(key).await?.ok_or_else(|| match key {
+                InstanceKey::Id(id) => EngineError::NotFound(format!("no instance `{id}`")),
+                InstanceKey::Task(id) => EngineError::NotFound(format!("no task `{id}`")),
+            })?;
+            match self.run_on(actor, state, command, check).await {
+                Err(EngineError::DirectoryMoved(_)) if moved < DIRECTORY_MOVES => moved += 1,
+                other => return other,
+            }
+        }
     }
 
     async fn instance_state(&self, id: &str) -> Result<InstanceState> {
@@ -219,21 +255,38 @@ impl Engine {
             .ok_or_else(|| EngineError::NotFound(format!("no instance `{id}`")))
     }
 
-    /// Decides and persists a command on an instance as read.
-    async fn run_on(&self, actor: &Actor, state: InstanceState, command: &Command) -> Result<InstanceView> {
+    /// Decides and persists a command on an instance as read (or kept), and
+    /// keeps the state it leaves the instance in.
+    async fn run_on(
+        &self,
+        actor: &Actor,
+        state: InstanceState,
+        command: &Command,
+        check: Check,
+    ) -> Result<InstanceView> {
         let InstanceState {
             record: rec,
             mut tasks,
             mut history,
         } = state;
+        match (check, command) {
+            (Check::Holder, Command::Act { task_id, .. }) => {
+                let task = tasks
+                    .iter()
+                    .find(|t| &t.id == task_id)
+                    .ok_or_else(|| EngineError::NotFound(format!("no task `{task_id}`")))?;
+                if !actor.holds_task(task) {
+                    return Err(EngineError::Forbidden("this task is not assigned to you".into()));
+                }
+            }
+            (Check::Viewer, _) if !self.may_see(actor, &rec.instance, &tasks) => {
+                return Err(EngineError::Forbidden("you may not see this instance".into()));
+            }
+            _ => {}
+        }
         let def = self
             .definition(&rec.instance.workflow, rec.instance.version)
             .await?;
-        if let Command::Withdraw { .. } = command {
-            if !self.may_see(actor, &rec.instance, &tasks) {
-                return Err(EngineError::Forbidden("you may not see this instance".into()));
-            }
-        }
         self.directory_cache.observe(rec.directory_generation);
         let seen = Seen::At(rec.directory_generation);
         let org = self.context(seen, &rec.instance).await?;
@@ -254,9 +307,19 @@ impl Engine {
             }
         }
         tasks.extend(change.open);
-        history.push(change.history);
         let mut instance = change.instance;
         instance.revision = rec.instance.revision + 1;
+        self.instance_cache.keep(InstanceState {
+            record: InstanceRecord {
+                instance: instance.clone(),
+                audit_seq: change.history.seq,
+                audit_head: change.history.hash.clone(),
+                directory_generation: rec.directory_generation,
+            },
+            tasks: tasks.clone(),
+            history: history.iter().cloned().chain([change.history.clone()]).collect(),
+        });
+        history.push(change.history);
         Ok(InstanceView {
             history,
             instance,
@@ -335,6 +398,7 @@ impl Engine {
         let change = Change {
             unique_key,
             expected_revision: prev.map(|p| p.instance.revision),
+            expected_generation: prev.map(|p| p.directory_generation),
             instance: d.instance,
             close: d.close,
             open,

@@ -12,6 +12,7 @@ mod directory;
 mod directory_cache;
 pub mod error;
 pub mod import;
+mod instance_cache;
 mod instances;
 pub mod notify;
 pub mod open;
@@ -79,6 +80,7 @@ pub struct Engine {
     /// Swapped whole when reloaded, so a decision reads one consistent calendar.
     calendar: Arc<RwLock<Arc<Calendar>>>,
     directory_cache: Arc<directory_cache::DirectoryCache>,
+    instance_cache: Arc<instance_cache::InstanceCache>,
 }
 
 impl Engine {
@@ -90,6 +92,7 @@ impl Engine {
             definitions: Arc::default(),
             calendar: Arc::default(),
             directory_cache: Arc::default(),
+            instance_cache: Arc::default(),
         }
     }
 

@@ -50,6 +50,9 @@ impl From<EngineError> for ApiError {
             EngineError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
             EngineError::NotFound(m) => ApiError::not_found(m),
             EngineError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            e @ EngineError::DirectoryMoved(_) => {
+                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
+            }
             EngineError::NotAllowed(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_allowed", m),
             EngineError::TooMany(m) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many", m),
             EngineError::Unavailable(m) => {

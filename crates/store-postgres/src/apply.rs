@@ -1,5 +1,5 @@
 //! A transition's write in one round trip: the change as JSON to the
-//! `naxian_apply` function (migrations 0012, 0015, 0016), which writes every row
+//! `naxian_apply` function (migrations 0012, 0015, 0016, 0018), which writes every row
 //! out of it inside the one statement. On loopback each statement costs
 //! about 100 µs; a transition's write was `BEGIN`, five to eight statements
 //! and `COMMIT`.
@@ -14,8 +14,9 @@ fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// The function's own refusal (SQLSTATE NX409) is a conflict; anything else
-/// is mapped as every other statement's error is.
+/// The function's own refusals are a conflict (SQLSTATE NX409) or a
+/// directory that moved on (NX410); anything else is mapped as every other
+/// statement's error is.
 pub(crate) async fn in_one_call(
     store: &PostgresStore,
     c: &Change,
@@ -28,6 +29,9 @@ pub(crate) async fn in_one_call(
         .map_err(|err| match &err {
             sqlx::Error::Database(db) if db.code().as_deref() == Some("NX409") => {
                 StoreError::Conflict(db.message().to_string())
+            }
+            sqlx::Error::Database(db) if db.code().as_deref() == Some("NX410") => {
+                StoreError::DirectoryMoved(db.message().to_string())
             }
             _ => map_error(err),
         })?;

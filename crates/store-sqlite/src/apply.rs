@@ -1,5 +1,5 @@
 //! A transition's write as one statement: the change goes as one JSON
-//! document into the `apply_change` view, whose trigger (migration 0013)
+//! document into the `apply_change` view, whose trigger (migrations 0013, 0018)
 //! writes every row out of it. One statement is its own transaction and one
 //! call to sqlx's worker thread; statement by statement, with `BEGIN` and
 //! `COMMIT`, every statement was such a call. The document goes in as
@@ -15,8 +15,9 @@ fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
-/// A failed check (message `NX409 …`) is a conflict; anything else is mapped
-/// as every other statement's error is.
+/// A failed check is a conflict (message `NX409 …`) or a directory that
+/// moved on (`NX410 …`); anything else is mapped as every other statement's
+/// error is.
 pub(crate) async fn in_one_statement(
     store: &SqliteStore,
     c: &Change,
@@ -29,6 +30,9 @@ pub(crate) async fn in_one_statement(
         .map_err(|err| match &err {
             sqlx::Error::Database(db) if db.message().starts_with("NX409 ") => {
                 StoreError::Conflict(db.message()["NX409 ".len()..].to_string())
+            }
+            sqlx::Error::Database(db) if db.message().starts_with("NX410 ") => {
+                StoreError::DirectoryMoved(db.message()["NX410 ".len()..].to_string())
             }
             _ => map_error(err),
         })?;

@@ -14,6 +14,7 @@ pub fn change_document(c: &Change, time: fn(DateTime<Utc>) -> String) -> Value {
     let h = &c.history;
     json!({
         "expected_revision": c.expected_revision,
+        "expected_generation": c.expected_generation,
         "unique_key": c.unique_key,
         "at": time(c.at),
         "instance": {

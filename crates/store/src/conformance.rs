@@ -100,6 +100,7 @@ async fn directory_generation(s: &dyn Store) {
     s.apply(&Change {
         instance: instance("cf_gen"),
         expected_revision: None,
+        expected_generation: None,
         unique_key: None,
         close: vec![],
         open: vec![],
@@ -116,6 +117,46 @@ async fn directory_generation(s: &dyn Store) {
         before,
         "a transition leaves the directory's generation alone"
     );
+
+    // A transition decided on an older directory is refused, and writes nothing.
+    let mut next = instance("cf_gen");
+    next.step = "consultation".into();
+    let mut change = Change {
+        instance: next,
+        expected_revision: Some(1),
+        expected_generation: Some(before),
+        unique_key: None,
+        close: vec![],
+        open: vec![],
+        history: entry(
+            "cf_gen",
+            2,
+            &s.instance("cf_gen").await.unwrap().unwrap().audit_head,
+            1,
+            "submit",
+        ),
+        effects: vec![],
+        timers: vec![],
+        outbox: vec![],
+        at: at(1),
+    };
+    s.add_grant("cf_user", Role::Viewer, "cf_K").await.unwrap();
+    moved(generation().await, "a second grant");
+    assert!(
+        matches!(s.apply(&change).await, Err(StoreError::DirectoryMoved(_))),
+        "the directory moved on after the decision"
+    );
+    let kept = s.instance("cf_gen").await.unwrap().unwrap();
+    assert_eq!(
+        (kept.instance.revision, kept.instance.step.as_str()),
+        (1, "drafting")
+    );
+    assert_eq!(s.history("cf_gen").await.unwrap().len(), 1, "nothing written");
+    // At the current generation it goes through; a stale revision is still a conflict.
+    change.expected_generation = Some(kept.directory_generation);
+    s.apply(&change).await.expect("decided on the current directory");
+    assert!(matches!(s.apply(&change).await, Err(StoreError::Conflict(_))));
+    assert_eq!(s.instance("cf_gen").await.unwrap().unwrap().instance.revision, 2);
 }
 
 async fn schedule_slots<S: Store>(s: Arc<S>) {
@@ -208,6 +249,7 @@ async fn schedule_slots<S: Store>(s: Arc<S>) {
     s.apply(&Change {
         instance: instance("cf_ov"),
         expected_revision: None,
+        expected_generation: None,
         unique_key: None,
         close: vec![],
         open: vec![due],
@@ -245,6 +287,7 @@ async fn schedule_slots<S: Store>(s: Arc<S>) {
             ..instance(id)
         },
         expected_revision: None,
+        expected_generation: None,
         unique_key: Some("cf-flow:cf_T:2026-12".into()),
         close: vec![],
         open: vec![],
@@ -579,6 +622,7 @@ async fn transitions(s: &dyn Store) {
     s.apply(&Change {
         instance: inst.clone(),
         expected_revision: None,
+        expected_generation: None,
         unique_key: None,
         close: vec![],
         open: vec![task("cf_t1", "cf_i1", "drafting", creator_assignee(), 0)],
@@ -610,6 +654,7 @@ async fn transitions(s: &dyn Store) {
         instance: next.clone(),
         unique_key: None,
         expected_revision: Some(1),
+        expected_generation: None,
         close: vec![TaskClose {
             task_id: "cf_t1".into(),
             status: TaskStatus::Done,
@@ -689,6 +734,7 @@ async fn transitions(s: &dyn Store) {
         instance: dup,
         unique_key: None,
         expected_revision: Some(2),
+        expected_generation: None,
         close: vec![],
         open: vec![task(
             "cf_t9",
@@ -728,6 +774,7 @@ async fn transitions(s: &dyn Store) {
         instance: fin,
         unique_key: None,
         expected_revision: Some(2),
+        expected_generation: None,
         close: ["cf_t2", "cf_t3"]
             .iter()
             .map(|id| TaskClose {
@@ -760,6 +807,7 @@ async fn transitions(s: &dyn Store) {
         instance: rec.instance.clone(),
         unique_key: None,
         expected_revision: Some(rec.instance.revision),
+        expected_generation: None,
         close: vec![TaskClose {
             task_id: "cf_t2".into(),
             status: TaskStatus::Done,
@@ -920,6 +968,7 @@ async fn concurrent_apply<S: Store>(s: Arc<S>) {
     s.apply(&Change {
         instance: instance("cf_i2"),
         expected_revision: None,
+        expected_generation: None,
         unique_key: None,
         close: vec![],
         open: vec![task("cf_i2_t1", "cf_i2", "drafting", creator_assignee(), 0)],
@@ -942,6 +991,7 @@ async fn concurrent_apply<S: Store>(s: Arc<S>) {
                 instance: next,
                 unique_key: None,
                 expected_revision: Some(1),
+                expected_generation: None,
                 close: vec![TaskClose {
                     task_id: "cf_i2_t1".into(),
                     status: TaskStatus::Done,
@@ -1123,6 +1173,7 @@ async fn timers_and_outbox(s: &dyn Store) {
     s.apply(&Change {
         instance: instance("cf_i3"),
         expected_revision: None,
+        expected_generation: None,
         unique_key: None,
         close: vec![],
         open: vec![task("cf_i3_t1", "cf_i3", "drafting", creator_assignee(), 0)],
@@ -1187,6 +1238,7 @@ async fn timers_and_outbox(s: &dyn Store) {
         instance: next,
         unique_key: None,
         expected_revision: Some(1),
+        expected_generation: None,
         close: vec![TaskClose {
             task_id: "cf_i3_t1".into(),
             status: TaskStatus::Done,

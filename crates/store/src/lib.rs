@@ -24,6 +24,10 @@ pub enum StoreError {
     /// A unique key already holds this, or the row changed since it was read.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The directory's generation moved on after the change was decided
+    /// (`Change::expected_generation`): decide again on a fresh read.
+    #[error("the directory changed: {0}")]
+    DirectoryMoved(String),
     /// The database cannot be reached.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -109,7 +113,9 @@ pub trait Store: Send + Sync + 'static {
     /// (`EXPLAIN ANALYZE`) on PostgreSQL, `EXPLAIN QUERY PLAN` on SQLite.
     async fn explain_inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<String>>;
     /// Persists one decision atomically. For an update, `change.expected_revision`
-    /// must still be the stored revision, else [`StoreError::Conflict`].
+    /// must still be the stored revision, else [`StoreError::Conflict`]; with
+    /// `change.expected_generation`, the directory's generation must still be
+    /// that one, else [`StoreError::DirectoryMoved`]. Nothing is written then.
     async fn apply(&self, change: &Change) -> Result<()>;
 
     // Audit

@@ -157,6 +157,9 @@ pub struct Change {
     pub unique_key: Option<String>,
     /// `None` to insert a new instance; else the revision it was read at.
     pub expected_revision: Option<i64>,
+    /// The directory's generation the decision read the directory at: the
+    /// write is refused if it has moved on since. `None` checks nothing.
+    pub expected_generation: Option<i64>,
     pub close: Vec<TaskClose>,
     pub open: Vec<Task>,
     pub history: HistoryRecord,

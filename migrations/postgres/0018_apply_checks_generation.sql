@@ -5,8 +5,9 @@
 -- on a unit context, role holders or users kept in memory
 -- (crates/engine/src/directory_cache.rs) or on an instance kept in memory
 -- (crates/engine/src/instance_cache.rs) is never written over a newer
--- directory: the engine decides it again on a fresh read. The check rides in
--- the instance's version-checked UPDATE; only a refused one asks which check
+-- directory: the engine decides it again on a fresh read. A start is
+-- checked before its instance is inserted; a transition's check rides in the
+-- instance's version-checked UPDATE, and only a refused one asks which check
 -- refused it.
 CREATE OR REPLACE FUNCTION naxian_apply(c jsonb) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
@@ -30,6 +31,10 @@ BEGIN
             RAISE EXCEPTION 'the instance changed under you: reload and retry' USING ERRCODE = 'NX409';
         END IF;
     ELSE
+        IF g IS NOT NULL AND g IS DISTINCT FROM (SELECT generation FROM directory_generation WHERE id = 1) THEN
+            RAISE EXCEPTION 'the directory changed after the start was decided: decide again'
+                  USING ERRCODE = 'NX410';
+        END IF;
         INSERT INTO instances (id, workflow, version, step, status, outcome, data, creator, org_unit, org_path,
                                completed, revision, audit_seq, audit_head, created_at, updated_at, unique_key)
         VALUES (i->>'id', i->>'workflow', (i->>'version')::bigint, i->>'step', i->>'status', i->>'outcome',

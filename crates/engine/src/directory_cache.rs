@@ -31,14 +31,18 @@ type Holders = Arc<Vec<(UserRecord, String)>>;
 #[derive(Default)]
 struct Entries {
     generation: i64,
+    /// Whether `generation` was read from the store (else it is 0 by default).
+    observed: bool,
     contexts: HashMap<String, Arc<OrgContext>>,
+    /// A unit's path by its code (a start names its unit by code).
+    paths: HashMap<String, String>,
     holders: HashMap<(Role, String), Holders>,
     users: HashMap<String, Option<UserRecord>>,
 }
 
 impl Entries {
     fn len(&self) -> usize {
-        self.contexts.len() + self.holders.len() + self.users.len()
+        self.contexts.len() + self.paths.len() + self.holders.len() + self.users.len()
     }
 }
 
@@ -50,12 +54,19 @@ impl DirectoryCache {
         self.0.lock().expect("directory cache lock")
     }
 
+    /// The newest generation read from the store, if any was.
+    fn generation(&self) -> Option<i64> {
+        let e = self.entries();
+        e.observed.then_some(e.generation)
+    }
+
     /// Takes note of a generation read from the store.
     pub(crate) fn observe(&self, generation: i64) {
         let mut e = self.entries();
-        if generation > e.generation {
+        if generation > e.generation || !e.observed {
             *e = Entries {
                 generation,
+                observed: true,
                 ..Entries::default()
             };
         }
@@ -81,6 +92,7 @@ impl DirectoryCache {
             if e.len() >= MOST_ENTRIES {
                 *e = Entries {
                     generation: g,
+                    observed: true,
                     ..Entries::default()
                 };
             }
@@ -101,6 +113,33 @@ impl Engine {
                 .keep(seen, |e| drop(e.contexts.insert(path.to_string(), c.clone())));
         }
         Ok(ctx)
+    }
+
+    /// A unit's context by its code.
+    pub(crate) async fn org_context_of(&self, seen: Seen, code: &str) -> Result<Option<Arc<OrgContext>>> {
+        if let Some(path) = self.directory_cache.get(seen, |e| e.paths.get(code)) {
+            return self.org_context_seen(seen, &path).await;
+        }
+        let ctx = self.store.org_context(code).await?.map(Arc::new);
+        if let Some(c) = &ctx {
+            let path = c.target().path.clone();
+            self.directory_cache.keep(seen, |e| {
+                e.paths.insert(code.to_string(), path.clone());
+                e.contexts.insert(path, c.clone());
+            });
+        }
+        Ok(ctx)
+    }
+
+    /// The directory's generation: the newest this process has read, else
+    /// the store's now. Writes decided on it are checked against the store's.
+    pub(crate) async fn directory_generation(&self) -> Result<i64> {
+        if let Some(g) = self.directory_cache.generation() {
+            return Ok(g);
+        }
+        let g = self.store.directory_generation().await?;
+        self.directory_cache.observe(g);
+        Ok(g)
     }
 
     /// Who holds `role` at the unit or above it, nearest grant first.

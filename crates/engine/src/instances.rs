@@ -23,7 +23,7 @@ const DIRECTORY_MOVES: usize = 3;
 /// Who may give a command, checked on the instance as read.
 #[derive(Debug, Clone, Copy)]
 enum Check {
-    /// The holder of the task acted on.
+    /// The holder of the task acted on (of the role that starts a workflow).
     Holder,
     /// Anyone who may see the instance (the model checks the rest).
     Viewer,
@@ -91,38 +91,7 @@ impl Engine {
     ) -> Result<InstanceView> {
         let def = self.latest_definition(&req.workflow).await?;
         let data = machine::prepare_data(&def, &req.data)?;
-        let code = machine::org_code(&def, &data)
-            .ok_or_else(|| EngineError::invalid(format!("data.{}", def.org_field.as_str()), "is required"))?
-            .to_string();
-        let org = self.store.org_context(&code).await?.ok_or_else(|| {
-            EngineError::invalid(
-                format!("data.{}", def.org_field.as_str()),
-                format!("no org unit `{code}`"),
-            )
-        })?;
-        let calendar = self.calendar();
-        let ctx = self.decision_context(&org, &calendar);
-        let id = uuid::Uuid::now_v7().to_string();
-        // Deciding first reports invalid input (a unit of the wrong kind) as such, before rights.
-        let decision = machine::start(&def, id.clone(), actor.login.clone(), data, &ctx)?;
-        let role = def.started_by.parse().map_err(EngineError::Internal)?;
-        if !actor.holds(role, &org.target().path) {
-            return Err(EngineError::Forbidden(format!(
-                "starting `{}` for {code} needs the {role} role at that unit or above",
-                def.name.as_str()
-            )));
-        }
-        let change = self
-            .persist(&def, decision, None, actor, &org.target().name, unique_key)
-            .await?;
-        let mut instance = change.instance;
-        instance.revision = 1;
-        Ok(InstanceView {
-            instance,
-            tasks: change.open,
-            history: vec![change.history],
-            definition: def,
-        })
+        self.begin(&def, data, actor, Check::Holder, unique_key).await
     }
 
     /// Starts an instance on the service's own account (a schedule's job),
@@ -134,34 +103,113 @@ impl Engine {
         unique_key: String,
     ) -> Result<Option<String>> {
         let data = machine::prepare_data(def, &data)?;
-        let code = machine::org_code(def, &data)
-            .ok_or_else(|| EngineError::invalid(format!("data.{}", def.org_field.as_str()), "is required"))?
+        let system = crate::runner::system_actor();
+        match self
+            .begin(def, data, &system, Check::Done, Some(unique_key))
+            .await
+        {
+            Ok(view) => Ok(Some(view.instance.id)),
+            Err(EngineError::Conflict(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Decides and writes a new instance, on the directory as this process
+    /// last saw it; decided again when the write finds the directory moved on.
+    /// `Check::Holder`: the actor must hold the role that starts the workflow.
+    async fn begin(
+        &self,
+        def: &Arc<Definition>,
+        data: Value,
+        actor: &Actor,
+        check: Check,
+        unique_key: Option<String>,
+    ) -> Result<InstanceView> {
+        let mut generation = self.directory_generation().await?;
+        let mut moved = 0;
+        loop {
+            match self
+                .begin_at(generation, def, &data, actor, check, unique_key.clone())
+                .await
+            {
+                Err(EngineError::DirectoryMoved(_)) if moved < DIRECTORY_MOVES => {
+                    moved += 1;
+                    generation = self.store.directory_generation().await?;
+                    self.directory_cache.observe(generation);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn begin_at(
+        &self,
+        generation: i64,
+        def: &Arc<Definition>,
+        data: &Value,
+        actor: &Actor,
+        check: Check,
+        unique_key: Option<String>,
+    ) -> Result<InstanceView> {
+        let field = || format!("data.{}", def.org_field.as_str());
+        let code = machine::org_code(def, data)
+            .ok_or_else(|| EngineError::invalid(field(), "is required"))?
             .to_string();
-        let org = self.store.org_context(&code).await?.ok_or_else(|| {
-            EngineError::invalid(
-                format!("data.{}", def.org_field.as_str()),
-                format!("no org unit `{code}`"),
-            )
-        })?;
+        let org = self
+            .org_context_of(Seen::At(generation), &code)
+            .await?
+            .ok_or_else(|| EngineError::invalid(field(), format!("no org unit `{code}`")))?;
         let calendar = self.calendar();
         let ctx = self.decision_context(&org, &calendar);
         let id = uuid::Uuid::now_v7().to_string();
-        let decision = machine::start(def, id.clone(), crate::runner::SYSTEM.into(), data, &ctx)?;
-        match self
+        // Deciding first reports invalid input (a unit of the wrong kind) as such, before rights.
+        let decision = machine::start(def, id, actor.login.clone(), data.clone(), &ctx)?;
+        if let Check::Holder = check {
+            let role = def.started_by.parse().map_err(EngineError::Internal)?;
+            if !actor.holds(role, &org.target().path) {
+                return Err(EngineError::Forbidden(format!(
+                    "starting `{}` for {code} needs the {role} role at that unit or above",
+                    def.name.as_str()
+                )));
+            }
+        }
+        let change = self
             .persist(
                 def,
                 decision,
                 None,
-                &crate::runner::system_actor(),
+                generation,
+                actor,
                 &org.target().name,
-                Some(unique_key),
+                unique_key,
             )
-            .await
-        {
-            Ok(_) => Ok(Some(id)),
-            Err(EngineError::Conflict(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+            .await?;
+        let mut instance = change.instance;
+        instance.revision = 1;
+        let view = InstanceView {
+            instance,
+            tasks: change.open,
+            history: vec![change.history],
+            definition: def.clone(),
+        };
+        self.keep(&view, generation);
+        Ok(view)
+    }
+
+    /// Keeps the state a transition left an instance in, at the directory
+    /// generation it was decided on, for the next action on it.
+    fn keep(&self, view: &InstanceView, generation: i64) {
+        let last = view.history.last().expect("a transition writes an entry");
+        self.instance_cache.keep(InstanceState {
+            record: InstanceRecord {
+                instance: view.instance.clone(),
+                audit_seq: last.seq,
+                audit_head: last.hash.clone(),
+                directory_generation: generation,
+            },
+            tasks: view.tasks.clone(),
+            history: view.history.clone(),
+        });
     }
 
     pub async fn act(
@@ -294,7 +342,15 @@ impl Engine {
         let ctx = self.decision_context(&org, &calendar);
         let decision = machine::decide(&def, &rec.instance, &tasks, &actor.login, command, &ctx)?;
         let change = self
-            .persist(&def, decision, Some(&rec), actor, &org.target().name, None)
+            .persist(
+                &def,
+                decision,
+                Some(&rec),
+                rec.directory_generation,
+                actor,
+                &org.target().name,
+                None,
+            )
             .await?;
         // The answer is what was read with what was written: nothing is read back.
         for close in &change.close {
@@ -309,37 +365,31 @@ impl Engine {
         tasks.extend(change.open);
         let mut instance = change.instance;
         instance.revision = rec.instance.revision + 1;
-        self.instance_cache.keep(InstanceState {
-            record: InstanceRecord {
-                instance: instance.clone(),
-                audit_seq: change.history.seq,
-                audit_head: change.history.hash.clone(),
-                directory_generation: rec.directory_generation,
-            },
-            tasks: tasks.clone(),
-            history: history.iter().cloned().chain([change.history.clone()]).collect(),
-        });
         history.push(change.history);
-        Ok(InstanceView {
+        let view = InstanceView {
             history,
             instance,
             tasks,
             definition: def,
-        })
+        };
+        self.keep(&view, rec.directory_generation);
+        Ok(view)
     }
 
     /// Turns a decision into a change, with its timers and e-mails, and applies it.
+    #[allow(clippy::too_many_arguments)]
     async fn persist(
         &self,
         def: &Definition,
         d: Decision,
         prev: Option<&InstanceRecord>,
+        generation: i64,
         actor: &Actor,
         unit_name: &str,
         unique_key: Option<String>,
     ) -> Result<Change> {
-        // A transition reads the directory as of its instance read; a start, now.
-        let seen = prev.map_or(Seen::Now, |p| Seen::At(p.directory_generation));
+        // What the decision read of the directory, the e-mails read too.
+        let seen = Seen::At(generation);
         let at = d.instance.updated_at;
         let seq = prev.map_or(0, |p| p.audit_seq) + 1;
         let prev_hash = prev.map_or(GENESIS.to_string(), |p| p.audit_head.clone());
@@ -398,7 +448,7 @@ impl Engine {
         let change = Change {
             unique_key,
             expected_revision: prev.map(|p| p.instance.revision),
-            expected_generation: prev.map(|p| p.directory_generation),
+            expected_generation: Some(generation),
             instance: d.instance,
             close: d.close,
             open,

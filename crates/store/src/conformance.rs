@@ -157,6 +157,29 @@ async fn directory_generation(s: &dyn Store) {
     s.apply(&change).await.expect("decided on the current directory");
     assert!(matches!(s.apply(&change).await, Err(StoreError::Conflict(_))));
     assert_eq!(s.instance("cf_gen").await.unwrap().unwrap().instance.revision, 2);
+
+    // A start decided on an older directory is refused too.
+    let mut start = Change {
+        instance: instance("cf_gen2"),
+        expected_revision: None,
+        expected_generation: Some(before),
+        unique_key: None,
+        close: vec![],
+        open: vec![],
+        history: entry("cf_gen2", 1, GENESIS, 0, "create"),
+        effects: vec![],
+        timers: vec![],
+        outbox: vec![],
+        at: at(0),
+    };
+    assert!(matches!(
+        s.apply(&start).await,
+        Err(StoreError::DirectoryMoved(_))
+    ));
+    assert!(s.instance("cf_gen2").await.unwrap().is_none(), "nothing written");
+    start.expected_generation = Some(s.directory_generation().await.unwrap());
+    assert_eq!(start.expected_generation, Some(kept.directory_generation));
+    s.apply(&start).await.expect("decided on the current directory");
 }
 
 async fn schedule_slots<S: Store>(s: Arc<S>) {

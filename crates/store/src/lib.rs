@@ -60,6 +60,8 @@ pub trait Store: Send + Sync + 'static {
     async fn org_context(&self, code: &str) -> Result<Option<OrgContext>>;
     /// The same for the unit at `path` (known from an instance), in one query.
     async fn org_context_at(&self, path: &str) -> Result<Option<OrgContext>>;
+    /// The directory's generation now (migration 0014).
+    async fn directory_generation(&self) -> Result<i64>;
 
     // Users, grants, tokens
     async fn create_user(&self, user: &UserRecord) -> Result<()>;

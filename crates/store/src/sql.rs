@@ -490,6 +490,13 @@ macro_rules! sql_store {
                     }
                 }
 
+                async fn directory_generation(&self) -> Result<i64> {
+                    sqlx::query_scalar("SELECT generation FROM directory_generation WHERE id = 1")
+                        .fetch_one(self.reader())
+                        .await
+                        .map_err(e)
+                }
+
                 async fn org_context_at(&self, path: &str) -> Result<Option<OrgContext>> {
                     let codes: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
                     if codes.is_empty() {

@@ -10,8 +10,8 @@ use naxian_model::audit::{verify_chain, BrokenLink, GENESIS};
 use naxian_model::machine::{self, Command, Decision};
 use naxian_model::{Definition, Instance, Task, TaskStatus};
 use naxian_store::{
-    Change, HistoryRecord, InboxRow, InstanceFilter, InstanceKey, InstanceRecord, InstanceState, StoreError,
-    TimerRecord,
+    Change, HistoryRecord, InboxRow, InstanceFilter, InstanceKey, InstanceRecord, InstanceState, LaterTimer,
+    StoreError, TimerRecord,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -411,13 +411,29 @@ impl Engine {
             .into_iter()
             .map(|n| {
                 let id = uuid::Uuid::now_v7().to_string();
-                timers.extend(n.timers.iter().map(|t| TimerRecord {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    instance_id: d.instance.id.clone(),
-                    task_id: id.clone(),
-                    kind: t.kind,
-                    fire_at: t.fire_at,
-                }));
+                // One timer row a task: the first, carrying the rest, each
+                // written when the one before it fires.
+                let mut chain: Vec<LaterTimer> = n
+                    .timers
+                    .iter()
+                    .map(|t| LaterTimer {
+                        id: uuid::Uuid::now_v7().to_string(),
+                        kind: t.kind,
+                        fire_at: t.fire_at,
+                    })
+                    .collect();
+                chain.sort_by_key(|t| t.fire_at);
+                if !chain.is_empty() {
+                    let first = chain.remove(0);
+                    timers.push(TimerRecord {
+                        id: first.id,
+                        instance_id: d.instance.id.clone(),
+                        task_id: id.clone(),
+                        kind: first.kind,
+                        fire_at: first.fire_at,
+                        later: chain,
+                    });
+                }
                 Task {
                     id,
                     instance_id: d.instance.id.clone(),

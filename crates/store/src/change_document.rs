@@ -46,7 +46,7 @@ pub fn change_document(c: &Change, time: fn(DateTime<Utc>) -> String) -> Value {
         }).collect::<Vec<_>>(),
         "timers": c.timers.iter().map(|t| json!({
             "id": t.id, "instance_id": t.instance_id, "task_id": t.task_id,
-            "kind": t.kind.as_str(), "fire_at": time(t.fire_at),
+            "kind": t.kind.as_str(), "fire_at": time(t.fire_at), "later": t.later,
         })).collect::<Vec<_>>(),
         "outbox": c.outbox.iter().map(|m| json!({
             "id": m.id, "dedupe_key": m.dedupe_key, "recipients": m.recipients,

@@ -1186,12 +1186,19 @@ fn mail(key: &str, secs: i64) -> OutboxMessage {
 async fn timers_and_outbox(s: &dyn Store) {
     // An instance with one open task carrying two timers and one queued e-mail.
     let h1 = entry("cf_i3", 1, GENESIS, 0, "create");
-    let timer = |id: &str, kind, secs| TimerRecord {
+    let later = |id: &str, kind, secs| LaterTimer {
+        id: id.into(),
+        kind,
+        fire_at: at(secs),
+    };
+    // The first timer carries the rest: a task has one timer row at a time.
+    let timer = |id: &str, kind, secs, rest: Vec<LaterTimer>| TimerRecord {
         id: id.into(),
         instance_id: "cf_i3".into(),
         task_id: "cf_i3_t1".into(),
         kind,
         fire_at: at(secs),
+        later: rest,
     };
     s.apply(&Change {
         instance: instance("cf_i3"),
@@ -1202,10 +1209,15 @@ async fn timers_and_outbox(s: &dyn Store) {
         open: vec![task("cf_i3_t1", "cf_i3", "drafting", creator_assignee(), 0)],
         history: h1.clone(),
         effects: vec![],
-        timers: vec![
-            timer("tm1", TimerKind::Remind, 100),
-            timer("tm2", TimerKind::Escalate, 200),
-        ],
+        timers: vec![timer(
+            "tm1",
+            TimerKind::Remind,
+            100,
+            vec![
+                later("tm2", TimerKind::Escalate, 200),
+                later("tm3", TimerKind::Timeout, 300),
+            ],
+        )],
         outbox: vec![mail("assigned:cf_i3_t1", 0)],
         at: at(0),
     })
@@ -1242,6 +1254,10 @@ async fn timers_and_outbox(s: &dyn Store) {
         s.claim_timers("a", at(150), 60_000, 10).await.unwrap().is_empty(),
         "fired once"
     );
+    assert!(
+        s.claim_timers("a", at(199), 60_000, 10).await.unwrap().is_empty(),
+        "the next is written, not due yet"
+    );
 
     // A lease that has run out can be taken over, and the old holder is fenced off.
     let claimed = s.claim_timers("a", at(250), 1, 10).await.unwrap();
@@ -1249,6 +1265,8 @@ async fn timers_and_outbox(s: &dyn Store) {
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let taken = s.claim_timers("b", at(250), 60_000, 10).await.unwrap();
     assert_eq!(taken.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), ["tm2"]);
+    assert_eq!((taken[0].kind, taken[0].fire_at), (TimerKind::Escalate, at(200)));
+    assert_eq!(taken[0].later, [later("tm3", TimerKind::Timeout, 300)]);
     assert!(matches!(
         s.complete_timer("tm2", "a", at(251), &[]).await,
         Err(StoreError::Conflict(_))
@@ -1285,11 +1303,13 @@ async fn timers_and_outbox(s: &dyn Store) {
         ),
         "cancelled"
     );
-    assert!(s
-        .claim_timers("c", at(10_000), 60_000, 10)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        s.claim_timers("c", at(10_000), 60_000, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no timer after the task closed: tm3 never written"
+    );
 
     // The outbox: dedupe keys, leases, retries, dead letters, the delivery log.
     s.enqueue(&[mail("remind:tm1", 300)]).await.unwrap();

@@ -114,6 +114,17 @@ pub struct TimerRecord {
     pub task_id: String,
     pub kind: TimerKind,
     pub fire_at: DateTime<Utc>,
+    /// The task's timers after this one, by time: a task has one timer row
+    /// at a time, and completing it writes the next (if the task is open).
+    pub later: Vec<LaterTimer>,
+}
+
+/// A timer of a task still to come after the one pending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LaterTimer {
+    pub id: String,
+    pub kind: TimerKind,
+    pub fire_at: DateTime<Utc>,
 }
 
 /// Someone an e-mail goes to.

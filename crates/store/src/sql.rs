@@ -188,6 +188,7 @@ macro_rules! sql_store {
                     task_id: r.try_get("task_id").map_err(e)?,
                     kind: parse("timer kind", &kind)?,
                     fire_at: r.try_get("fire_at").map_err(e)?,
+                    later: r.try_get::<Json<Vec<$crate::LaterTimer>>, _>("later").map_err(e)?.0,
                 })
             }
 
@@ -943,16 +944,35 @@ macro_rules! sql_store {
                     let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
                     let done = sqlx::query(concat!(
                         "UPDATE timers SET status = 'done', fired_at = $1
-                         WHERE id = $2 AND lease_owner = $3 AND status = 'pending' AND lease_until >= ", $now_ms
+                         WHERE id = $2 AND lease_owner = $3 AND status = 'pending' AND lease_until >= ", $now_ms,
+                        " RETURNING *"
                     ))
                     .bind(at)
                     .bind(id)
                     .bind(owner)
-                    .execute(&mut *tx)
+                    .fetch_optional(&mut *tx)
                     .await
                     .map_err(e)?;
-                    if done.rows_affected() != 1 {
+                    let Some(done) = done else {
                         return Err(StoreError::Conflict(format!("the lease on timer {id} was lost")));
+                    };
+                    let done = timer(&done)?;
+                    // The task's next timer, unless the task has closed.
+                    if let Some((next, rest)) = done.later.split_first() {
+                        sqlx::query(
+                            "INSERT INTO timers (id, instance_id, task_id, kind, fire_at, later)
+                             SELECT $1, $2, $3, $4, $5, $6
+                              WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $3 AND status = 'open')",
+                        )
+                        .bind(&next.id)
+                        .bind(&done.instance_id)
+                        .bind(&done.task_id)
+                        .bind(next.kind.as_str())
+                        .bind(next.fire_at)
+                        .bind(Json(rest))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
                     }
                     for m in out {
                         insert_outbox(&mut *tx, m).await?;

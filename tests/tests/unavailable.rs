@@ -1,6 +1,6 @@
 //! With its database gone the service answers 503 in the API's error shape,
-//! `/readyz` says so, `/healthz` stays up, and it recovers when the database
-//! is back. PostgreSQL is reached through a relay the test cuts.
+//! `/readyz` says so, `/healthz` stays up, and it recovers, reads and
+//! writes, when the database is back. PostgreSQL is reached through a relay the test cuts.
 
 use naxian_tests::{nomination, Backend, TcpRelay, TestApp};
 use reqwest::StatusCode;
@@ -43,5 +43,10 @@ async fn database_unavailable_is_503_not_500() {
         1,
         "nothing was written while it was away"
     );
+    // Writes go through connections kept out of the pool: the broken ones
+    // are found and replaced, and the first write after the outage succeeds.
+    app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
+    let tasks = app.get(&nominator, "/api/v1/tasks").await;
+    assert_eq!(tasks.as_array().unwrap().len(), 2, "{tasks}");
     app.stop().await;
 }

@@ -162,7 +162,7 @@ impl Scratch {
 
     async fn drop_now(self) {
         if let Scratch::Postgres(db, store) = self {
-            store.pool().close().await;
+            store.close().await;
             db.drop_now().await;
         }
     }

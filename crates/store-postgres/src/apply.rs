@@ -1,8 +1,9 @@
 //! A transition's write in one round trip: the change as JSON to the
-//! `naxian_apply` function (migrations 0012, 0015, 0016, 0018), which writes every row
-//! out of it inside the one statement. On loopback each statement costs
-//! about 100 µs; a transition's write was `BEGIN`, five to eight statements
-//! and `COMMIT`.
+//! `naxian_apply` function (migrations 0012, 0015, 0016, 0018, 0019), which
+//! writes every row out of it inside the one statement, on a connection kept
+//! for writes (`crate::held`). On loopback each statement costs about
+//! 100 µs; a transition's write was `BEGIN`, five to eight statements and
+//! `COMMIT`.
 
 use crate::PostgresStore;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -22,18 +23,24 @@ pub(crate) async fn in_one_call(
     c: &Change,
     map_error: fn(sqlx::Error) -> StoreError,
 ) -> Result<()> {
-    sqlx::query("SELECT naxian_apply($1)")
+    let mut conn = store.held.take(store.pool()).await.map_err(map_error)?;
+    let done = sqlx::query("SELECT naxian_apply($1)")
         .bind(sqlx::types::Json(change_document(c, time)))
-        .execute(store.pool())
-        .await
-        .map_err(|err| match &err {
-            sqlx::Error::Database(db) if db.code().as_deref() == Some("NX409") => {
-                StoreError::Conflict(db.message().to_string())
-            }
-            sqlx::Error::Database(db) if db.code().as_deref() == Some("NX410") => {
-                StoreError::DirectoryMoved(db.message().to_string())
-            }
-            _ => map_error(err),
-        })?;
+        .execute(&mut *conn)
+        .await;
+    match &done {
+        // The connection is broken: the pool opens another in its place.
+        Err(sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_)) => drop(conn.detach()),
+        _ => store.held.put(conn),
+    }
+    done.map_err(|err| match &err {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("NX409") => {
+            StoreError::Conflict(db.message().to_string())
+        }
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("NX410") => {
+            StoreError::DirectoryMoved(db.message().to_string())
+        }
+        _ => map_error(err),
+    })?;
     Ok(())
 }

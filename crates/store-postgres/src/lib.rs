@@ -10,6 +10,7 @@ use std::time::Duration;
 
 pub struct PostgresStore {
     pool: PgPool,
+    held: held::Held,
 }
 
 /// A pooled connection idle longer than this is pinged before it is used.
@@ -66,7 +67,10 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Database(format!("migrating PostgreSQL: {e}")))?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            pool,
+            held: held::Held::for_pool(max_connections),
+        })
     }
 
     /// A connection-level failure: the pooled connections may all be broken.
@@ -81,6 +85,12 @@ impl PostgresStore {
 
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Closes every connection, those kept for writes included.
+    pub async fn close(&self) {
+        self.held.clear();
+        self.pool.close().await;
     }
 
     fn reader(&self) -> &PgPool {
@@ -118,5 +128,6 @@ naxian_store::sql_store!(
 );
 
 mod apply;
+mod held;
 
 pub mod testing;

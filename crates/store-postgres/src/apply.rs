@@ -1,5 +1,5 @@
 //! A transition's write in one round trip: the change as JSON to the
-//! `naxian_apply` function (migrations 0012, 0015, 0016, 0018, 0019), which
+//! `naxian_apply` function (migrations 0012, 0015, 0016, 0018), which
 //! writes every row out of it inside the one statement, on a connection kept
 //! for writes (`crate::held`). On loopback each statement costs about
 //! 100 µs; a transition's write was `BEGIN`, five to eight statements and

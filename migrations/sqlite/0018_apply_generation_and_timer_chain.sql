@@ -6,6 +6,12 @@
 -- (crates/engine/src/directory_cache.rs, instance_cache.rs) is never
 -- written over a newer directory: the engine decides it again on a fresh
 -- read. PostgreSQL does the same in naxian_apply (its migration 0018).
+--
+-- And one timer row a task at a time, as on PostgreSQL: the first of a
+-- task's timers is written carrying the rest in `later`, and completing
+-- one writes the next while the task is open.
+ALTER TABLE timers ADD COLUMN later TEXT NOT NULL DEFAULT '[]';
+
 DROP TRIGGER apply_change;
 
 CREATE TRIGGER apply_change INSTEAD OF INSERT ON apply_change
@@ -51,8 +57,9 @@ BEGIN
     SELECT value ->> 'org_unit', value ->> 'name', value ->> 'sector', value ->> 'post', value ->> 'mode',
            value ->> 'since', value ->> 'term_end', value ->> 'instance_id', NEW.document ->> '$.at'
       FROM json_each(NEW.document, '$.members');
-    INSERT INTO timers (id, instance_id, task_id, kind, fire_at)
-    SELECT value ->> 'id', value ->> 'instance_id', value ->> 'task_id', value ->> 'kind', value ->> 'fire_at'
+    INSERT INTO timers (id, instance_id, task_id, kind, fire_at, later)
+    SELECT value ->> 'id', value ->> 'instance_id', value ->> 'task_id', value ->> 'kind', value ->> 'fire_at',
+           value -> 'later'
       FROM json_each(NEW.document, '$.timers');
     INSERT INTO outbox (id, dedupe_key, recipients, template, params, next_attempt_at, created_at)
     SELECT value ->> 'id', value ->> 'dedupe_key', value -> 'recipients', value ->> 'template', value -> 'params',

@@ -1,5 +1,7 @@
--- naxian_apply as in migration 0016, and with the directory's generation
--- checked: a change carrying `expected_generation` (the generation the
+-- naxian_apply as in migration 0016, with the directory's generation
+-- checked and a task's timers written as a chain.
+--
+-- The generation: a change carrying `expected_generation` (the generation the
 -- instance, and so the directory, was read at) is refused with SQLSTATE
 -- NX410 when the directory has moved on since, so that a transition decided
 -- on a unit context, role holders or users kept in memory
@@ -9,6 +11,17 @@
 -- checked before its instance is inserted; a transition's check rides in the
 -- instance's version-checked UPDATE, and only a refused one asks which check
 -- refused it.
+--
+-- One timer row a task at a time. A task's reminders, escalation and
+-- timeout were a row each, all written when the task opened and all
+-- cancelled when it closed: most of a transition's rows, index entries and
+-- foreign-key checks. Now the first is written, carrying the rest in
+-- `later` (by time, with their ids); completing a timer writes the next
+-- one if the task is still open (Store::complete_timer), and closing the
+-- task cancels the one that is pending. Timers written before keep an
+-- empty `later` and fire as they did.
+ALTER TABLE timers ADD COLUMN later JSONB NOT NULL DEFAULT '[]';
+
 CREATE OR REPLACE FUNCTION naxian_apply(c jsonb) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
     i jsonb := c->'instance';
@@ -74,10 +87,10 @@ BEGIN
     END IF;
 
     IF jsonb_array_length(c->'timers') > 0 THEN
-        INSERT INTO timers (id, instance_id, task_id, kind, fire_at)
-        SELECT x.id, x.instance_id, x.task_id, x.kind, x.fire_at
+        INSERT INTO timers (id, instance_id, task_id, kind, fire_at, later)
+        SELECT x.id, x.instance_id, x.task_id, x.kind, x.fire_at, x.later
           FROM jsonb_to_recordset(c->'timers') AS x (id text, instance_id text, task_id text, kind text,
-                                                     fire_at timestamptz);
+                                                     fire_at timestamptz, later jsonb);
     END IF;
 
     IF jsonb_array_length(c->'outbox') > 0 THEN

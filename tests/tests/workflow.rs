@@ -491,7 +491,86 @@ async fn replicas_decide_on_what_the_database_holds(app: &TestApp) {
     assert!(app.engine.verify_audit().await.unwrap().broken.is_none());
 }
 
+/// The three consulted departments press 同意 at the same moment, round
+/// after round: each acts on a task of its own, so none is refused, and the
+/// step moves on once. The same task done twice at once is the one real
+/// conflict: one 200, one 409.
+async fn parallel_sign_off_never_refuses_a_legitimate_action(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let mut departments = Vec::new();
+    for login in ["jn-py-org", "jn-py-mg-pc", "jn-py-health"] {
+        departments.push(app.token(login).await);
+    }
+    for round in 0..12 {
+        let id = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.act(&nominator, &id, "submit", json!({})).await;
+        let mut paths = Vec::new();
+        for token in &departments {
+            let task = app.task_of(token, &id).await;
+            paths.push(format!("/api/v1/tasks/{}/actions", task["id"].as_str().unwrap()));
+        }
+        let answers = futures::future::join_all(departments.iter().zip(&paths).map(|(token, path)| {
+            app.send(
+                Some(token),
+                "POST",
+                path,
+                Some(json!({"action": "agree", "comment": "同意"})),
+            )
+        }))
+        .await;
+        for (status, body) in &answers {
+            assert_eq!(*status, StatusCode::OK, "round {round}: {body}");
+        }
+        let inst = app.get(&nominator, &format!("/api/v1/instances/{id}")).await;
+        assert_eq!(steps(&inst), "committee_by_election", "round {round}");
+        let actions: Vec<&str> = inst["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            ["create", "submit", "agree", "agree", "agree"],
+            "round {round}"
+        );
+        let elections = inst["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["step"] == "committee_by_election")
+            .count();
+        assert_eq!(elections, 1, "round {round}: the step moved on exactly once");
+    }
+    // One department's task, sent twice at once: one of them did it.
+    let id = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.act(&nominator, &id, "submit", json!({})).await;
+    let task = app.task_of(&departments[0], &id).await;
+    let path = format!("/api/v1/tasks/{}/actions", task["id"].as_str().unwrap());
+    let twice = futures::future::join_all((0..2).map(|_| {
+        app.send(
+            Some(&departments[0]),
+            "POST",
+            &path,
+            Some(json!({"action": "agree"})),
+        )
+    }))
+    .await;
+    let mut statuses: Vec<u16> = twice.iter().map(|(s, _)| s.as_u16()).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409], "{twice:?}");
+    let inst = app.get(&nominator, &format!("/api/v1/instances/{id}")).await;
+    assert_eq!(inst["history"].as_array().unwrap().len(), 3, "one agree recorded");
+}
+
 on_both_backends!(
+    parallel_sign_off_never_refuses_a_legitimate_action,
     appointed_by_committee_by_election,
     appointed_by_congress_election,
     county_target_is_consulted_without_township,

@@ -21,11 +21,20 @@ pub enum EngineError {
     /// again on a fresh read is right (the engine does, a few times).
     #[error("the directory changed while this was decided: {0}")]
     DirectoryMoved(String),
+    /// Another transition of the instance was written after this one was
+    /// decided; the engine decides it again on a fresh read a few times, and
+    /// only then reports a [`EngineError::Conflict`].
+    #[error("the instance changed while this was decided: {0}")]
+    InstanceMoved(String),
     #[error("{0}")]
     NotAllowed(String),
     /// Done too often (an urge more than once a day).
     #[error("{0}")]
     TooMany(String),
+    /// The service is at capacity for this kind of work (password checks):
+    /// nothing was done; try again shortly.
+    #[error("busy: {0}")]
+    Busy(String),
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]

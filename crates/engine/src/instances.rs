@@ -20,6 +20,12 @@ use std::sync::Arc;
 /// while it was being decided (an import of the directory moves it often).
 const DIRECTORY_MOVES: usize = 3;
 
+/// Times a transition is decided again because another transition of the
+/// same instance was written first (the three consulted departments agree at
+/// one moment: each of them acts on a task of its own, and only a decision
+/// on the fresh state can tell whether they really conflict).
+const INSTANCE_MOVES: usize = 8;
+
 /// Who may give a command, checked on the instance as read.
 #[derive(Debug, Clone, Copy)]
 enum Check {
@@ -283,14 +289,24 @@ impl Engine {
                 Err(_) => self.instance_cache.forget(&kept.record.instance.id),
             }
         }
-        let mut moved = 0;
+        let (mut directory_moves, mut instance_moves) = (0, 0);
         loop {
             let state = self.store.instance_state(key).await?.ok_or_else(|| match key {
                 InstanceKey::Id(id) => EngineError::NotFound(format!("no instance `{id}`")),
                 InstanceKey::Task(id) => EngineError::NotFound(format!("no task `{id}`")),
             })?;
             match self.run_on(actor, state, command, check).await {
-                Err(EngineError::DirectoryMoved(_)) if moved < DIRECTORY_MOVES => moved += 1,
+                Err(EngineError::DirectoryMoved(_)) if directory_moves < DIRECTORY_MOVES => {
+                    directory_moves += 1
+                }
+                Err(EngineError::InstanceMoved(_)) if instance_moves < INSTANCE_MOVES => {
+                    instance_moves += 1;
+                    // Racers that lost together should not meet again at once.
+                    let jitter = rand::random::<u64>() % (2 * instance_moves as u64 + 1);
+                    tokio::time::sleep(std::time::Duration::from_millis(jitter)).await;
+                }
+                // Given up: to the caller it is the conflict it looks like.
+                Err(EngineError::InstanceMoved(m)) => return Err(EngineError::Conflict(m)),
                 other => return other,
             }
         }
@@ -351,7 +367,14 @@ impl Engine {
                 &org.target().name,
                 None,
             )
-            .await?;
+            .await
+            .map_err(|e| match e {
+                // The revision decided on is no longer the instance's: another
+                // transition was written first. Whether this one still holds
+                // is for a decision on the fresh state to say.
+                EngineError::Conflict(m) => EngineError::InstanceMoved(m),
+                other => other,
+            })?;
         // The answer is what was read with what was written: nothing is read back.
         for close in &change.close {
             if let Some(t) = tasks.iter_mut().find(|t| t.id == close.task_id) {

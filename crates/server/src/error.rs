@@ -50,11 +50,19 @@ impl From<EngineError> for ApiError {
             EngineError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
             EngineError::NotFound(m) => ApiError::not_found(m),
             EngineError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
-            e @ EngineError::DirectoryMoved(_) => {
+            e @ (EngineError::DirectoryMoved(_) | EngineError::InstanceMoved(_)) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
             }
             EngineError::NotAllowed(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_allowed", m),
             EngineError::TooMany(m) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many", m),
+            EngineError::Busy(m) => {
+                tracing::warn!(reason = %m, "refused: busy");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    "the service is busy: try again in a moment",
+                )
+            }
             EngineError::Unavailable(m) => {
                 tracing::warn!(error = %m, "database unavailable");
                 ApiError::new(
@@ -82,7 +90,14 @@ impl IntoResponse for ApiError {
         if let Some(f) = self.field {
             error["field"] = json!(f);
         }
-        (self.status, axum::Json(json!({ "error": error }))).into_response()
+        let mut response = (self.status, axum::Json(json!({ "error": error }))).into_response();
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from_static("1"),
+            );
+        }
+        response
     }
 }
 

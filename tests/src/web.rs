@@ -14,12 +14,7 @@ pub fn browser() -> Client {
 
 pub async fn login(app: &TestApp, login: &str) -> Client {
     let c = browser();
-    let resp = c
-        .post(app.url("/login"))
-        .form(&[("login", login), ("password", "naxian-demo")])
-        .send()
-        .await
-        .unwrap();
+    let resp = post_login(&c, app, login, "naxian-demo").await;
     assert_eq!(resp.status(), StatusCode::SEE_OTHER, "login {login}");
     let cookie = resp.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(
@@ -27,6 +22,18 @@ pub async fn login(app: &TestApp, login: &str) -> Client {
         "{cookie}"
     );
     c
+}
+
+/// Opens the login page (which sets its pre-session cookie in `c`) and sends
+/// its form with these credentials.
+pub async fn post_login(c: &Client, app: &TestApp, login: &str, password: &str) -> reqwest::Response {
+    let (status, page) = get(c, app, "/login").await;
+    assert_eq!(status, StatusCode::OK);
+    c.post(app.url("/login"))
+        .form(&[("login", login), ("password", password), ("csrf", &csrf(&page))])
+        .send()
+        .await
+        .unwrap()
 }
 
 pub async fn get(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String) {

@@ -154,12 +154,7 @@ async fn administrators_edit_and_import_the_directory() {
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("用户 3 个，角色 3 项"), "{page}");
     // The imported department user logs in with the sheet's password.
-    let r = naxian_tests::web::browser()
-        .post(app.url("/login"))
-        .form(&[("login", "as-pc"), ("password", "Chushi-2026")])
-        .send()
-        .await
-        .unwrap();
+    let r = naxian_tests::web::post_login(&naxian_tests::web::browser(), &app, "as-pc", "Chushi-2026").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     let (status, page) = import(&admin, &app, &token, "users", "x.csv", b"\xff\xfe\x00".to_vec()).await;

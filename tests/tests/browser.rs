@@ -341,13 +341,16 @@ async fn act_first_here(c: &Client) {
 
 /// Serves one page on another origin: a form that posts an action to the
 /// app, as a hostile site would (no token: it cannot read one).
-async fn hostile_site(target: String) -> String {
+async fn hostile_site(target: String, fields: &[(&str, &str)]) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
+    let inputs: String = fields
+        .iter()
+        .map(|(k, v)| format!("<input type=hidden name={k} value={v}>"))
+        .collect();
     let page = format!(
         "<!doctype html><meta charset=utf-8><form method=post action=\"{target}\">\
-         <input type=hidden name=action value=agree><input type=hidden name=csrf value=guess>\
-         <button id=go type=submit>领奖</button></form>"
+         {inputs}<button id=go type=submit>领奖</button></form>"
     );
     tokio::spawn(async move {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -433,7 +436,11 @@ async fn forged_forms_other_units_and_repeated_logins_are_refused_in_chromium() 
     assert!(still_open().await, "nothing changed");
 
     // The same user, lured to another site whose form posts to Naxian.
-    let site = hostile_site(app.url(&format!("/tasks/{task}/act"))).await;
+    let site = hostile_site(
+        app.url(&format!("/tasks/{task}/act")),
+        &[("action", "agree"), ("csrf", "guess")],
+    )
+    .await;
     c.goto(&site).await.unwrap();
     c.find(Locator::Id("go")).await.unwrap().click().await.unwrap();
     c.wait().for_element(Locator::Css("h1")).await.unwrap();
@@ -445,6 +452,28 @@ async fn forged_forms_other_units_and_repeated_logins_are_refused_in_chromium() 
     assert!(still_open().await, "nothing changed");
     c.goto(&app.url("/inbox")).await.unwrap();
     logout(&c).await;
+
+    // Another site logs the browser in under the attacker's own account
+    // (login CSRF): refused, and no session.
+    let site = hostile_site(
+        app.url("/login"),
+        &[
+            ("login", "qd-nominator"),
+            ("password", "naxian-demo"),
+            ("csrf", "guess"),
+        ],
+    )
+    .await;
+    c.goto(&site).await.unwrap();
+    c.find(Locator::Id("go")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Css(".error")).await.unwrap();
+    assert!(
+        body(&c).await.contains("登录页面已过期或来源不明"),
+        "{}",
+        body(&c).await
+    );
+    c.goto(&app.url("/inbox")).await.unwrap();
+    assert!(c.find(Locator::Id("inbox-count")).await.is_err(), "not logged in");
 
     // Five wrong passwords, then the right one: still refused, generically.
     for _ in 0..5 {

@@ -3,7 +3,7 @@
 //! headers, oversize bodies, and a session id chosen by an attacker before
 //! login. Each is refused or stored verbatim and rendered inert.
 
-use naxian_tests::web::{browser, get, login, task_links};
+use naxian_tests::web::{browser, csrf, get, login, task_links};
 use naxian_tests::{nomination, on_both_backends, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -175,10 +175,18 @@ async fn oversize_bodies_are_413_and_change_nothing() {
 async fn a_session_id_planted_before_login_is_never_used() {
     let app = TestApp::spawn(naxian_tests::Backend::Sqlite).await;
     let planted = "a".repeat(64);
+    let form = browser().get(app.url("/login")).send().await.unwrap();
+    let pre = form.headers()["set-cookie"].to_str().unwrap().to_string();
+    let pre = pre.split(';').next().unwrap().to_string();
+    let token = csrf(&form.text().await.unwrap());
     let r = browser()
         .post(app.url("/login"))
-        .header("cookie", format!("naxian_session={planted}"))
-        .form(&[("login", "jn-py-org"), ("password", "naxian-demo")])
+        .header("cookie", format!("naxian_session={planted}; {pre}"))
+        .form(&[
+            ("login", "jn-py-org"),
+            ("password", "naxian-demo"),
+            ("csrf", &token),
+        ])
         .send()
         .await
         .unwrap();

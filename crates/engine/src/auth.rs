@@ -1,6 +1,6 @@
-//! Who is acting: password hashing (argon2id), API tokens (random, stored only
-//! as their sha256), and the [`Actor`] with the grants that decide what they
-//! may see and do.
+//! Who is acting: password hashing (argon2id, on a bounded pool of blocking
+//! threads), API tokens (random, stored only as their sha256), and the
+//! [`Actor`] with the grants that decide what they may see and do.
 
 use crate::error::{EngineError, Result};
 use crate::Engine;
@@ -32,6 +32,56 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| hash_password("naxian-timing-equaliser").unwrap_or_default())
+}
+
+/// Where password checks run. Each argon2 check takes ~19 MiB and tens of
+/// milliseconds of one core, so they run on blocking threads, as many at once
+/// as there are cores, with a short queue behind them; when the queue is full
+/// a check is refused at once (`Busy`) instead of piling up memory and
+/// starving the requests that need no password.
+pub(crate) struct HashPool {
+    running: tokio::sync::Semaphore,
+    admitted: tokio::sync::Semaphore,
+}
+
+/// Checks waiting per core before more are refused.
+const QUEUED_PER_CORE: usize = 4;
+
+impl Default for HashPool {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        HashPool::new(cores)
+    }
+}
+
+impl HashPool {
+    pub(crate) fn new(cores: usize) -> HashPool {
+        HashPool {
+            running: tokio::sync::Semaphore::new(cores),
+            admitted: tokio::sync::Semaphore::new(cores * (1 + QUEUED_PER_CORE)),
+        }
+    }
+
+    /// Whether `password` matches `phc`; with no hash (an unknown login) it
+    /// costs the same and is false.
+    pub(crate) async fn verify(&self, password: &str, phc: Option<&str>) -> Result<bool> {
+        let _admitted = self
+            .admitted
+            .try_acquire()
+            .map_err(|_| EngineError::Busy("too many password checks at once".into()))?;
+        let _running = self
+            .running
+            .acquire()
+            .await
+            .map_err(|e| EngineError::Internal(format!("hash pool closed: {e}")))?;
+        let password = password.to_string();
+        let known = phc.is_some();
+        let phc = phc.unwrap_or_else(|| dummy_hash()).to_string();
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &phc))
+            .await
+            .map_err(|e| EngineError::Internal(format!("password check: {e}")))?;
+        Ok(ok && known)
+    }
 }
 
 pub fn token_hash(token: &str) -> String {
@@ -88,24 +138,21 @@ impl Engine {
 
     /// The user whose login and password these are, if any. An unknown login
     /// costs the same hashing as a wrong password, so timing tells nothing.
-    pub async fn check_password(&self, login: &str, password: &str) -> Result<Option<UserRecord>> {
+    /// Unthrottled: callers go through [`Engine::check_login`].
+    pub(crate) async fn check_password(&self, login: &str, password: &str) -> Result<Option<UserRecord>> {
         let user = self.store.user(login).await?;
-        let ok = match &user {
-            Some(u) => verify_password(password, &u.password_hash),
-            None => {
-                verify_password(password, dummy_hash());
-                false
-            }
-        };
+        let ok = self
+            .hash_pool
+            .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
+            .await?;
         Ok(user.filter(|_| ok))
     }
 
-    /// Checks a login and password; on success issues an API token.
-    pub async fn login(&self, login: &str, password: &str) -> Result<(String, DateTime<Utc>)> {
-        match self.check_password(login, password).await? {
-            Some(u) => self.issue_token(&u.login).await,
-            None => Err(EngineError::Unauthorized),
-        }
+    /// Checks a login and password from `client` (throttled as the web login
+    /// is); on success issues an API token.
+    pub async fn login(&self, login: &str, password: &str, client: &str) -> Result<(String, DateTime<Utc>)> {
+        let user = self.check_login(login, password, client).await?;
+        self.issue_token(&user.login).await
     }
 
     /// Issues a token for a user (the CLI's `token create`, and login).

@@ -280,11 +280,13 @@ impl Engine {
                     field,
                     message,
                 }),
-                EngineError::Unavailable(m) | EngineError::Internal(m) => errors.push(RowError {
-                    row: *row,
-                    field: String::new(),
-                    message: m,
-                }),
+                EngineError::Unavailable(m) | EngineError::Busy(m) | EngineError::Internal(m) => {
+                    errors.push(RowError {
+                        row: *row,
+                        field: String::new(),
+                        message: m,
+                    })
+                }
                 other => errors.push(RowError {
                     row: *row,
                     field: "code".into(),

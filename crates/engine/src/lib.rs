@@ -14,6 +14,7 @@ pub mod error;
 pub mod import;
 mod instance_cache;
 mod instances;
+pub mod login;
 pub mod notify;
 pub mod open;
 pub mod reports;
@@ -81,6 +82,7 @@ pub struct Engine {
     calendar: Arc<RwLock<Arc<Calendar>>>,
     directory_cache: Arc<directory_cache::DirectoryCache>,
     instance_cache: Arc<instance_cache::InstanceCache>,
+    hash_pool: Arc<auth::HashPool>,
 }
 
 impl Engine {
@@ -93,6 +95,7 @@ impl Engine {
             calendar: Arc::default(),
             directory_cache: Arc::default(),
             instance_cache: Arc::default(),
+            hash_pool: Arc::default(),
         }
     }
 

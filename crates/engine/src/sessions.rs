@@ -1,10 +1,9 @@
 //! Browser sessions: a random session id in a cookie (only its sha256 is
 //! stored), a fresh id at every login, a CSRF token per session, idle and
-//! absolute timeouts, and login throttling per account and per client address
-//! with the counters in the database (so every replica sees them).
+//! absolute timeouts. Logins are throttled by [`crate::login`].
 
 use crate::auth::{token_hash, Actor};
-use crate::error::{EngineError, Result};
+use crate::error::Result;
 use crate::Engine;
 use chrono::Duration;
 use naxian_store::SessionRecord;
@@ -14,12 +13,6 @@ use rand::RngCore;
 pub const IDLE: Duration = Duration::hours(2);
 /// No session lasts longer than this.
 pub const ABSOLUTE: Duration = Duration::hours(12);
-/// Failures counted within this window …
-pub const WINDOW: Duration = Duration::minutes(15);
-/// … lock an account after this many …
-pub const MAX_ACCOUNT_FAILURES: i64 = 5;
-/// … and a client address after this many.
-pub const MAX_ADDRESS_FAILURES: i64 = 20;
 
 /// An authenticated browser session.
 pub struct WebSession {
@@ -28,7 +21,8 @@ pub struct WebSession {
     pub id_hash: String,
 }
 
-fn random_token() -> String {
+/// 32 random bytes as hex: session ids, CSRF and login-form tokens.
+pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     hex::encode(bytes)
@@ -39,38 +33,19 @@ impl Engine {
     /// session's cookie value. Wrong credentials and throttling both refuse
     /// without saying which part was wrong.
     pub async fn open_session(&self, login: &str, password: &str, client: &str) -> Result<String> {
+        let login = self.check_login(login, password, client).await?.login;
         let now = self.clock.now();
-        let since = now - WINDOW;
-        let account_key = format!("account:{login}");
-        let address_key = format!("address:{client}");
-        if self.store.login_failures(&account_key, since).await? >= MAX_ACCOUNT_FAILURES
-            || self.store.login_failures(&address_key, since).await? >= MAX_ADDRESS_FAILURES
-        {
-            return Err(EngineError::TooMany(
-                "too many failed logins: try again later".into(),
-            ));
-        }
-        match self.check_password(login, password).await?.map(|u| u.login) {
-            None => {
-                self.store.record_login_failure(&account_key, now, since).await?;
-                self.store.record_login_failure(&address_key, now, since).await?;
-                Err(EngineError::Unauthorized)
-            }
-            Some(login) => {
-                self.store.clear_login_failures(&account_key).await?;
-                let id = random_token();
-                self.store
-                    .create_session(&SessionRecord {
-                        id_hash: token_hash(&id),
-                        login,
-                        csrf: random_token(),
-                        created_at: now,
-                        last_seen_at: now,
-                    })
-                    .await?;
-                Ok(id)
-            }
-        }
+        let id = random_token();
+        self.store
+            .create_session(&SessionRecord {
+                id_hash: token_hash(&id),
+                login,
+                csrf: random_token(),
+                created_at: now,
+                last_seen_at: now,
+            })
+            .await?;
+        Ok(id)
     }
 
     /// The session a cookie value stands for, if it is still valid.

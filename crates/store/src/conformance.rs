@@ -21,6 +21,7 @@ pub async fn run_all<S: Store>(store: Arc<S>) {
     transitions(store.as_ref()).await;
     attachments(store.as_ref()).await;
     concurrent_apply(store.clone()).await;
+    concurrent_login_attempts(store.clone()).await;
     idempotency(store.clone()).await;
     calendar(store.as_ref()).await;
     timers_and_outbox(store.as_ref()).await;
@@ -501,32 +502,40 @@ async fn users_grants_tokens(s: &dyn Store) {
     s.delete_session("cf_sess").await.unwrap();
     assert_eq!(s.session("cf_sess").await.unwrap(), None);
     let window = now - Duration::minutes(15);
+    let mut counts = Vec::new();
     for i in 0..3 {
-        s.record_login_failure("account:cf_user", now + Duration::seconds(i), window)
-            .await
-            .unwrap();
+        counts.push(
+            s.count_login_attempt("account:cf_user", now + Duration::seconds(i), window)
+                .await
+                .unwrap(),
+        );
     }
-    assert_eq!(s.login_failures("account:cf_user", window).await.unwrap(), 3);
-    let later = now + Duration::hours(1);
+    assert_eq!(counts, [1, 2, 3], "each attempt is counted and told its count");
+    s.forgive_login_attempt("account:cf_user").await.unwrap();
     assert_eq!(
-        s.login_failures("account:cf_user", later - Duration::minutes(15))
+        s.count_login_attempt("account:cf_user", now + Duration::seconds(5), window)
             .await
             .unwrap(),
-        0,
-        "an old window counts none"
+        3,
+        "a forgiven attempt no longer counts"
     );
-    s.record_login_failure("account:cf_user", later, later - Duration::minutes(15))
-        .await
-        .unwrap();
+    let later = now + Duration::hours(1);
     assert_eq!(
-        s.login_failures("account:cf_user", later - Duration::minutes(15))
+        s.count_login_attempt("account:cf_user", later, later - Duration::minutes(15))
             .await
             .unwrap(),
         1,
-        "a new window starts"
+        "an old window counts none: a new one starts"
     );
     s.clear_login_failures("account:cf_user").await.unwrap();
-    assert_eq!(s.login_failures("account:cf_user", window).await.unwrap(), 0);
+    s.forgive_login_attempt("account:cf_user").await.unwrap();
+    assert_eq!(
+        s.count_login_attempt("account:cf_user", later, later - Duration::minutes(15))
+            .await
+            .unwrap(),
+        1,
+        "cleared, and never below none"
+    );
 }
 
 fn wf(version: i64, source: &str) -> WorkflowRecord {
@@ -1042,6 +1051,32 @@ async fn concurrent_apply<S: Store>(s: Arc<S>) {
     }
     assert_eq!(ok, 1, "exactly one of the racing transitions wins");
     assert_eq!(s.history("cf_i2").await.unwrap().len(), 2);
+}
+
+/// Login attempts arriving at once are each counted before any is checked:
+/// every one is told a count of its own, so no more than the limit pass.
+async fn concurrent_login_attempts<S: Store>(s: Arc<S>) {
+    let now = at(0);
+    let since = now - Duration::minutes(15);
+    let mut handles = Vec::new();
+    for _ in 0..40 {
+        let s = s.clone();
+        handles.push(tokio::spawn(async move {
+            s.count_login_attempt("account:cf_racer", now, since)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut counts = Vec::new();
+    for h in handles {
+        counts.push(h.await.unwrap());
+    }
+    counts.sort_unstable();
+    assert_eq!(
+        counts,
+        (1..=40).collect::<Vec<i64>>(),
+        "each attempt has a count of its own"
+    );
 }
 
 async fn idempotency<S: Store>(s: Arc<S>) {

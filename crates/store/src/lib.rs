@@ -84,10 +84,12 @@ pub trait Store: Send + Sync + 'static {
     async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
     async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()>;
     async fn delete_session(&self, id_hash: &str) -> Result<()>;
-    /// Failures counted for `key` since `since` (older windows count as none).
-    async fn login_failures(&self, key: &str, since: DateTime<Utc>) -> Result<i64>;
-    /// Counts one more failure for `key`, starting a new window at `now` if the old one began before `since`.
-    async fn record_login_failure(&self, key: &str, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<()>;
+    /// Counts one more login attempt for `key` and returns the count, in one
+    /// atomic statement, starting a new window at `now` if the old one began
+    /// before `since`. Concurrent attempts each get a count of their own.
+    async fn count_login_attempt(&self, key: &str, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<i64>;
+    /// Takes one counted attempt back (it succeeded, or was never checked).
+    async fn forgive_login_attempt(&self, key: &str) -> Result<()>;
     async fn clear_login_failures(&self, key: &str) -> Result<()>;
 
     // Workflow definitions

@@ -1554,32 +1554,29 @@ macro_rules! sql_store {
                     Ok(())
                 }
 
-                async fn login_failures(&self, key: &str, since: DateTime<Utc>) -> Result<i64> {
-                    let row = sqlx::query("SELECT failures FROM login_failures WHERE key = $1 AND window_start >= $2")
-                        .bind(key)
-                        .bind(since)
-                        .fetch_optional(self.reader())
-                        .await
-                        .map_err(e)?;
-                    Ok(match row {
-                        Some(r) => i64::from(r.try_get::<i32, _>("failures").map_err(e)?),
-                        None => 0,
-                    })
-                }
-
-                async fn record_login_failure(&self, key: &str, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<()> {
-                    sqlx::query(
+                async fn count_login_attempt(&self, key: &str, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<i64> {
+                    let row = sqlx::query(
                         "INSERT INTO login_failures (key, failures, window_start) VALUES ($1, 1, $2)
                          ON CONFLICT (key) DO UPDATE SET
                            failures = CASE WHEN login_failures.window_start < $3 THEN 1 ELSE login_failures.failures + 1 END,
-                           window_start = CASE WHEN login_failures.window_start < $3 THEN $2 ELSE login_failures.window_start END",
+                           window_start = CASE WHEN login_failures.window_start < $3 THEN $2 ELSE login_failures.window_start END
+                         RETURNING failures",
                     )
                     .bind(key)
                     .bind(now)
                     .bind(since)
-                    .execute(self.writer())
+                    .fetch_one(self.writer())
                     .await
                     .map_err(e)?;
+                    Ok(i64::from(row.try_get::<i32, _>("failures").map_err(e)?))
+                }
+
+                async fn forgive_login_attempt(&self, key: &str) -> Result<()> {
+                    sqlx::query("UPDATE login_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+                        .bind(key)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
                     Ok(())
                 }
 

@@ -5,13 +5,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::views;
 use crate::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use naxian_engine::{NewOrgUnit, NewUser};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -30,10 +31,14 @@ pub struct TokenRequest {
     password: String,
 }
 
-pub async fn token(State(s): State<AppState>, ApiJson(req): ApiJson<TokenRequest>) -> ApiResult<Json<Value>> {
+pub async fn token(
+    State(s): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ApiJson(req): ApiJson<TokenRequest>,
+) -> ApiResult<Json<Value>> {
     let (token, expires_at) = s
         .engine
-        .login(&req.login, &req.password)
+        .login(req.login.trim(), &req.password, &addr.ip().to_string())
         .await
         .map_err(|e| match e {
             naxian_engine::EngineError::Unauthorized => ApiError::new(

@@ -13,6 +13,7 @@ mod exports;
 mod pages;
 mod table;
 
+pub use pages::bad_input;
 pub use table::attachment as file_download;
 mod text;
 
@@ -28,6 +29,9 @@ use naxian_engine::sessions::WebSession;
 
 /// The session cookie's name (with `__Host-` when served over TLS).
 pub const COOKIE: &str = "naxian_session";
+/// The login form's pre-session cookie: the form's token must match it, so
+/// that no other site can log a browser in under an account of its choosing.
+pub const LOGIN_COOKIE: &str = "naxian_login";
 
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
@@ -129,6 +133,12 @@ impl FromRequestParts<AppState> for Browser {
 /// A form POST is accepted only with the session's token and, when the
 /// browser says where it comes from, from this very site.
 pub fn csrf_ok(headers: &HeaderMap, session: &WebSession, token: Option<&str>) -> bool {
+    token_ok(headers, Some(&session.csrf), token)
+}
+
+/// The same check for a form whose token is `expected` (the session's, or
+/// the login form's pre-session cookie).
+pub fn token_ok(headers: &HeaderMap, expected: Option<&str>, token: Option<&str>) -> bool {
     let same_origin = match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
         (Some(origin), Some(host)) => {
             let origin = origin.to_str().unwrap_or("");
@@ -138,7 +148,10 @@ pub fn csrf_ok(headers: &HeaderMap, session: &WebSession, token: Option<&str>) -
         (Some(_), None) => false,
         (None, _) => true,
     };
-    same_origin && token.is_some_and(|t| constant_time_eq(t.as_bytes(), session.csrf.as_bytes()))
+    match (expected, token) {
+        (Some(e), Some(t)) => same_origin && !e.is_empty() && constant_time_eq(t.as_bytes(), e.as_bytes()),
+        _ => false,
+    }
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

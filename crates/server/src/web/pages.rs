@@ -1,7 +1,7 @@
 //! The pages and their form handlers.
 
 use super::text::{zh, zh_message};
-use super::{csrf_ok, page, Browser, COOKIE};
+use super::{cookie, csrf_ok, page, token_ok, Browser, COOKIE, LOGIN_COOKIE};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, Path, State};
@@ -72,33 +72,55 @@ struct LoginPage {
     nav: Option<Nav>,
     error: Option<String>,
     login: String,
+    csrf: String,
 }
 
-pub async fn login_form() -> Response {
-    page(
-        StatusCode::OK,
+/// How long a login form stays good for.
+const LOGIN_FORM_SECONDS: i64 = 2 * 60 * 60;
+
+/// The login page with a fresh pre-session token, in its cookie and its form.
+fn login_page(s: &AppState, status: StatusCode, error: Option<String>, login: String) -> Response {
+    let token = naxian_engine::sessions::random_token();
+    let cookie = named_cookie(LOGIN_COOKIE, &token, LOGIN_FORM_SECONDS, s.secure_cookies);
+    let mut resp = page(
+        status,
         LoginPage {
             nav: None,
-            error: None,
-            login: String::new(),
+            error,
+            login,
+            csrf: token,
         },
-    )
+    );
+    if let Ok(v) = header::HeaderValue::from_str(&cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+pub async fn login_form(State(s): State<AppState>) -> Response {
+    login_page(&s, StatusCode::OK, None, String::new())
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
     login: String,
     password: String,
+    csrf: Option<String>,
 }
 
-/// The session cookie: HttpOnly and SameSite=Lax always; over TLS also Secure,
-/// with the `__Host-` prefix that pins it to this host and path.
-pub fn session_cookie(value: &str, max_age: i64, secure: bool) -> String {
+/// A cookie of this site: HttpOnly and SameSite=Lax always; over TLS also
+/// Secure, with the `__Host-` prefix that pins it to this host and path.
+fn named_cookie(name: &str, value: &str, max_age: i64, secure: bool) -> String {
     if secure {
-        format!("__Host-{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age={max_age}")
+        format!("__Host-{name}={value}; Path=/; HttpOnly; SameSite=Lax; Secure; Max-Age={max_age}")
     } else {
-        format!("{COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}")
+        format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}")
     }
+}
+
+/// The session cookie.
+pub fn session_cookie(value: &str, max_age: i64, secure: bool) -> String {
+    named_cookie(COOKIE, value, max_age, secure)
 }
 
 #[cfg(test)]
@@ -117,20 +139,37 @@ mod tests {
 pub async fn login(
     State(s): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
+    // Checked before the password: a forged login form learns nothing.
+    if !token_ok(&headers, cookie(&headers, LOGIN_COOKIE), f.csrf.as_deref()) {
+        return login_page(
+            &s,
+            StatusCode::FORBIDDEN,
+            Some("登录页面已过期或来源不明，请重新输入登录名和密码。".into()),
+            f.login,
+        );
+    }
     match s
         .engine
         .open_session(f.login.trim(), &f.password, &addr.ip().to_string())
         .await
     {
         Ok(id) => {
-            let cookie = session_cookie(
+            let session = session_cookie(
                 &id,
                 naxian_engine::sessions::ABSOLUTE.num_seconds(),
                 s.secure_cookies,
             );
-            ([(header::SET_COOKIE, cookie)], Redirect::to("/inbox")).into_response()
+            let spent = named_cookie(LOGIN_COOKIE, "", 0, s.secure_cookies);
+            let mut resp = Redirect::to("/inbox").into_response();
+            for c in [session, spent] {
+                if let Ok(v) = header::HeaderValue::from_str(&c) {
+                    resp.headers_mut().append(header::SET_COOKIE, v);
+                }
+            }
+            resp
         }
         Err(e) => {
             let (status, error) = match e {
@@ -141,16 +180,10 @@ pub async fn login(
                 EngineError::Unavailable(_) => {
                     (StatusCode::SERVICE_UNAVAILABLE, "系统暂时无法使用，请稍后再试。")
                 }
+                EngineError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "系统繁忙，请稍后再试。"),
                 _ => (StatusCode::UNAUTHORIZED, "登录名或密码错误。"),
             };
-            page(
-                status,
-                LoginPage {
-                    nav: None,
-                    error: Some(error.into()),
-                    login: f.login,
-                },
-            )
+            login_page(&s, status, Some(error.into()), f.login)
         }
     }
 }
@@ -169,7 +202,7 @@ pub async fn logout(
     if !csrf_ok(&headers, &w, f.csrf.as_deref()) {
         return forbidden();
     }
-    if let Some(v) = super::cookie(&headers, COOKIE) {
+    if let Some(v) = cookie(&headers, COOKIE) {
         let _ = s.engine.close_session(v).await;
     }
     (
@@ -185,6 +218,18 @@ struct MessagePage {
     nav: Option<Nav>,
     heading: String,
     text: String,
+}
+
+/// A form or address holding a control character (see `input_guard`).
+pub fn bad_input() -> Response {
+    page(
+        StatusCode::BAD_REQUEST,
+        MessagePage {
+            nav: None,
+            heading: "无法提交".into(),
+            text: "提交的内容含有不允许的控制字符，请删除后重试。".into(),
+        },
+    )
 }
 
 pub(super) fn forbidden() -> Response {
@@ -494,10 +539,13 @@ pub async fn message_page(s: &AppState, w: &WebSession, e: EngineError) -> Respo
         EngineError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
         EngineError::Conflict(_) => (StatusCode::CONFLICT, "已被处理"),
         EngineError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "系统暂时无法使用"),
+        EngineError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "系统繁忙"),
         _ => (StatusCode::UNPROCESSABLE_ENTITY, "无法办理"),
     };
     let text = match &e {
-        EngineError::Unavailable(_) | EngineError::Internal(_) => "请稍后再试。".to_string(),
+        EngineError::Unavailable(_) | EngineError::Busy(_) | EngineError::Internal(_) => {
+            "请稍后再试。".to_string()
+        }
         other => other.to_string(),
     };
     page(

@@ -141,7 +141,146 @@ async fn header_injection_is_refused(app: &TestApp) {
     );
 }
 
-on_both_backends!(script_is_inert, sql_is_data, header_injection_is_refused);
+/// NUL and other control characters, wherever the API takes text: a 400
+/// naming the field (404 for a path), the same on both databases, and
+/// nothing changed.
+async fn control_characters_are_bad_input(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let (status, body) = app
+        .send(
+            None,
+            "POST",
+            "/api/v1/auth/token",
+            Some(json!({"login": "jn-py-\u{0}org", "password": "naxian-demo"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("login")),
+        "{body}"
+    );
+    for (path, value) in [
+        ("candidate.name", "王\u{0}卫东"),
+        ("candidate.employer", "卫生院\u{1b}[2J"),
+        ("reason", "理由\u{0}"),
+    ] {
+        let (status, body) = app
+            .send(
+                Some(&nominator),
+                "POST",
+                "/api/v1/instances",
+                Some(json!({"workflow": "sanzhang-appointment", "data": with(&[(path, value)])})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["error"]["field"], format!("data.{path}"), "{body}");
+    }
+    let list = app.get(&nominator, "/api/v1/instances").await;
+    assert!(
+        list["items"].as_array().unwrap().is_empty(),
+        "nothing was started"
+    );
+
+    let inst = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
+    let id = inst["id"].as_str().unwrap().to_string();
+    app.act(&nominator, &id, "submit", json!({})).await;
+    let org = app.token("jn-py-org").await;
+    let (status, body) = app
+        .try_act(&org, &id, "object", json!({"comment": "不同意\u{0}"}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("comment")),
+        "{body}"
+    );
+    let task = app.task_of(&org, &id).await;
+    assert_eq!(task["status"], "open", "the task is still to do");
+
+    for path in [
+        format!("/api/v1/instances/{id}%00"),
+        "/api/v1/org-units/JN-PY%00".to_string(),
+        format!("/api/v1/tasks/%01{}", task["id"].as_str().unwrap()),
+    ] {
+        let (status, body) = app.send(Some(&org), "GET", &path, None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "not_found");
+    }
+    let (status, body) = app
+        .send(Some(&nominator), "GET", "/api/v1/coverage?under=JN%00", None)
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("under")),
+        "{body}"
+    );
+    // The web login form too.
+    let r = browser()
+        .post(app.url("/login"))
+        .form(&[("login", "jn-py-org\0"), ("password", "naxian-demo")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("控制字符"));
+    let history = app.get(&org, &format!("/api/v1/instances/{id}")).await["history"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(history, 2, "create and submit only");
+}
+
+/// A JSON route takes one JSON value sent as JSON: trailing data is 400,
+/// another content type 415, and neither starts anything.
+async fn json_bodies_are_strict(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let body =
+        json!({"workflow": "sanzhang-appointment", "data": nomination("JN-PY-MG", "health")}).to_string();
+    let post = |content_type: &'static str, raw: String| {
+        app.client
+            .post(app.url("/api/v1/instances"))
+            .bearer_auth(&nominator)
+            .header("content-type", content_type)
+            .body(raw)
+            .send()
+    };
+    let r = post("application/json", format!("{body}garbage")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["field"], "body", "{e}");
+    let r = post("application/json", format!("{body}{body}")).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let r = post(content_type, body.clone()).await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type}");
+        let e: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["code"], "unsupported_media_type", "{e}");
+    }
+    let list = app.get(&nominator, "/api/v1/instances").await;
+    assert!(
+        list["items"].as_array().unwrap().is_empty(),
+        "nothing was started"
+    );
+    let r = post("application/json; charset=utf-8", format!("{body}\n"))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "white space after the value is fine"
+    );
+}
+
+on_both_backends!(
+    script_is_inert,
+    sql_is_data,
+    header_injection_is_refused,
+    control_characters_are_bad_input,
+    json_bodies_are_strict,
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversize_bodies_are_413_and_change_nothing() {

@@ -58,6 +58,14 @@ pub struct FieldSpec {
     pub personal: bool,
 }
 
+/// Whether `s` holds a control character, other than the line break and the
+/// tab that `multiline` text may hold. No text the service takes may hold
+/// one (PostgreSQL refuses NUL outright; the rest corrupt logs and mails).
+pub fn has_control(s: &str, multiline: bool) -> bool {
+    s.chars()
+        .any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t')))
+}
+
 impl FieldSpec {
     /// Long text (over 200 characters allowed) may hold line breaks and is
     /// edited in a text area; every other value is one line, so that nothing
@@ -89,8 +97,7 @@ impl FieldSpec {
                 if s.is_empty() {
                     return Err(bad("must not be empty".into()));
                 }
-                let allowed = |c: char| self.multiline() && (c == '\n' || c == '\t');
-                if s.chars().any(|c| c.is_control() && !allowed(c)) {
+                if has_control(s, self.multiline()) {
                     return Err(bad(if self.multiline() {
                         "must not contain control characters".into()
                     } else {

@@ -5,6 +5,7 @@
 mod auth;
 mod error;
 mod idempotency;
+mod input_guard;
 mod json;
 mod metrics;
 mod routes;
@@ -72,6 +73,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             idempotency::layer,
         ))
+        .layer(axum::middleware::from_fn(input_guard::layer))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::layer,

@@ -797,7 +797,104 @@ async fn test_clock_is_admin_only(app: &TestApp) {
     assert_eq!(inst["created_at"], "2027-01-01T09:00:00.000+08:00");
 }
 
+/// What a real province's directory relies on: logins and codes that do not
+/// differ by case only, and a tree whose levels hold. Each refusal is a 400
+/// naming the field, and creates nothing.
+async fn directory_rules_a_province_relies_on(app: &TestApp) {
+    let admin = app.token("admin").await;
+    let post = |path: &'static str, body: Value| {
+        let admin = admin.clone();
+        async move { app.send(Some(&admin), "POST", path, Some(body)).await }
+    };
+    for login in ["ADMIN", "Jn-Py-Org"] {
+        let (status, body) = post(
+            "/api/v1/users",
+            json!({"login": login, "name": "某人", "email": "x@example.cn", "password": "Chushi-2026"}),
+        )
+        .await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("login")),
+            "{login}: {body}"
+        );
+    }
+    // A login is typed in any case, and stands for the one user.
+    let (status, body) = app
+        .send(
+            None,
+            "POST",
+            "/api/v1/auth/token",
+            Some(json!({"login": "JN-PY-ORG", "password": "naxian-demo"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let token = body["token"].as_str().unwrap();
+    let (status, _) = app.send(Some(token), "GET", "/api/v1/tasks", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = post(
+        "/api/v1/users/JN-PY-EDU/grants",
+        json!({"role": "viewer", "org_unit": "JN-PY"}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "a grant finds the user whatever the case: {body}"
+    );
+
+    for (req, field) in [
+        (
+            json!({"code": "jn-py-mg", "name": "重复", "kind": "township", "parent": "JN-PY"}),
+            "code",
+        ),
+        (
+            json!({"code": "T1", "name": "镇", "kind": "township", "parent": "JN"}),
+            "parent",
+        ),
+        (
+            json!({"code": "T2", "name": "街道", "kind": "street", "parent": "JN-PY-MG"}),
+            "parent",
+        ),
+        (
+            json!({"code": "C1", "name": "县", "kind": "county", "parent": "SD"}),
+            "parent",
+        ),
+        (json!({"code": "M1", "name": "市", "kind": "city"}), "parent"),
+        (
+            json!({"code": "V1", "name": "村", "kind": "village", "parent": "JN-PY"}),
+            "parent",
+        ),
+        (
+            json!({"code": "D1", "name": "科", "kind": "department", "function": "other", "parent": "JN-PY-ORG"}),
+            "parent",
+        ),
+    ] {
+        let code = req["code"].as_str().unwrap().to_string();
+        let (status, body) = post("/api/v1/org-units", req).await;
+        assert_eq!(
+            (status, body["error"]["field"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(field)),
+            "{code}: {body}"
+        );
+        let (status, _) = app
+            .send(Some(&admin), "GET", &format!("/api/v1/org-units/{code}"), None)
+            .await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{code} was not created");
+    }
+    let (status, body) = post(
+        "/api/v1/org-units",
+        json!({"code": "JN-PY-CC", "name": "村村通社区", "kind": "community", "parent": "JN-PY-MG"}),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "a community under a township: {body}"
+    );
+}
+
 on_both_backends!(
+    directory_rules_a_province_relies_on,
     unauthenticated_and_bad_tokens_get_401,
     someone_elses_task_is_403,
     action_not_in_step_is_422_and_done_task_is_409,

@@ -157,9 +157,9 @@ impl Engine {
 
     /// Issues a token for a user (the CLI's `token create`, and login).
     pub async fn issue_token(&self, login: &str) -> Result<(String, DateTime<Utc>)> {
-        if self.store.user(login).await?.is_none() {
+        let Some(user) = self.store.user(login).await? else {
             return Err(EngineError::NotFound(format!("no user `{login}`")));
-        }
+        };
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let token = format!("nx_{}", hex::encode(bytes));
@@ -168,7 +168,7 @@ impl Engine {
         self.store
             .create_token(&TokenRecord {
                 hash: token_hash(&token),
-                login: login.into(),
+                login: user.login,
                 expires_at,
                 created_at: now,
             })

@@ -80,20 +80,11 @@ pub(crate) fn build_org_unit(actor: &Actor, req: NewOrgUnit, parent: Option<&Org
         }
         (_, None) => None,
     };
+    kind.check_parent(parent.map(|p| p.kind))
+        .map_err(|m| EngineError::invalid("parent", m))?;
     match parent {
-        Some(p) => {
-            if p.kind == OrgKind::Department {
-                return Err(EngineError::invalid(
-                    "parent",
-                    "a department cannot have units below it",
-                ));
-            }
-            require_admin(actor, &p.path)?;
-        }
+        Some(p) => require_admin(actor, &p.path)?,
         None => {
-            if kind == OrgKind::Department {
-                return Err(EngineError::invalid("parent", "a department belongs to a unit"));
-            }
             if !actor.is_admin {
                 return Err(EngineError::Forbidden(
                     "only a global administrator creates top-level units".into(),
@@ -214,13 +205,26 @@ impl Engine {
             None => None,
         };
         let unit = build_org_unit(actor, req, parent.as_ref())?;
-        self.store.create_org_unit(&unit).await.map_err(|e| match e {
-            naxian_store::StoreError::Conflict(_) => {
-                EngineError::Conflict(format!("org unit `{}` already exists", unit.code))
+        match self.store.create_org_unit(&unit).await {
+            Ok(()) => Ok(unit),
+            Err(naxian_store::StoreError::Conflict(_)) => {
+                if self.store.org_unit(&unit.code).await?.is_some() {
+                    Err(EngineError::Conflict(format!(
+                        "org unit `{}` already exists",
+                        unit.code
+                    )))
+                } else {
+                    Err(EngineError::invalid(
+                        "code",
+                        format!(
+                            "an org unit `{}` exists in another case; codes do not differ by case",
+                            unit.code
+                        ),
+                    ))
+                }
             }
-            other => other.into(),
-        })?;
-        Ok(unit)
+            Err(other) => Err(other.into()),
+        }
     }
 
     /// The unit, its body and its current members.
@@ -277,6 +281,17 @@ impl Engine {
         password_hash: Option<String>,
     ) -> Result<UserRecord> {
         let user = build_user(actor, req, password_hash)?;
+        if let Some(existing) = self.store.user(&user.login).await? {
+            if existing.login != user.login {
+                return Err(EngineError::invalid(
+                    "login",
+                    format!(
+                        "`{}` is taken as `{}`: logins do not differ by case",
+                        user.login, existing.login
+                    ),
+                ));
+            }
+        }
         self.store.create_user(&user).await.map_err(|e| match e {
             naxian_store::StoreError::Conflict(_) => {
                 EngineError::Conflict(format!("user `{}` already exists", user.login))
@@ -296,11 +311,13 @@ impl Engine {
             .await?
             .ok_or_else(|| EngineError::invalid("org_unit", format!("no org unit `{org_unit}`")))?;
         require_admin(actor, &unit.path)?;
-        if self.store.user(login).await?.is_none() {
+        let Some(user) = self.store.user(login).await? else {
             return Err(EngineError::NotFound(format!("no user `{login}`")));
-        }
+        };
+        // As the user is spelled, whatever case the request used.
+        let login = user.login.as_str();
         self.store
-            .add_grant(login, role, org_unit)
+            .add_grant(login, role, &unit.code)
             .await
             .map_err(|e| match e {
                 naxian_store::StoreError::Conflict(_) => {

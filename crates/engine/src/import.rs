@@ -394,7 +394,7 @@ impl Engine {
             },
             parent.as_ref(),
         )?;
-        if batch.units.iter().any(|u| u.code == code) {
+        if batch.units.iter().any(|u| u.code.eq_ignore_ascii_case(&code)) {
             return Err(EngineError::invalid(
                 "code",
                 format!("`{code}` appears on an earlier row"),
@@ -427,7 +427,11 @@ impl Engine {
             // Hashed later, once every row is known to be good.
             Some(String::new()),
         )?;
-        if batch.users.iter().any(|u| u.login == user.login) {
+        if batch
+            .users
+            .iter()
+            .any(|u| u.login.eq_ignore_ascii_case(&user.login))
+        {
             return Err(EngineError::invalid(
                 "login",
                 format!("`{}` appears on an earlier row", user.login),

@@ -100,6 +100,73 @@ text_enum!(
     }
 );
 
+impl OrgKind {
+    /// Whether a unit of this kind may sit under `parent` (none: the root).
+    /// The association tree keeps its levels — a city under the province, a
+    /// county under a city, a township or street under a county, a village
+    /// or community under a township or street — since every route and
+    /// report finds "the county" or "the township" by walking up it. Other
+    /// associations sit under any level; a department under the unit it
+    /// serves (any but another department).
+    pub fn check_parent(self, parent: Option<OrgKind>) -> Result<(), String> {
+        use OrgKind::*;
+        let allowed: &[OrgKind] = match self {
+            Province => &[],
+            City => &[Province],
+            County => &[City],
+            Township | Street => &[County],
+            Village | Community => &[Township, Street],
+            Society | Agritech | Enterprise | Park | University | Department => {
+                &[Province, City, County, Township, Street, Village, Community]
+            }
+        };
+        match parent {
+            None if self == Province => Ok(()),
+            None => Err(format!(
+                "a {} unit needs a parent; only a province has none",
+                self.as_str()
+            )),
+            Some(p) if allowed.contains(&p) => Ok(()),
+            Some(p) => Err(format!(
+                "a {} unit cannot sit under a {} unit (allowed: {})",
+                self.as_str(),
+                p.as_str(),
+                if allowed.is_empty() {
+                    "none: a province has no parent".to_string()
+                } else {
+                    allowed.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
+                }
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tree_tests {
+    use super::OrgKind::*;
+
+    #[test]
+    fn the_tree_keeps_its_levels() {
+        assert!(Province.check_parent(None).is_ok());
+        assert!(Province.check_parent(Some(City)).is_err());
+        assert!(City.check_parent(Some(Province)).is_ok());
+        assert!(City.check_parent(None).is_err());
+        assert!(County.check_parent(Some(City)).is_ok());
+        assert!(County.check_parent(Some(Province)).is_err());
+        assert!(Township.check_parent(Some(County)).is_ok());
+        assert!(Street.check_parent(Some(County)).is_ok());
+        assert!(Township.check_parent(Some(City)).is_err());
+        assert!(Township.check_parent(Some(Township)).is_err());
+        assert!(Village.check_parent(Some(Street)).is_ok());
+        assert!(Village.check_parent(Some(County)).is_err());
+        assert!(Department.check_parent(Some(Township)).is_ok());
+        assert!(Department.check_parent(Some(Department)).is_err());
+        assert!(Department.check_parent(None).is_err());
+        assert!(Society.check_parent(Some(Province)).is_ok());
+        assert!(Enterprise.check_parent(Some(Park)).is_err());
+    }
+}
+
 /// The level a workflow names when it asks for "the department of the county"
 /// or "of the township": the nearest unit of that level on the way to the root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

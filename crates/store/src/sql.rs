@@ -556,7 +556,8 @@ macro_rules! sql_store {
                 }
 
                 async fn user(&self, login: &str) -> Result<Option<UserRecord>> {
-                    let row = sqlx::query("SELECT * FROM users WHERE login = $1")
+                    // Logins are compared without regard to case (migration 0019).
+                    let row = sqlx::query("SELECT * FROM users WHERE lower(login) = lower($1)")
                         .bind(login)
                         .fetch_optional(self.reader())
                         .await

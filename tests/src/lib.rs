@@ -18,11 +18,32 @@ pub enum Backend {
     Postgres,
 }
 
-/// A TCP relay that a test can cut, to see the service without its database
-/// or its mail server.
+/// A TCP relay that a test can cut (connections closed) or freeze
+/// (connections open, no byte passed either way), to see the service
+/// without its database or its mail server.
 pub struct TcpRelay {
     pub port: u16,
     cut: tokio::sync::watch::Sender<bool>,
+    frozen: tokio::sync::watch::Sender<bool>,
+}
+
+/// Copies `from` to `to`, holding every chunk while the relay is frozen.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut frozen: tokio::sync::watch::Receiver<bool>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if frozen.wait_for(|f| !*f).await.is_err() || to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
 }
 
 impl TcpRelay {
@@ -33,27 +54,32 @@ impl TcpRelay {
             .expect("bind proxy");
         let port = listener.local_addr().unwrap().port();
         let (cut, watch) = tokio::sync::watch::channel(false);
+        let (frozen, frozen_watch) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
+                let Ok((inbound, _)) = listener.accept().await else {
                     return;
                 };
                 let mut watch = watch.clone();
                 if *watch.borrow() {
                     continue; // dropped: the client sees the connection closed
                 }
+                let frozen = frozen_watch.clone();
                 tokio::spawn(async move {
-                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                    let Ok(outbound) = tokio::net::TcpStream::connect(target).await else {
                         return;
                     };
+                    let (in_read, in_write) = inbound.into_split();
+                    let (out_read, out_write) = outbound.into_split();
                     tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = pump(in_read, out_write, frozen.clone()) => {}
+                        _ = pump(out_read, in_write, frozen) => {}
                         _ = watch.wait_for(|c| *c) => {}
                     }
                 });
             }
         });
-        TcpRelay { port, cut }
+        TcpRelay { port, cut, frozen }
     }
 
     /// Drops every relayed connection and refuses new ones.
@@ -64,6 +90,16 @@ impl TcpRelay {
     /// Relays new connections again.
     pub fn restore(&self) {
         let _ = self.cut.send(false);
+    }
+
+    /// Stops passing bytes on every connection, old and new, without closing any.
+    pub fn freeze(&self) {
+        let _ = self.frozen.send(true);
+    }
+
+    /// Passes the bytes held and what follows.
+    pub fn thaw(&self) {
+        let _ = self.frozen.send(false);
     }
 }
 
@@ -90,6 +126,15 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`] on PostgreSQL, reaching it through `proxy`.
     pub async fn spawn_via(backend: Backend, proxy: Option<&TcpRelay>) -> TestApp {
+        Self::spawn_configured(backend, proxy, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn_via`], with the configuration changed by `tune`.
+    pub async fn spawn_configured(
+        backend: Backend,
+        proxy: Option<&TcpRelay>,
+        tune: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut pg = None;
         let database_url = match backend {
@@ -109,6 +154,7 @@ impl TestApp {
         config.paths.data_dir = dir.path().to_path_buf();
         config.paths.workflows = workspace_dir().join("workflows");
         config.paths.holidays = workspace_dir().join("config/holidays");
+        tune(&mut config);
         let state = naxian::build(&config, true, true).await.expect("build the app");
         let clock = state.test_clock.clone().expect("test clock");
         let engine = state.engine.clone();

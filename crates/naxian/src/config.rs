@@ -27,6 +27,10 @@ pub struct Server {
     /// A request with an Idempotency-Key unfinished after this many seconds is
     /// taken as lost with its server, and the same key may run again.
     pub lost_request_after_seconds: i64,
+    /// Every request is answered within this many seconds: past it, 503 and
+    /// its work (a query to a database that stopped answering, say) is
+    /// dropped. Multipart uploads are not bounded (their bodies may be slow).
+    pub request_timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -95,6 +99,7 @@ impl Default for Server {
             secure_cookies: false,
             attachment_max_mib: 10,
             lost_request_after_seconds: 60,
+            request_timeout_seconds: 10,
         }
     }
 }

@@ -42,5 +42,8 @@ pub async fn build(config: &config::Config, demo: bool, test_clock: bool) -> any
         .with_secure_cookies(config.server.secure_cookies)
         .with_lost_request_after(chrono::Duration::seconds(
             config.server.lost_request_after_seconds.max(1),
+        ))
+        .with_request_timeout(std::time::Duration::from_secs(
+            config.server.request_timeout_seconds.max(1),
         )))
 }

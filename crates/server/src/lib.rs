@@ -3,6 +3,7 @@
 //! idempotency keys and the one place errors become HTTP responses.
 
 mod auth;
+mod deadline;
 mod error;
 mod idempotency;
 mod input_guard;
@@ -37,6 +38,8 @@ pub struct AppState {
     /// A request with an Idempotency-Key unfinished after this long is taken as
     /// lost (its server stopped) and may run again.
     pub lost_request_after: chrono::Duration,
+    /// Every request is answered within this (`deadline`).
+    pub request_timeout: std::time::Duration,
 }
 
 impl AppState {
@@ -47,6 +50,7 @@ impl AppState {
             test_clock,
             secure_cookies: false,
             lost_request_after: chrono::Duration::seconds(60),
+            request_timeout: std::time::Duration::from_secs(10),
         }
     }
 
@@ -57,6 +61,11 @@ impl AppState {
 
     pub fn with_lost_request_after(mut self, after: chrono::Duration) -> AppState {
         self.lost_request_after = after;
+        self
+    }
+
+    pub fn with_request_timeout(mut self, timeout: std::time::Duration) -> AppState {
+        self.request_timeout = timeout;
         self
     }
 }
@@ -74,6 +83,10 @@ pub fn app(state: AppState) -> Router {
             idempotency::layer,
         ))
         .layer(axum::middleware::from_fn(input_guard::layer))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            deadline::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::layer,

@@ -34,13 +34,28 @@ fn recently_lost() -> bool {
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
+/// Set on every connection. No statement or open transaction lasts longer
+/// than a request may (a transaction left open by a client that froze holds
+/// its row locks until then), and the server probes a silent client so that
+/// a connection whose network froze is closed on its side. sqlx 0.8 sets no
+/// keepalive on its own sockets; the service's request deadline is what
+/// bounds the wait on this side.
+const SESSION_SETTINGS: [(&str, &str); 5] = [
+    ("statement_timeout", "15s"),
+    ("idle_in_transaction_session_timeout", "15s"),
+    ("tcp_keepalives_idle", "10"),
+    ("tcp_keepalives_interval", "5"),
+    ("tcp_keepalives_count", "3"),
+];
+
 impl PostgresStore {
     pub const BACKEND: &'static str = "postgres";
 
     /// Connects to a `postgres://` URL and brings its schema up to date.
     pub async fn connect(url: &str, max_connections: u32) -> Result<PostgresStore> {
         let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?;
+            .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?
+            .options(SESSION_SETTINGS);
         // sqlx pings a connection before every use by default: a round trip
         // per query, which doubled a transition's reads. Only a connection
         // idle for a while is asked whether the server still holds it, and

@@ -19,8 +19,19 @@ async fn healthz() -> impl IntoResponse {
     Json(json!({"status": "ok"}))
 }
 
+/// `/readyz` answers within this, whatever the database does: a load
+/// balancer asks often and must not pile up waiting requests.
+const READY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
+
 async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
-    match s.engine.store().ping().await {
+    let ping = tokio::time::timeout(READY_DEADLINE, s.engine.store().ping())
+        .await
+        .unwrap_or_else(|_| {
+            Err(naxian_store::StoreError::Unavailable(
+                "no answer within the deadline".into(),
+            ))
+        });
+    match ping {
         Ok(()) => {
             let warnings: Vec<String> = s.engine.calendar_warning().into_iter().collect();
             (

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod import;
 pub mod loadtest;
 pub mod logging;
+pub mod login_flood;
 
 use chrono::Utc;
 use naxian_engine::{Clock, Engine, ManualClock, SystemClock};

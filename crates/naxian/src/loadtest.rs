@@ -35,13 +35,13 @@ pub struct LoadArgs {
 
 /// Latencies (µs) and errors of one kind of request at one rate.
 #[derive(Default)]
-struct Sample {
-    micros: Vec<u64>,
-    errors: usize,
+pub(crate) struct Sample {
+    pub(crate) micros: Vec<u64>,
+    pub(crate) errors: usize,
 }
 
 impl Sample {
-    fn percentile(&self, p: f64) -> f64 {
+    pub(crate) fn percentile(&self, p: f64) -> f64 {
         if self.micros.is_empty() {
             return f64::NAN;
         }
@@ -59,7 +59,50 @@ struct Work {
 }
 
 /// The service's process, stopped however the run ends.
-struct Service(std::process::Child);
+pub(crate) struct Service(std::process::Child);
+
+impl Service {
+    /// Runs `naxian serve` as a process of its own on `database_url`, as in
+    /// production, so that its memory can be read apart from the load
+    /// generator's; returns it when `/readyz` says ready, with its base URL.
+    pub(crate) async fn start(
+        database_url: &str,
+        data_dir: &std::path::Path,
+        workflows: &std::path::Path,
+    ) -> anyhow::Result<(Service, String)> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let base = format!("http://127.0.0.1:{port}");
+        let server = Service(
+            std::process::Command::new(std::env::current_exe()?)
+                .arg("serve")
+                .env("NAXIAN_LISTEN", format!("127.0.0.1:{port}"))
+                .env("NAXIAN_DATABASE_URL", database_url)
+                .env("NAXIAN_DATA_DIR", data_dir)
+                .env("NAXIAN_WORKFLOWS", workflows)
+                .env("NAXIAN_LOG", "warn")
+                .spawn()
+                .context("starting naxian serve")?,
+        );
+        let probe = reqwest::Client::new();
+        let ready = Instant::now();
+        while !probe
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            if ready.elapsed() > Duration::from_secs(60) {
+                anyhow::bail!("naxian serve not ready within 60 s");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok((server, base))
+    }
+
+    pub(crate) fn id(&self) -> u32 {
+        self.0.id()
+    }
+}
 
 impl Drop for Service {
     fn drop(&mut self) {
@@ -69,7 +112,7 @@ impl Drop for Service {
 }
 
 /// A process's resident memory and its peak, in MiB (Linux).
-fn memory_mib(pid: u32) -> Option<(f64, f64)> {
+pub(crate) fn memory_mib(pid: u32) -> Option<(f64, f64)> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let field = |name: &str| {
         status
@@ -84,7 +127,7 @@ fn memory_mib(pid: u32) -> Option<(f64, f64)> {
     Some((field("VmRSS:")?, field("VmHWM:")?))
 }
 
-async fn token(client: &reqwest::Client, base: &str, login: &str) -> anyhow::Result<String> {
+pub(crate) async fn token(client: &reqwest::Client, base: &str, login: &str) -> anyhow::Result<String> {
     let v: Value = client
         .post(format!("{base}/api/v1/auth/token"))
         .json(&json!({"login": login, "password": "naxian-demo"}))
@@ -166,34 +209,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     // A reader with a realistic inbox: a few tasks in another county.
     prepare(&engine, 10, "JN-SH-YQ").await?;
 
-    // The service runs as a process of its own, as in production, so that its
-    // memory can be read apart from the load generator's.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let base = format!("http://127.0.0.1:{port}");
-    let server = Service(
-        std::process::Command::new(std::env::current_exe()?)
-            .arg("serve")
-            .env("NAXIAN_LISTEN", format!("127.0.0.1:{port}"))
-            .env("NAXIAN_DATABASE_URL", db.url())
-            .env("NAXIAN_DATA_DIR", scratch.path())
-            .env("NAXIAN_WORKFLOWS", &args.workflows)
-            .env("NAXIAN_LOG", "warn")
-            .spawn()
-            .context("starting naxian serve")?,
-    );
-    let probe = reqwest::Client::new();
-    let ready = Instant::now();
-    while !probe
-        .get(format!("{base}/readyz"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        if ready.elapsed() > Duration::from_secs(60) {
-            anyhow::bail!("naxian serve not ready within 60 s");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let (server, base) = Service::start(db.url(), scratch.path(), &args.workflows).await?;
     // The nominations above queued e-mails; the service's dispatcher sends
     // them first, and that is not what is measured here.
     while !engine.store().outbox_list(Some("pending"), 1).await?.is_empty() {
@@ -242,7 +258,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     for &rate in &args.rates {
         let (actions, reads, achieved) = load.hold(rate, args.seconds).await;
         print_rows(&format!("{rate} ({achieved:.0} done)"), &actions, &reads);
-        if let Some((rss, peak)) = memory_mib(server.0.id()) {
+        if let Some((rss, peak)) = memory_mib(server.id()) {
             println!("| {rate} | service memory | resident {rss:.0} MiB | peak {peak:.0} MiB | | | |");
         }
     }

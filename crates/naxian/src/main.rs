@@ -84,6 +84,9 @@ enum Cmd {
     BenchScale(naxian::bench::scale::ScaleArgs),
     /// The HTTP service on PostgreSQL under open-loop load: latency percentiles per rate.
     Loadtest(naxian::loadtest::LoadArgs),
+    /// Token requests for unknown logins, many at once from many addresses,
+    /// against a steady inbox reader: its latency and the service's memory.
+    LoginFlood(naxian::login_flood::FloodArgs),
 }
 
 #[derive(Subcommand)]
@@ -377,6 +380,7 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Bench(args) => naxian::bench::run(args).await?,
         Cmd::BenchScale(args) => naxian::bench::scale::run(args).await?,
         Cmd::Loadtest(args) => naxian::loadtest::run(args).await?,
+        Cmd::LoginFlood(args) => naxian::login_flood::run(args).await?,
     }
     Ok(())
 }

@@ -15,7 +15,9 @@ async fn nothing_answering_starts_a_private_cluster() {
     let silent = format!("postgres://postgres@127.0.0.1:{port}/test");
     let url = choose_server(None, &silent).await;
     assert_ne!(url, silent, "another server was started");
-    let mut conn = PgConnection::connect(&url).await.expect("the private cluster answers");
+    let mut conn = PgConnection::connect(&url)
+        .await
+        .expect("the private cluster answers");
     sqlx::query("CREATE DATABASE naxian_private_check")
         .execute(&mut conn)
         .await
@@ -23,6 +25,9 @@ async fn nothing_answering_starts_a_private_cluster() {
     let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(&mut conn).await.unwrap();
     assert_eq!(one, 1);
     // A configured server is used as it is, and one that answers is kept.
-    assert_eq!(choose_server(Some("postgres://elsewhere/db".into()), &silent).await, "postgres://elsewhere/db");
+    assert_eq!(
+        choose_server(Some("postgres://elsewhere/db".into()), &silent).await,
+        "postgres://elsewhere/db"
+    );
     assert_eq!(choose_server(None, &url).await, url);
 }

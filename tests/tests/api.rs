@@ -893,7 +893,105 @@ async fn directory_rules_a_province_relies_on(app: &TestApp) {
     );
 }
 
+/// A keyed action whose server died after the action committed and before
+/// it could record its answer: the client's retry gets the committed answer,
+/// not "the task is already done".
+async fn a_keyed_action_committed_before_a_crash_is_replayed(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let id = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.act(&nominator, &id, "submit", json!({})).await;
+    let org = app.token("jn-py-org").await;
+    let task = app.task_of(&org, &id).await["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/tasks/{task}/actions");
+    let body = json!({"action": "agree", "comment": "同意"});
+
+    // What the server did before it died: the layer took the key, the
+    // handler ran the action with its answer; the layer never finished.
+    let hash = naxian_server::idempotency::request_hash("POST", &path, body.to_string().as_bytes());
+    let now = chrono::Utc::now();
+    let started = app
+        .engine
+        .store()
+        .idempotency_begin(
+            "jn-py-org",
+            "k-crash",
+            &hash,
+            now,
+            now - chrono::Duration::seconds(60),
+        )
+        .await
+        .unwrap();
+    assert_eq!(started, naxian_store::IdempotencyState::Started);
+    let actor = app.engine.actor("jn-py-org").await.unwrap();
+    let keyed = naxian_engine::keyed::KeyedResponse {
+        login: "jn-py-org".into(),
+        key: "k-crash".into(),
+        render: Box::new(|v| (200, naxian_server::action_response(v).to_string())),
+    };
+    let committed = naxian_engine::keyed::with_response(
+        keyed,
+        app.engine.act(&actor, &task, "agree", Some("同意".into()), None),
+    )
+    .await
+    .unwrap();
+
+    let r = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(&org)
+        .header("idempotency-key", "k-crash")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers()
+            .get("idempotent-replayed")
+            .map(|v| v.to_str().unwrap()),
+        Some("true")
+    );
+    let replayed: Value = r.json().await.unwrap();
+    assert_eq!(
+        replayed["instance"]["history"].as_array().map(Vec::len),
+        Some(committed.history.len()),
+        "the answer the action committed: {replayed}"
+    );
+    assert_eq!(
+        replayed["instance"]["history"]
+            .as_array()
+            .unwrap()
+            .last()
+            .unwrap()["action"],
+        "agree"
+    );
+    let agrees = app.get(&nominator, &format!("/api/v1/instances/{id}")).await["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["action"] == "agree")
+        .count();
+    assert_eq!(agrees, 1, "done once");
+
+    // Without a key nothing is recorded, and a keyed action that fails
+    // (here: the task is done) records its refusal, as any answer.
+    let r = app
+        .client
+        .post(app.url(&path))
+        .bearer_auth(&org)
+        .header("idempotency-key", "k-late")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+}
+
 on_both_backends!(
+    a_keyed_action_committed_before_a_crash_is_replayed,
     directory_rules_a_province_relies_on,
     unauthenticated_and_bad_tokens_get_401,
     someone_elses_task_is_403,

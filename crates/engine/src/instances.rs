@@ -57,6 +57,36 @@ pub struct AuditReport {
     pub broken: Option<BrokenLink>,
 }
 
+/// The instance as `change` leaves it, from what was read with what is
+/// written: nothing is read back.
+fn view_after(
+    mut tasks: Vec<Task>,
+    mut history: Vec<HistoryRecord>,
+    rec: &InstanceRecord,
+    change: &Change,
+    definition: Arc<Definition>,
+) -> InstanceView {
+    for close in &change.close {
+        if let Some(t) = tasks.iter_mut().find(|t| t.id == close.task_id) {
+            t.status = close.status;
+            t.action = close.action.clone();
+            t.comment = close.comment.clone();
+            t.actor = close.actor.clone();
+            t.completed_at = Some(change.at);
+        }
+    }
+    tasks.extend(change.open.iter().cloned());
+    let mut instance = change.instance.clone();
+    instance.revision = rec.instance.revision + 1;
+    history.push(change.history.clone());
+    InstanceView {
+        history,
+        instance,
+        tasks,
+        definition,
+    }
+}
+
 impl Engine {
     /// The directory slice for an instance's unit, by the path it stores.
     async fn context(&self, seen: Seen, inst: &Instance) -> Result<Arc<naxian_model::OrgContext>> {
@@ -330,8 +360,8 @@ impl Engine {
     ) -> Result<InstanceView> {
         let InstanceState {
             record: rec,
-            mut tasks,
-            mut history,
+            tasks,
+            history,
         } = state;
         match (check, command) {
             (Check::Holder, Command::Act { task_id, .. }) => {
@@ -357,8 +387,8 @@ impl Engine {
         let calendar = self.calendar();
         let ctx = self.decision_context(&org, &calendar);
         let decision = machine::decide(&def, &rec.instance, &tasks, &actor.login, command, &ctx)?;
-        let change = self
-            .persist(
+        let mut change = self
+            .change_for(
                 &def,
                 decision,
                 Some(&rec),
@@ -367,34 +397,21 @@ impl Engine {
                 &org.target().name,
                 None,
             )
-            .await
-            .map_err(|e| match e {
-                // The revision decided on is no longer the instance's: another
-                // transition was written first. Whether this one still holds
-                // is for a decision on the fresh state to say.
-                EngineError::Conflict(m) => EngineError::InstanceMoved(m),
-                other => other,
-            })?;
-        // The answer is what was read with what was written: nothing is read back.
-        for close in &change.close {
-            if let Some(t) = tasks.iter_mut().find(|t| t.id == close.task_id) {
-                t.status = close.status;
-                t.action = close.action.clone();
-                t.comment = close.comment.clone();
-                t.actor = close.actor.clone();
-                t.completed_at = Some(change.at);
-            }
+            .await?;
+        // A keyed request's answer is written with the change: rendered from
+        // the view the change leaves, before it is written.
+        if crate::keyed::active() {
+            let view = view_after(tasks.clone(), history.clone(), &rec, &change, def.clone());
+            change.idempotency = crate::keyed::response_for(&view);
         }
-        tasks.extend(change.open);
-        let mut instance = change.instance;
-        instance.revision = rec.instance.revision + 1;
-        history.push(change.history);
-        let view = InstanceView {
-            history,
-            instance,
-            tasks,
-            definition: def,
-        };
+        self.write(&change).await.map_err(|e| match e {
+            // The revision decided on is no longer the instance's: another
+            // transition was written first. Whether this one still holds
+            // is for a decision on the fresh state to say.
+            EngineError::Conflict(m) => EngineError::InstanceMoved(m),
+            other => other,
+        })?;
+        let view = view_after(tasks, history, &rec, &change, def);
         self.keep(&view, rec.directory_generation);
         Ok(view)
     }
@@ -402,6 +419,32 @@ impl Engine {
     /// Turns a decision into a change, with its timers and e-mails, and applies it.
     #[allow(clippy::too_many_arguments)]
     async fn persist(
+        &self,
+        def: &Definition,
+        d: Decision,
+        prev: Option<&InstanceRecord>,
+        generation: i64,
+        actor: &Actor,
+        unit_name: &str,
+        unique_key: Option<String>,
+    ) -> Result<Change> {
+        let change = self
+            .change_for(def, d, prev, generation, actor, unit_name, unique_key)
+            .await?;
+        self.write(&change).await?;
+        Ok(change)
+    }
+
+    async fn write(&self, change: &Change) -> Result<()> {
+        self.store.apply(change).await.map_err(|e| match e {
+            StoreError::Conflict(m) => EngineError::Conflict(m),
+            other => other.into(),
+        })
+    }
+
+    /// Turns a decision into a change, with its timers and e-mails.
+    #[allow(clippy::too_many_arguments)]
+    async fn change_for(
         &self,
         def: &Definition,
         d: Decision,
@@ -496,11 +539,8 @@ impl Engine {
             timers,
             outbox,
             at,
+            idempotency: None,
         };
-        self.store.apply(&change).await.map_err(|e| match e {
-            StoreError::Conflict(m) => EngineError::Conflict(m),
-            other => other.into(),
-        })?;
         Ok(change)
     }
 

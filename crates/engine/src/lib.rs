@@ -14,6 +14,7 @@ pub mod error;
 pub mod import;
 mod instance_cache;
 mod instances;
+pub mod keyed;
 pub mod login;
 pub mod notify;
 pub mod open;

@@ -4,7 +4,10 @@
 //! running a repeat gets 409. A first request that never finished (its server
 //! was killed) is taken as lost after `AppState::lost_request_after`, and the
 //! key runs afresh: what it changes is guarded in the database anyway (a task
-//! acts once; a creation under a key starts one instance).
+//! acts once; a creation under a key starts one instance). A task action or
+//! a withdrawal writes its response under the key in its own transaction
+//! (`naxian_engine::keyed`), so one that committed before its server died is
+//! replayed, not run again.
 
 use crate::auth::bearer;
 use crate::error::ApiError;
@@ -18,6 +21,28 @@ use naxian_store::IdempotencyState;
 use sha2::{Digest, Sha256};
 
 pub const HEADER: &str = "idempotency-key";
+
+/// What makes two requests under one key the same request.
+pub fn request_hash(method: &str, path: &str, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(method.as_bytes());
+    hasher.update([0]);
+    hasher.update(path.as_bytes());
+    hasher.update([0]);
+    hasher.update(body);
+    hex::encode(hasher.finalize())
+}
+
+/// The key a request carries, as the layer took it (present in a handler
+/// only when the layer let the request run).
+pub fn key_of(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(HEADER)
+        .and_then(|k| k.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(str::to_string)
+}
 
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if req.method() != Method::POST {
@@ -53,13 +78,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             .into_response()
         }
     };
-    let mut hasher = Sha256::new();
-    hasher.update(parts.method.as_str().as_bytes());
-    hasher.update([0]);
-    hasher.update(parts.uri.path().as_bytes());
-    hasher.update([0]);
-    hasher.update(&bytes);
-    let hash = hex::encode(hasher.finalize());
+    let hash = request_hash(parts.method.as_str(), parts.uri.path(), &bytes);
     let store = state.engine.store();
     let now = chrono::Utc::now();
     let lost_before = now - state.lost_request_after;

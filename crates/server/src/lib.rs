@@ -5,7 +5,7 @@
 mod auth;
 mod deadline;
 mod error;
-mod idempotency;
+pub mod idempotency;
 mod input_guard;
 mod json;
 mod metrics;
@@ -16,6 +16,7 @@ pub mod web;
 
 pub use error::ApiError;
 pub use metrics::Metrics;
+pub use routes::tasks::action_response;
 
 use axum::extract::DefaultBodyLimit;
 use axum::Router;

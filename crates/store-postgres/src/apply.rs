@@ -1,7 +1,8 @@
 //! A transition's write in one round trip: the change as JSON to the
 //! `naxian_apply` function (migrations 0012, 0015, 0016, 0018), which
 //! writes every row out of it inside the one statement, on a connection kept
-//! for writes (`crate::held`). On loopback each statement costs about
+//! for writes (`crate::held`); with a keyed request's response, that and
+//! the row of its key in one transaction. On loopback each statement costs about
 //! 100 µs; a transition's write was `BEGIN`, five to eight statements and
 //! `COMMIT`.
 
@@ -24,10 +25,15 @@ pub(crate) async fn in_one_call(
     map_error: fn(sqlx::Error) -> StoreError,
 ) -> Result<()> {
     let mut conn = store.held.take(store.pool()).await.map_err(map_error)?;
-    let done = sqlx::query("SELECT naxian_apply($1)")
-        .bind(sqlx::types::Json(change_document(c, time)))
-        .execute(&mut *conn)
-        .await;
+    let done = match &c.idempotency {
+        None => sqlx::query("SELECT naxian_apply($1)")
+            .bind(sqlx::types::Json(change_document(c, time)))
+            .execute(&mut *conn)
+            .await
+            .map(drop),
+        // With the response of a keyed request: both in one transaction.
+        Some(done) => with_response(&mut conn, c, done).await,
+    };
     match &done {
         // The connection is broken: the pool opens another in its place.
         Err(sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::Protocol(_)) => drop(conn.detach()),
@@ -43,4 +49,26 @@ pub(crate) async fn in_one_call(
         _ => map_error(err),
     })?;
     Ok(())
+}
+
+/// The change and its request's response under the Idempotency-Key, in one
+/// transaction: a client that never heard the answer gets it on retry.
+async fn with_response(
+    conn: &mut sqlx::PgConnection,
+    c: &Change,
+    done: &naxian_store::IdempotencyDone,
+) -> std::result::Result<(), sqlx::Error> {
+    let mut tx = sqlx::Connection::begin(conn).await?;
+    sqlx::query("SELECT naxian_apply($1)")
+        .bind(sqlx::types::Json(change_document(c, time)))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(naxian_store::IDEMPOTENCY_DONE)
+        .bind(i32::from(done.status))
+        .bind(&done.body)
+        .bind(&done.login)
+        .bind(&done.key)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }

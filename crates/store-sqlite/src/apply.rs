@@ -1,4 +1,5 @@
-//! A transition's write as one statement: the change goes as one JSON
+//! A transition's write as one statement (with a keyed request's
+//! response, that and the row of its key in one transaction): the change goes as one JSON
 //! document into the `apply_change` view, whose trigger (migrations 0013, 0018)
 //! writes every row out of it. One statement is its own transaction and one
 //! call to sqlx's worker thread; statement by statement, with `BEGIN` and
@@ -23,18 +24,46 @@ pub(crate) async fn in_one_statement(
     c: &Change,
     map_error: fn(sqlx::Error) -> StoreError,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO apply_change (document) VALUES (jsonb($1))")
-        .bind(change_document(c, time).to_string())
-        .execute(store.writer())
-        .await
-        .map_err(|err| match &err {
-            sqlx::Error::Database(db) if db.message().starts_with("NX409 ") => {
-                StoreError::Conflict(db.message()["NX409 ".len()..].to_string())
-            }
-            sqlx::Error::Database(db) if db.message().starts_with("NX410 ") => {
-                StoreError::DirectoryMoved(db.message()["NX410 ".len()..].to_string())
-            }
-            _ => map_error(err),
-        })?;
+    let document = change_document(c, time).to_string();
+    let done = match &c.idempotency {
+        None => sqlx::query("INSERT INTO apply_change (document) VALUES (jsonb($1))")
+            .bind(document)
+            .execute(store.writer())
+            .await
+            .map(drop),
+        // With the response of a keyed request: both in one transaction.
+        Some(done) => with_response(store, document, done).await,
+    };
+    done.map_err(|err| match &err {
+        sqlx::Error::Database(db) if db.message().starts_with("NX409 ") => {
+            StoreError::Conflict(db.message()["NX409 ".len()..].to_string())
+        }
+        sqlx::Error::Database(db) if db.message().starts_with("NX410 ") => {
+            StoreError::DirectoryMoved(db.message()["NX410 ".len()..].to_string())
+        }
+        _ => map_error(err),
+    })?;
     Ok(())
+}
+
+/// The change and its request's response under the Idempotency-Key, in one
+/// transaction: a client that never heard the answer gets it on retry.
+async fn with_response(
+    store: &SqliteStore,
+    document: String,
+    done: &naxian_store::IdempotencyDone,
+) -> std::result::Result<(), sqlx::Error> {
+    let mut tx = store.writer().begin().await?;
+    sqlx::query("INSERT INTO apply_change (document) VALUES (jsonb($1))")
+        .bind(document)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(naxian_store::IDEMPOTENCY_DONE)
+        .bind(i32::from(done.status))
+        .bind(&done.body)
+        .bind(&done.login)
+        .bind(&done.key)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await
 }

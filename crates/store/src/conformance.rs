@@ -103,6 +103,7 @@ async fn directory_generation(s: &dyn Store) {
         expected_revision: None,
         expected_generation: None,
         unique_key: None,
+        idempotency: None,
         close: vec![],
         open: vec![],
         history: entry("cf_gen", 1, GENESIS, 0, "create"),
@@ -127,6 +128,7 @@ async fn directory_generation(s: &dyn Store) {
         expected_revision: Some(1),
         expected_generation: Some(before),
         unique_key: None,
+        idempotency: None,
         close: vec![],
         open: vec![],
         history: entry(
@@ -165,6 +167,7 @@ async fn directory_generation(s: &dyn Store) {
         expected_revision: None,
         expected_generation: Some(before),
         unique_key: None,
+        idempotency: None,
         close: vec![],
         open: vec![],
         history: entry("cf_gen2", 1, GENESIS, 0, "create"),
@@ -275,6 +278,7 @@ async fn schedule_slots<S: Store>(s: Arc<S>) {
         expected_revision: None,
         expected_generation: None,
         unique_key: None,
+        idempotency: None,
         close: vec![],
         open: vec![due],
         history: entry("cf_ov", 1, GENESIS, 0, "create"),
@@ -313,6 +317,7 @@ async fn schedule_slots<S: Store>(s: Arc<S>) {
         expected_revision: None,
         expected_generation: None,
         unique_key: Some("cf-flow:cf_T:2026-12".into()),
+        idempotency: None,
         close: vec![],
         open: vec![],
         history: entry(id, 1, GENESIS, 0, "create"),
@@ -656,6 +661,7 @@ async fn transitions(s: &dyn Store) {
         expected_revision: None,
         expected_generation: None,
         unique_key: None,
+        idempotency: None,
         close: vec![],
         open: vec![task("cf_t1", "cf_i1", "drafting", creator_assignee(), 0)],
         history: h1.clone(),
@@ -685,6 +691,7 @@ async fn transitions(s: &dyn Store) {
     let change = Change {
         instance: next.clone(),
         unique_key: None,
+        idempotency: None,
         expected_revision: Some(1),
         expected_generation: None,
         close: vec![TaskClose {
@@ -765,6 +772,7 @@ async fn transitions(s: &dyn Store) {
     let bad = Change {
         instance: dup,
         unique_key: None,
+        idempotency: None,
         expected_revision: Some(2),
         expected_generation: None,
         close: vec![],
@@ -805,6 +813,7 @@ async fn transitions(s: &dyn Store) {
     s.apply(&Change {
         instance: fin,
         unique_key: None,
+        idempotency: None,
         expected_revision: Some(2),
         expected_generation: None,
         close: ["cf_t2", "cf_t3"]
@@ -838,6 +847,7 @@ async fn transitions(s: &dyn Store) {
     let stale = Change {
         instance: rec.instance.clone(),
         unique_key: None,
+        idempotency: None,
         expected_revision: Some(rec.instance.revision),
         expected_generation: None,
         close: vec![TaskClose {
@@ -1002,6 +1012,7 @@ async fn concurrent_apply<S: Store>(s: Arc<S>) {
         expected_revision: None,
         expected_generation: None,
         unique_key: None,
+        idempotency: None,
         close: vec![],
         open: vec![task("cf_i2_t1", "cf_i2", "drafting", creator_assignee(), 0)],
         history: h1.clone(),
@@ -1022,6 +1033,7 @@ async fn concurrent_apply<S: Store>(s: Arc<S>) {
             s.apply(&Change {
                 instance: next,
                 unique_key: None,
+                idempotency: None,
                 expected_revision: Some(1),
                 expected_generation: None,
                 close: vec![TaskClose {
@@ -1240,6 +1252,7 @@ async fn timers_and_outbox(s: &dyn Store) {
         expected_revision: None,
         expected_generation: None,
         unique_key: None,
+        idempotency: None,
         close: vec![],
         open: vec![task("cf_i3_t1", "cf_i3", "drafting", creator_assignee(), 0)],
         history: h1.clone(),
@@ -1313,6 +1326,7 @@ async fn timers_and_outbox(s: &dyn Store) {
     s.apply(&Change {
         instance: next,
         unique_key: None,
+        idempotency: None,
         expected_revision: Some(1),
         expected_generation: None,
         close: vec![TaskClose {

@@ -10,6 +10,11 @@ mod sql;
 pub use change_document::change_document;
 pub use records::*;
 
+/// Records a request's response under its key (status, body, login, key),
+/// after the request or in the transaction of the change it made.
+pub const IDEMPOTENCY_DONE: &str =
+    "UPDATE idempotency SET status = $1, body = $2 WHERE login = $3 AND key = $4";
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use naxian_model::directory::{Body, OrgContext, OrgUnit, Role};

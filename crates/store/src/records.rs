@@ -179,6 +179,18 @@ pub struct Change {
     pub timers: Vec<TimerRecord>,
     pub outbox: Vec<OutboxMessage>,
     pub at: DateTime<Utc>,
+    /// The response to the request that made this change, recorded under
+    /// its Idempotency-Key in the same transaction.
+    pub idempotency: Option<IdempotencyDone>,
+}
+
+/// A finished request's response, for its key's row in `idempotency`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyDone {
+    pub login: String,
+    pub key: String,
+    pub status: u16,
+    pub body: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

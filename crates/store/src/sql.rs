@@ -1651,7 +1651,7 @@ macro_rules! sql_store {
                 }
 
                 async fn idempotency_finish(&self, login: &str, key: &str, status: u16, body: &str) -> Result<()> {
-                    sqlx::query("UPDATE idempotency SET status = $1, body = $2 WHERE login = $3 AND key = $4")
+                    sqlx::query($crate::IDEMPOTENCY_DONE)
                         .bind(i32::from(status))
                         .bind(body)
                         .bind(login)

@@ -83,13 +83,8 @@ async fn start(
         data: b.data,
     };
     // The key reaches here only when the idempotency layer let the request run.
-    let key = headers
-        .get(crate::idempotency::HEADER)
-        .and_then(|k| k.to_str().ok())
-        .map(str::trim)
-        .filter(|k| !k.is_empty());
-    let view = match key {
-        Some(key) => s.engine.start_once(&actor, req, key).await?,
+    let view = match crate::idempotency::key_of(&headers) {
+        Some(key) => s.engine.start_once(&actor, req, &key).await?,
         None => s.engine.start(&actor, req).await?,
     };
     Ok((StatusCode::CREATED, Json(views::instance(&view))))
@@ -145,10 +140,11 @@ async fn withdraw(
     State(s): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
+    headers: HeaderMap,
     ApiJson(b): ApiJson<WithdrawBody>,
 ) -> ApiResult<Json<Value>> {
-    let view = s.engine.withdraw(&actor, &id, b.comment).await?;
-    Ok(Json(json!({"instance": views::instance(&view)})))
+    let view = super::tasks::keyed(&headers, &actor.login, s.engine.withdraw(&actor, &id, b.comment)).await?;
+    Ok(Json(super::tasks::action_response(&view)))
 }
 
 async fn access_log(

@@ -6,6 +6,7 @@ use crate::json::ApiJson;
 use crate::views;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use naxian_model::TaskStatus;
@@ -52,14 +53,44 @@ struct ActBody {
     data: Option<Value>,
 }
 
+/// The answer to a task action or a withdrawal.
+pub fn action_response(view: &naxian_engine::InstanceView) -> Value {
+    json!({"instance": views::instance(view)})
+}
+
+/// Runs an engine call that moves an instance; under an Idempotency-Key its
+/// answer is written in the same transaction (`naxian_engine::keyed`).
+pub(crate) async fn keyed<F>(headers: &HeaderMap, login: &str, call: F) -> F::Output
+where
+    F: std::future::Future,
+{
+    match crate::idempotency::key_of(headers) {
+        None => call.await,
+        Some(key) => {
+            let keyed = naxian_engine::keyed::KeyedResponse {
+                login: login.to_string(),
+                key,
+                render: Box::new(|view| (200, action_response(view).to_string())),
+            };
+            naxian_engine::keyed::with_response(keyed, call).await
+        }
+    }
+}
+
 async fn act(
     State(s): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
+    headers: HeaderMap,
     ApiJson(b): ApiJson<ActBody>,
 ) -> ApiResult<Json<Value>> {
-    let view = s.engine.act(&actor, &id, &b.action, b.comment, b.data).await?;
-    Ok(Json(json!({"instance": views::instance(&view)})))
+    let view = keyed(
+        &headers,
+        &actor.login,
+        s.engine.act(&actor, &id, &b.action, b.comment, b.data),
+    )
+    .await?;
+    Ok(Json(action_response(&view)))
 }
 
 #[derive(Deserialize, Default)]

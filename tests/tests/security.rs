@@ -274,7 +274,44 @@ async fn json_bodies_are_strict(app: &TestApp) {
     );
 }
 
+/// History is append-only in the database itself: an UPDATE, a DELETE and
+/// (PostgreSQL) a TRUNCATE by hand are refused and change nothing.
+async fn history_is_append_only(app: &TestApp) {
+    use sqlx::Connection;
+    let nominator = app.token("jn-py-nominator").await;
+    let id = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.act(&nominator, &id, "submit", json!({})).await;
+    let mut statements = vec![
+        "UPDATE history SET comment = 'rewritten'".to_string(),
+        "DELETE FROM history".to_string(),
+        format!("DELETE FROM history WHERE instance_id = '{id}' AND seq = 2"),
+    ];
+    let postgres = app.database_url.starts_with("postgres");
+    if postgres {
+        statements.push("TRUNCATE history".into());
+        statements.push("TRUNCATE history CASCADE".into());
+    }
+    for sql in &statements {
+        let refused = if postgres {
+            let mut c = sqlx::PgConnection::connect(&app.database_url).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.err()
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(&app.database_url).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.err()
+        };
+        let refused = refused.unwrap_or_else(|| panic!("`{sql}` was allowed"));
+        assert!(refused.to_string().contains("append-only"), "{sql}: {refused}");
+    }
+    let inst = app.get(&nominator, &format!("/api/v1/instances/{id}")).await;
+    assert_eq!(inst["history"].as_array().unwrap().len(), 2, "nothing changed");
+    assert!(app.engine.verify_audit().await.unwrap().broken.is_none());
+}
+
 on_both_backends!(
+    history_is_append_only,
     script_is_inert,
     sql_is_data,
     header_injection_is_refused,

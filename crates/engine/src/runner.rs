@@ -232,8 +232,7 @@ impl Engine {
                         let attempts = row.attempts + 1;
                         let retry_at = match &e {
                             MailError::Transient(_) if attempts < mailer.max_attempts => {
-                                let factor = 1i32 << (attempts - 1).clamp(0, 16);
-                                Some(at + (mailer.backoff * factor).min(Duration::hours(1)))
+                                Some(at + retry_delay(mailer.backoff, attempts))
                             }
                             _ => None,
                         };
@@ -291,4 +290,29 @@ impl Engine {
 
 fn hostname() -> String {
     std::env::var("HOSTNAME").unwrap_or_else(|_| "naxian".into())
+}
+
+/// How long a failed e-mail waits after its `attempts`-th try: the backoff,
+/// doubling with each try, never more than an hour.
+fn retry_delay(backoff: Duration, attempts: i32) -> Duration {
+    let factor = 1i32 << (attempts - 1).clamp(0, 16);
+    (backoff * factor).min(Duration::hours(1))
+}
+
+#[cfg(test)]
+mod retry_tests {
+    use super::*;
+
+    #[test]
+    fn the_backoff_doubles_up_to_an_hour() {
+        let b = Duration::seconds(30);
+        let delays: Vec<i64> = (1..=10).map(|n| retry_delay(b, n).num_seconds()).collect();
+        assert_eq!(delays, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+        assert_eq!(retry_delay(b, 0), b, "never less than the backoff");
+        assert_eq!(
+            retry_delay(Duration::seconds(1), 1000),
+            Duration::hours(1),
+            "no overflow"
+        );
+    }
 }

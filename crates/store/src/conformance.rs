@@ -1415,6 +1415,49 @@ async fn timers_and_outbox(s: &dyn Store) {
     let sent = s.outbox_list(Some("sent"), 10).await.unwrap();
     assert_eq!(sent.len(), 2);
     assert!(sent.iter().all(|o| o.sent_at.is_some()));
+
+    // A lease that runs out passes the row on, and its old holder is fenced
+    // off: what it reports afterwards is refused and changes nothing.
+    s.enqueue(&[mail("remind:lease", 4000)]).await.unwrap();
+    // Leases run on the database's clock: a short one, really waited out.
+    let held = s.claim_outbox("a", at(5000), 400, 10).await.unwrap();
+    assert_eq!(held.len(), 1);
+    let id = held[0].message.id.clone();
+    assert!(
+        s.claim_outbox("b", at(5001), 60_000, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "still a's for the lease"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let taken = s.claim_outbox("b", at(5002), 60_000, 10).await.unwrap();
+    assert_eq!(
+        taken.iter().map(|o| o.message.id.as_str()).collect::<Vec<_>>(),
+        [id.as_str()],
+        "b takes it once a's lease ran out"
+    );
+    assert!(
+        matches!(
+            s.outbox_sent(&id, "a", at(5062)).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "a's late `sent` is refused"
+    );
+    assert!(
+        matches!(
+            s.outbox_failed(&id, "a", at(5062), "late", None).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "and so is a's late failure"
+    );
+    assert_eq!(
+        s.outbox_list(Some("pending"), 10).await.unwrap().len(),
+        1,
+        "still b's to send"
+    );
+    s.outbox_sent(&id, "b", at(5063)).await.unwrap();
+    assert_eq!(s.outbox_list(Some("sent"), 10).await.unwrap().len(), 3);
 }
 
 async fn racing_claims<S: Store>(s: Arc<S>) {

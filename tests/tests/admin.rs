@@ -3,7 +3,7 @@
 //! with each bad row named by its number.
 
 use naxian_tests::web::{csrf, get, login};
-use naxian_tests::{Backend, TestApp};
+use naxian_tests::TestApp;
 use reqwest::multipart::{Form, Part};
 use reqwest::{Client, StatusCode};
 
@@ -39,9 +39,7 @@ fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
     book.save_to_buffer().unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn administrators_edit_and_import_the_directory() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn administrators_edit_and_import_the_directory(app: &TestApp) {
     let nominator = login(&app, "jn-py-nominator").await;
     let (_, inbox) = get(&nominator, &app, "/inbox").await;
     assert!(
@@ -160,5 +158,6 @@ async fn administrators_edit_and_import_the_directory() {
     let (status, page) = import(&admin, &app, &token, "users", "x.csv", b"\xff\xfe\x00".to_vec()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("文件无法读取"), "{page}");
-    app.stop().await;
 }
+
+naxian_tests::on_both_backends!(administrators_edit_and_import_the_directory,);

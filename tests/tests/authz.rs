@@ -10,7 +10,7 @@
 //!
 //! `NAXIAN_AUTHZ_PRINT=1` prints the observed matrix in this file's format.
 
-use naxian_tests::{nomination, Backend, TestApp};
+use naxian_tests::{nomination, TestApp};
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -252,9 +252,7 @@ async fn call(app: &TestApp, f: &Fixture, op: &str, token: Option<&str>, n: usiz
     app.send(token, method, &path, body).await.0
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_operation_answers_every_caller_as_the_matrix_says() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn every_operation_answers_every_caller_as_the_matrix_says(app: &TestApp) {
     let doc: Value = reqwest::get(app.url("/api/openapi.json"))
         .await
         .unwrap()
@@ -327,5 +325,6 @@ async fn every_operation_answers_every_caller_as_the_matrix_says() {
         callers.join(" "),
         wrong.join("\n")
     );
-    app.stop().await;
 }
+
+naxian_tests::on_both_backends!(every_operation_answers_every_caller_as_the_matrix_says,);

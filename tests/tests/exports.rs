@@ -4,7 +4,7 @@
 
 use calamine::{Reader, Xlsx};
 use naxian_tests::web::{get, login};
-use naxian_tests::{nomination, Backend, TestApp};
+use naxian_tests::{nomination, TestApp};
 use reqwest::{Client, StatusCode};
 
 async fn download(c: &Client, app: &TestApp, path: &str) -> (StatusCode, String, String, Vec<u8>) {
@@ -37,9 +37,7 @@ fn xlsx_rows(bytes: Vec<u8>) -> Vec<Vec<String>> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_table_downloads_as_csv_and_xlsx_within_the_users_reach() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn each_table_downloads_as_csv_and_xlsx_within_the_users_reach(app: &TestApp) {
     let nominator = app.token("jn-py-nominator").await;
     app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
 
@@ -124,5 +122,6 @@ async fn each_table_downloads_as_csv_and_xlsx_within_the_users_reach() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = get(&province, &app, "/exports/reports.csv?month=2026-13").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    app.stop().await;
 }
+
+naxian_tests::on_both_backends!(each_table_downloads_as_csv_and_xlsx_within_the_users_reach,);

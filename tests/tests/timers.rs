@@ -2,7 +2,7 @@
 //! on a workflow registered at run time, and the calendar warning on /readyz.
 
 use chrono::{DateTime, Utc};
-use naxian_tests::{Backend, TestApp};
+use naxian_tests::TestApp;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -33,9 +33,7 @@ ends:
   rejected: { title: 未批准 }
 ";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_task_left_past_its_timeout_is_acted_on_by_the_system() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn a_task_left_past_its_timeout_is_acted_on_by_the_system(app: &TestApp) {
     let admin = app.token("admin").await;
     let (status, body) = app
         .send(
@@ -78,12 +76,9 @@ async fn a_task_left_past_its_timeout_is_acted_on_by_the_system() {
     assert_eq!(last["action"], "approve");
     assert_eq!(last["comment"], "到期未办理，系统自动处理");
     assert!(app.engine.verify_audit().await.unwrap().broken.is_none());
-    app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn readyz_warns_when_a_year_of_the_calendar_is_missing() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn readyz_warns_when_a_year_of_the_calendar_is_missing(app: &TestApp) {
     app.clock.set(t("2025-12-30T10:00:00+08:00"));
     let ready: Value = app
         .client
@@ -114,5 +109,9 @@ async fn readyz_warns_when_a_year_of_the_calendar_is_missing() {
         ready["warnings"][0].as_str().unwrap().contains("2027 is missing"),
         "{ready}"
     );
-    app.stop().await;
 }
+
+naxian_tests::on_both_backends!(
+    a_task_left_past_its_timeout_is_acted_on_by_the_system,
+    readyz_warns_when_a_year_of_the_calendar_is_missing,
+);

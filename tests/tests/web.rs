@@ -3,12 +3,10 @@
 //! consultation by forms alone. Browser-driven tests build on these pages.
 
 use naxian_tests::web::{browser, csrf, get, login, task_links};
-use naxian_tests::{Backend, TestApp};
+use naxian_tests::TestApp;
 use reqwest::StatusCode;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn nominate_and_consult_through_the_forms() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn nominate_and_consult_through_the_forms(app: &TestApp) {
     let anon = browser();
     let r = anon.get(app.url("/inbox")).send().await.unwrap();
     assert_eq!(
@@ -111,12 +109,9 @@ async fn nominate_and_consult_through_the_forms() {
     let other = login(&app, "jn-sh-org").await;
     let (status, _) = get(&other, &app, &format!("/tasks/{}", links[0])).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn forms_without_the_token_or_from_elsewhere_are_refused() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn forms_without_the_token_or_from_elsewhere_are_refused(app: &TestApp) {
     let nominator = login(&app, "jn-py-nominator").await;
     let (_, form) = get(&nominator, &app, "/nominations/new").await;
     let token = csrf(&form);
@@ -186,12 +181,9 @@ async fn forms_without_the_token_or_from_elsewhere_are_refused() {
         csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
         "{csp}"
     );
-    app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn urge_and_withdraw_from_the_task_page() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn urge_and_withdraw_from_the_task_page(app: &TestApp) {
     let token = app.token("jn-py-nominator").await;
     let inst = app
         .nominate(&token, naxian_tests::nomination("JN-PY-MG", "health"))
@@ -250,12 +242,9 @@ async fn urge_and_withdraw_from_the_task_page() {
         app.get(&admin, &format!("/api/v1/instances/{id}")).await["outcome"],
         "withdrawn"
     );
-    app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_monthly_report_by_form_and_the_provinces_table() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn the_monthly_report_by_form_and_the_provinces_table(app: &TestApp) {
     app.clock.set(
         chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:05+08:00")
             .unwrap()
@@ -310,12 +299,9 @@ async fn the_monthly_report_by_form_and_the_provinces_table() {
     );
     let (_, own) = get(&reporter, &app, "/reports?month=2026-12").await;
     assert!(!own.contains("青岛市科协"), "a city sees its own report only");
-    app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_campaign_created_and_followed_in_the_browser() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn a_campaign_created_and_followed_in_the_browser(app: &TestApp) {
     app.clock.set(
         chrono::DateTime::parse_from_rfc3339("2027-03-05T10:00:00+08:00")
             .unwrap()
@@ -364,7 +350,6 @@ async fn a_campaign_created_and_followed_in_the_browser() {
     );
     assert_eq!(page.matches("办理中").count(), 2);
     assert!(page.contains("P3D、P1D"));
-    app.stop().await;
 }
 
 /// The count drawn after a bar's label on the board.
@@ -379,9 +364,7 @@ fn bar_count(html: &str, figure: &str, label: &str) -> String {
     last_text.rsplit('>').next().unwrap().to_string()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_board_charts_steps_overdue_counties_and_coverage_over_time() {
-    let app = TestApp::spawn(Backend::Sqlite).await;
+async fn the_board_charts_steps_overdue_counties_and_coverage_over_time(app: &TestApp) {
     let nominator = app.token("jn-py-nominator").await;
     for (target, sector) in [("JN-PY-MG", "health"), ("JN-PY-YS", "education")] {
         let inst = app
@@ -416,5 +399,13 @@ async fn the_board_charts_steps_overdue_counties_and_coverage_over_time() {
     let (_, board) = get(&province, &app, "/coverage").await;
     assert_eq!(bar_count(&board, "chart-overdue", "平阴县科协"), "2");
     assert_eq!(bar_count(&board, "chart-overdue", "商河县科协"), "0");
-    app.stop().await;
 }
+
+naxian_tests::on_both_backends!(
+    nominate_and_consult_through_the_forms,
+    forms_without_the_token_or_from_elsewhere_are_refused,
+    urge_and_withdraw_from_the_task_page,
+    the_monthly_report_by_form_and_the_provinces_table,
+    a_campaign_created_and_followed_in_the_browser,
+    the_board_charts_steps_overdue_counties_and_coverage_over_time,
+);

@@ -272,6 +272,18 @@ impl TestApp {
         body
     }
 
+    /// Starts an appointment for 玫瑰镇 (a health-sector candidate) and
+    /// submits it: the three consulted departments have their tasks.
+    /// Returns the instance's id.
+    pub async fn in_consultation(&self, nominator: &str) -> String {
+        let id = self.nominate(nominator, nomination("JN-PY-MG", "health")).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        self.act(nominator, &id, "submit", json!({})).await;
+        id
+    }
+
     /// The caller's open task on an instance (from their inbox).
     pub async fn task_of(&self, token: &str, instance_id: &str) -> Value {
         let tasks = self.get(token, "/api/v1/tasks").await;

@@ -40,17 +40,17 @@ fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
 }
 
 async fn administrators_edit_and_import_the_directory(app: &TestApp) {
-    let nominator = login(&app, "jn-py-nominator").await;
-    let (_, inbox) = get(&nominator, &app, "/inbox").await;
+    let nominator = login(app, "jn-py-nominator").await;
+    let (_, inbox) = get(&nominator, app, "/inbox").await;
     assert!(
         !inbox.contains("href=\"/admin\""),
         "no admin link for a nominator"
     );
-    let (status, _) = get(&nominator, &app, "/admin").await;
+    let (status, _) = get(&nominator, app, "/admin").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
-    let admin = login(&app, "admin").await;
-    let (status, page) = get(&admin, &app, "/admin").await;
+    let admin = login(app, "admin").await;
+    let (status, page) = get(&admin, app, "/admin").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("href=\"/admin\"") && page.contains("玫瑰镇科协") && page.contains("jn-py-nominator")
@@ -103,7 +103,7 @@ async fn administrators_edit_and_import_the_directory(app: &TestApp) {
     // row's parent being the first.
     let (status, page) = import(
         &admin,
-        &app,
+        app,
         &token,
         "org_units",
         "units.xlsx",
@@ -124,15 +124,7 @@ async fn administrators_edit_and_import_the_directory(app: &TestApp) {
                as-nominator,安城提名人,as@example.cn,Chushi-2026,提名人@JN-PY-AS\n\
                as-pc,安城党委,not-an-address,Chushi-2026,部门经办人@JN-PY-AS-PC\n\
                as-x,某人,x@example.cn,short,提名人@JN-PY-AS\n";
-    let (status, page) = import(
-        &admin,
-        &app,
-        &token,
-        "users",
-        "users.csv",
-        bad.as_bytes().to_vec(),
-    )
-    .await;
+    let (status, page) = import(&admin, app, &token, "users", "users.csv", bad.as_bytes().to_vec()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("未导入任何数据"), "{page}");
     assert!(
@@ -148,14 +140,14 @@ async fn administrators_edit_and_import_the_directory(app: &TestApp) {
     let good = bad
         .replace("not-an-address", "as-pc@example.cn")
         .replace(",short,", ",Chushi-2026,");
-    let (status, page) = import(&admin, &app, &token, "users", "users.csv", good.into_bytes()).await;
+    let (status, page) = import(&admin, app, &token, "users", "users.csv", good.into_bytes()).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("用户 3 个，角色 3 项"), "{page}");
     // The imported department user logs in with the sheet's password.
-    let r = naxian_tests::web::post_login(&naxian_tests::web::browser(), &app, "as-pc", "Chushi-2026").await;
+    let r = naxian_tests::web::post_login(&naxian_tests::web::browser(), app, "as-pc", "Chushi-2026").await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
-    let (status, page) = import(&admin, &app, &token, "users", "x.csv", b"\xff\xfe\x00".to_vec()).await;
+    let (status, page) = import(&admin, app, &token, "users", "x.csv", b"\xff\xfe\x00".to_vec()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("文件无法读取"), "{page}");
 }

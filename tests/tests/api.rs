@@ -898,11 +898,7 @@ async fn directory_rules_a_province_relies_on(app: &TestApp) {
 /// not "the task is already done".
 async fn a_keyed_action_committed_before_a_crash_is_replayed(app: &TestApp) {
     let nominator = app.token("jn-py-nominator").await;
-    let id = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.act(&nominator, &id, "submit", json!({})).await;
+    let id = app.in_consultation(&nominator).await;
     let org = app.token("jn-py-org").await;
     let task = app.task_of(&org, &id).await["id"].as_str().unwrap().to_string();
     let path = format!("/api/v1/tasks/{task}/actions");

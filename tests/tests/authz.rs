@@ -275,7 +275,7 @@ async fn every_operation_answers_every_caller_as_the_matrix_says(app: &TestApp) 
         .filter(|k| !operations.iter().any(|o| o == *k))
         .collect();
 
-    let f = fixture(&app).await;
+    let f = fixture(app).await;
     let mut tokens = Vec::new();
     for (_, login) in CALLERS {
         tokens.push(match login {
@@ -298,7 +298,7 @@ async fn every_operation_answers_every_caller_as_the_matrix_says(app: &TestApp) 
         let mut seen = Vec::new();
         for token in &tokens {
             n += 1;
-            seen.push(call(&app, &f, op, token.as_deref(), n).await.as_u16().to_string());
+            seen.push(call(app, &f, op, token.as_deref(), n).await.as_u16().to_string());
         }
         let seen = seen.join(" ");
         if print {

@@ -41,9 +41,9 @@ async fn each_table_downloads_as_csv_and_xlsx_within_the_users_reach(app: &TestA
     let nominator = app.token("jn-py-nominator").await;
     app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
 
-    let province = login(&app, "sd-supervisor").await;
+    let province = login(app, "sd-supervisor").await;
     let (status, kind, disposition, bytes) =
-        download(&province, &app, "/exports/coverage.csv?under=JN-PY").await;
+        download(&province, app, "/exports/coverage.csv?under=JN-PY").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(kind, "text/csv; charset=utf-8");
     assert!(
@@ -65,14 +65,14 @@ async fn each_table_downloads_as_csv_and_xlsx_within_the_users_reach(app: &TestA
         "only under the unit asked for"
     );
 
-    let (status, kind, _, bytes) = download(&province, &app, "/exports/coverage.xlsx?under=JN-PY").await;
+    let (status, kind, _, bytes) = download(&province, app, "/exports/coverage.xlsx?under=JN-PY").await;
     assert_eq!(status, StatusCode::OK);
     assert!(kind.starts_with("application/vnd.openxmlformats"), "{kind}");
     let sheet = xlsx_rows(bytes);
     assert_eq!(sheet[0][1], "乡镇（街道）");
     assert!(sheet.iter().any(|r| r[1] == "玫瑰镇科协" && r[2] == "推进中"));
 
-    let (_, _, _, bytes) = download(&province, &app, "/exports/liaison.csv?under=JN-PY").await;
+    let (_, _, _, bytes) = download(&province, app, "/exports/liaison.csv?under=JN-PY").await;
     let contacts = csv_rows(&bytes);
     assert_eq!(contacts[0], ["单位", "单位代码", "职责", "姓名", "电子邮箱"]);
     assert!(
@@ -90,9 +90,9 @@ async fn each_table_downloads_as_csv_and_xlsx_within_the_users_reach(app: &TestA
     );
     app.engine.run_schedules_once("t").await.unwrap();
     // The clock jumped past the session's idle timeout.
-    let province = login(&app, "sd-supervisor").await;
+    let province = login(app, "sd-supervisor").await;
     let (status, _, disposition, bytes) =
-        download(&province, &app, "/exports/reports.xlsx?month=2026-12").await;
+        download(&province, app, "/exports/reports.xlsx?month=2026-12").await;
     assert_eq!(status, StatusCode::OK);
     assert!(disposition.contains("filename*=UTF-8''2026-12"), "{disposition}");
     let table = xlsx_rows(bytes);
@@ -102,13 +102,13 @@ async fn each_table_downloads_as_csv_and_xlsx_within_the_users_reach(app: &TestA
 
     // The nominator's instances list holds their nomination; the other
     // city's nominator sees none of it.
-    let own = login(&app, "jn-py-nominator").await;
-    let (_, _, _, bytes) = download(&own, &app, "/exports/instances.csv").await;
+    let own = login(app, "jn-py-nominator").await;
+    let (_, _, _, bytes) = download(&own, app, "/exports/instances.csv").await;
     let list = csv_rows(&bytes);
     assert_eq!(list.len(), 2, "{list:?}");
     assert_eq!(list[1][3], "玫瑰镇科协");
-    let other = login(&app, "qd-nominator").await;
-    let (_, _, _, bytes) = download(&other, &app, "/exports/instances.csv").await;
+    let other = login(app, "qd-nominator").await;
+    let (_, _, _, bytes) = download(&other, app, "/exports/instances.csv").await;
     let theirs = csv_rows(&bytes);
     assert!(
         theirs.iter().all(|r| !r.contains(&"玫瑰镇科协".to_string())),
@@ -116,11 +116,11 @@ async fn each_table_downloads_as_csv_and_xlsx_within_the_users_reach(app: &TestA
     );
 
     // Outside one's grants: refused, as the page would be.
-    let (status, _) = get(&other, &app, "/exports/liaison.csv?under=JN-PY").await;
+    let (status, _) = get(&other, app, "/exports/liaison.csv?under=JN-PY").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, _) = get(&province, &app, "/exports/secrets.csv").await;
+    let (status, _) = get(&province, app, "/exports/secrets.csv").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let (status, _) = get(&province, &app, "/exports/reports.csv?month=2026-13").await;
+    let (status, _) = get(&province, app, "/exports/reports.csv?month=2026-13").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
 

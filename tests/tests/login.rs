@@ -10,6 +10,28 @@ use naxian_tests::{on_both_backends, TestApp};
 use reqwest::StatusCode;
 use serde_json::json;
 
+/// Posts the login form of `c` with the demo password, this `csrf` token
+/// and, if given, an Origin header.
+async fn post_form(
+    c: &reqwest::Client,
+    app: &TestApp,
+    csrf: &str,
+    origin: Option<&str>,
+) -> reqwest::Response {
+    let mut req = c.post(app.url("/login"));
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    req.form(&[
+        ("login", "jn-py-org"),
+        ("password", "naxian-demo"),
+        ("csrf", csrf),
+    ])
+    .send()
+    .await
+    .unwrap()
+}
+
 async fn token_status(app: &TestApp, login: &str, password: &str) -> StatusCode {
     app.send(
         None,
@@ -177,46 +199,17 @@ async fn the_login_form_is_bound_to_its_cookie(app: &TestApp) {
     let (_, other_page) = get(&browser(), app, "/login").await;
     let c = browser();
     let (_, _own) = get(&c, app, "/login").await;
-    let r = c
-        .post(app.url("/login"))
-        .form(&[
-            ("login", "jn-py-org"),
-            ("password", "naxian-demo"),
-            ("csrf", &csrf(&other_page)),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&c, app, &csrf(&other_page), None).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
     // The right token, but posted from another site.
     let (_, page) = get(&c, app, "/login").await;
-    let r = c
-        .post(app.url("/login"))
-        .header("origin", "http://attacker.example")
-        .form(&[
-            ("login", "jn-py-org"),
-            ("password", "naxian-demo"),
-            ("csrf", &csrf(&page)),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&c, app, &csrf(&page), Some("http://attacker.example")).await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
 
     // The same form from this site logs in, and spends the pre-session cookie.
     let (_, page) = get(&c, app, "/login").await;
-    let r = c
-        .post(app.url("/login"))
-        .header("origin", app.base.as_str())
-        .form(&[
-            ("login", "jn-py-org"),
-            ("password", "naxian-demo"),
-            ("csrf", &csrf(&page)),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = post_form(&c, app, &csrf(&page), Some(app.base.as_str())).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let cookies: Vec<String> = r
         .headers()

@@ -279,11 +279,7 @@ async fn json_bodies_are_strict(app: &TestApp) {
 async fn history_is_append_only(app: &TestApp) {
     use sqlx::Connection;
     let nominator = app.token("jn-py-nominator").await;
-    let id = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.act(&nominator, &id, "submit", json!({})).await;
+    let id = app.in_consultation(&nominator).await;
     let mut statements = vec![
         "UPDATE history SET comment = 'rewritten'".to_string(),
         "DELETE FROM history".to_string(),

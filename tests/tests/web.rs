@@ -13,12 +13,12 @@ async fn nominate_and_consult_through_the_forms(app: &TestApp) {
         (r.status(), r.headers()["location"].to_str().unwrap()),
         (StatusCode::SEE_OTHER, "/login")
     );
-    let (status, html) = get(&anon, &app, "/login").await;
+    let (status, html) = get(&anon, app, "/login").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("<label for=\"login\">登录名</label>"));
 
-    let nominator = login(&app, "jn-py-nominator").await;
-    let (_, form) = get(&nominator, &app, "/nominations/new").await;
+    let nominator = login(app, "jn-py-nominator").await;
+    let (_, form) = get(&nominator, app, "/nominations/new").await;
     assert!(
         form.contains("玫瑰镇科协"),
         "the units the nominator may nominate for"
@@ -66,7 +66,7 @@ async fn nominate_and_consult_through_the_forms(app: &TestApp) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let task_page = r.headers()["location"].to_str().unwrap().to_string();
-    let (_, html) = get(&nominator, &app, &task_page).await;
+    let (_, html) = get(&nominator, app, &task_page).await;
     assert!(html.contains("征求意见中"), "submitted: {html}");
     assert!(
         !html.contains("<script>alert(1)</script>"),
@@ -74,12 +74,12 @@ async fn nominate_and_consult_through_the_forms(app: &TestApp) {
     );
 
     // The county organization department sees it in its inbox and agrees by form.
-    let org = login(&app, "jn-py-org").await;
-    let (_, inbox) = get(&org, &app, "/inbox").await;
+    let org = login(app, "jn-py-org").await;
+    let (_, inbox) = get(&org, app, "/inbox").await;
     let links = task_links(&inbox);
     assert_eq!(links.len(), 1);
     assert!(inbox.contains("id=\"inbox-count\">1<"));
-    let (_, page) = get(&org, &app, &format!("/tasks/{}", links[0])).await;
+    let (_, page) = get(&org, app, &format!("/tasks/{}", links[0])).await;
     assert!(page.contains("id=\"act-agree\""));
     let token = csrf(&page);
     let r = org
@@ -102,18 +102,18 @@ async fn nominate_and_consult_through_the_forms(app: &TestApp) {
     assert_eq!(r.status(), StatusCode::OK);
     let html = r.text().await.unwrap();
     assert!(html.contains("已办理。") && html.contains("同意"));
-    let (_, done) = get(&org, &app, "/done").await;
+    let (_, done) = get(&org, app, "/done").await;
     assert_eq!(task_links(&done), links);
 
     // Another county's department may not open this task's page.
-    let other = login(&app, "jn-sh-org").await;
-    let (status, _) = get(&other, &app, &format!("/tasks/{}", links[0])).await;
+    let other = login(app, "jn-sh-org").await;
+    let (status, _) = get(&other, app, &format!("/tasks/{}", links[0])).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 async fn forms_without_the_token_or_from_elsewhere_are_refused(app: &TestApp) {
-    let nominator = login(&app, "jn-py-nominator").await;
-    let (_, form) = get(&nominator, &app, "/nominations/new").await;
+    let nominator = login(app, "jn-py-nominator").await;
+    let (_, form) = get(&nominator, app, "/nominations/new").await;
     let token = csrf(&form);
     let fields = |t: &str| {
         vec![
@@ -192,8 +192,8 @@ async fn urge_and_withdraw_from_the_task_page(app: &TestApp) {
     let drafting = inst["tasks"][0]["id"].as_str().unwrap().to_string();
     app.act(&token, &id, "submit", serde_json::json!({})).await;
 
-    let nominator = login(&app, "jn-py-nominator").await;
-    let (_, page) = get(&nominator, &app, &format!("/tasks/{drafting}")).await;
+    let nominator = login(app, "jn-py-nominator").await;
+    let (_, page) = get(&nominator, app, &format!("/tasks/{drafting}")).await;
     assert!(
         page.contains("平阴县委组织部") && page.contains("玫瑰镇党委"),
         "who still has to act"
@@ -219,9 +219,9 @@ async fn urge_and_withdraw_from_the_task_page(app: &TestApp) {
     assert!(r.text().await.unwrap().contains("今天已催办过"));
 
     // A department sees no urge or withdraw controls on its own task.
-    let org = login(&app, "jn-py-org").await;
-    let (_, inbox) = get(&org, &app, "/inbox").await;
-    let (_, own) = get(&org, &app, &format!("/tasks/{}", task_links(&inbox)[0])).await;
+    let org = login(app, "jn-py-org").await;
+    let (_, inbox) = get(&org, app, "/inbox").await;
+    let (_, own) = get(&org, app, &format!("/tasks/{}", task_links(&inbox)[0])).await;
     assert!(!own.contains("id=\"withdraw\"") && !own.contains("id=\"urge-"));
 
     let r = nominator
@@ -252,11 +252,11 @@ async fn the_monthly_report_by_form_and_the_provinces_table(app: &TestApp) {
     );
     assert_eq!(app.engine.run_schedules_once("t").await.unwrap(), 1);
 
-    let reporter = login(&app, "jn-reporter").await;
-    let (_, inbox) = get(&reporter, &app, "/inbox").await;
+    let reporter = login(app, "jn-reporter").await;
+    let (_, inbox) = get(&reporter, app, "/inbox").await;
     let links = task_links(&inbox);
     assert_eq!(links.len(), 1, "{inbox}");
-    let (_, page) = get(&reporter, &app, &format!("/tasks/{}", links[0])).await;
+    let (_, page) = get(&reporter, app, &format!("/tasks/{}", links[0])).await;
     assert!(
         page.contains("name=\"data.narrative.progress\""),
         "the narrative is written on the task page"
@@ -286,8 +286,8 @@ async fn the_monthly_report_by_form_and_the_provinces_table(app: &TestApp) {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("省科协审阅中"));
 
-    let province = login(&app, "sd-supervisor").await;
-    let (status, table) = get(&province, &app, "/reports?month=2026-12").await;
+    let province = login(app, "sd-supervisor").await;
+    let (status, table) = get(&province, app, "/reports?month=2026-12").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         table.contains("济南市科协") && table.contains("已提交"),
@@ -297,7 +297,7 @@ async fn the_monthly_report_by_form_and_the_provinces_table(app: &TestApp) {
         table.contains("青岛市科协") && table.contains("填报中"),
         "{table}"
     );
-    let (_, own) = get(&reporter, &app, "/reports?month=2026-12").await;
+    let (_, own) = get(&reporter, app, "/reports?month=2026-12").await;
     assert!(!own.contains("青岛市科协"), "a city sees its own report only");
 }
 
@@ -307,8 +307,8 @@ async fn a_campaign_created_and_followed_in_the_browser(app: &TestApp) {
             .unwrap()
             .with_timezone(&chrono::Utc),
     );
-    let sup = login(&app, "sd-supervisor").await;
-    let (_, form) = get(&sup, &app, "/campaigns/new").await;
+    let sup = login(app, "sd-supervisor").await;
+    let (_, form) = get(&sup, app, "/campaigns/new").await;
     assert!(
         form.contains("value=\"JN\"") && form.contains("value=\"QD-PD\""),
         "cities and counties to choose from"
@@ -342,7 +342,7 @@ async fn a_campaign_created_and_followed_in_the_browser(app: &TestApp) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let location = r.headers()["location"].to_str().unwrap().to_string();
-    let (status, page) = get(&sup, &app, &location).await;
+    let (status, page) = get(&sup, app, &location).await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("报送实施方案") && page.contains("2027-03-20 18:00"),
@@ -382,8 +382,8 @@ async fn the_board_charts_steps_overdue_counties_and_coverage_over_time(app: &Te
     app.nominate(&sh, naxian_tests::nomination("JN-SH-YQ", "agriculture"))
         .await;
 
-    let province = login(&app, "sd-supervisor").await;
-    let (status, board) = get(&province, &app, "/coverage").await;
+    let province = login(app, "sd-supervisor").await;
+    let (status, board) = get(&province, app, "/coverage").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(bar_count(&board, "chart-steps", "征求意见"), "2");
     assert_eq!(bar_count(&board, "chart-steps", "填写提名"), "1");
@@ -395,8 +395,8 @@ async fn the_board_charts_steps_overdue_counties_and_coverage_over_time(app: &Te
 
     // A month on, the consultation is overdue in 平阴 only.
     app.clock.set(app.clock_now() + chrono::Duration::days(30));
-    let province = login(&app, "sd-supervisor").await;
-    let (_, board) = get(&province, &app, "/coverage").await;
+    let province = login(app, "sd-supervisor").await;
+    let (_, board) = get(&province, app, "/coverage").await;
     assert_eq!(bar_count(&board, "chart-overdue", "平阴县科协"), "2");
     assert_eq!(bar_count(&board, "chart-overdue", "商河县科协"), "0");
 }

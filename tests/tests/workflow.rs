@@ -440,11 +440,7 @@ async fn replicas_decide_on_what_the_database_holds(app: &TestApp) {
     );
     other.reload_calendar().await.unwrap();
     let nominator = app.token("jn-py-nominator").await;
-    let id = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.act(&nominator, &id, "submit", json!({})).await;
+    let id = app.in_consultation(&nominator).await;
     let org = app.token("jn-py-org").await;
     let org_task = app.task_of(&org, &id).await["id"].as_str().unwrap().to_string();
     let org_actor = other.actor("jn-py-org").await.unwrap();
@@ -502,11 +498,7 @@ async fn parallel_sign_off_never_refuses_a_legitimate_action(app: &TestApp) {
         departments.push(app.token(login).await);
     }
     for round in 0..12 {
-        let id = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        app.act(&nominator, &id, "submit", json!({})).await;
+        let id = app.in_consultation(&nominator).await;
         let mut paths = Vec::new();
         for token in &departments {
             let task = app.task_of(token, &id).await;
@@ -546,11 +538,7 @@ async fn parallel_sign_off_never_refuses_a_legitimate_action(app: &TestApp) {
         assert_eq!(elections, 1, "round {round}: the step moved on exactly once");
     }
     // One department's task, sent twice at once: one of them did it.
-    let id = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    app.act(&nominator, &id, "submit", json!({})).await;
+    let id = app.in_consultation(&nominator).await;
     let task = app.task_of(&departments[0], &id).await;
     let path = format!("/api/v1/tasks/{}/actions", task["id"].as_str().unwrap());
     let twice = futures::future::join_all((0..2).map(|_| {

@@ -221,7 +221,7 @@ impl Engine {
     /// is); on success issues an API token.
     pub async fn login(&self, login: &str, password: &str, client: &str) -> Result<(String, DateTime<Utc>)> {
         let user = self.check_login(login, password, client).await?;
-        self.issue_token(&user.login).await
+        self.token_for(user.login).await
     }
 
     /// Issues a token for a user (the CLI's `token create`, and login).
@@ -229,6 +229,11 @@ impl Engine {
         let Some(user) = self.store.user(login).await? else {
             return Err(EngineError::NotFound(format!("no user `{login}`")));
         };
+        self.token_for(user.login).await
+    }
+
+    /// A new token for a user known to exist, by the login as stored.
+    async fn token_for(&self, login: String) -> Result<(String, DateTime<Utc>)> {
         let mut bytes = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let token = format!("nx_{}", hex::encode(bytes));
@@ -237,7 +242,7 @@ impl Engine {
         self.store
             .create_token(&TokenRecord {
                 hash: token_hash(&token),
-                login: user.login,
+                login,
                 expires_at,
                 created_at: now,
             })

@@ -63,7 +63,7 @@ fn view_after(
     mut tasks: Vec<Task>,
     mut history: Vec<HistoryRecord>,
     rec: &InstanceRecord,
-    change: &Change,
+    change: Change,
     definition: Arc<Definition>,
 ) -> InstanceView {
     for close in &change.close {
@@ -75,10 +75,10 @@ fn view_after(
             t.completed_at = Some(change.at);
         }
     }
-    tasks.extend(change.open.iter().cloned());
-    let mut instance = change.instance.clone();
+    tasks.extend(change.open);
+    let mut instance = change.instance;
     instance.revision = rec.instance.revision + 1;
-    history.push(change.history.clone());
+    history.push(change.history);
     InstanceView {
         history,
         instance,
@@ -401,7 +401,8 @@ impl Engine {
         // A keyed request's answer is written with the change: rendered from
         // the view the change leaves, before it is written.
         if crate::keyed::active() {
-            let view = view_after(tasks.clone(), history.clone(), &rec, &change, def.clone());
+            // Copies only here: an unkeyed transition moves what it wrote into its answer.
+            let view = view_after(tasks.clone(), history.clone(), &rec, change.clone(), def.clone());
             change.idempotency = crate::keyed::response_for(&view);
         }
         self.write(&change).await.map_err(|e| match e {
@@ -411,7 +412,7 @@ impl Engine {
             EngineError::Conflict(m) => EngineError::InstanceMoved(m),
             other => other,
         })?;
-        let view = view_after(tasks, history, &rec, &change, def);
+        let view = view_after(tasks, history, &rec, change, def);
         self.keep(&view, rec.directory_generation);
         Ok(view)
     }

@@ -180,15 +180,29 @@ async fn prepare(
     Ok(tasks)
 }
 
-pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
-    std::env::set_var("NAXIAN_TEST_POSTGRES", &args.postgres);
+/// A scratch PostgreSQL database on `postgres` with the workflows and the
+/// demo province loaded, its data folder, and the service assembled on it.
+pub(crate) async fn scratch(
+    postgres: &str,
+    workflows: &std::path::Path,
+) -> anyhow::Result<(
+    naxian_store_postgres::testing::TestDatabase,
+    tempfile::TempDir,
+    naxian_server::AppState,
+)> {
+    std::env::set_var("NAXIAN_TEST_POSTGRES", postgres);
     let db = naxian_store_postgres::testing::TestDatabase::create().await;
-    let scratch = tempfile::tempdir()?;
+    let folder = tempfile::tempdir()?;
     let mut config = Config::default();
     config.database.url = db.url().to_string();
-    config.paths.data_dir = scratch.path().to_path_buf();
-    config.paths.workflows = args.workflows.clone();
+    config.paths.data_dir = folder.path().to_path_buf();
+    config.paths.workflows = workflows.to_path_buf();
     let state = crate::build(&config, true, false).await?;
+    Ok((db, folder, state))
+}
+
+pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
+    let (db, scratch, state) = scratch(&args.postgres, &args.workflows).await?;
     let engine = state.engine.clone();
 
     let warmup = args.rates.first().map(|&r| (r, args.warmup));

@@ -7,7 +7,6 @@
 //! pool is what is measured). It prints the inbox latency of both phases,
 //! the answers the flood got, and the service's memory after each.
 
-use crate::config::Config;
 use crate::loadtest::{memory_mib, Sample, Service};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -38,14 +37,8 @@ pub struct FloodArgs {
 }
 
 pub async fn run(args: FloodArgs) -> anyhow::Result<()> {
-    std::env::set_var("NAXIAN_TEST_POSTGRES", &args.postgres);
-    let db = naxian_store_postgres::testing::TestDatabase::create().await;
-    let scratch = tempfile::tempdir()?;
-    let mut config = Config::default();
-    config.database.url = db.url().to_string();
-    config.paths.data_dir = scratch.path().to_path_buf();
-    config.paths.workflows = args.workflows.clone();
-    drop(crate::build(&config, true, false).await?);
+    let (db, scratch, state) = crate::loadtest::scratch(&args.postgres, &args.workflows).await?;
+    drop(state);
     let (server, base) = Service::start(db.url(), scratch.path(), &args.workflows).await?;
     let client = reqwest::Client::new();
     let reader = crate::loadtest::token(&client, &base, "jn-py-org").await?;

@@ -243,39 +243,46 @@ async fn mail_server_down_then_up_delivers_each_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_replicas_on_postgres_send_each_mail_once() {
-    let app = TestApp::spawn(Backend::Postgres).await;
-    let smtp = SmtpServer::start();
+    // Claims of five, so that 24 e-mails take several and both replicas get some.
+    let app = TestApp::spawn_configured(Backend::Postgres, None, |c| c.mail.claim_batch = 5).await;
+    // Each message answered after 20 ms: a replica is still sending its claim
+    // when the other comes for the next.
+    let smtp = SmtpServer::start_slow(std::time::Duration::from_millis(20));
     app.clock.set(t("2026-11-30T10:00:00+08:00"));
     for _ in 0..8 {
         nominate_and_submit(&app.engine).await;
     }
     // A second replica: its own engine and connection pool on the same database.
     let store = naxian_engine::open::open_store(&app.database_url).await.unwrap();
-    let other = Engine::new(store, app.engine.clock().clone(), Default::default());
+    let other = Engine::new(store, app.engine.clock().clone(), app.engine.settings().clone());
     let run = |engine: Engine, owner: &'static str| {
         let mailer = smtp.mailer(None, 5);
         tokio::spawn(async move {
-            let mut n = engine.fire_timers_once(owner).await.unwrap();
-            n += engine.dispatch_once(&mailer, owner).await.unwrap();
-            n
+            let fired = engine.fire_timers_once(owner).await.unwrap();
+            (fired, engine.dispatch_once(&mailer, owner).await.unwrap())
         })
     };
+    let both = |a: (usize, usize), b: (usize, usize)| (a.0 + b.0, a.1 + b.1);
     let (a, b) = (
-        run(app.engine.clone(), "replica-a"),
-        run(other.clone(), "replica-b"),
+        run(app.engine.clone(), "replica-a").await.unwrap(),
+        run(other.clone(), "replica-b").await.unwrap(),
     );
-    assert_eq!(a.await.unwrap() + b.await.unwrap(), 24);
+    assert_eq!(both(a, b), (0, 24), "24 e-mails, no timer due yet");
     // Into the reminder period: both replicas fire timers and send at once.
     app.clock.set(t("2026-12-09T09:30:00+08:00"));
-    let (a, b) = (
+    let (ra, rb) = (
         run(app.engine.clone(), "replica-a"),
         run(other.clone(), "replica-b"),
     );
-    let total = a.await.unwrap() + b.await.unwrap();
+    let (a, b) = (ra.await.unwrap(), rb.await.unwrap());
     assert_eq!(
-        total,
-        24 + 24,
+        both(a, b),
+        (24, 24),
         "24 timers fired and 24 reminders sent, between them"
+    );
+    assert!(
+        a.1 > 0 && b.1 > 0,
+        "both replicas sent some of the reminders: {a:?} {b:?}"
     );
     let mails = smtp.received();
     let ids: BTreeSet<_> = mails.iter().map(|m| m.message_id()).collect();

@@ -54,6 +54,9 @@ pub struct Settings {
     /// How long background work (a timer, an e-mail) stays with the replica
     /// that took it, in milliseconds.
     pub lease_ms: i64,
+    /// How many timers or e-mails one claim takes: smaller spreads a burst
+    /// over more replicas, larger costs fewer round trips.
+    pub claim_batch: i64,
 }
 
 impl Default for Settings {
@@ -65,6 +68,7 @@ impl Default for Settings {
             attachment_max_bytes: 10 * 1024 * 1024,
             retention_days: 1095,
             lease_ms: 60_000,
+            claim_batch: 50,
         }
     }
 }

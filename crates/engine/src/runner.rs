@@ -27,8 +27,6 @@ pub struct Mailer {
     pub backoff: Duration,
 }
 
-const BATCH: i64 = 50;
-
 /// A claimed batch, used only while the lease is surely still ours: past a
 /// quarter before its end (by this process's monotonic clock, which runs on
 /// while the process is paused) the rest is left for whoever claims it next,
@@ -72,7 +70,7 @@ impl Engine {
             let lease_ms = self.settings.lease_ms;
             let batch = self
                 .store
-                .claim_timers(owner, self.clock.now(), lease_ms, BATCH)
+                .claim_timers(owner, self.clock.now(), lease_ms, self.settings.claim_batch)
                 .await?;
             if batch.is_empty() {
                 return Ok(fired);
@@ -193,7 +191,10 @@ impl Engine {
         loop {
             let now = self.clock.now();
             let lease_ms = self.settings.lease_ms;
-            let batch = self.store.claim_outbox(owner, now, lease_ms, BATCH).await?;
+            let batch = self
+                .store
+                .claim_outbox(owner, now, lease_ms, self.settings.claim_batch)
+                .await?;
             if batch.is_empty() {
                 return Ok(sent);
             }

@@ -88,6 +88,8 @@ pub struct Mail {
     /// How long a replica keeps the reminders and e-mails it took before
     /// another may take them over.
     pub lease_seconds: i64,
+    /// How many reminders or e-mails a replica takes at one claim.
+    pub claim_batch: i64,
     /// When the daily digest goes to users who asked for it (cron, Asia/Shanghai).
     pub digest_cron: String,
 }
@@ -137,6 +139,7 @@ impl Default for Mail {
             retry_after_seconds: 30,
             poll_seconds: 2,
             lease_seconds: 60,
+            claim_batch: 50,
             digest_cron: "0 0 8 * * *".into(),
         }
     }
@@ -213,6 +216,7 @@ impl Config {
             attachment_max_bytes: self.server.attachment_max_mib.max(1) * 1024 * 1024,
             retention_days: self.retention.personal_data_days,
             lease_ms: self.mail.lease_seconds.max(1) * 1000,
+            claim_batch: self.mail.claim_batch.max(1),
         }
     }
 }

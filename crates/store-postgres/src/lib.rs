@@ -139,6 +139,7 @@ naxian_store::sql_store!(
     PostgresStore,
     sqlx::Postgres,
     now_ms = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
+    skip_locked = "FOR UPDATE SKIP LOCKED",
     apply = crate::apply::in_one_call
 );
 

@@ -80,6 +80,7 @@ naxian_store::sql_store!(
     SqliteStore,
     sqlx::Sqlite,
     now_ms = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
+    skip_locked = "",
     apply = crate::apply::in_one_statement
 );
 

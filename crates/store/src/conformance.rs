@@ -1474,6 +1474,11 @@ async fn racing_claims<S: Store>(s: Arc<S>) {
                 if batch.is_empty() {
                     return mine;
                 }
+                assert!(
+                    batch.len() <= 3,
+                    "a claim took {} rows, past its limit of 3",
+                    batch.len()
+                );
                 for m in batch {
                     s.outbox_sent(&m.message.id, &owner, at(3001)).await.unwrap();
                     mine.push(m.message.dedupe_key);

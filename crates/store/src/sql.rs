@@ -5,7 +5,9 @@
 //!
 //! A backend type provides `reader()` and `writer()` pools, `begin_write`,
 //! `saw_error` (told of every database error) and `BACKEND`, then calls
-//! `naxian_store::sql_store!(Type, Db, now_ms = SQL, apply = PATH)`.
+//! `naxian_store::sql_store!(Type, Db, now_ms = SQL, skip_locked = SQL, apply = PATH)`;
+//! `skip_locked` ends the select of a claim (`FOR UPDATE SKIP LOCKED` where
+//! writers run side by side, empty where one writer runs at a time).
 //!
 //! A transition's write is each backend's own (`apply`): both read the rows
 //! out of one JSON document ([`crate::change_document`]) in the database,
@@ -15,10 +17,10 @@
 /// a change is written by `PATH(store, change, map_error)`.
 #[macro_export]
 macro_rules! sql_store {
-    ($ty:ty, $db:ty, now_ms = $now_ms:literal, apply = $apply:path) => {
-        $crate::sql_store!(@impl $ty, $db, $now_ms, $apply);
+    ($ty:ty, $db:ty, now_ms = $now_ms:literal, skip_locked = $skip_locked:literal, apply = $apply:path) => {
+        $crate::sql_store!(@impl $ty, $db, $now_ms, $skip_locked, $apply);
     };
-    (@impl $ty:ty, $db:ty, $now_ms:literal, $apply:path) => {
+    (@impl $ty:ty, $db:ty, $now_ms:literal, $skip_locked:literal, $apply:path) => {
         const _: () = {
             use chrono::{DateTime, NaiveDate, Utc};
             use naxian_model::directory::{Body, OrgContext, OrgUnit, Role};
@@ -246,10 +248,18 @@ macro_rules! sql_store {
             ) -> Result<Vec<DbRow>> {
                 let now_ms = $now_ms;
                 let free = format!("status = 'pending' AND (lease_until IS NULL OR lease_until < {now_ms})");
+                // The choice is made once (a materialized CTE): a subquery in the
+                // WHERE may be scanned again, each scan choosing other rows, and the
+                // claim then takes past its limit. Rows another claim has locked are
+                // passed over, not waited for: a claim that waited would find them
+                // taken and come back short.
+                let skip_locked = $skip_locked;
                 let sql = format!(
-                    "UPDATE {table} SET lease_owner = $1, lease_until = {now_ms} + $2
-                     WHERE id IN (SELECT id FROM {table} WHERE {free} AND {due} <= $3 ORDER BY {due} LIMIT $4)
-                       AND {free}
+                    "WITH chosen AS MATERIALIZED (
+                         SELECT id FROM {table} WHERE {free} AND {due} <= $3 ORDER BY {due} LIMIT $4 {skip_locked}
+                     )
+                     UPDATE {table} SET lease_owner = $1, lease_until = {now_ms} + $2
+                     WHERE id IN (SELECT id FROM chosen) AND {free}
                      RETURNING *"
                 );
                 sqlx::query(&sql)

@@ -199,6 +199,33 @@ async fn audit_verify_reports_a_tampered_entry() {
     assert!(!out.status.success(), "tampering must be detected");
     assert!(text(&out).contains("BROKEN"), "{}", text(&out));
     assert!(text(&out).contains("entry 2"), "{}", text(&out));
+
+    // Put the comment back: the chain is whole again.
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("UPDATE history SET comment = '请审核' WHERE seq = 2 AND instance_id = (SELECT min(instance_id) FROM history)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let out = naxian(dir.path(), &["audit", "verify"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // Cut the other instance's last entry off: every remaining link still
+    // holds, and only the head kept on the instance row shows the loss.
+    sqlx::query("DROP TRIGGER history_no_delete")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM history WHERE seq = 2 AND instance_id = (SELECT max(instance_id) FROM history)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let out = naxian(dir.path(), &["audit", "verify"]);
+    assert!(!out.status.success(), "a deleted tail must be detected");
+    assert!(
+        text(&out).contains("BROKEN") && text(&out).contains("chain head does not match its last entry"),
+        "{}",
+        text(&out)
+    );
 }
 
 #[test]

@@ -14,6 +14,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::{PgPool, Row};
 use std::collections::HashMap;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -124,12 +125,19 @@ retry_after_seconds = 1
         assert!(ok, "kill {sig} {pid}");
     }
 
-    /// SIGKILL, then reaps the process.
+    /// SIGKILL, then reaps the process and checks the kill is what ended it:
+    /// a replica that had already died by itself would hide a crash.
     fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+        let mut c = self.child.take().expect("a running replica to kill");
+        assert!(
+            c.try_wait().unwrap().is_none(),
+            "{} had exited before its kill:\n{}",
+            self.name,
+            self.log_text()
+        );
+        c.kill().unwrap();
+        let status = c.wait().unwrap();
+        assert_eq!(status.signal(), Some(9), "{} ended by SIGKILL", self.name);
     }
 
     async fn wait_ready(&self) {
@@ -178,10 +186,11 @@ retry_after_seconds = 1
 
 impl Drop for Replica {
     fn drop(&mut self) {
-        if let Some(c) = &self.child {
+        if let Some(mut c) = self.child.take() {
             let _ = Command::new("kill").args(["-CONT", &c.id().to_string()]).status();
+            let _ = c.kill();
+            let _ = c.wait();
         }
-        self.kill();
     }
 }
 
@@ -315,6 +324,24 @@ const HISTORY: [&str; 8] = [
     "acknowledge",
 ];
 
+/// An appointment's tasks when it is done: (step, status), in that order.
+const TASKS: [(&str, &str); 7] = [
+    ("committee_by_election", "done"),
+    ("consultation", "done"),
+    ("consultation", "done"),
+    ("consultation", "done"),
+    ("drafting", "done"),
+    ("filing", "done"),
+    ("filing", "done"),
+];
+
+/// The e-mails of one appointment, by kind: one per task opened (the
+/// nominators' draft, three consulted departments, the secretary, two filing
+/// departments), the copy of the filing to the city, the outcome to the nominator.
+const MAILS: [&str; 9] = [
+    "assigned", "assigned", "assigned", "assigned", "assigned", "assigned", "assigned", "copy", "outcome",
+];
+
 /// Drives appointments from nomination to appointed, one after another,
 /// until `enough` turns true.
 async fn appointments(
@@ -344,7 +371,8 @@ async fn appointments(
         for (login, action, extra) in script() {
             let token = &tokens[login];
             // The task, from the inbox; an earlier answer may have been lost
-            // with a killed replica, so look until it shows.
+            // with a killed replica, so look until it shows, for a minute at most.
+            let shows_by = Instant::now() + Duration::from_secs(60);
             let task = loop {
                 let (s, tasks) = client.send(Some(token), "GET", "/api/v1/tasks", None, None).await;
                 assert_eq!(s, StatusCode::OK, "{tasks}");
@@ -356,6 +384,10 @@ async fn appointments(
                 {
                     break t["id"].as_str().unwrap().to_string();
                 }
+                assert!(
+                    Instant::now() < shows_by,
+                    "{login}'s task on {id} for {action} never showed: an earlier action was lost"
+                );
                 tokio::time::sleep(Duration::from_millis(50)).await;
             };
             let mut req = json!({"action": action});
@@ -373,16 +405,14 @@ async fn appointments(
                     Some(&format!("{task}:{action}")),
                 )
                 .await;
-            match s {
-                StatusCode::OK => ledger
-                    .lock()
-                    .unwrap()
-                    .acknowledged
-                    .push((task, action.to_string())),
-                // Done by an earlier attempt whose answer was lost: not acknowledged, checked below anyway.
-                StatusCode::CONFLICT => {}
-                other => panic!("{action} on {task}: {other} {b}"),
-            }
+            // Every action is answered 200, even one whose first answer was
+            // lost with a killed replica: its key replays what was committed.
+            assert_eq!(s, StatusCode::OK, "{action} on {task}: {b}");
+            ledger
+                .lock()
+                .unwrap()
+                .acknowledged
+                .push((task, action.to_string()));
         }
     }
 }
@@ -414,6 +444,11 @@ impl Load {
             enough,
             workers,
         }
+    }
+
+    /// How many actions have been answered so far.
+    fn acknowledged(&self) -> usize {
+        self.ledger.lock().unwrap().acknowledged.len()
     }
 
     /// Stops the clients once each has finished its appointment in hand.
@@ -506,6 +541,31 @@ async fn check_state(db: &PgPool, ledger: &Ledger) {
                 .await
                 .unwrap();
         assert_eq!(open, 0, "a completed instance has no open task");
+        let tasks: Vec<(String, String)> =
+            sqlx::query_as("SELECT step, status FROM tasks WHERE instance_id = $1 ORDER BY step, status")
+                .bind(id)
+                .fetch_all(db)
+                .await
+                .unwrap();
+        assert_eq!(
+            tasks,
+            TASKS.map(|(s, t)| (s.to_string(), t.to_string())),
+            "instance {id}'s tasks, each once"
+        );
+        let members: i64 = sqlx::query_scalar("SELECT count(*) FROM members WHERE instance_id = $1")
+            .bind(id)
+            .fetch_one(db)
+            .await
+            .unwrap();
+        assert_eq!(members, 1, "instance {id} made one member");
+        let mails: Vec<String> = sqlx::query_scalar(
+            "SELECT split_part(dedupe_key, ':', 1) FROM outbox WHERE params->>'instance_id' = $1 ORDER BY 1",
+        )
+        .bind(id)
+        .fetch_all(db)
+        .await
+        .unwrap();
+        assert_eq!(mails, MAILS, "instance {id}'s e-mails, each once");
     }
     let not_sent: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE status <> 'sent'")
         .fetch_one(db)
@@ -562,8 +622,13 @@ async fn replicas_killed_under_load_lose_and_repeat_nothing() {
     let target_kills = 6 * rounds();
     let load = Load::start(&client, &tokens, 4);
     let mut replicas = [a, b];
+    let mut answered = load.acknowledged();
     for kill in 0..target_kills {
         tokio::time::sleep(Duration::from_millis(700)).await;
+        // Each kill lands on a service at work: actions were answered since the last.
+        let now = load.acknowledged();
+        assert!(now > answered, "no action answered before kill {kill}");
+        answered = now;
         let r = &mut replicas[kill % 2];
         r.kill();
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -672,14 +737,14 @@ async fn a_replica_paused_past_its_lease_sends_nothing_it_lost() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     a.signal("-STOP");
-    let paused_at = Instant::now();
-    let leased_to_a: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM outbox WHERE status = 'pending' AND lease_owner LIKE 'replica-a-%'",
+    // What replica-a holds as it stops, and until when (ms, the database's clock).
+    let leased_to_a: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT id, lease_until FROM outbox WHERE status = 'pending' AND lease_owner LIKE 'replica-a-%'",
     )
-    .fetch_one(&pool)
+    .fetch_all(&pool)
     .await
     .unwrap();
-    assert!(leased_to_a > 0, "replica-a holds e-mails when paused");
+    assert!(!leased_to_a.is_empty(), "replica-a holds e-mails when paused");
 
     b.start();
     b.wait_ready().await;
@@ -700,10 +765,21 @@ async fn a_replica_paused_past_its_lease_sends_nothing_it_lost() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(
-        paused_at.elapsed() > Duration::from_secs(4),
-        "taken over only after the lease"
-    );
+    // Each e-mail replica-a held was sent only once its lease had run out.
+    for (id, until) in &leased_to_a {
+        let sent_ms: i64 = sqlx::query_scalar(
+            "SELECT CAST(EXTRACT(EPOCH FROM min(at)) * 1000 AS BIGINT) FROM outbox_attempts WHERE outbox_id = $1 AND ok",
+        )
+        .bind(id)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert!(
+            sent_ms >= *until,
+            "e-mail {id} taken over {} ms before replica-a's lease ran out",
+            until - sent_ms
+        );
+    }
     let resumed_at = Instant::now();
     a.signal("-CONT");
     // Resumed, replica-a finds its lease gone: it sends none of the rest of

@@ -8,7 +8,11 @@
 //! consultation, with an attachment; the consulted organization department's
 //! task on it; a campaign to 济南; the user `jn-py-nominator`.
 //!
-//! `NAXIAN_AUTHZ_PRINT=1` prints the observed matrix in this file's format.
+//! The web routes get a matrix of their own, read off the router's source:
+//! each caller with a session of its own, every form with the session's CSRF
+//! token, so that what answers is the route's authorization and nothing else.
+//!
+//! `NAXIAN_AUTHZ_PRINT=1` prints the observed matrices in this file's format.
 
 use naxian_tests::{nomination, TestApp};
 use reqwest::multipart::{Form, Part};
@@ -327,4 +331,334 @@ async fn every_operation_answers_every_caller_as_the_matrix_says(app: &TestApp) 
     );
 }
 
-naxian_tests::on_both_backends!(every_operation_answers_every_caller_as_the_matrix_says,);
+/// The web routes: 303 is a redirect (to the login page for the anonymous,
+/// to the result for a form that was taken), 403 a refusal page.
+const WEB_MATRIX: &[(&str, &str)] = &[
+    ("GET /", "303 303 303 303 303 303 303 303 303 303 303"),
+    ("GET /login", "200 200 200 200 200 200 200 200 200 200 200"),
+    ("POST /login", "303 303 303 303 303 303 303 303 303 303 303"),
+    ("POST /logout", "303 303 303 303 303 303 303 303 303 303 303"),
+    ("GET /inbox", "303 200 200 200 200 200 200 200 200 200 200"),
+    ("GET /done", "303 200 200 200 200 200 200 200 200 200 200"),
+    ("GET /nominations", "303 200 200 200 200 200 200 200 200 200 200"),
+    (
+        "GET /nominations/new",
+        "303 200 403 403 403 403 403 403 403 200 403",
+    ),
+    (
+        "POST /nominations/new",
+        "303 403 403 403 403 403 403 403 403 303 403",
+    ),
+    ("GET /tasks/{id}", "303 403 403 403 403 200 200 200 200 200 200"),
+    ("GET /coverage", "303 200 200 200 200 200 200 200 200 200 200"),
+    ("GET /reports", "303 200 200 200 200 200 200 200 200 200 200"),
+    (
+        "GET /campaigns/new",
+        "303 403 403 403 200 403 200 403 403 403 200",
+    ),
+    (
+        "POST /campaigns/new",
+        "303 403 403 403 403 403 303 403 403 403 303",
+    ),
+    (
+        "GET /campaigns/{id}",
+        "303 403 403 403 403 200 200 403 403 403 200",
+    ),
+    (
+        "POST /tasks/{id}/urge",
+        "303 403 403 403 403 403 200 403 403 429 429",
+    ),
+    (
+        "POST /instances/{id}/attachments",
+        "303 403 403 403 403 403 403 403 200 200 200",
+    ),
+    (
+        "GET /exports/{file}",
+        "303 403 403 403 403 200 200 403 403 200 200",
+    ),
+    ("GET /admin", "303 403 403 403 403 403 403 403 403 403 200"),
+    ("POST /admin/units", "303 403 403 403 403 403 403 403 403 403 200"),
+    (
+        "POST /admin/bodies",
+        "303 403 403 403 403 403 403 403 403 403 200",
+    ),
+    ("POST /admin/users", "303 403 403 403 403 403 403 403 403 403 200"),
+    (
+        "POST /admin/grants",
+        "303 403 403 403 403 403 403 403 403 403 200",
+    ),
+    (
+        "POST /admin/import",
+        "303 403 403 403 403 403 403 403 403 403 200",
+    ),
+    (
+        "GET /admin/templates/{file}",
+        "303 403 403 403 403 403 403 403 403 403 200",
+    ),
+    (
+        "GET /attachments/{id}",
+        "303 403 403 403 403 200 200 200 200 200 200",
+    ),
+    (
+        "GET /static/app.css",
+        "200 200 200 200 200 200 200 200 200 200 200",
+    ),
+    (
+        "POST /tasks/{id}/act",
+        "303 403 403 403 403 403 403 403 200 403 403",
+    ),
+    (
+        "POST /instances/{id}/withdraw",
+        "303 403 403 403 403 403 403 403 403 200 409",
+    ),
+];
+
+/// Every (method, path) `crates/server/src/web/mod.rs` routes.
+fn web_routes() -> Vec<String> {
+    let source =
+        std::fs::read_to_string(naxian_tests::workspace_dir().join("crates/server/src/web/mod.rs")).unwrap();
+    let mut routes = Vec::new();
+    for part in source.split(".route(").skip(1) {
+        let path = part.split('"').nth(1).unwrap();
+        let handlers = part.split_once(')').map(|_| part).unwrap();
+        let handlers = &handlers[..handlers.find("\n        .route").unwrap_or(handlers.len())];
+        if handlers.contains("get(") {
+            routes.push(format!("GET {path}"));
+        }
+        if handlers.contains("post(") {
+            routes.push(format!("POST {path}"));
+        }
+    }
+    routes
+}
+
+/// One caller of the web UI: a browser with its session, and the token its forms carry.
+struct WebCaller {
+    login: Option<&'static str>,
+    browser: reqwest::Client,
+    csrf: String,
+}
+
+async fn web_caller(app: &TestApp, login: Option<&'static str>) -> WebCaller {
+    let Some(l) = login else {
+        return WebCaller {
+            login,
+            browser: naxian_tests::web::browser(),
+            csrf: String::new(),
+        };
+    };
+    let browser = naxian_tests::web::login(app, l).await;
+    let (status, inbox) = naxian_tests::web::get(&browser, app, "/inbox").await;
+    assert_eq!(status, StatusCode::OK, "{l}'s inbox");
+    WebCaller {
+        login,
+        csrf: naxian_tests::web::csrf(&inbox),
+        browser,
+    }
+}
+
+/// Calls one web route as one caller; `n` makes created names unique.
+async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usize) -> StatusCode {
+    let (method, template) = route.split_once(' ').unwrap();
+    let id = if template.starts_with("/tasks/") {
+        &f.task
+    } else if template.starts_with("/campaigns/") {
+        &f.campaign
+    } else if template.starts_with("/attachments/") {
+        &f.attachment
+    } else {
+        &f.instance
+    };
+    let path = template.replace("{id}", id).replace(
+        "{file}",
+        if template.starts_with("/admin/") {
+            "users.csv"
+        } else {
+            "coverage.csv?under=JN-PY"
+        },
+    );
+    if method == "GET" {
+        return c.browser.get(app.url(&path)).send().await.unwrap().status();
+    }
+    let csrf = c.csrf.as_str();
+    let unique = n.to_string();
+    let multipart = |form: Form| {
+        c.browser
+            .post(app.url(&path))
+            .multipart(form.text("csrf", csrf.to_string()))
+    };
+    let request = match template {
+        // A login and a logout of a session of their own, so that the caller's stays.
+        "/login" => {
+            let fresh = naxian_tests::web::browser();
+            let login = c.login.unwrap_or("jn-py-nominator");
+            return naxian_tests::web::post_login(&fresh, app, login, "naxian-demo")
+                .await
+                .status();
+        }
+        "/logout" => {
+            let Some(l) = c.login else {
+                return c
+                    .browser
+                    .post(app.url(&path))
+                    .form(&[("csrf", "")])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+            };
+            let own = web_caller(app, Some(l)).await;
+            return own
+                .browser
+                .post(app.url(&path))
+                .form(&[("csrf", own.csrf.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status();
+        }
+        "/instances/{id}/attachments" => multipart(Form::new().text("back", f.task.clone()).part(
+            "file",
+            Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec()).file_name("b.pdf"),
+        )),
+        "/admin/import" => multipart(
+            Form::new().text("sheet", "org_units").part(
+                "file",
+                Part::bytes(
+                    format!("单位代码,单位名称,类型,上级单位代码,部门职能\nAZI-{n},导入测试镇,乡镇,JN-PY,\n")
+                        .into_bytes(),
+                )
+                .file_name("units.csv"),
+            ),
+        ),
+        _ => {
+            let fields: Vec<(&str, &str)> = match template {
+                "/nominations/new" => vec![
+                    ("candidate.name", "李校长"),
+                    ("candidate.gender", "female"),
+                    ("candidate.birth_year", "1979"),
+                    ("candidate.phone", "13900000000"),
+                    ("candidate.email", "li@example.cn"),
+                    ("candidate.employer", "平阴县第一中学"),
+                    ("candidate.position", "校长"),
+                    ("candidate.sector", "education"),
+                    ("target_org", "JN-PY-MG"),
+                    ("post", "member"),
+                    ("mode", "part_time"),
+                    ("reason", "教育骨干"),
+                    ("then", "save"),
+                ],
+                "/campaigns/new" => vec![
+                    ("title", "授权测试"),
+                    ("due_at", "2027-02-01T17:00"),
+                    ("targets", "JN-PY"),
+                    ("remind", "1"),
+                ],
+                "/tasks/{id}/act" => vec![("action", "agree"), ("comment", "同意")],
+                "/tasks/{id}/urge" => vec![("back", f.task.as_str())],
+                "/instances/{id}/withdraw" => vec![("back", f.task.as_str()), ("comment", "授权测试")],
+                "/admin/units" => vec![
+                    ("code", "AZW"),
+                    ("name", "授权测试镇"),
+                    ("kind", "township"),
+                    ("parent", "JN-PY"),
+                    ("function", ""),
+                ],
+                "/admin/bodies" => vec![
+                    ("org_unit", "JN-PY-MG"),
+                    ("term_start", "2024-01-01"),
+                    ("term_end", "2029-01-01"),
+                    ("congress_date", ""),
+                ],
+                "/admin/users" => vec![
+                    ("login", "azw"),
+                    ("name", "测试"),
+                    ("email", "azw@example.cn"),
+                    ("password", "Chushi-2026"),
+                ],
+                "/admin/grants" => vec![
+                    ("login", "jn-py-nominator"),
+                    ("role", "viewer"),
+                    ("org_unit", ["JN-PY-MG", "JN-PY-YS"][n % 2]),
+                ],
+                other => panic!("no form for POST {other}: add one here"),
+            };
+            let mut fields: Vec<(&str, String)> = fields
+                .into_iter()
+                .map(|(k, v)| match k {
+                    "code" | "login" if template != "/admin/grants" => (k, format!("{v}-{unique}")),
+                    _ => (k, v.to_string()),
+                })
+                .collect();
+            fields.push(("csrf", csrf.to_string()));
+            c.browser.post(app.url(&path)).form(&fields)
+        }
+    };
+    request.send().await.unwrap().status()
+}
+
+async fn every_web_route_answers_every_caller_as_the_matrix_says(app: &TestApp) {
+    let routes = web_routes();
+    assert!(routes.len() > 20, "the router's routes were read: {routes:?}");
+    let matrix: BTreeMap<&str, &str> = WEB_MATRIX.iter().copied().collect();
+    let unlisted: Vec<&String> = routes
+        .iter()
+        .filter(|r| !matrix.contains_key(r.as_str()))
+        .collect();
+    let stale: Vec<&&str> = matrix
+        .keys()
+        .filter(|k| !routes.iter().any(|r| r == *k))
+        .collect();
+
+    let f = fixture(app).await;
+    let mut callers = Vec::new();
+    for (_, login) in CALLERS {
+        callers.push(web_caller(app, *login).await);
+    }
+    let print = std::env::var("NAXIAN_AUTHZ_PRINT").is_ok();
+    let order = |r: &str| match r {
+        "POST /tasks/{id}/act" => 1,
+        "POST /instances/{id}/withdraw" => 2,
+        _ => 0,
+    };
+    let mut ordered: Vec<&String> = routes.iter().collect();
+    ordered.sort_by_key(|r| order(r));
+    let mut wrong = Vec::new();
+    let mut n = 0;
+    for route in ordered {
+        let mut seen = Vec::new();
+        for c in &callers {
+            n += 1;
+            seen.push(web_call(app, &f, route, c, n).await.as_u16().to_string());
+        }
+        let seen = seen.join(" ");
+        if print {
+            println!("    (\"{route}\", \"{seen}\"),");
+        }
+        if let Some(expected) = matrix.get(route.as_str()) {
+            if *expected != seen {
+                wrong.push(format!("{route}\n  expected {expected}\n  got      {seen}"));
+            }
+        }
+    }
+    let names: Vec<&str> = CALLERS.iter().map(|(c, _)| *c).collect();
+    assert!(
+        unlisted.is_empty(),
+        "web routes with no row in the matrix: {unlisted:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows for web routes the router no longer has: {stale:?}"
+    );
+    assert!(
+        wrong.is_empty(),
+        "callers: {}\n{}",
+        names.join(" "),
+        wrong.join("\n")
+    );
+}
+
+naxian_tests::on_both_backends!(
+    every_operation_answers_every_caller_as_the_matrix_says,
+    every_web_route_answers_every_caller_as_the_matrix_says,
+);

@@ -9,7 +9,7 @@ use crate::notify::{due_text, step_title, Subject};
 use crate::{Engine, StartRequest};
 use chrono::{DateTime, Utc};
 use naxian_model::calendar::Span;
-use naxian_model::directory::Role;
+use naxian_model::directory::{OrgUnit, Role};
 use naxian_model::{Status, TaskStatus};
 use naxian_store::CampaignRecord;
 use serde_json::json;
@@ -41,7 +41,43 @@ pub struct CampaignView {
     pub targets: Vec<TargetStatus>,
 }
 
+/// Whether `actor` may address a campaign to `unit`.
+fn may_target(actor: &Actor, unit: &OrgUnit) -> bool {
+    actor.is_admin || actor.holds(Role::Supervisor, &unit.path)
+}
+
 impl Engine {
+    /// The units `actor` may address a campaign to, of the kinds the campaign
+    /// workflow targets, in directory order: the choices of the web form.
+    pub async fn campaign_targets(&self, actor: &Actor) -> Result<Vec<OrgUnit>> {
+        let def = self.latest_definition(CAMPAIGN).await?;
+        let kinds = def
+            .fields
+            .get("target")
+            .map(|f| f.kinds.clone())
+            .unwrap_or_default();
+        // A global administrator may address any unit; others look under their grants.
+        let roots: Vec<&str> = if actor.is_admin {
+            vec![""]
+        } else {
+            actor
+                .grants
+                .iter()
+                .filter(|g| g.role == Role::Supervisor)
+                .map(|g| g.org_path.as_str())
+                .collect()
+        };
+        let mut out: Vec<OrgUnit> = Vec::new();
+        for root in roots {
+            for u in self.store.units_under(root).await? {
+                if kinds.contains(&u.kind) && may_target(actor, &u) && !out.iter().any(|o| o.code == u.code) {
+                    out.push(u);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn create_campaign(&self, actor: &Actor, req: NewCampaign) -> Result<CampaignView> {
         let title = req.title.trim().to_string();
         if title.is_empty() || title.chars().count() > 200 || title.chars().any(char::is_control) {
@@ -91,7 +127,7 @@ impl Engine {
                     format!("a {} cannot be a campaign target", unit.kind),
                 ));
             }
-            if !actor.is_admin && !actor.holds(Role::Supervisor, &unit.path) {
+            if !may_target(actor, &unit) {
                 return Err(EngineError::Forbidden(format!(
                     "{code} is outside your supervisor grants"
                 )));

@@ -431,6 +431,14 @@ pub async fn import(
 
 /// `GET /admin/templates/{sheet}.{csv|xlsx}`: the headers and one example row.
 pub async fn template(State(s): State<AppState>, Browser(w): Browser, Path(file): Path<String>) -> Response {
+    if !is_admin(&w) {
+        return message_page(
+            &s,
+            &w,
+            EngineError::Forbidden("只有管理员可以使用此页面。".into()),
+        )
+        .await;
+    }
     let parsed = file
         .rsplit_once('.')
         .and_then(|(name, ext)| Some((Sheet::from_name(name)?, Format::from_extension(ext)?)));

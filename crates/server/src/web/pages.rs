@@ -426,6 +426,10 @@ async fn nominate_page(
             }
         }
     }
+    if units.is_empty() {
+        // A form with nothing to choose would only end in a refusal.
+        return Err(EngineError::Forbidden("您没有可以提名的单位。".into()));
+    }
     let mut fields = Vec::new();
     for (name, spec) in &def.fields {
         let name = name.to_string();
@@ -471,7 +475,7 @@ async fn nominate_page(
 pub async fn nominate_form(State(s): State<AppState>, Browser(w): Browser) -> Response {
     match nominate_page(&s, &w, &json!({}), None).await {
         Ok(p) => page(StatusCode::OK, p),
-        Err(e) => crate::ApiError::from(e).into_response(),
+        Err(e) => message_page(&s, &w, e).await,
     }
 }
 
@@ -1314,35 +1318,34 @@ struct NewCampaignPage {
 }
 
 /// The units a supervisor may give a campaign to: the cities and counties under their grants.
+/// The form offers the cities and counties the user may address; the API
+/// takes any unit the campaign workflow targets.
 async fn campaign_units(s: &AppState, w: &WebSession) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for g in w
-        .actor
-        .grants
-        .iter()
-        .filter(|g| g.role == naxian_model::Role::Supervisor)
-    {
-        for u in s
-            .engine
-            .store()
-            .units_under(&g.org_path)
-            .await
-            .unwrap_or_default()
-        {
-            if matches!(
+    s.engine
+        .campaign_targets(&w.actor)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|u| {
+            matches!(
                 u.kind,
                 naxian_model::OrgKind::City | naxian_model::OrgKind::County
-            ) && !out.iter().any(|(c, _)| *c == u.code)
-            {
-                out.push((u.code, u.name));
-            }
-        }
-    }
-    out
+            )
+        })
+        .map(|u| (u.code, u.name))
+        .collect()
 }
 
 pub async fn campaign_form(State(s): State<AppState>, Browser(w): Browser) -> Response {
     let units = campaign_units(&s, &w).await;
+    if units.is_empty() {
+        return message_page(
+            &s,
+            &w,
+            EngineError::Forbidden("只有督导人员可以发起限时任务。".into()),
+        )
+        .await;
+    }
     page(
         StatusCode::OK,
         NewCampaignPage {

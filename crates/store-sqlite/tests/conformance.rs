@@ -1,12 +1,16 @@
-//! The store conformance suite on SQLite, in a temporary file.
+//! The store conformance suite on SQLite, each check in a temporary file of its own.
 
 use naxian_store_sqlite::SqliteStore;
-use std::sync::Arc;
+use tempfile::TempDir;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_passes_the_conformance_suite() {
+async fn open() -> (SqliteStore, TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("naxian.db").display());
-    let store = Arc::new(SqliteStore::connect(&url).await.expect("open SQLite"));
-    naxian_store::conformance::run_all(store).await;
+    (SqliteStore::connect(&url).await.expect("open SQLite"), dir)
 }
+
+async fn close(dir: TempDir) {
+    drop(dir);
+}
+
+naxian_store_conformance::suite!(open, close);

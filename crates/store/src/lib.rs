@@ -1,9 +1,9 @@
 //! Persistence for Naxian: the [`Store`] trait every backend implements, the
-//! records it reads and writes, its error type, the SQL shared by the SQL
-//! backends ([`sql_store!`]) and the conformance suite they must all pass.
+//! records it reads and writes, its error type and the SQL shared by the SQL
+//! backends ([`sql_store!`]). What every backend must do is checked by the
+//! `naxian-store-conformance` suite, run by each backend's tests.
 
 mod change_document;
-pub mod conformance;
 mod records;
 mod sql;
 

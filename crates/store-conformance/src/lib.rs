@@ -1,38 +1,68 @@
 //! The behaviour every [`Store`] must show, written once and run against each
-//! backend by its own tests (`conformance::run_all(&store).await`). A failure
-//! panics with what was expected.
+//! backend by its own tests: `naxian_store_conformance::suite!(open, close)`
+//! makes one `#[test]` per check, each on a fresh store from `open().await`, so
+//! a failure names its check and hides no other. A check panics with what was
+//! expected. This crate is a dev-dependency only: nothing of it is in the binary.
 
-use crate::*;
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use naxian_model::audit::GENESIS;
 use naxian_model::directory::{Body, DeptFunction, OrgKind, OrgUnit, Role};
 use naxian_model::machine::{
     Assignee, Effect, Instance, Member, Status, Task, TaskClose, TaskStatus, TimerKind,
 };
+use naxian_store::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// Runs every check on a fresh, migrated store.
-pub async fn run_all<S: Store>(store: Arc<S>) {
-    directory(store.as_ref()).await;
-    users_grants_tokens(store.as_ref()).await;
-    import_batches(store.as_ref()).await;
-    workflows(store.as_ref()).await;
-    transitions(store.as_ref()).await;
-    attachments(store.as_ref()).await;
-    concurrent_apply(store.clone()).await;
-    concurrent_login_attempts(store.clone()).await;
-    idempotency(store.clone()).await;
-    calendar(store.as_ref()).await;
-    timers_and_outbox(store.as_ref()).await;
-    racing_claims(store.clone()).await;
-    schedule_slots(store.clone()).await;
-    directory_generation(store.as_ref()).await;
-    instance_state(store.as_ref()).await;
+/// One `#[tokio::test]` per check, each on a fresh store: `$open` is an async
+/// fn returning a migrated store and what keeps it (a directory, a database),
+/// which `$close` (an async fn) removes once the check has passed. A check
+/// listed with others runs them first on its own store, for the state they
+/// leave (the units, grants and instances its reads count); a failure there
+/// panics at the prerequisite's line.
+#[macro_export]
+macro_rules! suite {
+    ($open:path, $close:path) => {
+        $crate::suite!(@checks $open, $close;
+            directory => [],
+            users_grants_tokens => [directory],
+            import_batches => [directory, users_grants_tokens],
+            workflows => [],
+            transitions => [directory, users_grants_tokens, workflows],
+            attachments => [directory, users_grants_tokens, workflows, transitions],
+            concurrent_apply => [directory, users_grants_tokens, workflows],
+            concurrent_login_attempts => [],
+            idempotency => [],
+            calendar => [directory, users_grants_tokens],
+            timers_and_outbox => [directory, users_grants_tokens, workflows],
+            racing_claims => [],
+            schedule_slots => [directory, users_grants_tokens, workflows, transitions, concurrent_apply, timers_and_outbox],
+            directory_generation => [
+                directory, users_grants_tokens, workflows, transitions, concurrent_apply, timers_and_outbox, schedule_slots
+            ],
+            instance_state => [
+                directory, users_grants_tokens, workflows, transitions, concurrent_apply, timers_and_outbox, schedule_slots,
+                directory_generation
+            ],
+        );
+    };
+    (@checks $open:path, $close:path; $($check:ident => [$($before:ident),*]),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $check() {
+                let (store, kept) = $open().await;
+                let store = std::sync::Arc::new(store);
+                $( $crate::$before(store.clone()).await; )*
+                $crate::$check(store).await;
+                $close(kept).await;
+            }
+        )+
+    };
 }
 
 /// The one-query read of an instance gives what the separate reads give.
-async fn instance_state(s: &dyn Store) {
+pub async fn instance_state<S: Store>(store: Arc<S>) {
+    let s: &dyn Store = store.as_ref();
     for id in ["cf_ov", "cf_i1", "cf_gen"] {
         let record = s.instance(id).await.unwrap().expect("the instance exists");
         let tasks = s.tasks_of(id).await.unwrap();
@@ -70,7 +100,8 @@ async fn instance_state(s: &dyn Store) {
 /// The directory's generation, read with an instance, moves with every
 /// directory write (a cache keyed on it is then never stale) and with no
 /// transition.
-async fn directory_generation(s: &dyn Store) {
+pub async fn directory_generation<S: Store>(store: Arc<S>) {
+    let s: &dyn Store = store.as_ref();
     let generation = || async {
         s.instance("cf_ov")
             .await
@@ -186,7 +217,7 @@ async fn directory_generation(s: &dyn Store) {
     s.apply(&start).await.expect("decided on the current directory");
 }
 
-async fn schedule_slots<S: Store>(s: Arc<S>) {
+pub async fn schedule_slots<S: Store>(s: Arc<S>) {
     assert_eq!(s.last_slot("cf.monthly").await.unwrap(), None);
     s.skip_slots("cf.monthly", &[(at(0), "missed while down".into())])
         .await
@@ -345,7 +376,8 @@ fn unit(code: &str, kind: OrgKind, parent: Option<&OrgUnit>, function: Option<De
     }
 }
 
-async fn directory(s: &dyn Store) {
+pub async fn directory<S: Store>(store: Arc<S>) {
+    let s: &dyn Store = store.as_ref();
     let p = unit("cf_P", OrgKind::Province, None, None);
     let k = unit("cf_K", OrgKind::County, Some(&p), None);
     // A sibling whose code differs only where LIKE's `_` would match: it must not be covered.
@@ -411,7 +443,8 @@ async fn directory(s: &dyn Store) {
     assert!(s.org_context_at("/cf_P/cf_K/gone/").await.unwrap().is_none());
 }
 
-async fn users_grants_tokens(s: &dyn Store) {
+pub async fn users_grants_tokens<S: Store>(store: Arc<S>) {
+    let s: &dyn Store = store.as_ref();
     let u = UserRecord {
         login: "cf_user".into(),
         name: "测试".into(),
@@ -553,7 +586,8 @@ fn wf(version: i64, source: &str) -> WorkflowRecord {
     }
 }
 
-async fn workflows(s: &dyn Store) {
+pub async fn workflows<S: Store>(store: Arc<S>) {
+    let s: &dyn Store = store.as_ref();
     assert_eq!(
         s.register_workflow(&wf(1, "a")).await.unwrap(),
         Registered::Inserted
@@ -653,7 +687,8 @@ fn dept_assignee(code: &str, path: &str) -> Assignee {
     }
 }
 
-async fn transitions(s: &dyn Store) {
+pub async fn transitions<S: Store>(store: Arc<S>) {
+    let s: &dyn Store = store.as_ref();
     let inst = instance("cf_i1");
     let h1 = entry("cf_i1", 1, GENESIS, 0, "create");
     s.apply(&Change {
@@ -908,7 +943,8 @@ async fn transitions(s: &dyn Store) {
     assert!(under.is_empty(), "a path prefix filter is not a LIKE pattern");
 }
 
-async fn import_batches(s: &dyn Store) {
+pub async fn import_batches<S: Store>(store: Arc<S>) {
+    let s: &dyn Store = store.as_ref();
     let unit = |code: &str| OrgUnit {
         code: code.into(),
         name: "导入".into(),
@@ -972,7 +1008,8 @@ async fn import_batches(s: &dyn Store) {
     assert_eq!(s.org_unit("cf_I3").await.unwrap(), None);
 }
 
-async fn attachments(s: &dyn Store) {
+pub async fn attachments<S: Store>(store: Arc<S>) {
+    let s: &dyn Store = store.as_ref();
     let content: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     let a = AttachmentRecord {
         id: "cf_a1".into(),
@@ -1005,7 +1042,7 @@ async fn attachments(s: &dyn Store) {
     assert!(s.attachment("cf_a9").await.unwrap().is_none());
 }
 
-async fn concurrent_apply<S: Store>(s: Arc<S>) {
+pub async fn concurrent_apply<S: Store>(s: Arc<S>) {
     let h1 = entry("cf_i2", 1, GENESIS, 0, "create");
     s.apply(&Change {
         instance: instance("cf_i2"),
@@ -1067,7 +1104,7 @@ async fn concurrent_apply<S: Store>(s: Arc<S>) {
 
 /// Login attempts arriving at once are each counted before any is checked:
 /// every one is told a count of its own, so no more than the limit pass.
-async fn concurrent_login_attempts<S: Store>(s: Arc<S>) {
+pub async fn concurrent_login_attempts<S: Store>(s: Arc<S>) {
     let now = at(0);
     let since = now - Duration::minutes(15);
     let mut handles = Vec::new();
@@ -1091,7 +1128,7 @@ async fn concurrent_login_attempts<S: Store>(s: Arc<S>) {
     );
 }
 
-async fn idempotency<S: Store>(s: Arc<S>) {
+pub async fn idempotency<S: Store>(s: Arc<S>) {
     assert_eq!(
         s.idempotency_begin("u", "k1", "h1", at(0), at(-60))
             .await
@@ -1177,7 +1214,8 @@ async fn idempotency<S: Store>(s: Arc<S>) {
     ));
 }
 
-async fn calendar(s: &dyn Store) {
+pub async fn calendar<S: Store>(store: Arc<S>) {
+    let s: &dyn Store = store.as_ref();
     let d = |x: &str| NaiveDate::parse_from_str(x, "%Y-%m-%d").unwrap();
     s.save_calendar_year(2026, &[d("2026-10-01"), d("2026-10-02")], &[d("2026-10-10")])
         .await
@@ -1230,7 +1268,8 @@ fn mail(key: &str, secs: i64) -> OutboxMessage {
     }
 }
 
-async fn timers_and_outbox(s: &dyn Store) {
+pub async fn timers_and_outbox<S: Store>(store: Arc<S>) {
+    let s: &dyn Store = store.as_ref();
     // An instance with one open task carrying two timers and one queued e-mail.
     let h1 = entry("cf_i3", 1, GENESIS, 0, "create");
     let later = |id: &str, kind, secs| LaterTimer {
@@ -1460,7 +1499,7 @@ async fn timers_and_outbox(s: &dyn Store) {
     assert_eq!(s.outbox_list(Some("sent"), 10).await.unwrap().len(), 3);
 }
 
-async fn racing_claims<S: Store>(s: Arc<S>) {
+pub async fn racing_claims<S: Store>(s: Arc<S>) {
     let msgs: Vec<OutboxMessage> = (0..40).map(|i| mail(&format!("race:{i}"), 3000)).collect();
     s.enqueue(&msgs).await.unwrap();
     let mut handles = Vec::new();

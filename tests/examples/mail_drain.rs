@@ -34,7 +34,7 @@ async fn main() -> anyhow::Result<()> {
         }
         other => anyhow::bail!("unknown backend `{other}`"),
     };
-    let store: Arc<dyn Store> = naxian_engine::open::open_store(&url).await?;
+    let store: Arc<dyn Store> = naxian::open::open_store(&url).await?;
     let engine = Engine::new(store.clone(), Arc::new(SystemClock), Settings::default());
 
     let queued = Instant::now();

@@ -253,7 +253,7 @@ async fn two_replicas_on_postgres_send_each_mail_once() {
         nominate_and_submit(&app.engine).await;
     }
     // A second replica: its own engine and connection pool on the same database.
-    let store = naxian_engine::open::open_store(&app.database_url).await.unwrap();
+    let store = naxian::open::open_store(&app.database_url).await.unwrap();
     let other = Engine::new(store, app.engine.clock().clone(), app.engine.settings().clone());
     let run = |engine: Engine, owner: &'static str| {
         let mailer = smtp.mailer(None, 5);

@@ -276,7 +276,7 @@ async fn catch_up_after_downtime_and_a_clock_going_back() {
 async fn two_replicas_over_a_year_fire_each_slot_once() {
     let app = TestApp::spawn(Backend::Postgres).await;
     let smtp = SmtpServer::start();
-    let store = naxian_engine::open::open_store(&app.database_url).await.unwrap();
+    let store = naxian::open::open_store(&app.database_url).await.unwrap();
     let other = Engine::new(store, app.engine.clock().clone(), Default::default());
     let replicas = [(app.engine.clone(), "replica-a"), (other, "replica-b")];
     let mut fired_total = 0;

@@ -17,7 +17,6 @@ mod instances;
 pub mod keyed;
 pub mod login;
 pub mod notify;
-pub mod open;
 pub mod reports;
 mod retention;
 pub mod runner;

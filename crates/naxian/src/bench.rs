@@ -128,8 +128,9 @@ impl Scratch {
             "postgres" => {
                 std::env::set_var("NAXIAN_TEST_POSTGRES", postgres);
                 let db = naxian_store_postgres::testing::TestDatabase::create().await;
-                // The pool size the service uses (naxian_engine::open).
-                let store = naxian_store_postgres::PostgresStore::connect(db.url(), 16).await?;
+                let store =
+                    naxian_store_postgres::PostgresStore::connect(db.url(), crate::open::POSTGRES_POOL)
+                        .await?;
                 Scratch::Postgres(db, Arc::new(store))
             }
             other => anyhow::bail!("unknown backend `{other}`: sqlite, postgres or both"),

@@ -8,6 +8,7 @@ pub mod import;
 pub mod loadtest;
 pub mod logging;
 pub mod login_flood;
+pub mod open;
 
 use chrono::Utc;
 use naxian_engine::{Clock, Engine, ManualClock, SystemClock};
@@ -17,7 +18,7 @@ use std::sync::Arc;
 /// Opens the store, registers the workflows and (with `demo`) loads the demo
 /// province; returns the application state the server runs on.
 pub async fn build(config: &config::Config, demo: bool, test_clock: bool) -> anyhow::Result<AppState> {
-    let store = naxian_engine::open::open_store(&config.database_url()).await?;
+    let store = crate::open::open_store(&config.database_url()).await?;
     let manual = test_clock.then(|| Arc::new(ManualClock::new(Utc::now())));
     let clock: Arc<dyn Clock> = match &manual {
         Some(m) => m.clone(),

@@ -157,7 +157,7 @@ enum AuditCmd {
 }
 
 async fn engine(config: &Config) -> anyhow::Result<Engine> {
-    let store = naxian_engine::open::open_store(&config.database_url()).await?;
+    let store = naxian::open::open_store(&config.database_url()).await?;
     Ok(Engine::new(
         store,
         Arc::new(SystemClock),

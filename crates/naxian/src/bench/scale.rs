@@ -178,7 +178,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 pub async fn run(args: ScaleArgs) -> anyhow::Result<()> {
     std::env::set_var("NAXIAN_TEST_POSTGRES", &args.postgres);
     let db = naxian_store_postgres::testing::TestDatabase::create().await;
-    let store = naxian_engine::open::open_store(db.url()).await?;
+    let store = crate::open::open_store(db.url()).await?;
     let engine = naxian_engine::Engine::new(
         store.clone(),
         std::sync::Arc::new(naxian_engine::SystemClock),

@@ -442,12 +442,8 @@ async fn forged_forms_other_units_and_repeated_logins_are_refused_in_chromium() 
         .click()
         .await
         .unwrap();
-    c.wait().for_element(Locator::Css("h1")).await.unwrap();
-    assert!(
-        body(&c).await.contains("请求未通过安全校验"),
-        "{}",
-        body(&c).await
-    );
+    // The task page has a heading too: wait for the refusal's text itself.
+    wait_for_text(&c, "请求未通过安全校验").await;
     assert!(still_open().await, "nothing changed");
 
     // The same user, lured to another site whose form posts to Naxian.
@@ -458,12 +454,7 @@ async fn forged_forms_other_units_and_repeated_logins_are_refused_in_chromium() 
     .await;
     c.goto(&site).await.unwrap();
     c.find(Locator::Id("go")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::Css("h1")).await.unwrap();
-    assert!(
-        body(&c).await.contains("请求未通过安全校验"),
-        "{}",
-        body(&c).await
-    );
+    wait_for_text(&c, "请求未通过安全校验").await;
     assert!(still_open().await, "nothing changed");
     c.goto(&app.url("/inbox")).await.unwrap();
     logout(&c).await;

@@ -10,8 +10,7 @@ use naxian_model::audit::{verify_chain, BrokenLink, GENESIS};
 use naxian_model::machine::{self, Command, Decision};
 use naxian_model::{Definition, Instance, Task, TaskStatus};
 use naxian_store::{
-    Change, HistoryRecord, InboxRow, InstanceFilter, InstanceKey, InstanceRecord, InstanceState, LaterTimer,
-    StoreError, TimerRecord,
+    Change, HistoryRecord, InboxRow, InstanceFilter, InstanceKey, InstanceRecord, InstanceState, StoreError,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -478,29 +477,7 @@ impl Engine {
             .into_iter()
             .map(|n| {
                 let id = uuid::Uuid::now_v7().to_string();
-                // One timer row a task: the first, carrying the rest, each
-                // written when the one before it fires.
-                let mut chain: Vec<LaterTimer> = n
-                    .timers
-                    .iter()
-                    .map(|t| LaterTimer {
-                        id: uuid::Uuid::now_v7().to_string(),
-                        kind: t.kind,
-                        fire_at: t.fire_at,
-                    })
-                    .collect();
-                chain.sort_by_key(|t| t.fire_at);
-                if !chain.is_empty() {
-                    let first = chain.remove(0);
-                    timers.push(TimerRecord {
-                        id: first.id,
-                        instance_id: d.instance.id.clone(),
-                        task_id: id.clone(),
-                        kind: first.kind,
-                        fire_at: first.fire_at,
-                        later: chain,
-                    });
-                }
+                timers.extend(crate::timer_chain::first(&d.instance.id, &id, &n.timers));
                 Task {
                     id,
                     instance_id: d.instance.id.clone(),
@@ -528,8 +505,12 @@ impl Engine {
                 seen,
             )
             .await?;
+        // A closed task says nothing more: its pending reminder, escalation
+        // or timeout ends with it.
+        let cancel_timers_of = d.close.iter().map(|c| c.task_id.clone()).collect();
         let change = Change {
             unique_key,
+            cancel_timers_of,
             expected_revision: prev.map(|p| p.instance.revision),
             expected_generation: Some(generation),
             instance: d.instance,

@@ -22,6 +22,7 @@ mod retention;
 pub mod runner;
 pub mod schedules;
 pub mod sessions;
+mod timer_chain;
 mod workflows;
 
 pub use auth::Actor;

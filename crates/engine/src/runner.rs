@@ -95,10 +95,14 @@ impl Engine {
 
     async fn fire(&self, owner: &str, timer: &TimerRecord) -> Result<()> {
         let now = self.clock.now();
+        let next = crate::timer_chain::next(timer);
         let task = self.store.task(&timer.task_id).await?;
         let Some(task) = task.filter(|t| t.status == TaskStatus::Open) else {
             // The task closed after the claim: nothing to say any more.
-            return Ok(self.store.complete_timer(&timer.id, owner, now, &[]).await?);
+            return Ok(self
+                .store
+                .complete_timer(&timer.id, owner, now, next.as_ref(), &[])
+                .await?);
         };
         let rec = self
             .store
@@ -132,7 +136,10 @@ impl Engine {
             }
             TimerKind::Escalate => {
                 let Some(to) = step_timers.and_then(|t| t.escalate_to.as_ref()) else {
-                    return Ok(self.store.complete_timer(&timer.id, owner, now, &[]).await?);
+                    return Ok(self
+                        .store
+                        .complete_timer(&timer.id, owner, now, next.as_ref(), &[])
+                        .await?);
                 };
                 let calendar = self.calendar();
                 let ctx = self.decision_context(&org, &calendar);
@@ -155,7 +162,10 @@ impl Engine {
             }
             TimerKind::Timeout => {
                 let Some(action) = step_timers.and_then(|t| t.timeout_action.as_ref()) else {
-                    return Ok(self.store.complete_timer(&timer.id, owner, now, &[]).await?);
+                    return Ok(self
+                        .store
+                        .complete_timer(&timer.id, owner, now, next.as_ref(), &[])
+                        .await?);
                 };
                 let system = system_actor();
                 match self
@@ -177,7 +187,7 @@ impl Engine {
             }
         };
         self.store
-            .complete_timer(&timer.id, owner, now, &mail)
+            .complete_timer(&timer.id, owner, now, next.as_ref(), &mail)
             .await
             .map_err(|e| match e {
                 StoreError::Conflict(m) => EngineError::Conflict(m),

@@ -140,6 +140,7 @@ pub async fn directory_generation<S: Store>(store: Arc<S>) {
         history: entry("cf_gen", 1, GENESIS, 0, "create"),
         effects: vec![],
         timers: vec![],
+        cancel_timers_of: vec![],
         outbox: vec![],
         at: at(0),
     })
@@ -171,6 +172,7 @@ pub async fn directory_generation<S: Store>(store: Arc<S>) {
         ),
         effects: vec![],
         timers: vec![],
+        cancel_timers_of: vec![],
         outbox: vec![],
         at: at(1),
     };
@@ -204,6 +206,7 @@ pub async fn directory_generation<S: Store>(store: Arc<S>) {
         history: entry("cf_gen2", 1, GENESIS, 0, "create"),
         effects: vec![],
         timers: vec![],
+        cancel_timers_of: vec![],
         outbox: vec![],
         at: at(0),
     };
@@ -315,6 +318,7 @@ pub async fn schedule_slots<S: Store>(s: Arc<S>) {
         history: entry("cf_ov", 1, GENESIS, 0, "create"),
         effects: vec![],
         timers: vec![],
+        cancel_timers_of: vec![],
         outbox: vec![],
         at: at(0),
     })
@@ -354,6 +358,7 @@ pub async fn schedule_slots<S: Store>(s: Arc<S>) {
         history: entry(id, 1, GENESIS, 0, "create"),
         effects: vec![],
         timers: vec![],
+        cancel_timers_of: vec![],
         outbox: vec![],
         at: at(0),
     };
@@ -702,6 +707,7 @@ pub async fn transitions<S: Store>(store: Arc<S>) {
         history: h1.clone(),
         effects: vec![],
         timers: vec![],
+        cancel_timers_of: vec![],
         outbox: vec![],
         at: at(0),
     })
@@ -755,6 +761,7 @@ pub async fn transitions<S: Store>(store: Arc<S>) {
         history: h2.clone(),
         effects: vec![],
         timers: vec![],
+        cancel_timers_of: vec!["cf_t1".into()],
         outbox: vec![],
         at: at(1),
     };
@@ -821,6 +828,7 @@ pub async fn transitions<S: Store>(store: Arc<S>) {
         history: entry("cf_i1", 3, &h2.hash, 2, "agree"),
         effects: vec![],
         timers: vec![],
+        cancel_timers_of: vec![],
         outbox: vec![],
         at: at(2),
     };
@@ -865,6 +873,7 @@ pub async fn transitions<S: Store>(store: Arc<S>) {
         history: entry("cf_i1", 3, &h2.hash, 3, "acknowledge"),
         effects: vec![Effect::AddMember(member)],
         timers: vec![],
+        cancel_timers_of: vec!["cf_t2".into(), "cf_t3".into()],
         outbox: vec![],
         at: at(3),
     })
@@ -896,6 +905,7 @@ pub async fn transitions<S: Store>(store: Arc<S>) {
         history: entry("cf_i1", 4, &rec.audit_head, 4, "agree"),
         effects: vec![],
         timers: vec![],
+        cancel_timers_of: vec!["cf_t2".into()],
         outbox: vec![],
         at: at(4),
     };
@@ -1055,6 +1065,7 @@ pub async fn concurrent_apply<S: Store>(s: Arc<S>) {
         history: h1.clone(),
         effects: vec![],
         timers: vec![],
+        cancel_timers_of: vec![],
         outbox: vec![],
         at: at(0),
     })
@@ -1084,6 +1095,7 @@ pub async fn concurrent_apply<S: Store>(s: Arc<S>) {
                 history: entry("cf_i2", 2, &h1.hash, 1, "submit"),
                 effects: vec![],
                 timers: vec![],
+                cancel_timers_of: vec!["cf_i2_t1".into()],
                 outbox: vec![],
                 at: at(1),
             })
@@ -1305,6 +1317,7 @@ pub async fn timers_and_outbox<S: Store>(store: Arc<S>) {
                 later("tm3", TimerKind::Timeout, 300),
             ],
         )],
+        cancel_timers_of: vec![],
         outbox: vec![mail("assigned:cf_i3_t1", 0)],
         at: at(0),
     })
@@ -1324,15 +1337,23 @@ pub async fn timers_and_outbox<S: Store>(store: Arc<S>) {
     );
     assert!(
         matches!(
-            s.complete_timer("tm1", "b", at(151), &[]).await,
+            s.complete_timer("tm1", "b", at(151), None, &[]).await,
             Err(StoreError::Conflict(_))
         ),
         "only the lease holder completes it"
+    );
+    // The next of the chain, as the engine states it, is written with the completion.
+    let tm2 = timer(
+        "tm2",
+        TimerKind::Escalate,
+        200,
+        vec![later("tm3", TimerKind::Timeout, 300)],
     );
     s.complete_timer(
         "tm1",
         "a",
         at(151),
+        Some(&tm2),
         &[mail("remind:tm1", 151), mail("assigned:cf_i3_t1", 151)],
     )
     .await
@@ -1355,11 +1376,11 @@ pub async fn timers_and_outbox<S: Store>(store: Arc<S>) {
     assert_eq!((taken[0].kind, taken[0].fire_at), (TimerKind::Escalate, at(200)));
     assert_eq!(taken[0].later, [later("tm3", TimerKind::Timeout, 300)]);
     assert!(matches!(
-        s.complete_timer("tm2", "a", at(251), &[]).await,
+        s.complete_timer("tm2", "a", at(251), None, &[]).await,
         Err(StoreError::Conflict(_))
     ));
 
-    // Closing the task cancels its pending timers.
+    // A change ends the pending timers of the tasks it names (those it closes).
     let mut next = instance("cf_i3");
     next.step = "consultation".into();
     s.apply(&Change {
@@ -1379,6 +1400,7 @@ pub async fn timers_and_outbox<S: Store>(store: Arc<S>) {
         history: entry("cf_i3", 2, &h1.hash, 1, "submit"),
         effects: vec![],
         timers: vec![],
+        cancel_timers_of: vec!["cf_i3_t1".into()],
         outbox: vec![],
         at: at(1),
     })
@@ -1386,7 +1408,14 @@ pub async fn timers_and_outbox<S: Store>(store: Arc<S>) {
     .unwrap();
     assert!(
         matches!(
-            s.complete_timer("tm2", "b", at(252), &[]).await,
+            s.complete_timer(
+                "tm2",
+                "b",
+                at(252),
+                Some(&timer("tm3", TimerKind::Timeout, 300, vec![])),
+                &[]
+            )
+            .await,
             Err(StoreError::Conflict(_))
         ),
         "cancelled"

@@ -1,6 +1,6 @@
 //! A transition's write in one round trip: the change as JSON to the
-//! `naxian_apply` function (migrations 0012, 0015, 0016, 0018), which
-//! writes every row out of it inside the one statement, on a connection kept
+//! function of `apply.sql` beside this file, which writes every row out of
+//! it inside the one statement, on a connection kept
 //! for writes (`crate::held`); with a keyed request's response, that and
 //! the row of its key in one transaction. On loopback each statement costs about
 //! 100 µs; a transition's write was `BEGIN`, five to eight statements and
@@ -9,6 +9,38 @@
 use crate::PostgresStore;
 use chrono::{DateTime, SecondsFormat, Utc};
 use naxian_store::{change_document, Change, Result, StoreError};
+use sha2::{Digest, Sha256};
+use std::sync::LazyLock;
+
+const APPLY_SQL: &str = include_str!("apply.sql");
+
+/// The function's name carries a hash of its text: a release calls the
+/// function it was built with, whatever another release on the same
+/// database installed.
+static FUNCTION: LazyLock<String> = LazyLock::new(|| {
+    let digest = Sha256::digest(APPLY_SQL.as_bytes());
+    format!("naxian_apply_{}", &hex::encode(digest)[..12])
+});
+static CALL: LazyLock<String> = LazyLock::new(|| format!("SELECT {}($1)", *FUNCTION));
+
+/// Creates this release's function unless it is there; replicas starting
+/// at once take turns on an advisory lock.
+pub(crate) async fn install(pool: &sqlx::PgPool) -> std::result::Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtext('naxian_apply'))")
+        .execute(&mut *tx)
+        .await?;
+    let present: bool = sqlx::query_scalar("SELECT to_regprocedure($1) IS NOT NULL")
+        .bind(format!("{}(jsonb)", *FUNCTION))
+        .fetch_one(&mut *tx)
+        .await?;
+    if !present {
+        sqlx::raw_sql(&APPLY_SQL.replace("{name}", &FUNCTION))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
+}
 
 /// PostgreSQL keeps microseconds: the times go as text with exactly those,
 /// so that what is stored is what the history's hash was taken over.
@@ -26,7 +58,7 @@ pub(crate) async fn in_one_call(
 ) -> Result<()> {
     let mut conn = store.held.take(store.pool()).await.map_err(map_error)?;
     let done = match &c.idempotency {
-        None => sqlx::query("SELECT naxian_apply($1)")
+        None => sqlx::query(&CALL)
             .bind(sqlx::types::Json(change_document(c, time)))
             .execute(&mut *conn)
             .await
@@ -59,7 +91,7 @@ async fn with_response(
     done: &naxian_store::IdempotencyDone,
 ) -> std::result::Result<(), sqlx::Error> {
     let mut tx = sqlx::Connection::begin(conn).await?;
-    sqlx::query("SELECT naxian_apply($1)")
+    sqlx::query(&CALL)
         .bind(sqlx::types::Json(change_document(c, time)))
         .execute(&mut *tx)
         .await?;

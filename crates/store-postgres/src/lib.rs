@@ -82,6 +82,9 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Database(format!("migrating PostgreSQL: {e}")))?;
+        apply::install(&pool)
+            .await
+            .map_err(|e| StoreError::Database(format!("installing the transition write: {e}")))?;
         Ok(PostgresStore {
             pool,
             held: held::Held::for_pool(max_connections),

@@ -1,7 +1,7 @@
 //! A transition's write as one statement (with a keyed request's
 //! response, that and the row of its key in one transaction): the change goes as one JSON
-//! document into the `apply_change` view, whose trigger (migrations 0013, 0018)
-//! writes every row out of it. One statement is its own transaction and one
+//! document into the `transition` view, whose trigger (`apply.sql` beside
+//! this file) writes every row out of it. One statement is its own transaction and one
 //! call to sqlx's worker thread; statement by statement, with `BEGIN` and
 //! `COMMIT`, every statement was such a call. The document goes in as
 //! JSONB, parsed once rather than by each of the trigger's statements.
@@ -9,6 +9,16 @@
 use crate::SqliteStore;
 use chrono::{DateTime, SecondsFormat, Utc};
 use naxian_store::{change_document, Change, Result, StoreError};
+
+const APPLY_SQL: &str = include_str!("apply.sql");
+
+/// Creates the view and its trigger in a writer connection's temporary
+/// schema, as the connection opens.
+pub(crate) fn install(
+    conn: &mut sqlx::SqliteConnection,
+) -> futures::future::BoxFuture<'_, std::result::Result<(), sqlx::Error>> {
+    Box::pin(async move { sqlx::Executor::execute(conn, APPLY_SQL).await.map(drop) })
+}
 
 /// Times as sqlx writes them to SQLite, so that text comparisons and the
 /// history's hash see the same text whichever path wrote a row.
@@ -26,7 +36,7 @@ pub(crate) async fn in_one_statement(
 ) -> Result<()> {
     let document = change_document(c, time).to_string();
     let done = match &c.idempotency {
-        None => sqlx::query("INSERT INTO apply_change (document) VALUES (jsonb($1))")
+        None => sqlx::query("INSERT INTO transition (document) VALUES (jsonb($1))")
             .bind(document)
             .execute(store.writer())
             .await
@@ -54,7 +64,7 @@ async fn with_response(
     done: &naxian_store::IdempotencyDone,
 ) -> std::result::Result<(), sqlx::Error> {
     let mut tx = store.writer().begin().await?;
-    sqlx::query("INSERT INTO apply_change (document) VALUES (jsonb($1))")
+    sqlx::query("INSERT INTO transition (document) VALUES (jsonb($1))")
         .bind(document)
         .execute(&mut *tx)
         .await?;

@@ -29,19 +29,26 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // The schema first, on a connection of its own: the writer's
+        // connections create the transition trigger over it when they open.
+        let mut migrating = <sqlx::SqliteConnection as sqlx::Connection>::connect_with(&options)
+            .await
+            .map_err(unavailable)?;
+        MIGRATOR
+            .run(&mut migrating)
+            .await
+            .map_err(|e| StoreError::Database(format!("migrating {url}: {e}")))?;
+        sqlx::Connection::close(migrating).await.map_err(unavailable)?;
         // A file this process opened does not go away under it: no ping
         // before each use (a round trip through sqlx's worker thread).
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
+            .after_connect(|conn, _| apply::install(conn))
             .connect_with(options.clone())
             .await
             .map_err(unavailable)?;
-        MIGRATOR
-            .run(&writer)
-            .await
-            .map_err(|e| StoreError::Database(format!("migrating {url}: {e}")))?;
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .test_before_acquire(false)

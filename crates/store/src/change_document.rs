@@ -1,5 +1,5 @@
 //! A transition's change as one JSON document, for backends that write it in
-//! one call (PostgreSQL's `naxian_apply` function, SQLite's statement batch)
+//! one call (PostgreSQL's transition function, SQLite's transition trigger)
 //! and read the rows out of the document in SQL. Each backend says how its
 //! times are written, so that the stored text is what it would bind itself.
 
@@ -48,6 +48,7 @@ pub fn change_document(c: &Change, time: fn(DateTime<Utc>) -> String) -> Value {
             "id": t.id, "instance_id": t.instance_id, "task_id": t.task_id,
             "kind": t.kind.as_str(), "fire_at": time(t.fire_at), "later": t.later,
         })).collect::<Vec<_>>(),
+        "cancel_timers_of": c.cancel_timers_of,
         "outbox": c.outbox.iter().map(|m| json!({
             "id": m.id, "dedupe_key": m.dedupe_key, "recipients": m.recipients,
             "template": m.template, "params": m.params, "created_at": time(m.created_at),

@@ -156,14 +156,16 @@ pub trait Store: Send + Sync + 'static {
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<TimerRecord>>;
-    /// Marks a leased timer fired, queues its e-mails and writes the task's
-    /// next timer (its first `later`, if the task is still open), atomically;
-    /// fails with a conflict when `owner` no longer holds the lease.
+    /// Marks a leased timer fired, queues its e-mails and writes `next` (the
+    /// task's next timer, as the engine states it) if the task is still
+    /// open, atomically; fails with a conflict when `owner` no longer holds
+    /// the lease.
     async fn complete_timer(
         &self,
         id: &str,
         owner: &str,
         at: DateTime<Utc>,
+        next: Option<&TimerRecord>,
         outbox: &[OutboxMessage],
     ) -> Result<()>;
 

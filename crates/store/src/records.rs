@@ -175,8 +175,10 @@ pub struct Change {
     pub open: Vec<Task>,
     pub history: HistoryRecord,
     pub effects: Vec<Effect>,
-    /// Timers of the opened tasks; those of closed tasks are cancelled.
+    /// The first timer of each opened task (carrying the rest of its chain).
     pub timers: Vec<TimerRecord>,
+    /// Tasks whose pending timer ends with this change (those it closes).
+    pub cancel_timers_of: Vec<String>,
     pub outbox: Vec<OutboxMessage>,
     pub at: DateTime<Utc>,
     /// The response to the request that made this change, recorded under

@@ -951,36 +951,41 @@ macro_rules! sql_store {
                     rows.iter().map(timer).collect()
                 }
 
-                async fn complete_timer(&self, id: &str, owner: &str, at: DateTime<Utc>, out: &[OutboxMessage]) -> Result<()> {
+                async fn complete_timer(
+                    &self,
+                    id: &str,
+                    owner: &str,
+                    at: DateTime<Utc>,
+                    next: Option<&TimerRecord>,
+                    out: &[OutboxMessage],
+                ) -> Result<()> {
                     let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
                     let done = sqlx::query(concat!(
                         "UPDATE timers SET status = 'done', fired_at = $1
-                         WHERE id = $2 AND lease_owner = $3 AND status = 'pending' AND lease_until >= ", $now_ms,
-                        " RETURNING *"
+                         WHERE id = $2 AND lease_owner = $3 AND status = 'pending' AND lease_until >= ", $now_ms
                     ))
                     .bind(at)
                     .bind(id)
                     .bind(owner)
-                    .fetch_optional(&mut *tx)
+                    .execute(&mut *tx)
                     .await
                     .map_err(e)?;
-                    let Some(done) = done else {
+                    if done.rows_affected() != 1 {
                         return Err(StoreError::Conflict(format!("the lease on timer {id} was lost")));
-                    };
-                    let done = timer(&done)?;
-                    // The task's next timer, unless the task has closed.
-                    if let Some((next, rest)) = done.later.split_first() {
+                    }
+                    // The guard stays here: a task closed since is not reminded again.
+                    if let Some(next) = next {
                         sqlx::query(
                             "INSERT INTO timers (id, instance_id, task_id, kind, fire_at, later)
                              SELECT $1, $2, $3, $4, $5, $6
                               WHERE EXISTS (SELECT 1 FROM tasks WHERE id = $3 AND status = 'open')",
                         )
                         .bind(&next.id)
-                        .bind(&done.instance_id)
-                        .bind(&done.task_id)
+                        .bind(&next.instance_id)
+                        .bind(&next.task_id)
                         .bind(next.kind.as_str())
                         .bind(next.fire_at)
-                        .bind(Json(rest))
+                        .bind(Json(&next.later))
                         .execute(&mut *tx)
                         .await
                         .map_err(e)?;

@@ -1,0 +1,66 @@
+-- A transition's write: every row of the change document
+-- (naxian_store::change_document) in one statement, one call to sqlx's
+-- worker thread: an insert into the view `transition`, whose trigger writes
+-- the rows. The rows are what the engine decided; what is checked here are
+-- the atomic guards only: the directory's generation (refused with a message
+-- starting NX410), the instance's revision and each closed task still open
+-- (NX409).
+--
+-- Created on the writer connection when it opens (crate::apply::install),
+-- in its temporary schema: the connection's own, gone with it, so a release
+-- always writes with its own trigger.
+CREATE TEMP VIEW transition (document) AS SELECT NULL;
+
+CREATE TEMP TRIGGER transition INSTEAD OF INSERT ON transition
+BEGIN
+    SELECT RAISE(ABORT, 'NX410 the directory changed after the instance was read: decide again')
+     WHERE NEW.document ->> '$.expected_generation' IS NOT NULL
+       AND NEW.document ->> '$.expected_generation' IS NOT (SELECT generation FROM directory_generation WHERE id = 1);
+    UPDATE instances SET step = NEW.document ->> '$.instance.step', status = NEW.document ->> '$.instance.status',
+           outcome = NEW.document ->> '$.instance.outcome', data = NEW.document -> '$.instance.data',
+           completed = NEW.document -> '$.instance.completed', revision = revision + 1,
+           audit_seq = NEW.document ->> '$.history.seq', audit_head = NEW.document ->> '$.history.hash', updated_at = NEW.document ->> '$.at'
+     WHERE id = NEW.document ->> '$.instance.id' AND revision = NEW.document ->> '$.expected_revision';
+    SELECT RAISE(ABORT, 'NX409 the instance changed under you: reload and retry')
+     WHERE NEW.document ->> '$.expected_revision' IS NOT NULL AND changes() <> 1;
+    INSERT INTO instances (id, workflow, version, step, status, outcome, data, creator, org_unit, org_path,
+                           completed, revision, audit_seq, audit_head, created_at, updated_at, unique_key)
+    SELECT NEW.document ->> '$.instance.id', NEW.document ->> '$.instance.workflow', NEW.document ->> '$.instance.version',
+           NEW.document ->> '$.instance.step', NEW.document ->> '$.instance.status', NEW.document ->> '$.instance.outcome',
+           NEW.document -> '$.instance.data', NEW.document ->> '$.instance.creator', NEW.document ->> '$.instance.org_unit',
+           NEW.document ->> '$.instance.org_path', NEW.document -> '$.instance.completed', 1, NEW.document ->> '$.history.seq',
+           NEW.document ->> '$.history.hash', NEW.document ->> '$.at', NEW.document ->> '$.at', NEW.document ->> '$.unique_key'
+     WHERE NEW.document ->> '$.expected_revision' IS NULL;
+    UPDATE tasks SET status = x.status, action = x.action, comment = x.comment, actor = x.actor,
+           completed_at = NEW.document ->> '$.at'
+      FROM (SELECT value ->> 'task_id' AS task_id, value ->> 'status' AS status, value ->> 'action' AS action,
+                   value ->> 'comment' AS comment, value ->> 'actor' AS actor
+              FROM json_each(NEW.document, '$.close')) AS x
+     WHERE tasks.id = x.task_id AND tasks.status = 'open';
+    SELECT RAISE(ABORT, 'NX409 the task is already done')
+     WHERE changes() <> json_array_length(NEW.document, '$.close');
+    UPDATE timers SET status = 'cancelled'
+     WHERE status = 'pending' AND task_id IN (SELECT value FROM json_each(NEW.document, '$.cancel_timers_of'));
+    INSERT INTO tasks (id, instance_id, step, assignee_key, role, unit, unit_path, user_login, status, created_at, due_at)
+    SELECT value ->> 'id', value ->> 'instance_id', value ->> 'step', value ->> 'assignee_key', value ->> 'role',
+           value ->> 'unit', value ->> 'unit_path', value ->> 'user_login', 'open', value ->> 'created_at',
+           value ->> 'due_at'
+      FROM json_each(NEW.document, '$.open');
+    INSERT INTO history (instance_id, seq, at, actor, step, action, comment, note, prev_hash, hash)
+    SELECT NEW.document ->> '$.history.instance_id', NEW.document ->> '$.history.seq', NEW.document ->> '$.history.at', NEW.document ->> '$.history.actor',
+           NEW.document ->> '$.history.step', NEW.document ->> '$.history.action', NEW.document ->> '$.history.comment', NEW.document ->> '$.history.note',
+           NEW.document ->> '$.history.prev_hash', NEW.document ->> '$.history.hash';
+    INSERT INTO members (org_unit, name, sector, post, mode, since, term_end, instance_id, created_at)
+    SELECT value ->> 'org_unit', value ->> 'name', value ->> 'sector', value ->> 'post', value ->> 'mode',
+           value ->> 'since', value ->> 'term_end', value ->> 'instance_id', NEW.document ->> '$.at'
+      FROM json_each(NEW.document, '$.members');
+    INSERT INTO timers (id, instance_id, task_id, kind, fire_at, later)
+    SELECT value ->> 'id', value ->> 'instance_id', value ->> 'task_id', value ->> 'kind', value ->> 'fire_at',
+           value -> 'later'
+      FROM json_each(NEW.document, '$.timers');
+    INSERT INTO outbox (id, dedupe_key, recipients, template, params, next_attempt_at, created_at)
+    SELECT value ->> 'id', value ->> 'dedupe_key', value -> 'recipients', value ->> 'template', value -> 'params',
+           value ->> 'created_at', value ->> 'created_at'
+      FROM json_each(NEW.document, '$.outbox') WHERE true
+        ON CONFLICT (dedupe_key) DO NOTHING;
+END;

@@ -31,6 +31,7 @@ macro_rules! suite {
             transitions => [directory, users_grants_tokens, workflows],
             attachments => [directory, users_grants_tokens, workflows, transitions],
             concurrent_apply => [directory, users_grants_tokens, workflows],
+            refusals_stand_alone => [directory, users_grants_tokens, workflows],
             concurrent_login_attempts => [],
             idempotency => [],
             calendar => [directory, users_grants_tokens],
@@ -1112,6 +1113,88 @@ pub async fn concurrent_apply<S: Store>(s: Arc<S>) {
     }
     assert_eq!(ok, 1, "exactly one of the racing transitions wins");
     assert_eq!(s.history("cf_i2").await.unwrap().len(), 2);
+}
+
+/// Changes arriving at once are each answered on their own: a refused one
+/// (a stale revision, a taken unique key, a missing workflow) writes nothing and
+/// fails none of the others, however the backend groups them.
+pub async fn refusals_stand_alone<S: Store>(s: Arc<S>) {
+    let start = |id: &str| Change {
+        instance: instance(id),
+        expected_revision: None,
+        expected_generation: None,
+        unique_key: None,
+        idempotency: None,
+        close: vec![],
+        open: vec![task(&format!("{id}_t"), id, "drafting", creator_assignee(), 0)],
+        history: entry(id, 1, GENESIS, 0, "create"),
+        effects: vec![],
+        timers: vec![],
+        cancel_timers_of: vec![],
+        outbox: vec![mail(&format!("assigned:{id}"), 0)],
+        at: at(0),
+    };
+    s.apply(&start("cf_ra")).await.unwrap();
+    let mut handles = Vec::new();
+    for round in 0..6 {
+        for n in 0..6 {
+            let s = s.clone();
+            let id = format!("cf_r{round}_{n}");
+            let mut change = start(&id);
+            let expect_ok = match n {
+                // A stale revision of an instance that exists.
+                1 => {
+                    change.instance = instance("cf_ra");
+                    change.expected_revision = Some(7);
+                    change.open.clear();
+                    change.history = entry("cf_ra", 2, GENESIS, 1, "submit");
+                    false
+                }
+                // A key another instance holds.
+                2 => {
+                    change.unique_key = Some("cf-refusals".into());
+                    false
+                }
+                // A workflow version that does not exist: an error, not a refusal.
+                3 => {
+                    change.instance.version = 99;
+                    false
+                }
+                _ => true,
+            };
+            handles.push(tokio::spawn(
+                async move { (id, expect_ok, s.apply(&change).await) },
+            ));
+        }
+    }
+    let mut key_holders = 0;
+    for h in handles {
+        let (id, expect_ok, got) = h.await.unwrap();
+        let written = s.instance(&id).await.unwrap().is_some();
+        if id.ends_with("_2") {
+            // Of the six starts with one key, one holds it and the rest are conflicts.
+            match got {
+                Ok(()) => key_holders += 1,
+                Err(StoreError::Conflict(_)) => assert!(!written, "{id}: refused, yet written"),
+                Err(other) => panic!("{id}: a taken key must be a conflict, got {other}"),
+            }
+            continue;
+        }
+        match (expect_ok, got) {
+            (true, Ok(())) => {
+                assert!(written, "{id}: answered yes, not written");
+                assert_eq!(s.tasks_of(&id).await.unwrap().len(), 1, "{id}: its task");
+            }
+            (false, Err(StoreError::Conflict(_) | StoreError::NotFound(_))) => {
+                assert!(!written, "{id}: refused, yet written")
+            }
+            (want, got) => panic!("{id}: expected ok={want}, got {got:?}"),
+        }
+    }
+    assert_eq!(key_holders, 1, "one start holds the key");
+    let stale = s.instance("cf_ra").await.unwrap().unwrap();
+    assert_eq!(stale.instance.revision, 1, "the stale changes wrote nothing");
+    assert_eq!(s.history("cf_ra").await.unwrap().len(), 1);
 }
 
 /// Login attempts arriving at once are each counted before any is checked:

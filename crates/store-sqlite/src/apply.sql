@@ -1,28 +1,48 @@
--- A transition's write: every row of the change document
--- (naxian_store::change_document) in one statement, one call to sqlx's
--- worker thread: an insert into the view `transition`, whose trigger writes
--- the rows. The rows are what the engine decided; what is checked here are
--- the atomic guards only: the directory's generation (refused with a message
--- starting NX410), the instance's revision and each closed task still open
--- (NX409).
+-- Transitions' writes, many in one statement and one commit: the writer
+-- (crate::apply) inserts a batch of change documents
+-- (naxian_store::change_document, each with its place `n` in the batch)
+-- into the view `transition`, whose trigger writes each one's rows. The rows
+-- are what the engine decided; what is checked here are the atomic guards
+-- only: the directory's generation, the instance's revision, a start's
+-- unique key, each closed task still open. A change that fails one is
+-- refused on its own: its code goes to `refusal`, it writes nothing, and the
+-- changes after it in the batch go on; the writer reads the refusals back.
 --
 -- Created on the writer connection when it opens (crate::apply::install),
 -- in its temporary schema: the connection's own, gone with it, so a release
 -- always writes with its own trigger.
+CREATE TEMP TABLE refusal (n INTEGER PRIMARY KEY, code TEXT NOT NULL);
+
 CREATE TEMP VIEW transition (document) AS SELECT NULL;
 
 CREATE TEMP TRIGGER transition INSTEAD OF INSERT ON transition
 BEGIN
-    SELECT RAISE(ABORT, 'NX410 the directory changed after the instance was read: decide again')
+    -- The guards, before any write; the first to fail is the change's refusal.
+    INSERT OR IGNORE INTO refusal (n, code)
+    SELECT NEW.document ->> '$.n', 'directory_moved'
      WHERE NEW.document ->> '$.expected_generation' IS NOT NULL
        AND NEW.document ->> '$.expected_generation' IS NOT (SELECT generation FROM directory_generation WHERE id = 1);
+    INSERT OR IGNORE INTO refusal (n, code)
+    SELECT NEW.document ->> '$.n', 'revision'
+     WHERE NEW.document ->> '$.expected_revision' IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM instances WHERE id = NEW.document ->> '$.instance.id'
+                                                 AND revision = NEW.document ->> '$.expected_revision');
+    INSERT OR IGNORE INTO refusal (n, code)
+    SELECT NEW.document ->> '$.n', 'unique_key'
+     WHERE NEW.document ->> '$.expected_revision' IS NULL AND NEW.document ->> '$.unique_key' IS NOT NULL
+       AND EXISTS (SELECT 1 FROM instances WHERE unique_key = NEW.document ->> '$.unique_key');
+    INSERT OR IGNORE INTO refusal (n, code)
+    SELECT NEW.document ->> '$.n', 'task_done'
+     WHERE json_array_length(NEW.document, '$.close') <>
+           (SELECT count(*) FROM tasks
+             WHERE status = 'open' AND id IN (SELECT value ->> 'task_id' FROM json_each(NEW.document, '$.close')));
+    -- A refused change writes nothing; the statement goes on with the next.
+    SELECT RAISE(IGNORE) WHERE EXISTS (SELECT 1 FROM refusal WHERE n = NEW.document ->> '$.n');
     UPDATE instances SET step = NEW.document ->> '$.instance.step', status = NEW.document ->> '$.instance.status',
            outcome = NEW.document ->> '$.instance.outcome', data = NEW.document -> '$.instance.data',
            completed = NEW.document -> '$.instance.completed', revision = revision + 1,
            audit_seq = NEW.document ->> '$.history.seq', audit_head = NEW.document ->> '$.history.hash', updated_at = NEW.document ->> '$.at'
      WHERE id = NEW.document ->> '$.instance.id' AND revision = NEW.document ->> '$.expected_revision';
-    SELECT RAISE(ABORT, 'NX409 the instance changed under you: reload and retry')
-     WHERE NEW.document ->> '$.expected_revision' IS NOT NULL AND changes() <> 1;
     INSERT INTO instances (id, workflow, version, step, status, outcome, data, creator, org_unit, org_path,
                            completed, revision, audit_seq, audit_head, created_at, updated_at, unique_key)
     SELECT NEW.document ->> '$.instance.id', NEW.document ->> '$.instance.workflow', NEW.document ->> '$.instance.version',
@@ -37,8 +57,6 @@ BEGIN
                    value ->> 'comment' AS comment, value ->> 'actor' AS actor
               FROM json_each(NEW.document, '$.close')) AS x
      WHERE tasks.id = x.task_id AND tasks.status = 'open';
-    SELECT RAISE(ABORT, 'NX409 the task is already done')
-     WHERE changes() <> json_array_length(NEW.document, '$.close');
     UPDATE timers SET status = 'cancelled'
      WHERE status = 'pending' AND task_id IN (SELECT value FROM json_each(NEW.document, '$.cancel_timers_of'));
     INSERT INTO tasks (id, instance_id, step, assignee_key, role, unit, unit_path, user_login, status, created_at, due_at)
@@ -63,4 +81,6 @@ BEGIN
            value ->> 'created_at', value ->> 'created_at'
       FROM json_each(NEW.document, '$.outbox') WHERE true
         ON CONFLICT (dedupe_key) DO NOTHING;
+    UPDATE idempotency SET status = NEW.document ->> '$.idempotency.status', body = NEW.document ->> '$.idempotency.body'
+     WHERE login = NEW.document ->> '$.idempotency.login' AND key = NEW.document ->> '$.idempotency.key';
 END;

@@ -1,6 +1,7 @@
 //! The embedded default store: SQLite (bundled) in WAL mode, one writer
 //! connection (SQLite has a single writer anyway, so transactions queue here
-//! instead of failing with "database is locked") and a small reader pool.
+//! instead of failing with "database is locked"), transitions committed
+//! together by one writer task (`apply`), and a small reader pool.
 
 use naxian_store::{Result, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -11,6 +12,7 @@ use std::time::Duration;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    applier: apply::Writer,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
@@ -56,7 +58,12 @@ impl SqliteStore {
             .connect_with(options.read_only(true))
             .await
             .map_err(unavailable)?;
-        Ok(SqliteStore { writer, reader })
+        let applier = apply::Writer::start(writer.clone());
+        Ok(SqliteStore {
+            writer,
+            reader,
+            applier,
+        })
     }
 
     /// The single writer connection's pool, for the benchmark that measures
@@ -76,6 +83,10 @@ impl SqliteStore {
         &self.writer
     }
 
+    fn applier(&self) -> &apply::Writer {
+        &self.applier
+    }
+
     async fn begin_write(
         pool: &SqlitePool,
     ) -> std::result::Result<Transaction<'static, Sqlite>, sqlx::Error> {
@@ -88,7 +99,7 @@ naxian_store::sql_store!(
     sqlx::Sqlite,
     now_ms = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
     skip_locked = "",
-    apply = crate::apply::in_one_statement
+    apply = crate::apply::in_batch
 );
 
 mod apply;

@@ -121,7 +121,7 @@ async fn each_table_downloads_as_csv_and_xlsx_within_the_users_reach(app: &TestA
     let (status, _) = get(&province, app, "/exports/secrets.csv").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = get(&province, app, "/exports/reports.csv?month=2026-13").await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 
 naxian_tests::on_both_backends!(each_table_downloads_as_csv_and_xlsx_within_the_users_reach,);

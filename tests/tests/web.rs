@@ -285,6 +285,13 @@ async fn the_monthly_report_by_form_and_the_provinces_table(app: &TestApp) {
     let r = post("本月新增常委2名").await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("省科协审阅中"));
+    let r = post("本月新增常委2名").await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT, "the same form sent twice");
+    let again = r.text().await.unwrap();
+    assert!(
+        again.contains("这项任务已办理"),
+        "the workflow's refusal in Chinese: {again}"
+    );
 
     let province = login(app, "sd-supervisor").await;
     let (status, table) = get(&province, app, "/reports?month=2026-12").await;

@@ -6,7 +6,7 @@
 use crate::auth::Actor;
 use crate::error::{EngineError, Result};
 use crate::Engine;
-use naxian_model::{Status, TaskStatus};
+use naxian_model::{Problem, Status, TaskStatus};
 use naxian_store::AttachmentRecord;
 use sha2::{Digest, Sha256};
 
@@ -94,21 +94,20 @@ impl Engine {
             ));
         }
         if bytes.is_empty() {
-            return Err(EngineError::invalid("file", "must not be empty"));
+            return Err(EngineError::invalid("file", Problem::Empty));
         }
         let max = self.settings.attachment_max_bytes;
         if bytes.len() > max {
             return Err(EngineError::invalid(
                 "file",
-                format!("must be at most {} MiB", max / (1024 * 1024)),
+                Problem::FileTooLarge {
+                    max_mib: (max / (1024 * 1024)) as u64,
+                },
             ));
         }
         let Some((mime, ext)) = detect(bytes) else {
-            let names: Vec<&str> = ACCEPTED.iter().map(|(_, _, n)| *n).collect();
-            return Err(EngineError::invalid(
-                "file",
-                format!("must be one of: {}", names.join(", ")),
-            ));
+            let choices = ACCEPTED.iter().map(|(_, _, n)| n.to_string()).collect();
+            return Err(EngineError::invalid("file", Problem::NotOneOf { choices }));
         };
         let record = AttachmentRecord {
             id: uuid::Uuid::now_v7().to_string(),

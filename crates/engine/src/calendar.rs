@@ -6,6 +6,7 @@ use crate::error::{EngineError, Result};
 use crate::Engine;
 use chrono::{Datelike, NaiveDate};
 use naxian_model::calendar::Calendar;
+use naxian_model::Problem;
 use serde::Deserialize;
 use std::path::Path;
 use std::sync::Arc;
@@ -39,12 +40,25 @@ impl Engine {
         for f in files {
             let text = std::fs::read_to_string(&f)
                 .map_err(|e| EngineError::Internal(format!("{}: {e}", f.display())))?;
-            let year: YearFile = toml::from_str(&text)
-                .map_err(|e| EngineError::invalid("holidays", format!("{}: {e}", f.display())))?;
+            let year: YearFile = toml::from_str(&text).map_err(|e| {
+                EngineError::invalid(
+                    "holidays",
+                    Problem::BadFile {
+                        detail: format!("{}: {e}", f.display()),
+                    },
+                )
+            })?;
             // Checked before storing: dates in the wrong year, a day both off and on.
             Calendar::default()
                 .add_year(year.year, &year.holidays, &year.workdays)
-                .map_err(|m| EngineError::invalid("holidays", format!("{}: {m}", f.display())))?;
+                .map_err(|m| {
+                    EngineError::invalid(
+                        "holidays",
+                        Problem::BadFile {
+                            detail: format!("{}: {m}", f.display()),
+                        },
+                    )
+                })?;
             self.store
                 .save_calendar_year(year.year, &year.holidays, &year.workdays)
                 .await?;

@@ -10,7 +10,7 @@ use crate::{Engine, StartRequest};
 use chrono::{DateTime, Utc};
 use naxian_model::calendar::Span;
 use naxian_model::directory::{OrgUnit, Role};
-use naxian_model::{Status, TaskStatus};
+use naxian_model::{Counted, Problem, Status, TaskStatus};
 use naxian_store::CampaignRecord;
 use serde_json::json;
 
@@ -80,29 +80,54 @@ impl Engine {
 
     pub async fn create_campaign(&self, actor: &Actor, req: NewCampaign) -> Result<CampaignView> {
         let title = req.title.trim().to_string();
-        if title.is_empty() || title.chars().count() > 200 || title.chars().any(char::is_control) {
-            return Err(EngineError::invalid(
-                "title",
-                "must be 1 to 200 characters without control characters",
-            ));
+        if title.is_empty() {
+            return Err(EngineError::invalid("title", Problem::Required));
+        }
+        if title.chars().count() > 200 {
+            return Err(EngineError::invalid("title", Problem::TooLong { max: 200 }));
+        }
+        if title.chars().any(char::is_control) {
+            return Err(EngineError::invalid("title", Problem::NotOneLine));
         }
         let due_at = DateTime::parse_from_rfc3339(req.due_at.trim())
-            .map_err(|_| EngineError::invalid("due_at", "must be a time in RFC 3339 with offset"))?
+            .map_err(|_| EngineError::invalid("due_at", Problem::NotTime))?
             .with_timezone(&Utc);
         if due_at <= self.clock.now() {
-            return Err(EngineError::invalid("due_at", "must be in the future"));
+            return Err(EngineError::invalid("due_at", Problem::NotFuture));
         }
-        if req.targets.is_empty() || req.targets.len() > 1000 {
-            return Err(EngineError::invalid("targets", "must list 1 to 1000 org units"));
+        if req.targets.is_empty() {
+            return Err(EngineError::invalid(
+                "targets",
+                Problem::NoneChosen {
+                    what: Counted::OrgUnits,
+                },
+            ));
+        }
+        if req.targets.len() > 1000 {
+            return Err(EngineError::invalid(
+                "targets",
+                Problem::TooMany {
+                    max: 1000,
+                    what: Counted::OrgUnits,
+                },
+            ));
         }
         if req.remind_before.len() > 10 {
             return Err(EngineError::invalid(
                 "remind_before",
-                "must list at most 10 durations",
+                Problem::TooMany {
+                    max: 10,
+                    what: Counted::Durations,
+                },
             ));
         }
         for (i, r) in req.remind_before.iter().enumerate() {
-            Span::parse(r).map_err(|m| EngineError::invalid(format!("remind_before[{i}]"), m))?;
+            Span::parse(r).map_err(|_| {
+                EngineError::invalid(
+                    format!("remind_before[{i}]"),
+                    Problem::NotDuration { text: r.clone() },
+                )
+            })?;
         }
         let def = self.latest_definition(CAMPAIGN).await?;
         let kinds = def
@@ -114,17 +139,22 @@ impl Engine {
         for (i, code) in req.targets.iter().enumerate() {
             let field = format!("targets[{i}]");
             if req.targets[..i].contains(code) {
-                return Err(EngineError::invalid(field, format!("`{code}` is listed twice")));
+                return Err(EngineError::invalid(
+                    field,
+                    Problem::ListedTwice { value: code.clone() },
+                ));
             }
             let unit = self
                 .store
                 .org_unit(code)
                 .await?
-                .ok_or_else(|| EngineError::invalid(&field, format!("no org unit `{code}`")))?;
+                .ok_or_else(|| EngineError::invalid(&field, Problem::NoOrgUnit { code: code.clone() }))?;
             if !kinds.contains(&unit.kind) {
                 return Err(EngineError::invalid(
                     &field,
-                    format!("a {} cannot be a campaign target", unit.kind),
+                    Problem::NotCampaignTarget {
+                        kind: unit.kind.to_string(),
+                    },
                 ));
             }
             if !may_target(actor, &unit) {
@@ -233,7 +263,7 @@ impl Engine {
             return Err(EngineError::Conflict("the task is already done".into()));
         }
         if comment.as_ref().is_some_and(|c| c.chars().count() > 500) {
-            return Err(EngineError::invalid("comment", "must be at most 500 characters"));
+            return Err(EngineError::invalid("comment", Problem::TooLong { max: 500 }));
         }
         let def = self.definition(&inst.workflow, inst.version).await?;
         let unit = self

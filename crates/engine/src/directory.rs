@@ -6,6 +6,7 @@ use crate::error::{EngineError, Result};
 use crate::Engine;
 use chrono::NaiveDate;
 use naxian_model::directory::{validate_code, Body, DeptFunction, OrgKind, OrgUnit, Role};
+use naxian_model::Problem;
 use naxian_store::{MemberRecord, UserRecord};
 
 /// A request to create an org unit, as it comes from a client.
@@ -31,16 +32,13 @@ pub struct NewUser {
 fn check_name(field: &str, v: &str, max: usize) -> Result<String> {
     let v = v.trim();
     if v.is_empty() {
-        return Err(EngineError::invalid(field, "is required"));
+        return Err(EngineError::invalid(field, Problem::Required));
     }
     if v.chars().count() > max {
-        return Err(EngineError::invalid(
-            field,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(EngineError::invalid(field, Problem::TooLong { max }));
     }
     if v.chars().any(char::is_control) {
-        return Err(EngineError::invalid(field, "must not contain control characters"));
+        return Err(EngineError::invalid(field, Problem::ControlCharacters));
     }
     Ok(v.to_string())
 }
@@ -55,33 +53,28 @@ fn check_email(v: &str) -> Result<String> {
     if ok && v.len() <= 254 {
         Ok(v.to_string())
     } else {
-        Err(EngineError::invalid("email", "must be an e-mail address"))
+        Err(EngineError::invalid("email", Problem::NotEmail))
     }
 }
 
 /// Checks a new org unit under `parent` (already looked up) and whether the
 /// actor may create it there.
 pub(crate) fn build_org_unit(actor: &Actor, req: NewOrgUnit, parent: Option<&OrgUnit>) -> Result<OrgUnit> {
-    validate_code(&req.code).map_err(|m| EngineError::invalid("code", m))?;
+    validate_code(&req.code).map_err(|p| EngineError::invalid("code", p))?;
     let name = check_name("name", &req.name, 100)?;
-    let kind = OrgKind::from_label(&req.kind).map_err(|m| EngineError::invalid("kind", m))?;
+    let kind = OrgKind::from_label(&req.kind).map_err(|p| EngineError::invalid("kind", p))?;
     let function = match (kind, req.function.as_deref().filter(|f| !f.trim().is_empty())) {
         (OrgKind::Department, Some(f)) => {
-            Some(DeptFunction::from_label(f).map_err(|m| EngineError::invalid("function", m))?)
+            Some(DeptFunction::from_label(f).map_err(|p| EngineError::invalid("function", p))?)
         }
         (OrgKind::Department, None) => {
-            return Err(EngineError::invalid("function", "a department needs a function"))
+            return Err(EngineError::invalid("function", Problem::FunctionMissing))
         }
-        (_, Some(_)) => {
-            return Err(EngineError::invalid(
-                "function",
-                "only a department has a function",
-            ))
-        }
+        (_, Some(_)) => return Err(EngineError::invalid("function", Problem::FunctionNotAllowed)),
         (_, None) => None,
     };
     kind.check_parent(parent.map(|p| p.kind))
-        .map_err(|m| EngineError::invalid("parent", m))?;
+        .map_err(|p| EngineError::invalid("parent", p))?;
     match parent {
         Some(p) => require_admin(actor, &p.path)?,
         None => {
@@ -120,14 +113,11 @@ pub(crate) fn build_body(
 ) -> Result<Body> {
     require_admin(actor, &unit.path)?;
     if unit.kind == OrgKind::Department {
-        return Err(EngineError::invalid(
-            "code",
-            "a department has no leadership body",
-        ));
+        return Err(EngineError::invalid("code", Problem::NoBody));
     }
     let date = |field: &str, v: &str| {
         NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d")
-            .map_err(|_| EngineError::invalid(field, "must be a date YYYY-MM-DD"))
+            .map_err(|_| EngineError::invalid(field, Problem::NotDate))
     };
     let body = Body {
         term_start: date("term_start", term_start)?,
@@ -138,7 +128,12 @@ pub(crate) fn build_body(
             .transpose()?,
     };
     if body.term_end <= body.term_start {
-        return Err(EngineError::invalid("term_end", "must be after term_start"));
+        return Err(EngineError::invalid(
+            "term_end",
+            Problem::NotAfter {
+                other: "term_start".into(),
+            },
+        ));
     }
     Ok(body)
 }
@@ -167,18 +162,18 @@ pub(crate) fn build_user(
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
     {
-        return Err(EngineError::invalid(
-            "login",
-            "must be 1 to 64 ASCII letters, digits, '.', '_' or '-'",
-        ));
+        return Err(EngineError::invalid("login", Problem::NotLogin));
     }
     let name = check_name("name", &req.name, 50)?;
     let email = check_email(&req.email)?;
     if req.password.chars().count() < 8 {
-        return Err(EngineError::invalid("password", "must be at least 8 characters"));
+        return Err(EngineError::invalid("password", Problem::TooShort { min: 8 }));
     }
     if req.password.len() > 256 {
-        return Err(EngineError::invalid("password", "must be at most 256 bytes"));
+        return Err(EngineError::invalid(
+            "password",
+            Problem::TooManyBytes { max: 256 },
+        ));
     }
     Ok(UserRecord {
         login,
@@ -195,15 +190,13 @@ pub(crate) fn build_user(
 
 impl Engine {
     pub async fn create_org_unit(&self, actor: &Actor, req: NewOrgUnit) -> Result<OrgUnit> {
-        let parent = match &req.parent {
-            Some(code) => Some(
-                self.store
-                    .org_unit(code)
-                    .await?
-                    .ok_or_else(|| EngineError::invalid("parent", format!("no org unit `{code}`")))?,
-            ),
-            None => None,
-        };
+        let parent =
+            match &req.parent {
+                Some(code) => Some(self.store.org_unit(code).await?.ok_or_else(|| {
+                    EngineError::invalid("parent", Problem::NoOrgUnit { code: code.clone() })
+                })?),
+                None => None,
+            };
         let unit = build_org_unit(actor, req, parent.as_ref())?;
         match self.store.create_org_unit(&unit).await {
             Ok(()) => Ok(unit),
@@ -216,10 +209,9 @@ impl Engine {
                 } else {
                     Err(EngineError::invalid(
                         "code",
-                        format!(
-                            "an org unit `{}` exists in another case; codes do not differ by case",
-                            unit.code
-                        ),
+                        Problem::CodeInOtherCase {
+                            code: unit.code.clone(),
+                        },
                     ))
                 }
             }
@@ -285,10 +277,10 @@ impl Engine {
             if existing.login != user.login {
                 return Err(EngineError::invalid(
                     "login",
-                    format!(
-                        "`{}` is taken as `{}`: logins do not differ by case",
-                        user.login, existing.login
-                    ),
+                    Problem::LoginInOtherCase {
+                        login: user.login,
+                        existing: existing.login,
+                    },
                 ));
             }
         }
@@ -304,12 +296,15 @@ impl Engine {
     pub async fn add_grant(&self, actor: &Actor, login: &str, role: &str, org_unit: &str) -> Result<()> {
         let role: Role = role
             .parse()
-            .map_err(|m: String| EngineError::invalid("role", m))?;
-        let unit = self
-            .store
-            .org_unit(org_unit)
-            .await?
-            .ok_or_else(|| EngineError::invalid("org_unit", format!("no org unit `{org_unit}`")))?;
+            .map_err(|_: String| EngineError::invalid("role", Role::not_one_of()))?;
+        let unit = self.store.org_unit(org_unit).await?.ok_or_else(|| {
+            EngineError::invalid(
+                "org_unit",
+                Problem::NoOrgUnit {
+                    code: org_unit.into(),
+                },
+            )
+        })?;
         require_admin(actor, &unit.path)?;
         let Some(user) = self.store.user(login).await? else {
             return Err(EngineError::NotFound(format!("no user `{login}`")));

@@ -1,14 +1,14 @@
 //! The engine's error type: the model's refusals, the store's failures and
 //! the engine's own checks, in the kinds the server maps to HTTP statuses.
 
-use naxian_model::ModelError;
+use naxian_model::{ModelError, Problem};
 use naxian_store::StoreError;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum EngineError {
-    #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
+    #[error("{field}: {problem}")]
+    Invalid { field: String, problem: Problem },
     #[error("authentication required")]
     Unauthorized,
     #[error("{0}")]
@@ -28,6 +28,10 @@ pub enum EngineError {
     InstanceMoved(String),
     #[error("{0}")]
     NotAllowed(String),
+    /// The model refused the command (never [`ModelError::Invalid`], which
+    /// is [`EngineError::Invalid`]); its kind says why.
+    #[error(transparent)]
+    Refused(ModelError),
     /// Done too often (an urge more than once a day).
     #[error("{0}")]
     TooMany(String),
@@ -35,29 +39,44 @@ pub enum EngineError {
     /// nothing was done; try again shortly.
     #[error("busy: {0}")]
     Busy(String),
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
+    /// The database cannot be reached (the store's error is the cause).
+    #[error("the database is unavailable")]
+    Unavailable(#[source] StoreError),
+    /// The database answered with an error nobody expects.
+    #[error("the database failed")]
+    Database(#[source] StoreError),
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl EngineError {
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn invalid(field: impl Into<String>, problem: Problem) -> Self {
         EngineError::Invalid {
             field: field.into(),
-            message: message.into(),
+            problem,
         }
+    }
+}
+
+impl EngineError {
+    /// The error with every cause under it, for the log.
+    pub fn detail(&self) -> String {
+        let mut out = self.to_string();
+        let mut next = std::error::Error::source(self);
+        while let Some(cause) = next {
+            out.push_str(": ");
+            out.push_str(&cause.to_string());
+            next = cause.source();
+        }
+        out
     }
 }
 
 impl From<ModelError> for EngineError {
     fn from(e: ModelError) -> Self {
         match e {
-            ModelError::Invalid { field, message } => EngineError::Invalid { field, message },
-            ModelError::NotAllowed(m) => EngineError::NotAllowed(m),
-            ModelError::Conflict(m) => EngineError::Conflict(m),
-            ModelError::Forbidden(m) => EngineError::Forbidden(m),
-            ModelError::Directory(m) => EngineError::NotAllowed(format!("the directory is incomplete: {m}")),
+            ModelError::Invalid { field, problem } => EngineError::Invalid { field, problem },
+            refused => EngineError::Refused(refused),
         }
     }
 }
@@ -68,8 +87,8 @@ impl From<StoreError> for EngineError {
             StoreError::NotFound(m) => EngineError::NotFound(m),
             StoreError::Conflict(m) => EngineError::Conflict(m),
             StoreError::DirectoryMoved(m) => EngineError::DirectoryMoved(m),
-            StoreError::Unavailable(m) => EngineError::Unavailable(m),
-            StoreError::Database(m) => EngineError::Internal(m),
+            e @ StoreError::Unavailable { .. } => EngineError::Unavailable(e),
+            e @ StoreError::Database { .. } => EngineError::Database(e),
         }
     }
 }

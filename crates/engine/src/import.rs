@@ -8,6 +8,7 @@ use crate::directory::{build_body, build_org_unit, build_user, require_admin};
 use crate::error::EngineError;
 use crate::{Engine, NewOrgUnit, NewUser};
 use naxian_model::directory::{OrgUnit, Role};
+use naxian_model::Problem;
 use naxian_store::DirectoryBatch;
 use std::collections::{BTreeSet, HashMap};
 
@@ -100,7 +101,22 @@ pub struct RowError {
     pub row: usize,
     /// The column's key.
     pub field: String,
+    /// The English account (for the command line and logs).
     pub message: String,
+    /// What is wrong with the cell, when it is a bad value (pages render it).
+    #[serde(skip)]
+    pub problem: Option<Problem>,
+}
+
+impl RowError {
+    fn new(row: usize, field: &str, problem: Problem) -> RowError {
+        RowError {
+            row,
+            field: field.into(),
+            message: problem.to_string(),
+            problem: Some(problem),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -169,20 +185,12 @@ fn map_headers(sheet: Sheet, header: &[String]) -> Result<Vec<Option<&'static Co
             let c = sheet.columns().iter().find(|c| c.key == h || c.header == h);
             match c {
                 Some(c) if !seen.insert(c.key) => {
-                    errors.push(RowError {
-                        row: 1,
-                        field: c.key.into(),
-                        message: format!("column `{h}` appears twice"),
-                    });
+                    errors.push(RowError::new(1, c.key, Problem::ColumnTwice { column: h.into() }));
                     None
                 }
                 Some(c) => Some(c),
                 None => {
-                    errors.push(RowError {
-                        row: 1,
-                        field: h.into(),
-                        message: format!("unknown column `{h}`"),
-                    });
+                    errors.push(RowError::new(1, h, Problem::UnknownColumn { column: h.into() }));
                     None
                 }
             }
@@ -190,11 +198,13 @@ fn map_headers(sheet: Sheet, header: &[String]) -> Result<Vec<Option<&'static Co
         .collect();
     for c in sheet.columns().iter().filter(|c| c.required) {
         if !seen.contains(c.key) {
-            errors.push(RowError {
-                row: 1,
-                field: c.key.into(),
-                message: format!("the column `{}` is missing", c.header),
-            });
+            errors.push(RowError::new(
+                1,
+                c.key,
+                Problem::ColumnMissing {
+                    column: c.header.into(),
+                },
+            ));
         }
     }
     if errors.is_empty() {
@@ -205,7 +215,7 @@ fn map_headers(sheet: Sheet, header: &[String]) -> Result<Vec<Option<&'static Co
 }
 
 /// `提名人@JN-PY-XZ; 部门经办人@JN-PY-ORG` → [(role, unit)].
-fn parse_grants(cell: &str) -> Result<Vec<(Role, String)>, String> {
+fn parse_grants(cell: &str) -> Result<Vec<(Role, String)>, Problem> {
     let mut out = Vec::new();
     for part in cell
         .split([';', '；', ',', '，', '\n'])
@@ -214,8 +224,8 @@ fn parse_grants(cell: &str) -> Result<Vec<(Role, String)>, String> {
     {
         let (role, unit) = part
             .split_once(['@', '＠'])
-            .ok_or_else(|| format!("`{part}` must be role@unit code"))?;
-        let role = Role::from_label(role).map_err(|m| format!("`{part}`: role {m}"))?;
+            .ok_or_else(|| Problem::NotGrant { text: part.into() })?;
+        let role = Role::from_label(role).map_err(|_| Problem::NotGrant { text: part.into() })?;
         let unit = unit.trim().to_string();
         if !out.contains(&(role, unit.clone())) {
             out.push((role, unit));
@@ -253,20 +263,16 @@ impl Engine {
         progress: &(dyn Fn(&'static str, usize, usize) + Send + Sync),
     ) -> Result<ImportReport, ImportError> {
         let Some((header, rows)) = table.split_first() else {
-            return Err(ImportError::Rows(vec![RowError {
-                row: 1,
-                field: "file".into(),
-                message: "the sheet is empty".into(),
-            }]));
+            return Err(ImportError::Rows(vec![RowError::new(
+                1,
+                "file",
+                Problem::EmptySheet,
+            )]));
         };
         let columns = map_headers(sheet, header).map_err(ImportError::Rows)?;
         let records = records(&columns, rows);
         if records.is_empty() {
-            return Err(ImportError::Rows(vec![RowError {
-                row: 2,
-                field: "file".into(),
-                message: "the sheet has no rows".into(),
-            }]));
+            return Err(ImportError::Rows(vec![RowError::new(2, "file", Problem::NoRows)]));
         }
         let mut batch = DirectoryBatch::default();
         let mut errors = Vec::new();
@@ -275,22 +281,21 @@ impl Engine {
         for (done, (row, values)) in records.iter().enumerate() {
             let get = |k: &str| values.get(k).cloned().unwrap_or_default();
             let mut fail = |e: EngineError| match e {
-                EngineError::Invalid { field, message } => errors.push(RowError {
+                EngineError::Invalid { field, problem } => errors.push(RowError::new(*row, &field, problem)),
+                e @ (EngineError::Unavailable(_)
+                | EngineError::Database(_)
+                | EngineError::Busy(_)
+                | EngineError::Internal(_)) => errors.push(RowError {
                     row: *row,
-                    field,
-                    message,
+                    field: String::new(),
+                    message: e.detail(),
+                    problem: None,
                 }),
-                EngineError::Unavailable(m) | EngineError::Busy(m) | EngineError::Internal(m) => {
-                    errors.push(RowError {
-                        row: *row,
-                        field: String::new(),
-                        message: m,
-                    })
-                }
                 other => errors.push(RowError {
                     row: *row,
                     field: "code".into(),
                     message: other.to_string(),
+                    problem: None,
                 }),
             };
             match sheet {
@@ -312,7 +317,7 @@ impl Engine {
                     }) {
                         Ok(_) if batch.bodies.iter().any(|(c, _)| *c == code) => fail(EngineError::invalid(
                             "org_unit",
-                            format!("`{code}` appears on an earlier row"),
+                            Problem::EarlierRow { value: code.clone() },
                         )),
                         Ok(b) => batch.bodies.push((code, b)),
                         Err(e) => fail(e),
@@ -361,7 +366,7 @@ impl Engine {
         code: &str,
     ) -> Result<OrgUnit, EngineError> {
         if code.is_empty() {
-            return Err(EngineError::invalid(field, "is required"));
+            return Err(EngineError::invalid(field, Problem::Required));
         }
         if let Some(u) = batch.units.iter().find(|u| u.code == code) {
             return Ok(u.clone());
@@ -369,7 +374,7 @@ impl Engine {
         self.store
             .org_unit(code)
             .await?
-            .ok_or_else(|| EngineError::invalid(field, format!("no org unit `{code}`")))
+            .ok_or_else(|| EngineError::invalid(field, Problem::NoOrgUnit { code: code.into() }))
     }
 
     async fn import_unit(
@@ -395,16 +400,10 @@ impl Engine {
             parent.as_ref(),
         )?;
         if batch.units.iter().any(|u| u.code.eq_ignore_ascii_case(&code)) {
-            return Err(EngineError::invalid(
-                "code",
-                format!("`{code}` appears on an earlier row"),
-            ));
+            return Err(EngineError::invalid("code", Problem::EarlierRow { value: code }));
         }
         if self.store.org_unit(&code).await?.is_some() {
-            return Err(EngineError::invalid(
-                "code",
-                format!("org unit `{code}` already exists"),
-            ));
+            return Err(EngineError::invalid("code", Problem::UnitExists { code }));
         }
         Ok(unit)
     }
@@ -434,20 +433,20 @@ impl Engine {
         {
             return Err(EngineError::invalid(
                 "login",
-                format!("`{}` appears on an earlier row", user.login),
+                Problem::EarlierRow { value: user.login },
             ));
         }
         if self.store.user(&user.login).await?.is_some() {
             return Err(EngineError::invalid(
                 "login",
-                format!("user `{}` already exists", user.login),
+                Problem::UserExists { login: user.login },
             ));
         }
         let mut grants = Vec::new();
-        for (role, code) in parse_grants(&get("grants")).map_err(|m| EngineError::invalid("grants", m))? {
+        for (role, code) in parse_grants(&get("grants")).map_err(|p| EngineError::invalid("grants", p))? {
             let unit = self.existing_unit(batch, "grants", &code).await?;
             require_admin(actor, &unit.path).map_err(|_| {
-                EngineError::invalid("grants", format!("`{code}` is outside your administration"))
+                EngineError::invalid("grants", Problem::OutsideAdministration { code: code.clone() })
             })?;
             grants.push((user.login.clone(), role, code));
         }
@@ -483,7 +482,10 @@ mod tests {
             ]
         );
         assert!(parse_grants("提名人 JN-PY").is_err());
-        assert!(parse_grants("boss@JN-PY").unwrap_err().contains("role"));
+        assert!(parse_grants("boss@JN-PY")
+            .unwrap_err()
+            .to_string()
+            .contains("role"));
         assert!(parse_grants("").unwrap().is_empty());
     }
 

@@ -8,7 +8,7 @@ use crate::error::{EngineError, Result};
 use crate::Engine;
 use naxian_model::audit::{verify_chain, BrokenLink, GENESIS};
 use naxian_model::machine::{self, Command, Decision};
-use naxian_model::{Definition, Instance, Task, TaskStatus};
+use naxian_model::{Definition, Instance, Problem, Task, TaskStatus};
 use naxian_store::{
     Change, HistoryRecord, InboxRow, InstanceFilter, InstanceKey, InstanceRecord, InstanceState, StoreError,
 };
@@ -188,12 +188,12 @@ impl Engine {
     ) -> Result<InstanceView> {
         let field = || format!("data.{}", def.org_field.as_str());
         let code = machine::org_code(def, data)
-            .ok_or_else(|| EngineError::invalid(field(), "is required"))?
+            .ok_or_else(|| EngineError::invalid(field(), Problem::Required))?
             .to_string();
         let org = self
             .org_context_of(Seen::At(generation), &code)
             .await?
-            .ok_or_else(|| EngineError::invalid(field(), format!("no org unit `{code}`")))?;
+            .ok_or_else(|| EngineError::invalid(field(), Problem::NoOrgUnit { code: code.clone() }))?;
         let calendar = self.calendar();
         let ctx = self.decision_context(&org, &calendar);
         let id = uuid::Uuid::now_v7().to_string();
@@ -311,7 +311,9 @@ impl Engine {
                 Ok(view) => return Ok(view),
                 // Nothing was written, and deciding again on a fresh read
                 // would not help the database come back.
-                Err(e @ (EngineError::Unavailable(_) | EngineError::Internal(_))) => {
+                Err(
+                    e @ (EngineError::Unavailable(_) | EngineError::Database(_) | EngineError::Internal(_)),
+                ) => {
                     self.instance_cache.forget(&kept.record.instance.id);
                     return Err(e);
                 }
@@ -603,15 +605,23 @@ impl Engine {
         offset: i64,
     ) -> Result<Vec<Instance>> {
         if let Some(s) = &status {
-            s.parse::<naxian_model::Status>()
-                .map_err(|m| EngineError::invalid("status", m))?;
+            s.parse::<naxian_model::Status>().map_err(|_| {
+                EngineError::invalid(
+                    "status",
+                    Problem::NotOneOf {
+                        choices: vec!["active".into(), "completed".into()],
+                    },
+                )
+            })?;
         }
         let under_path = match &org_unit {
             Some(code) => Some(
                 self.store
                     .org_unit(code)
                     .await?
-                    .ok_or_else(|| EngineError::invalid("org_unit", format!("no org unit `{code}`")))?
+                    .ok_or_else(|| {
+                        EngineError::invalid("org_unit", Problem::NoOrgUnit { code: code.clone() })
+                    })?
                     .path,
             ),
             None => None,

@@ -230,11 +230,14 @@ impl Engine {
     /// The unit a board, list or chart is asked for, if the actor's grants
     /// reach it (`under` names the field in errors).
     pub(crate) async fn unit_in_reach(&self, actor: &Actor, under: &str) -> Result<OrgUnit> {
-        let root = self
-            .store
-            .org_unit(under)
-            .await?
-            .ok_or_else(|| crate::EngineError::invalid("under", format!("no org unit `{under}`")))?;
+        let root = self.store.org_unit(under).await?.ok_or_else(|| {
+            crate::EngineError::invalid(
+                "under",
+                naxian_model::Problem::NoOrgUnit {
+                    code: under.to_string(),
+                },
+            )
+        })?;
         if !actor.is_admin && !actor.covers(&root.path) {
             return Err(crate::EngineError::Forbidden(
                 "this unit is outside your grants".into(),

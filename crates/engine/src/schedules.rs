@@ -77,7 +77,7 @@ impl Engine {
     /// The service's own schedule: the daily digest of open tasks.
     fn digest_schedule(&self) -> Result<Schedule> {
         Schedule::new(DIGEST, &self.settings.digest_cron, "Asia/Shanghai", CatchUp::Skip)
-            .map_err(|m| EngineError::invalid("digest_cron", m))
+            .map_err(|detail| EngineError::invalid("digest_cron", naxian_model::Problem::NotCron { detail }))
     }
 
     /// Fires what is due on every schedule; returns how many slots fired.

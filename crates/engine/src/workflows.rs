@@ -5,7 +5,7 @@
 use crate::error::{EngineError, Result};
 use crate::Engine;
 use naxian_model::definition::DefinitionErrors;
-use naxian_model::Definition;
+use naxian_model::{Definition, Problem};
 use naxian_store::{Registered, WorkflowRecord};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -52,8 +52,14 @@ pub fn check_definitions(path: &Path) -> std::result::Result<Vec<Definition>, Ve
 impl Engine {
     /// Validates and stores one definition source.
     pub async fn register_workflow(&self, file: &str, source: &str) -> Result<(Arc<Definition>, Registered)> {
-        let def =
-            Definition::parse(file, source).map_err(|e| EngineError::invalid("source", e.to_string()))?;
+        let def = Definition::parse(file, source).map_err(|e| {
+            EngineError::invalid(
+                "source",
+                Problem::BadFile {
+                    detail: e.to_string(),
+                },
+            )
+        })?;
         let record = WorkflowRecord {
             name: def.name.to_string(),
             version: def.version,
@@ -72,7 +78,8 @@ impl Engine {
 
     /// Registers every definition in a directory; nothing is stored if any is invalid.
     pub async fn load_workflows(&self, dir: &Path) -> Result<Vec<(String, i64, Registered)>> {
-        check_definitions(dir).map_err(|p| EngineError::invalid("workflows", p.join("\n")))?;
+        check_definitions(dir)
+            .map_err(|p| EngineError::invalid("workflows", Problem::BadFile { detail: p.join("\n") }))?;
         let mut out = Vec::new();
         for f in definition_files(dir).map_err(|e| EngineError::Internal(e.to_string()))? {
             let src = std::fs::read_to_string(&f).map_err(|e| EngineError::Internal(e.to_string()))?;
@@ -119,7 +126,7 @@ impl Engine {
         let rec = latest
             .iter()
             .find(|w| w.name == name)
-            .ok_or_else(|| EngineError::invalid("workflow", format!("no workflow `{name}`")))?;
+            .ok_or_else(|| EngineError::invalid("workflow", Problem::NoWorkflow { name: name.into() }))?;
         self.definition(&rec.name, rec.version).await
     }
 }

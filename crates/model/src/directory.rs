@@ -1,6 +1,7 @@
 //! Directory vocabulary: kinds of org unit, department functions, roles, and the
 //! slice of the directory an instance's decisions depend on ([`OrgContext`]).
 
+use crate::error::Problem;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -22,17 +23,23 @@ macro_rules! text_enum {
             pub fn names() -> String {
                 [$($text),+].join(", ")
             }
+            /// The problem of a value that is none of these.
+            pub fn not_one_of() -> Problem {
+                Problem::NotOneOf {
+                    choices: [$($text),+].iter().map(|t| t.to_string()).collect(),
+                }
+            }
             /// What Chinese-speaking users call it.
             pub fn label(self) -> &'static str {
                 match self { $($name::$variant => $zh),+ }
             }
             /// From either the stored spelling or the Chinese label (as typed
             /// into an import sheet).
-            pub fn from_label(s: &str) -> Result<Self, String> {
+            pub fn from_label(s: &str) -> Result<Self, Problem> {
                 let s = s.trim();
                 match s {
                     $($zh => Ok($name::$variant),)+
-                    _ => s.parse(),
+                    _ => s.parse().map_err(|_| Self::not_one_of()),
                 }
             }
         }
@@ -108,7 +115,7 @@ impl OrgKind {
     /// report finds "the county" or "the township" by walking up it. Other
     /// associations sit under any level; a department under the unit it
     /// serves (any but another department).
-    pub fn check_parent(self, parent: Option<OrgKind>) -> Result<(), String> {
+    pub fn check_parent(self, parent: Option<OrgKind>) -> Result<(), Problem> {
         use OrgKind::*;
         let allowed: &[OrgKind] = match self {
             Province => &[],
@@ -122,21 +129,15 @@ impl OrgKind {
         };
         match parent {
             None if self == Province => Ok(()),
-            None => Err(format!(
-                "a {} unit needs a parent; only a province has none",
-                self.as_str()
-            )),
+            None => Err(Problem::NeedsParent {
+                kind: self.as_str().into(),
+            }),
             Some(p) if allowed.contains(&p) => Ok(()),
-            Some(p) => Err(format!(
-                "a {} unit cannot sit under a {} unit (allowed: {})",
-                self.as_str(),
-                p.as_str(),
-                if allowed.is_empty() {
-                    "none: a province has no parent".to_string()
-                } else {
-                    allowed.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
-                }
-            )),
+            Some(p) => Err(Problem::WrongParent {
+                kind: self.as_str().into(),
+                parent: p.as_str().into(),
+                allowed: allowed.iter().map(|k| k.as_str().to_string()).collect(),
+            }),
         }
     }
 }
@@ -194,17 +195,17 @@ impl Level {
 }
 
 /// Checks an org-unit code: the tree path is built from codes joined by `/`.
-pub fn validate_code(code: &str) -> Result<(), String> {
-    if code.is_empty() || code.len() > 64 {
-        return Err("must be 1 to 64 characters".into());
+pub fn validate_code(code: &str) -> Result<(), Problem> {
+    let ok = !code.is_empty()
+        && code.len() <= 64
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if ok {
+        Ok(())
+    } else {
+        Err(Problem::NotCode)
     }
-    if !code
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
-    {
-        return Err("may contain only ASCII letters, digits, '-', '_' and '.'".into());
-    }
-    Ok(())
 }
 
 /// One unit of the org tree.

@@ -1,4 +1,6 @@
-//! The errors the model returns when it refuses an action or input.
+//! The errors the model returns when it refuses an action or input, and the
+//! kinds of bad input ([`Problem`]) from which both the API's English message
+//! and the pages' Chinese one are rendered.
 
 use thiserror::Error;
 
@@ -6,27 +8,232 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ModelError {
     /// Malformed or invalid input; `field` names the offending field.
-    #[error("{field}: {message}")]
-    Invalid { field: String, message: String },
+    #[error("{field}: {problem}")]
+    Invalid { field: String, problem: Problem },
     /// The action is not one the current step allows.
     #[error("{0}")]
-    NotAllowed(String),
+    NotAllowed(Refusal),
     /// The task is already done or the instance has moved on.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Refusal),
     /// The actor may not do this.
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Refusal),
     /// The directory lacks something the workflow needs (e.g. a department).
-    #[error("{0}")]
-    Directory(String),
+    #[error("the directory is incomplete: {0}")]
+    Directory(Refusal),
 }
 
 impl ModelError {
-    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+    /// Why the command was refused, when it was not for bad input.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            ModelError::Invalid { .. } => None,
+            ModelError::NotAllowed(r)
+            | ModelError::Conflict(r)
+            | ModelError::Forbidden(r)
+            | ModelError::Directory(r) => Some(r),
+        }
+    }
+}
+
+/// Why the model refused a command that was well formed. As with
+/// [`Problem`], the text is the API's and the pages render each kind in
+/// Chinese themselves.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Refusal {
+    #[error("the instance is already completed ({outcome})")]
+    Completed { outcome: String },
+    #[error("this workflow cannot be withdrawn")]
+    NoWithdraw,
+    #[error("only the creator may withdraw")]
+    OnlyCreatorWithdraws,
+    #[error("cannot withdraw in step `{step}`")]
+    NotWithdrawableHere { step: String },
+    #[error("the task does not belong to this instance")]
+    TaskOfAnotherInstance,
+    #[error("the task is already done")]
+    TaskDone,
+    #[error("the instance has moved on from this task's step")]
+    MovedOn,
+    #[error("unknown step `{step}`")]
+    UnknownStep { step: String },
+    #[error("action `{action}` is not allowed in step `{step}` (allowed: {})", .allowed.join(", "))]
+    ActionNotAllowed {
+        action: String,
+        step: String,
+        allowed: Vec<String>,
+    },
+    #[error("no route of `{step}` applies")]
+    NoRoute { step: String },
+    #[error("the workflow routes in a cycle")]
+    RoutesInCycle,
+    #[error("nobody can be assigned step `{step}` for unit {unit}")]
+    Nobody { step: String, unit: String },
+    #[error("unit {unit} has no {level} level above it")]
+    NoLevel { unit: String, level: String },
+    #[error("{unit_name} ({unit}) has no department with function `{function}` in the directory")]
+    NoDepartment {
+        unit: String,
+        unit_name: String,
+        function: String,
+    },
+    #[error("unknown role `{role}`")]
+    UnknownRole { role: String },
+}
+
+impl ModelError {
+    pub fn invalid(field: impl Into<String>, problem: Problem) -> Self {
         ModelError::Invalid {
             field: field.into(),
-            message: message.into(),
+            problem,
         }
+    }
+}
+
+/// What is wrong with one field's value. The `Display` text is the API's
+/// (English) message; the pages render each kind in Chinese themselves, so a
+/// new kind is a compile error there, never an untranslated message.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum Problem {
+    #[error("is required")]
+    Required,
+    /// Required by the action being taken (a comment to return, a date to elect).
+    #[error("is required to {action}")]
+    RequiredTo { action: String },
+    #[error("a comment is required to {action}")]
+    CommentRequired { action: String },
+    #[error("must not be empty")]
+    Empty,
+    #[error("must be a string")]
+    NotText,
+    #[error("must be a JSON object")]
+    NotObject,
+    #[error("unknown field")]
+    UnknownField,
+    #[error("must not contain control characters")]
+    ControlCharacters,
+    #[error("must be one line without control characters")]
+    NotOneLine,
+    #[error("must be at most {max} characters")]
+    TooLong { max: usize },
+    #[error("must be at least {min} characters")]
+    TooShort { min: usize },
+    #[error("must be at most {max} bytes")]
+    TooManyBytes { max: usize },
+    #[error("must be at most {max_mib} MiB")]
+    FileTooLarge { max_mib: u64 },
+    #[error("must be at most {max}")]
+    TooLarge { max: i64 },
+    #[error("must be at least {min}")]
+    TooSmall { min: i64 },
+    #[error("must be an integer")]
+    NotInteger,
+    #[error("must be a phone number (7 to 20 digits, '+', '-' or spaces)")]
+    NotPhone,
+    #[error("must be an e-mail address")]
+    NotEmail,
+    #[error("must be one of: {}", .choices.join(", "))]
+    NotOneOf { choices: Vec<String> },
+    #[error("must be a date YYYY-MM-DD")]
+    NotDate,
+    #[error("must be a month YYYY-MM")]
+    NotMonth,
+    #[error("must be a time in RFC 3339 with offset, e.g. 2027-03-20T18:00:00+08:00")]
+    NotTime,
+    #[error("must be in the future")]
+    NotFuture,
+    #[error("must be after {other}")]
+    NotAfter { other: String },
+    #[error("must list at least one of the {what}")]
+    NoneChosen { what: Counted },
+    #[error("must list at most {max} {what}")]
+    TooMany { max: usize, what: Counted },
+    #[error("must be a list of durations")]
+    NotDurations,
+    #[error("`{text}` is not a duration: write e.g. `10 working days`, `3 days`, `12 hours` or `day 25 of the month`")]
+    NotDuration { text: String },
+    /// An org-unit code: 1 to 64 of ASCII letters, digits, '-', '_' and '.'.
+    #[error("must be 1 to 64 ASCII letters, digits, '-', '_' or '.'")]
+    NotCode,
+    #[error("must be 1 to 64 ASCII letters, digits, '.', '_' or '-'")]
+    NotLogin,
+    #[error("must be 1 to 200 visible characters")]
+    NotKey,
+    #[error("cannot be changed after creation")]
+    Immutable,
+    #[error("action `{action}` takes no data")]
+    TakesNoData { action: String },
+    #[error("must be a unit of kind {}, not {actual}", .allowed.join(" or "))]
+    WrongKind { allowed: Vec<String>, actual: String },
+    #[error("no org unit `{code}`")]
+    NoOrgUnit { code: String },
+    #[error("no workflow `{name}`")]
+    NoWorkflow { name: String },
+    #[error("`{value}` is listed twice")]
+    ListedTwice { value: String },
+    #[error("`{value}` appears on an earlier row")]
+    EarlierRow { value: String },
+    #[error("org unit `{code}` already exists")]
+    UnitExists { code: String },
+    #[error("user `{login}` already exists")]
+    UserExists { login: String },
+    /// Logins are compared without case, so `Li` and `li` are one.
+    #[error("`{login}` is taken as `{existing}`: logins do not differ by case")]
+    LoginInOtherCase { login: String, existing: String },
+    #[error("an org unit `{code}` exists in another case; codes do not differ by case")]
+    CodeInOtherCase { code: String },
+    #[error("a {kind} cannot be a campaign target")]
+    NotCampaignTarget { kind: String },
+    #[error("`{code}` is outside your administration")]
+    OutsideAdministration { code: String },
+    #[error("`{text}` must be role@unit code, e.g. nominator@K-01 or 提名人@K-01")]
+    NotGrant { text: String },
+    #[error("column `{column}` appears twice")]
+    ColumnTwice { column: String },
+    #[error("unknown column `{column}`")]
+    UnknownColumn { column: String },
+    #[error("the column `{column}` is missing")]
+    ColumnMissing { column: String },
+    #[error("the sheet is empty")]
+    EmptySheet,
+    #[error("the sheet has no rows")]
+    NoRows,
+    #[error("a department needs a function")]
+    FunctionMissing,
+    #[error("only a department has a function")]
+    FunctionNotAllowed,
+    #[error("a department has no leadership body")]
+    NoBody,
+    #[error("a {kind} unit needs a parent; only a province has none")]
+    NeedsParent { kind: String },
+    /// The tree's levels: e.g. a county sits under a city (`allowed`).
+    #[error("a {kind} unit cannot sit under a {parent} unit (allowed: {})", if .allowed.is_empty() { "none: a province has no parent".to_string() } else { .allowed.join(", ") })]
+    WrongParent {
+        kind: String,
+        parent: String,
+        allowed: Vec<String>,
+    },
+    #[error("must be a cron expression: {detail}")]
+    NotCron { detail: String },
+    /// A file an administrator supplied (a workflow, a holiday list) does not
+    /// parse; `detail` is the parser's account with file and line.
+    #[error("{detail}")]
+    BadFile { detail: String },
+}
+
+/// What a list counts, for [`Problem::NoneChosen`] and [`Problem::TooMany`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted {
+    OrgUnits,
+    Durations,
+}
+
+impl std::fmt::Display for Counted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Counted::OrgUnits => "org units",
+            Counted::Durations => "durations",
+        })
     }
 }

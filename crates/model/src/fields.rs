@@ -3,7 +3,7 @@
 //! field by its dotted path (`candidate.phone`).
 
 use crate::directory::OrgKind;
-use crate::error::ModelError;
+use crate::error::{Counted, ModelError, Problem};
 use chrono::NaiveDate;
 use indexmap::IndexMap;
 use serde::Deserialize;
@@ -85,7 +85,7 @@ impl FieldSpec {
 
     /// Checks one present value; returns it normalised (text trimmed).
     fn check_value(&self, path: &str, v: &Value) -> Result<Value, ModelError> {
-        let bad = |m: String| ModelError::invalid(path, m);
+        let bad = |p: Problem| ModelError::invalid(path, p);
         match self.kind {
             FieldType::Text
             | FieldType::Phone
@@ -93,15 +93,15 @@ impl FieldSpec {
             | FieldType::Choice
             | FieldType::Date
             | FieldType::OrgUnit => {
-                let s = v.as_str().ok_or_else(|| bad("must be a string".into()))?.trim();
+                let s = v.as_str().ok_or_else(|| bad(Problem::NotText))?.trim();
                 if s.is_empty() {
-                    return Err(bad("must not be empty".into()));
+                    return Err(bad(Problem::Empty));
                 }
                 if has_control(s, self.multiline()) {
                     return Err(bad(if self.multiline() {
-                        "must not contain control characters".into()
+                        Problem::ControlCharacters
                     } else {
-                        "must be one line without control characters".into()
+                        Problem::NotOneLine
                     }));
                 }
                 let max = self.max_len.unwrap_or(match self.kind {
@@ -109,17 +109,18 @@ impl FieldSpec {
                     _ => 100,
                 });
                 if s.chars().count() > max {
-                    return Err(bad(format!("must be at most {max} characters")));
+                    return Err(bad(Problem::TooLong { max }));
                 }
                 match self.kind {
-                    FieldType::Phone => check_phone(s).map_err(bad)?,
-                    FieldType::Email => check_email(s).map_err(bad)?,
+                    FieldType::Phone if !is_phone(s) => return Err(bad(Problem::NotPhone)),
+                    FieldType::Email if !is_email(s) => return Err(bad(Problem::NotEmail)),
                     FieldType::Choice if !self.choices.iter().any(|c| c == s) => {
-                        return Err(bad(format!("must be one of: {}", self.choices.join(", "))))
+                        return Err(bad(Problem::NotOneOf {
+                            choices: self.choices.clone(),
+                        }))
                     }
                     FieldType::Date => {
-                        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                            .map_err(|_| bad("must be a date YYYY-MM-DD".into()))?;
+                        NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad(Problem::NotDate))?;
                     }
                     FieldType::OrgUnit => crate::directory::validate_code(s).map_err(bad)?,
                     _ => {}
@@ -127,43 +128,41 @@ impl FieldSpec {
                 Ok(Value::String(s.to_string()))
             }
             FieldType::Datetime => {
-                let s = v.as_str().ok_or_else(|| bad("must be a string".into()))?.trim();
-                chrono::DateTime::parse_from_rfc3339(s).map_err(|_| {
-                    bad("must be a time in RFC 3339 with offset, e.g. 2027-03-20T18:00:00+08:00".into())
-                })?;
+                let s = v.as_str().ok_or_else(|| bad(Problem::NotText))?.trim();
+                chrono::DateTime::parse_from_rfc3339(s).map_err(|_| bad(Problem::NotTime))?;
                 Ok(Value::String(s.to_string()))
             }
             FieldType::Spans => {
-                let list = v
-                    .as_array()
-                    .ok_or_else(|| bad("must be a list of durations".into()))?;
+                let list = v.as_array().ok_or_else(|| bad(Problem::NotDurations))?;
                 if list.len() > 10 {
-                    return Err(bad("must list at most 10 durations".into()));
+                    return Err(bad(Problem::TooMany {
+                        max: 10,
+                        what: Counted::Durations,
+                    }));
                 }
                 for item in list {
-                    let s = item
-                        .as_str()
-                        .ok_or_else(|| bad("must be a list of durations".into()))?;
-                    crate::calendar::Span::parse(s).map_err(bad)?;
+                    let s = item.as_str().ok_or_else(|| bad(Problem::NotDurations))?;
+                    crate::calendar::Span::parse(s)
+                        .map_err(|_| bad(Problem::NotDuration { text: s.into() }))?;
                 }
                 Ok(v.clone())
             }
             FieldType::Json => {
                 if !v.is_object() {
-                    return Err(bad("must be a JSON object".into()));
+                    return Err(bad(Problem::NotObject));
                 }
                 Ok(v.clone())
             }
             FieldType::Integer => {
-                let n = v.as_i64().ok_or_else(|| bad("must be an integer".into()))?;
+                let n = v.as_i64().ok_or_else(|| bad(Problem::NotInteger))?;
                 if let Some(min) = self.min {
                     if n < min {
-                        return Err(bad(format!("must be at least {min}")));
+                        return Err(bad(Problem::TooSmall { min }));
                     }
                 }
                 if let Some(max) = self.max {
                     if n > max {
-                        return Err(bad(format!("must be at most {max}")));
+                        return Err(bad(Problem::TooLarge { max }));
                     }
                 }
                 Ok(Value::from(n))
@@ -172,21 +171,15 @@ impl FieldSpec {
     }
 }
 
-fn check_phone(s: &str) -> Result<(), String> {
+fn is_phone(s: &str) -> bool {
     let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
-    let ok = s
-        .chars()
+    s.chars()
         .all(|c| c.is_ascii_digit() || c == '-' || c == ' ' || c == '+')
-        && (7..=20).contains(&digits);
-    if ok {
-        Ok(())
-    } else {
-        Err("must be a phone number (7 to 20 digits, '+', '-' or spaces)".into())
-    }
+        && (7..=20).contains(&digits)
 }
 
-fn check_email(s: &str) -> Result<(), String> {
-    let ok = match s.split_once('@') {
+fn is_email(s: &str) -> bool {
+    match s.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
                 && domain.contains('.')
@@ -197,11 +190,6 @@ fn check_email(s: &str) -> Result<(), String> {
                 && !s.contains(['<', '>', ',', ';', '"'])
         }
         None => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err("must be an e-mail address".into())
     }
 }
 
@@ -222,7 +210,7 @@ where
     let obj = data.as_object().ok_or_else(|| {
         ModelError::invalid(
             if prefix.is_empty() { "data" } else { prefix },
-            "must be a JSON object",
+            Problem::NotObject,
         )
     })?;
     // Every leaf present must be declared; a JSON field's inside is its own.
@@ -245,7 +233,7 @@ where
     }
     for (path, _) in &leaves {
         if !fields.keys().any(|k| k.borrow() == path) {
-            return Err(ModelError::invalid(field_name(path), "unknown field"));
+            return Err(ModelError::invalid(field_name(path), Problem::UnknownField));
         }
     }
     let mut out = Value::Object(Map::new());
@@ -254,7 +242,7 @@ where
         match get_path(data, path) {
             None | Some(Value::Null) => {
                 if spec.required {
-                    return Err(ModelError::invalid(field_name(path), "is required"));
+                    return Err(ModelError::invalid(field_name(path), Problem::Required));
                 }
             }
             Some(v) => {
@@ -357,7 +345,7 @@ mod tests {
     fn names_the_offending_field() {
         let s = specs();
         let e = validate(&s, &json!({"a": {"name": ""}}), "").unwrap_err();
-        assert_eq!(e, ModelError::invalid("a.name", "must not be empty"));
+        assert_eq!(e, ModelError::invalid("a.name", Problem::Empty));
         let e = validate(&s, &json!({"a": {"name": "ok"}, "b": 9}), "").unwrap_err();
         assert!(matches!(e, ModelError::Invalid { ref field, .. } if field == "b"));
         let e = validate(&s, &json!({"a": {"name": "ok"}, "c": "z"}), "").unwrap_err();
@@ -367,9 +355,9 @@ mod tests {
         let e = validate(&s, &json!({"a": {"name": "ok"}, "e": "x@y\r\nBcc: z@q.cn"}), "").unwrap_err();
         assert!(matches!(e, ModelError::Invalid { ref field, .. } if field == "e"));
         let e = validate(&s, &json!({"a": {"name": "ok", "extra": 1}}), "").unwrap_err();
-        assert_eq!(e, ModelError::invalid("a.extra", "unknown field"));
+        assert_eq!(e, ModelError::invalid("a.extra", Problem::UnknownField));
         let e = validate(&s, &json!({}), "").unwrap_err();
-        assert_eq!(e, ModelError::invalid("a.name", "is required"));
+        assert_eq!(e, ModelError::invalid("a.name", Problem::Required));
     }
 
     #[test]

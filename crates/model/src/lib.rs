@@ -16,5 +16,5 @@ pub mod schedule;
 
 pub use definition::{Definition, DefinitionError};
 pub use directory::{Body, OrgContext, OrgKind, OrgUnit, Role};
-pub use error::ModelError;
+pub use error::{Counted, ModelError, Problem, Refusal};
 pub use machine::{Assignee, Command, Decision, Instance, Status, Task, TaskStatus};

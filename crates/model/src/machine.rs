@@ -5,7 +5,7 @@
 use crate::calendar::{Calendar, Span};
 use crate::definition::{template_field, ActionDef, AssignSpec, CommentRule, Definition, SignOff, TimersDef};
 use crate::directory::{DeptFunction, Level, OrgContext, Role};
-use crate::error::ModelError;
+use crate::error::{ModelError, Problem, Refusal};
 use crate::fields::{self, get_str, merge, set_path};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -265,11 +265,10 @@ pub fn start(
             let kinds: Vec<&str> = spec.kinds.iter().map(|k| k.as_str()).collect();
             return Err(ModelError::invalid(
                 format!("data.{org_field}"),
-                format!(
-                    "must be a unit of kind {}, not {}",
-                    kinds.join(" or "),
-                    target.kind
-                ),
+                Problem::WrongKind {
+                    allowed: kinds.iter().map(|k| k.to_string()).collect(),
+                    actual: target.kind.to_string(),
+                },
             ));
         }
     }
@@ -318,10 +317,9 @@ pub fn decide(
     ctx: &Context<'_>,
 ) -> Result<Decision, ModelError> {
     if instance.status == Status::Completed {
-        return Err(ModelError::Conflict(format!(
-            "the instance is already completed ({})",
-            instance.outcome.as_deref().unwrap_or("")
-        )));
+        return Err(ModelError::Conflict(Refusal::Completed {
+            outcome: instance.outcome.clone().unwrap_or_default(),
+        }));
     }
     let mut next = instance.clone();
     next.updated_at = ctx.now;
@@ -335,15 +333,14 @@ pub fn decide(
             let w = def
                 .withdraw
                 .as_ref()
-                .ok_or_else(|| ModelError::NotAllowed("this workflow cannot be withdrawn".into()))?;
+                .ok_or(ModelError::NotAllowed(Refusal::NoWithdraw))?;
             if actor != instance.creator {
-                return Err(ModelError::Forbidden("only the creator may withdraw".into()));
+                return Err(ModelError::Forbidden(Refusal::OnlyCreatorWithdraws));
             }
             if !w.steps.iter().any(|s| s.as_str() == instance.step) {
-                return Err(ModelError::NotAllowed(format!(
-                    "cannot withdraw in step `{}`",
-                    instance.step
-                )));
+                return Err(ModelError::NotAllowed(Refusal::NotWithdrawableHere {
+                    step: instance.step.clone(),
+                }));
             }
             out.cancel_all(&open_here);
             enter(def, &mut next, w.to.as_str(), ctx, &mut out)?;
@@ -364,36 +361,37 @@ pub fn decide(
             let task = tasks
                 .iter()
                 .find(|t| &t.id == task_id)
-                .ok_or_else(|| ModelError::Conflict("the task does not belong to this instance".into()))?;
+                .ok_or(ModelError::Conflict(Refusal::TaskOfAnotherInstance))?;
             if task.status != TaskStatus::Open {
-                return Err(ModelError::Conflict("the task is already done".into()));
+                return Err(ModelError::Conflict(Refusal::TaskDone));
             }
             if task.step != instance.step {
-                return Err(ModelError::Conflict(
-                    "the instance has moved on from this task's step".into(),
-                ));
+                return Err(ModelError::Conflict(Refusal::MovedOn));
             }
-            let step = def
-                .step(&instance.step)
-                .ok_or_else(|| ModelError::Conflict(format!("unknown step `{}`", instance.step)))?;
+            let step = def.step(&instance.step).ok_or_else(|| {
+                ModelError::Conflict(Refusal::UnknownStep {
+                    step: instance.step.clone(),
+                })
+            })?;
             let adef = step.actions.get(action.as_str()).ok_or_else(|| {
-                let allowed: Vec<&str> = step.actions.keys().map(|k| k.as_str()).collect();
-                ModelError::NotAllowed(format!(
-                    "action `{action}` is not allowed in step `{}` (allowed: {})",
-                    instance.step,
-                    allowed.join(", ")
-                ))
+                ModelError::NotAllowed(Refusal::ActionNotAllowed {
+                    action: action.to_string(),
+                    step: instance.step.clone(),
+                    allowed: step.actions.keys().map(|k| k.to_string()).collect(),
+                })
             })?;
             let comment = clean_comment(comment.as_deref());
             if adef.comment == CommentRule::Required && comment.is_none() {
                 return Err(ModelError::invalid(
                     "comment",
-                    format!("a comment is required to {action}"),
+                    Problem::CommentRequired {
+                        action: action.to_string(),
+                    },
                 ));
             }
             if let Some(c) = &comment {
                 if c.chars().count() > 2000 {
-                    return Err(ModelError::invalid("comment", "must be at most 2000 characters"));
+                    return Err(ModelError::invalid("comment", Problem::TooLong { max: 2000 }));
                 }
             }
             apply_action_data(def, &instance.step, action, adef, data.as_ref(), &mut next)?;
@@ -406,7 +404,9 @@ pub fn decide(
                 if !filled {
                     return Err(ModelError::invalid(
                         format!("data.{field}"),
-                        format!("is required to {action}"),
+                        Problem::RequiredTo {
+                            action: action.to_string(),
+                        },
                     ));
                 }
             }
@@ -472,7 +472,7 @@ fn apply_action_data(
     if adef.amend_data {
         if let Some(patch) = data {
             if !patch.is_object() {
-                return Err(ModelError::invalid("data", "must be a JSON object"));
+                return Err(ModelError::invalid("data", Problem::NotObject));
             }
             let fixed = def
                 .fields
@@ -483,10 +483,7 @@ fn apply_action_data(
             for field in fixed {
                 if let Some(v) = fields::get_path(patch, field) {
                     if Some(v) != fields::get_path(&inst.data, field) {
-                        return Err(ModelError::invalid(
-                            format!("data.{field}"),
-                            "cannot be changed after creation",
-                        ));
+                        return Err(ModelError::invalid(format!("data.{field}"), Problem::Immutable));
                     }
                 }
             }
@@ -500,7 +497,9 @@ fn apply_action_data(
         if data.is_some() {
             return Err(ModelError::invalid(
                 "data",
-                format!("action `{action}` takes no data"),
+                Problem::TakesNoData {
+                    action: action.to_string(),
+                },
             ));
         }
         return Ok(());
@@ -578,7 +577,7 @@ fn enter(
         }
         let step = def
             .step(&name)
-            .ok_or_else(|| ModelError::Conflict(format!("unknown step `{name}`")))?;
+            .ok_or_else(|| ModelError::Conflict(Refusal::UnknownStep { step: name.clone() }))?;
         inst.step = name.clone();
         if step.is_route() {
             let mut chosen = None;
@@ -605,7 +604,7 @@ fn enter(
                 }
             }
             let (to, reason) =
-                chosen.ok_or_else(|| ModelError::Conflict(format!("no route of `{name}` applies")))?;
+                chosen.ok_or_else(|| ModelError::Conflict(Refusal::NoRoute { step: name.clone() }))?;
             out.notes.push(format!("{name} → {to}: {reason}"));
             name = to;
             continue;
@@ -640,7 +639,7 @@ fn enter(
         }));
         return Ok(());
     }
-    Err(ModelError::Conflict("the workflow routes in a cycle".into()))
+    Err(ModelError::Conflict(Refusal::RoutesInCycle))
 }
 
 /// The due date and timers of a task opened now in a step with `timers`.
@@ -725,9 +724,11 @@ pub fn resolve_step(
     inst: &Instance,
     ctx: &Context<'_>,
 ) -> Result<Vec<Assignee>, ModelError> {
-    let sdef = def
-        .step(step)
-        .ok_or_else(|| ModelError::Conflict(format!("unknown step `{step}`")))?;
+    let sdef = def.step(step).ok_or_else(|| {
+        ModelError::Conflict(Refusal::UnknownStep {
+            step: step.to_string(),
+        })
+    })?;
     let mut out: Vec<Assignee> = Vec::new();
     for spec in &sdef.assign {
         let a = if spec.is_creator() {
@@ -748,10 +749,10 @@ pub fn resolve_step(
         }
     }
     if out.is_empty() {
-        return Err(ModelError::Directory(format!(
-            "nobody can be assigned step `{step}` for unit {}",
-            inst.org_unit
-        )));
+        return Err(ModelError::Directory(Refusal::Nobody {
+            step: step.to_string(),
+            unit: inst.org_unit.clone(),
+        }));
     }
     Ok(out)
 }
@@ -762,14 +763,18 @@ pub fn resolve_role(
     inst: &Instance,
     ctx: &Context<'_>,
 ) -> Result<Option<Assignee>, ModelError> {
-    let role: Role = r.role.parse().map_err(ModelError::Directory)?;
+    let role: Role = r.role.parse().map_err(|_: String| {
+        ModelError::Directory(Refusal::UnknownRole {
+            role: r.role.to_string(),
+        })
+    })?;
     let Some(dept) = &r.department else {
         let level = r.unit.unwrap_or(Level::Target);
         let unit = ctx.org.at_level(level).ok_or_else(|| {
-            ModelError::Directory(format!(
-                "unit {} has no {:?} level above it",
-                inst.org_unit, level
-            ))
+            ModelError::Directory(Refusal::NoLevel {
+                unit: inst.org_unit.clone(),
+                level: format!("{level:?}"),
+            })
         })?;
         return Ok(Some(Assignee {
             key: format!("{role}@{}", unit.code),
@@ -800,10 +805,11 @@ pub fn resolve_role(
             user: None,
         })),
         None if r.optional => Ok(None),
-        None => Err(ModelError::Directory(format!(
-            "{} ({}) has no department with function `{function_text}` in the directory",
-            unit.name, unit.code
-        ))),
+        None => Err(ModelError::Directory(Refusal::NoDepartment {
+            unit: unit.code.clone(),
+            unit_name: unit.name.clone(),
+            function: function_text.to_string(),
+        })),
     }
 }
 

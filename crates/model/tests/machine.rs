@@ -8,7 +8,7 @@ use naxian_model::directory::{Body, DeptFunction, OrgContext, OrgKind, OrgUnit};
 use naxian_model::machine::{
     self, Command, Context, Decision, Effect, Instance, Status, Task, TaskStatus, TimerKind,
 };
-use naxian_model::ModelError;
+use naxian_model::{ModelError, Problem};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -287,7 +287,12 @@ fn objection_asks_only_departments_that_have_not_agreed() {
     s.act_key("department@K-ORG", "agree", None, None).unwrap();
     assert_eq!(
         s.act_key("department@T-PC", "object", None, None),
-        Err(ModelError::invalid("comment", "a comment is required to object"))
+        Err(ModelError::invalid(
+            "comment",
+            Problem::CommentRequired {
+                action: "object".into()
+            }
+        ))
     );
     s.act_key("department@T-PC", "object", Some("年龄不符"), None)
         .unwrap();
@@ -382,7 +387,7 @@ fn wrong_action_done_task_and_missing_data_are_refused() {
         s.act_key(k, "agree", None, None).unwrap();
     }
     let e = s.act_key("secretary@T", "elected", None, None).unwrap_err();
-    assert_eq!(e, ModelError::invalid("data.meeting_date", "is required"));
+    assert_eq!(e, ModelError::invalid("data.meeting_date", Problem::Required));
     let e = s
         .act_key(
             "secretary@T",

@@ -25,14 +25,12 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let path = req.uri().path().to_string();
     match tokio::time::timeout(state.request_timeout, next.run(req)).await {
         Ok(resp) => resp,
-        Err(_) => {
-            tracing::warn!(%path, timeout = ?state.request_timeout, "request timed out");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "the request could not be completed in time: try again",
-            )
-            .into_response()
-        }
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the request could not be completed in time: try again",
+        )
+        .with_detail(format!("{path} timed out after {:?}", state.request_timeout))
+        .into_response(),
     }
 }

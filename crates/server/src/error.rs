@@ -1,10 +1,41 @@
-//! The one mapping from errors to HTTP: `{"error": {code, message, field?}}`
-//! with the status API.md lists. A 500 hides its details and logs them.
+//! The one mapping from errors to HTTP: [`status_of`] gives an engine error's
+//! status and code, for the API's `{"error": {code, message, field?}}` and the
+//! pages alike. A 5xx hides its details from the caller and hands them to the
+//! request log (`request_log`), which writes them once.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use naxian_engine::EngineError;
+use naxian_model::ModelError;
 use serde_json::json;
+
+/// How an engine error is answered: its status and the API's code. The one
+/// table the API (JSON) and the pages (a page, or a message beside a field)
+/// both answer by.
+pub fn status_of(e: &EngineError) -> (StatusCode, &'static str) {
+    match e {
+        EngineError::Invalid { .. } => (StatusCode::BAD_REQUEST, "invalid"),
+        EngineError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+        EngineError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+        EngineError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+        EngineError::Conflict(_) | EngineError::DirectoryMoved(_) | EngineError::InstanceMoved(_) => {
+            (StatusCode::CONFLICT, "conflict")
+        }
+        EngineError::NotAllowed(_)
+        | EngineError::Refused(ModelError::NotAllowed(_) | ModelError::Directory(_)) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, "not_allowed")
+        }
+        EngineError::Refused(ModelError::Conflict(_)) => (StatusCode::CONFLICT, "conflict"),
+        EngineError::Refused(ModelError::Forbidden(_)) => (StatusCode::FORBIDDEN, "forbidden"),
+        EngineError::Refused(ModelError::Invalid { .. }) => (StatusCode::BAD_REQUEST, "invalid"),
+        EngineError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many"),
+        EngineError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
+        EngineError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+        EngineError::Database(_) | EngineError::Internal(_) => {
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+        }
+    }
+}
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -12,6 +43,8 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: String,
     pub field: Option<String>,
+    /// What went wrong inside, for the log line of a 5xx (never the body).
+    pub detail: Option<String>,
 }
 
 impl ApiError {
@@ -21,66 +54,49 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            detail: None,
         }
     }
 
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
         ApiError {
-            status: StatusCode::BAD_REQUEST,
-            code: "invalid",
-            message: message.into(),
             field: Some(field.into()),
+            ..ApiError::new(StatusCode::BAD_REQUEST, "invalid", message)
         }
     }
 
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError::new(StatusCode::NOT_FOUND, "not_found", message)
     }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> ApiError {
+        self.detail = Some(detail.into());
+        self
+    }
 }
 
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
-        match e {
-            EngineError::Invalid { field, message } => ApiError::invalid(field, message),
-            EngineError::Unauthorized => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "a valid token is required",
+        let (status, code) = status_of(&e);
+        let message = match &e {
+            EngineError::Invalid { problem, .. } => problem.to_string(),
+            EngineError::Unauthorized => "a valid token is required".into(),
+            EngineError::Busy(_) => "the service is busy: try again in a moment".into(),
+            EngineError::Unavailable(_) => "the database is unavailable".into(),
+            EngineError::Database(_) | EngineError::Internal(_) => format!(
+                "internal error (reference {})",
+                crate::request_log::current().unwrap_or_default()
             ),
-            EngineError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
-            EngineError::NotFound(m) => ApiError::not_found(m),
-            EngineError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
-            e @ (EngineError::DirectoryMoved(_) | EngineError::InstanceMoved(_)) => {
-                ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string())
-            }
-            EngineError::NotAllowed(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "not_allowed", m),
-            EngineError::TooMany(m) => ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many", m),
-            EngineError::Busy(m) => {
-                tracing::warn!(reason = %m, "refused: busy");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "busy",
-                    "the service is busy: try again in a moment",
-                )
-            }
-            EngineError::Unavailable(m) => {
-                tracing::warn!(error = %m, "database unavailable");
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "unavailable",
-                    "the database is unavailable",
-                )
-            }
-            EngineError::Internal(m) => {
-                let id = uuid::Uuid::new_v4();
-                tracing::error!(error_id = %id, error = %m, "internal error");
-                ApiError::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    format!("internal error (reference {id})"),
-                )
-            }
+            other => other.to_string(),
+        };
+        let mut error = ApiError::new(status, code, message);
+        if let EngineError::Invalid { field, .. } = &e {
+            error.field = Some(field.clone());
         }
+        if status.is_server_error() {
+            error.detail = Some(e.detail());
+        }
+        error
     }
 }
 
@@ -91,6 +107,9 @@ impl IntoResponse for ApiError {
             error["field"] = json!(f);
         }
         let mut response = (self.status, axum::Json(json!({ "error": error }))).into_response();
+        if let Some(detail) = self.detail {
+            response = crate::request_log::with_detail(response, detail);
+        }
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,

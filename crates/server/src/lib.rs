@@ -9,12 +9,13 @@ pub mod idempotency;
 mod input_guard;
 mod json;
 mod metrics;
+pub mod request_log;
 mod routes;
 mod upload;
 mod views;
 pub mod web;
 
-pub use error::ApiError;
+pub use error::{status_of, ApiError};
 pub use metrics::Metrics;
 pub use routes::tasks::action_response;
 
@@ -96,6 +97,7 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             web::security_headers,
         ))
+        .layer(axum::middleware::from_fn(request_log::layer))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

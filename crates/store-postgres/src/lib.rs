@@ -54,7 +54,7 @@ impl PostgresStore {
     /// Connects to a `postgres://` URL and brings its schema up to date.
     pub async fn connect(url: &str, max_connections: u32) -> Result<PostgresStore> {
         let options = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Unavailable(format!("bad PostgreSQL URL: {e}")))?
+            .map_err(|e| StoreError::unavailable_from("bad PostgreSQL URL", e))?
             .options(SESSION_SETTINGS);
         // sqlx pings a connection before every use by default: a round trip
         // per query, which doubled a transition's reads. Only a connection
@@ -76,15 +76,15 @@ impl PostgresStore {
             .connect_with(options)
             .await
             .map_err(|e| {
-                StoreError::Unavailable(format!("cannot reach PostgreSQL at {}: {e}", redact(url)))
+                StoreError::unavailable_from(format!("cannot reach PostgreSQL at {}", redact(url)), e)
             })?;
         MIGRATOR
             .run(&pool)
             .await
-            .map_err(|e| StoreError::Database(format!("migrating PostgreSQL: {e}")))?;
+            .map_err(|e| StoreError::database_from("migrating PostgreSQL", e))?;
         apply::install(&pool)
             .await
-            .map_err(|e| StoreError::Database(format!("installing the transition write: {e}")))?;
+            .map_err(|e| StoreError::database_from("installing the transition write", e))?;
         Ok(PostgresStore {
             pool,
             held: held::Held::for_pool(max_connections),

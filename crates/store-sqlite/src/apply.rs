@@ -68,7 +68,7 @@ pub(crate) async fn in_batch(store: &SqliteStore, c: &Change, map_error: MapErro
         }),
     };
     let (answer, answered) = oneshot::channel();
-    let gone = || StoreError::Unavailable("the SQLite writer has stopped".into());
+    let gone = || StoreError::unavailable("the SQLite writer has stopped");
     store
         .applier()
         .0

@@ -23,7 +23,7 @@ impl SqliteStore {
     /// Opens (creating if needed) the database at a `sqlite://PATH` URL and
     /// brings its schema up to date.
     pub async fn connect(url: &str) -> Result<SqliteStore> {
-        let unavailable = |e: sqlx::Error| StoreError::Unavailable(format!("{url}: {e}"));
+        let unavailable = |e: sqlx::Error| StoreError::unavailable_from(format!("cannot open {url}"), e);
         let options = SqliteConnectOptions::from_str(url)
             .map_err(unavailable)?
             .create_if_missing(true)
@@ -39,7 +39,7 @@ impl SqliteStore {
         MIGRATOR
             .run(&mut migrating)
             .await
-            .map_err(|e| StoreError::Database(format!("migrating {url}: {e}")))?;
+            .map_err(|e| StoreError::database_from(format!("migrating {url}"), e))?;
         sqlx::Connection::close(migrating).await.map_err(unavailable)?;
         // A file this process opened does not go away under it: no ping
         // before each use (a round trip through sqlx's worker thread).

@@ -34,10 +34,51 @@ pub enum StoreError {
     #[error("the directory changed: {0}")]
     DirectoryMoved(String),
     /// The database cannot be reached.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    #[error("database error: {0}")]
-    Database(String),
+    #[error("database unavailable: {message}")]
+    Unavailable {
+        message: String,
+        #[source]
+        cause: Option<Cause>,
+    },
+    #[error("database error: {message}")]
+    Database {
+        message: String,
+        #[source]
+        cause: Option<Cause>,
+    },
+}
+
+/// The failure underneath a [`StoreError`] (the driver's error), kept for the log.
+pub type Cause = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+impl StoreError {
+    pub fn unavailable(message: impl Into<String>) -> StoreError {
+        StoreError::Unavailable {
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    pub fn unavailable_from(message: impl Into<String>, cause: impl Into<Cause>) -> StoreError {
+        StoreError::Unavailable {
+            message: message.into(),
+            cause: Some(cause.into()),
+        }
+    }
+
+    pub fn database(message: impl Into<String>) -> StoreError {
+        StoreError::Database {
+            message: message.into(),
+            cause: None,
+        }
+    }
+
+    pub fn database_from(message: impl Into<String>, cause: impl Into<Cause>) -> StoreError {
+        StoreError::Database {
+            message: message.into(),
+            cause: Some(cause.into()),
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -297,12 +338,13 @@ pub trait Store: Send + Sync + 'static {
 
 /// Maps a sqlx error to the store's error kinds.
 #[doc(hidden)]
-pub fn classify(kind: ErrorKind, message: String) -> StoreError {
+pub fn classify(kind: ErrorKind, err: impl Into<Cause>) -> StoreError {
+    let err = err.into();
     match kind {
-        ErrorKind::Unique => StoreError::Conflict(message),
-        ErrorKind::ForeignKey => StoreError::NotFound(message),
-        ErrorKind::Unavailable => StoreError::Unavailable(message),
-        ErrorKind::Other => StoreError::Database(message),
+        ErrorKind::Unique => StoreError::Conflict(err.to_string()),
+        ErrorKind::ForeignKey => StoreError::NotFound(err.to_string()),
+        ErrorKind::Unavailable => StoreError::unavailable_from("the query did not reach the database", err),
+        ErrorKind::Other => StoreError::database_from("the query failed", err),
     }
 }
 

@@ -37,7 +37,6 @@ macro_rules! sql_store {
 
             fn e(err: sqlx::Error) -> StoreError {
                 <$ty>::saw_error(&err);
-                let message = err.to_string();
                 let kind = match &err {
                     sqlx::Error::Database(db) if db.is_unique_violation() => $crate::ErrorKind::Unique,
                     sqlx::Error::Database(db) if db.is_foreign_key_violation() => $crate::ErrorKind::ForeignKey,
@@ -48,11 +47,11 @@ macro_rules! sql_store {
                     | sqlx::Error::WorkerCrashed => $crate::ErrorKind::Unavailable,
                     _ => $crate::ErrorKind::Other,
                 };
-                $crate::classify(kind, message)
+                $crate::classify(kind, err)
             }
 
             fn parse<T: std::str::FromStr<Err = String>>(what: &str, s: &str) -> Result<T> {
-                s.parse().map_err(|m| StoreError::Database(format!("bad {what} `{s}` in database: {m}")))
+                s.parse().map_err(|m| StoreError::database(format!("bad {what} `{s}` in database: {m}")))
             }
 
             fn org_unit(r: &DbRow) -> Result<OrgUnit> {
@@ -551,7 +550,7 @@ macro_rules! sql_store {
                         match units.iter().find(|u| u.code == *c) {
                             Some(u) => chain.push(u.clone()),
                             None if *c == target_code => return Ok(None),
-                            None => return Err(StoreError::Database(format!("unit {c} on path {path} is missing"))),
+                            None => return Err(StoreError::database(format!("unit {c} on path {path} is missing"))),
                         }
                     }
                     let departments = units

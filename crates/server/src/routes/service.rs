@@ -3,9 +3,10 @@
 use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use naxian_engine::EngineError;
 use serde_json::json;
 
 pub fn router() -> Router<AppState> {
@@ -23,12 +24,12 @@ async fn healthz() -> impl IntoResponse {
 /// balancer asks often and must not pile up waiting requests.
 const READY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
-async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
+async fn readyz(State(s): State<AppState>) -> Response {
     let ping = tokio::time::timeout(READY_DEADLINE, s.engine.store().ping())
         .await
         .unwrap_or_else(|_| {
-            Err(naxian_store::StoreError::Unavailable(
-                "no answer within the deadline".into(),
+            Err(naxian_store::StoreError::unavailable(
+                "no answer within the deadline",
             ))
         });
     match ping {
@@ -40,14 +41,16 @@ async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
                     json!({"status": "ready", "database": s.engine.store().backend(), "warnings": warnings}),
                 ),
             )
+                .into_response()
         }
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
+        Err(e) => crate::request_log::with_detail(
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 Json(json!({"status": "unavailable", "database": s.engine.store().backend()})),
             )
-        }
+                .into_response(),
+            format!("readiness check failed: {}", EngineError::from(e).detail()),
+        ),
     }
 }
 

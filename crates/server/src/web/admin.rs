@@ -5,7 +5,7 @@
 
 use super::pages::{forbidden, message_page, nav, Nav};
 use super::table::{Format, Table};
-use super::text::zh_message;
+use super::text::zh_problem;
 use super::{csrf_ok, page, Browser};
 use crate::AppState;
 use askama::Template;
@@ -204,8 +204,8 @@ async fn after(s: &AppState, w: &WebSession, result: Result<String, EngineError>
             )
             .await
         }
-        Err(EngineError::Invalid { field, message }) => {
-            let error = Some(format!("{}：{}", field_label(&field), zh_message(&message)));
+        Err(EngineError::Invalid { field, problem }) => {
+            let error = Some(format!("{}：{}", field_label(&field), zh_problem(&problem)));
             render(
                 s,
                 w,
@@ -376,7 +376,9 @@ pub async fn import(
             &w,
             Err(EngineError::invalid(
                 "sheet",
-                "must be one of: org_units, bodies, users",
+                naxian_model::Problem::NotOneOf {
+                    choices: vec!["org_units".into(), "bodies".into(), "users".into()],
+                },
             )),
         )
         .await;
@@ -415,7 +417,7 @@ pub async fn import(
                 .map(|e| RowErrorLine {
                     row: e.row,
                     column: field_label(&e.field).to_string(),
-                    message: zh_message(&e.message),
+                    message: e.problem.as_ref().map(zh_problem).unwrap_or(e.message),
                 })
                 .collect();
             let error = format!("“{}”表有误，未导入任何数据。", sheet.title());

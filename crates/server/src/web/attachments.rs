@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use naxian_engine::attachments::ACCEPTED;
 use naxian_engine::notify::due_text;
+use naxian_model::Problem;
 use naxian_store::AttachmentRecord;
 
 pub struct AttachmentView {
@@ -71,16 +72,11 @@ pub async fn upload(
             let notice = format!("已上传附件“{}”。", a.file_name);
             render_task(&s, &w, &back, StatusCode::OK, None, Some(notice)).await
         }
-        Err(naxian_engine::EngineError::Invalid { message, .. }) => {
-            let error = if message.starts_with("must be one of") {
-                "附件只接受 PDF、JPEG、PNG、Word 或 Excel 文件。".to_string()
-            } else if message.starts_with("must be at most") {
-                format!(
-                    "附件不能超过 {} MB。",
-                    s.engine.settings().attachment_max_bytes / (1024 * 1024)
-                )
-            } else {
-                "请选择要上传的文件。".to_string()
+        Err(naxian_engine::EngineError::Invalid { problem, .. }) => {
+            let error = match problem {
+                Problem::NotOneOf { .. } => "附件只接受 PDF、JPEG、PNG、Word 或 Excel 文件。".to_string(),
+                Problem::FileTooLarge { max_mib } => format!("附件不能超过 {max_mib} MB。"),
+                _ => "请选择要上传的文件。".to_string(),
             };
             render_task(&s, &w, &back, StatusCode::BAD_REQUEST, Some(error), None).await
         }

@@ -164,7 +164,7 @@ async fn reports(s: &AppState, w: &WebSession, month: Option<String>) -> Result<
         {
             m
         }
-        Some(_) => return Err(EngineError::invalid("month", "must be a month YYYY-MM")),
+        Some(_) => return Err(EngineError::invalid("month", naxian_model::Problem::NotMonth)),
         None => month_of(s.engine.clock().now()),
     };
     let rows = s.engine.monthly_reports(&w.actor, &month).await?;

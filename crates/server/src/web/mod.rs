@@ -93,10 +93,10 @@ async fn stylesheet() -> impl IntoResponse {
 pub fn page(status: StatusCode, t: impl Template) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败").into_response()
-        }
+        Err(e) => crate::request_log::with_detail(
+            (StatusCode::INTERNAL_SERVER_ERROR, "页面生成失败").into_response(),
+            format!("template failed: {e}"),
+        ),
     }
 }
 

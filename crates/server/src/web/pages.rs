@@ -1,6 +1,6 @@
 //! The pages and their form handlers.
 
-use super::text::{zh, zh_message};
+use super::text::{zh, zh_problem, zh_refusal};
 use super::{cookie, csrf_ok, page, token_ok, Browser, COOKIE, LOGIN_COOKIE};
 use crate::AppState;
 use askama::Template;
@@ -12,7 +12,7 @@ use naxian_engine::notify::due_text;
 use naxian_engine::sessions::WebSession;
 use naxian_engine::{EngineError, InstanceView, StartRequest};
 use naxian_model::fields::{get_path, set_path, FieldType};
-use naxian_model::TaskStatus;
+use naxian_model::{Problem, TaskStatus};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -172,18 +172,24 @@ pub async fn login(
             resp
         }
         Err(e) => {
-            let (status, error) = match e {
-                EngineError::TooMany(_) => (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "登录失败次数过多，请15分钟后再试。",
-                ),
-                EngineError::Unavailable(_) => {
-                    (StatusCode::SERVICE_UNAVAILABLE, "系统暂时无法使用，请稍后再试。")
-                }
-                EngineError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "系统繁忙，请稍后再试。"),
-                _ => (StatusCode::UNAUTHORIZED, "登录名或密码错误。"),
+            let (status, code) = crate::status_of(&e);
+            let error = match code {
+                "too_many" => "登录失败次数过多，请15分钟后再试。",
+                "busy" => "系统繁忙，请稍后再试。",
+                _ if status.is_server_error() => "系统暂时无法使用，请稍后再试。",
+                _ => "登录名或密码错误。",
             };
-            login_page(&s, status, Some(error.into()), f.login)
+            let status = if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+                status
+            } else {
+                StatusCode::UNAUTHORIZED
+            };
+            let response = login_page(&s, status, Some(error.into()), f.login);
+            if status.is_server_error() {
+                crate::request_log::with_detail(response, e.detail())
+            } else {
+                response
+            }
         }
     }
 }
@@ -405,7 +411,7 @@ async fn nominate_page(
     s: &AppState,
     w: &WebSession,
     values: &Value,
-    error: Option<(String, String)>,
+    error: Option<(String, Problem)>,
 ) -> Result<NominatePage, EngineError> {
     let def = s.engine.latest_definition("sanzhang-appointment").await?;
     // The units this nominator may nominate for, as the choices of the unit field.
@@ -439,8 +445,8 @@ async fn nominate_page(
             Some(v) => v.to_string(),
         };
         let err = match &error {
-            Some((field, message)) if field.strip_prefix("data.") == Some(name.as_str()) => {
-                zh_message(message)
+            Some((field, problem)) if field.strip_prefix("data.") == Some(name.as_str()) => {
+                zh_problem(problem)
             }
             _ => String::new(),
         };
@@ -461,8 +467,8 @@ async fn nominate_page(
             error: err,
         });
     }
-    let general = error.and_then(|(field, message)| {
-        (!fields.iter().any(|f| !f.error.is_empty())).then(|| format!("{field}：{}", zh_message(&message)))
+    let general = error.and_then(|(field, problem)| {
+        (!fields.iter().any(|f| !f.error.is_empty())).then(|| format!("{field}：{}", zh_problem(&problem)))
     });
     Ok(NominatePage {
         nav: Some(nav(s, w, "new").await),
@@ -515,8 +521,8 @@ pub async fn nominate(
         .await;
     let view = match started {
         Ok(v) => v,
-        Err(EngineError::Invalid { field, message }) => {
-            return match nominate_page(&s, &w, &data, Some((field, message))).await {
+        Err(EngineError::Invalid { field, problem }) => {
+            return match nominate_page(&s, &w, &data, Some((field, problem))).await {
                 Ok(p) => page(StatusCode::BAD_REQUEST, p),
                 Err(e) => crate::ApiError::from(e).into_response(),
             }
@@ -538,28 +544,43 @@ pub async fn nominate(
 }
 
 pub async fn message_page(s: &AppState, w: &WebSession, e: EngineError) -> Response {
-    let (status, heading) = match &e {
-        EngineError::Forbidden(_) => (StatusCode::FORBIDDEN, "无权办理"),
-        EngineError::NotFound(_) => (StatusCode::NOT_FOUND, "未找到"),
-        EngineError::Conflict(_) => (StatusCode::CONFLICT, "已被处理"),
-        EngineError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "系统暂时无法使用"),
-        EngineError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "系统繁忙"),
-        _ => (StatusCode::UNPROCESSABLE_ENTITY, "无法办理"),
+    let (status, code) = crate::status_of(&e);
+    let heading = match code {
+        "forbidden" => "无权办理",
+        "not_found" => "未找到",
+        "conflict" => "已被处理",
+        "unavailable" => "系统暂时无法使用",
+        "busy" => "系统繁忙",
+        "internal" => "系统出错",
+        _ => "无法办理",
     };
     let text = match &e {
-        EngineError::Unavailable(_) | EngineError::Busy(_) | EngineError::Internal(_) => {
-            "请稍后再试。".to_string()
-        }
+        EngineError::Invalid { field, problem } => format!("{field}：{}", zh_problem(problem)),
+        EngineError::Refused(refused) => match refused.refusal() {
+            Some(r) => zh_refusal(r),
+            None => refused.to_string(),
+        },
+        _ if status.is_server_error() => match crate::request_log::current() {
+            Some(id) if status == StatusCode::INTERNAL_SERVER_ERROR => {
+                format!("请稍后再试。如问题持续，请将编号 {id} 告知管理员。")
+            }
+            _ => "请稍后再试。".to_string(),
+        },
         other => other.to_string(),
     };
-    page(
+    let response = page(
         status,
         MessagePage {
             nav: Some(nav(s, w, "").await),
             heading: heading.into(),
             text,
         },
-    )
+    );
+    if status.is_server_error() {
+        crate::request_log::with_detail(response, e.detail())
+    } else {
+        response
+    }
 }
 
 pub struct StepView {
@@ -914,9 +935,9 @@ pub async fn act(
     let data = (data.as_object().is_some_and(|o| !o.is_empty())).then_some(data);
     match s.engine.act(&w.actor, &id, &action, comment, data).await {
         Ok(_) => render_task(&s, &w, &id, StatusCode::OK, None, Some("已办理。".into())).await,
-        Err(EngineError::Invalid { field, message }) => {
+        Err(EngineError::Invalid { field, problem }) => {
             let label = field_label(&s, &id, &field).await;
-            let error = format!("{label}：{}", zh_message(&message));
+            let error = format!("{label}：{}", zh_problem(&problem));
             render_task(&s, &w, &id, StatusCode::BAD_REQUEST, Some(error), None).await
         }
         Err(e) => message_page(&s, &w, e).await,
@@ -1395,7 +1416,7 @@ pub async fn campaign_create(
     };
     match s.engine.create_campaign(&w.actor, req).await {
         Ok(v) => Redirect::to(&format!("/campaigns/{}", v.record.id)).into_response(),
-        Err(EngineError::Invalid { field, message }) => {
+        Err(EngineError::Invalid { field, problem }) => {
             let label = match field.split('[').next().unwrap_or("") {
                 "title" => "任务内容",
                 "due_at" => "截止时间",
@@ -1409,7 +1430,7 @@ pub async fn campaign_create(
                 NewCampaignPage {
                     nav: Some(nav(&s, &w, "").await),
                     csrf: w.csrf.clone(),
-                    error: Some(format!("{label}：{}", zh_message(&message))),
+                    error: Some(format!("{label}：{}", zh_problem(&problem))),
                     title: get("title"),
                     due_at: get("due_at"),
                     remind: get("remind"),

@@ -115,10 +115,10 @@ impl Table {
                 format.content_type(),
                 bytes,
             ),
-            Err(e) => {
-                tracing::error!(error = %e, "export failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "导出失败").into_response()
-            }
+            Err(e) => crate::request_log::with_detail(
+                (StatusCode::INTERNAL_SERVER_ERROR, "导出失败").into_response(),
+                format!("export failed: {e}"),
+            ),
         }
     }
 }

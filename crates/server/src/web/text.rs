@@ -1,4 +1,8 @@
-//! Chinese words for the values the API keeps in English.
+//! Chinese words for the values the API keeps in English, and for the
+//! model's problems with input.
+
+use naxian_model::directory::DeptFunction;
+use naxian_model::{Counted, OrgKind, Problem, Refusal};
 
 /// The Chinese for a stored value, or the value itself.
 pub fn zh(value: &str) -> &str {
@@ -23,77 +27,148 @@ pub fn zh(value: &str) -> &str {
     }
 }
 
-/// The Chinese for a validation message of the model (which speaks English to
-/// the API), so that the form says what is wrong in the user's language.
-pub fn zh_message(message: &str) -> String {
-    let number = |prefix: &str| {
-        message
-            .strip_prefix(prefix)
-            .map(|rest| rest.split_whitespace().next().unwrap_or("").to_string())
-    };
-    if message == "is required" || message.starts_with("is required to ") {
-        return "必填".into();
+/// What is wrong with a field, in the user's language. Every kind of the
+/// model's is listed, so a new kind cannot reach a form untranslated.
+pub fn zh_problem(problem: &Problem) -> String {
+    let list = |v: &[String]| v.iter().map(|c| zh(c)).collect::<Vec<_>>().join("、");
+    match problem {
+        Problem::Required | Problem::RequiredTo { .. } => "必填".into(),
+        Problem::CommentRequired { .. } => "请填写意见".into(),
+        Problem::Empty => "不能为空".into(),
+        Problem::NotText => "请填写文字".into(),
+        Problem::NotObject => "格式不正确".into(),
+        Problem::UnknownField => "不是本表的栏目".into(),
+        Problem::ControlCharacters => "含有不允许的字符".into(),
+        Problem::NotOneLine => "只能填写一行，且不含特殊字符".into(),
+        Problem::TooLong { max } => format!("最多{max}个字"),
+        Problem::TooShort { min } => format!("至少{min}个字符"),
+        Problem::TooManyBytes { max } => format!("最多{max}个字节"),
+        Problem::FileTooLarge { max_mib } => format!("文件不能超过 {max_mib} MB"),
+        Problem::TooLarge { max } => format!("不能大于{max}"),
+        Problem::TooSmall { min } => format!("不能小于{min}"),
+        Problem::NotInteger => "请填写整数".into(),
+        Problem::NotPhone => "请填写正确的电话号码（7至20位数字）".into(),
+        Problem::NotEmail => "请填写正确的电子邮箱".into(),
+        Problem::NotOneOf { .. } => "请从列表中选择".into(),
+        Problem::NotDate => "请填写日期（年-月-日）".into(),
+        Problem::NotMonth => "请填写月份（年-月）".into(),
+        Problem::NotTime => "请填写正确的时间".into(),
+        Problem::NotFuture => "须晚于当前时间".into(),
+        Problem::NotAfter { other } => format!("须晚于{}", zh_field(other)),
+        Problem::NoneChosen { .. } => "请至少选择一个".into(),
+        Problem::TooMany { max, what } => format!("最多{max}个{}", zh_counted(*what)),
+        Problem::NotDurations | Problem::NotDuration { .. } => {
+            "请填写时长，如“10 working days”“3 days”“12 hours”".into()
+        }
+        Problem::NotCode => "编码只能由1至64位字母、数字、“-”“_”“.”组成".into(),
+        Problem::NotLogin => "账号只能由1至64位字母、数字、“.”“_”“-”组成".into(),
+        Problem::NotKey => "请求编号不正确".into(),
+        Problem::Immutable => "提交后不能修改".into(),
+        Problem::TakesNoData { .. } => "此操作无需填写内容".into(),
+        Problem::WrongKind { allowed, .. } => format!("须为{}", list(allowed)),
+        Problem::NoOrgUnit { code } => format!("没有编码为 {code} 的单位"),
+        Problem::NoWorkflow { name } => format!("没有流程 {name}"),
+        Problem::ListedTwice { value } => format!("{value} 重复了"),
+        Problem::EarlierRow { value } => format!("{value} 与前面的行重复"),
+        Problem::UnitExists { code } => format!("单位 {code} 已存在"),
+        Problem::UserExists { login } => format!("账号 {login} 已存在"),
+        Problem::LoginInOtherCase { login, existing } => {
+            format!("账号 {login} 与已有的 {existing} 相同（不区分大小写）")
+        }
+        Problem::CodeInOtherCase { code } => format!("已有与 {code} 仅大小写不同的单位编码"),
+        Problem::NotCampaignTarget { .. } => "这类单位不能承办限时任务".into(),
+        Problem::OutsideAdministration { code } => format!("{code} 不在您的管理范围内"),
+        Problem::NotGrant { text } => format!("“{text}”应写成“角色@单位编码”，如“提名人@K-01”"),
+        Problem::ColumnTwice { column } => format!("列“{column}”出现了两次"),
+        Problem::UnknownColumn { column } => format!("不认识的列“{column}”"),
+        Problem::ColumnMissing { column } => format!("缺少列“{column}”"),
+        Problem::EmptySheet => "表格是空的".into(),
+        Problem::NoRows => "表格没有数据行".into(),
+        Problem::FunctionMissing => "部门须选择职能".into(),
+        Problem::FunctionNotAllowed => "只有部门才有职能".into(),
+        Problem::NoBody => "部门没有领导机构".into(),
+        Problem::NeedsParent { .. } => "须选择上级单位".into(),
+        Problem::WrongParent { kind, allowed, .. } => {
+            format!(
+                "{}的上级须为{}",
+                zh_kind(kind),
+                allowed.iter().map(|k| zh_kind(k)).collect::<Vec<_>>().join("、")
+            )
+        }
+        Problem::NotCron { .. } => "时间表达式不正确".into(),
+        Problem::BadFile { detail } => format!("文件有误：{detail}"),
     }
-    if message == "must not be empty" {
-        return "不能为空".into();
+}
+
+/// Why the workflow refused an action, in the user's language; every kind is
+/// listed, as for [`zh_problem`].
+pub fn zh_refusal(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::Completed { .. } => "此事项已办结。".into(),
+        Refusal::NoWithdraw => "此类事项不能撤回。".into(),
+        Refusal::OnlyCreatorWithdraws => "只有发起人可以撤回。".into(),
+        Refusal::NotWithdrawableHere { .. } => "事项已进入下一环节，不能再撤回。".into(),
+        Refusal::TaskOfAnotherInstance => "这项任务不属于此事项。".into(),
+        Refusal::TaskDone => "这项任务已办理。".into(),
+        Refusal::MovedOn => "事项已进入下一环节，这项任务无需再办理。".into(),
+        Refusal::UnknownStep { step } => format!("流程中没有环节 {step}，请联系管理员。"),
+        Refusal::ActionNotAllowed { .. } => "当前环节不能进行此操作。".into(),
+        Refusal::NoRoute { step } => format!("环节 {step} 没有适用的去向，请联系管理员。"),
+        Refusal::RoutesInCycle => "流程配置有误（环节循环），请联系管理员。".into(),
+        Refusal::Nobody { unit, .. } => format!("单位 {unit} 没有可以办理下一环节的人员，请联系管理员。"),
+        Refusal::NoLevel { unit, .. } => format!("单位 {unit} 缺少所需的上级单位，请联系管理员。"),
+        Refusal::NoDepartment {
+            unit_name, function, ..
+        } => {
+            let label = function
+                .parse::<DeptFunction>()
+                .map_or(function.as_str(), |f| f.label());
+            format!("{unit_name}没有登记“{label}”部门，请联系管理员。")
+        }
+        Refusal::UnknownRole { role } => format!("流程中的角色 {role} 不存在，请联系管理员。"),
     }
-    if message.starts_with("must be a phone number") {
-        return "请填写正确的电话号码（7至20位数字）".into();
+}
+
+fn zh_counted(what: Counted) -> &'static str {
+    match what {
+        Counted::OrgUnits => "单位",
+        Counted::Durations => "提醒时间",
     }
-    if message == "must be an e-mail address" {
-        return "请填写正确的电子邮箱".into();
+}
+
+/// The Chinese name of a kind of org unit, or the text as given.
+fn zh_kind(kind: &str) -> String {
+    kind.parse::<OrgKind>()
+        .map(|k| k.label().to_string())
+        .unwrap_or_else(|_| kind.to_string())
+}
+
+/// The Chinese name of a field other problems refer to.
+fn zh_field(field: &str) -> &str {
+    match field {
+        "term_start" => "任期开始日期",
+        "term_end" => "任期结束日期",
+        other => other,
     }
-    if message.starts_with("must be one of") {
-        return "请从列表中选择".into();
-    }
-    if message.starts_with("must be a date") {
-        return "请填写日期（年-月-日）".into();
-    }
-    if message == "must be an integer" {
-        return "请填写整数".into();
-    }
-    if message == "must be one line without control characters" {
-        return "只能填写一行，且不含特殊字符".into();
-    }
-    if message == "must not contain control characters" {
-        return "含有不允许的字符".into();
-    }
-    if message == "must be in the future" {
-        return "须晚于当前时间".into();
-    }
-    if message.starts_with("must be a time in RFC 3339") {
-        return "请填写正确的时间".into();
-    }
-    if message.starts_with("must list 1 to") {
-        return "请至少选择一个".into();
-    }
-    if message == "cannot be changed after creation" {
-        return "提交后不能修改".into();
-    }
-    if let Some(n) = number("must be at most ") {
-        return if message.ends_with("characters") {
-            format!("最多{n}个字")
-        } else {
-            format!("不能大于{n}")
-        };
-    }
-    if let Some(n) = number("must be at least ") {
-        return format!("不能小于{n}");
-    }
-    message.to_string()
 }
 
 #[cfg(test)]
 mod tests {
-    use super::zh_message;
+    use super::zh_problem;
+    use naxian_model::Problem;
 
     #[test]
-    fn model_messages_in_chinese() {
-        assert_eq!(zh_message("is required"), "必填");
-        assert_eq!(zh_message("must be at most 50 characters"), "最多50个字");
-        assert_eq!(zh_message("must be at most 2010"), "不能大于2010");
-        assert_eq!(zh_message("must be at least 1930"), "不能小于1930");
-        assert!(zh_message("must be a phone number (7 to 20 digits, '+', '-' or spaces)").contains("电话"));
-        assert_eq!(zh_message("something new"), "something new");
+    fn problems_in_chinese() {
+        assert_eq!(zh_problem(&Problem::Required), "必填");
+        assert_eq!(zh_problem(&Problem::TooLong { max: 50 }), "最多50个字");
+        assert_eq!(zh_problem(&Problem::TooLarge { max: 2010 }), "不能大于2010");
+        assert_eq!(zh_problem(&Problem::TooSmall { min: 1930 }), "不能小于1930");
+        assert!(zh_problem(&Problem::NotPhone).contains("电话"));
+        let parent = Problem::WrongParent {
+            kind: "county".into(),
+            parent: "province".into(),
+            allowed: vec!["city".into()],
+        };
+        assert_eq!(zh_problem(&parent), "县的上级须为市");
     }
 }

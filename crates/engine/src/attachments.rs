@@ -6,7 +6,7 @@
 use crate::auth::Actor;
 use crate::error::{EngineError, Result};
 use crate::Engine;
-use naxian_model::{Problem, Status, TaskStatus};
+use naxian_model::{Problem, Refusal, Status, TaskStatus};
 use naxian_store::AttachmentRecord;
 use sha2::{Digest, Sha256};
 
@@ -86,12 +86,10 @@ impl Engine {
     ) -> Result<AttachmentRecord> {
         let view = self.instance_view(actor, instance_id).await?;
         if view.instance.status != Status::Active {
-            return Err(EngineError::NotAllowed("the instance is closed".into()));
+            return Err(EngineError::NotAllowed(Refusal::InstanceClosed));
         }
         if !may_attach(actor, &view) {
-            return Err(EngineError::Forbidden(
-                "only the nominator or someone with a task on it attaches files".into(),
-            ));
+            return Err(EngineError::Forbidden(Refusal::AttachNotYours));
         }
         if bytes.is_empty() {
             return Err(EngineError::invalid("file", Problem::Empty));
@@ -136,7 +134,7 @@ impl Engine {
             .store
             .attachment(id)
             .await?
-            .ok_or_else(|| EngineError::NotFound(format!("no attachment `{id}`")))?;
+            .ok_or_else(|| EngineError::NotFound(Refusal::NoAttachment { id: id.to_string() }))?;
         self.instance_view(actor, &record.instance_id).await?;
         self.log_access(
             actor,

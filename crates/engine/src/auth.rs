@@ -227,7 +227,9 @@ impl Engine {
     /// Issues a token for a user (the CLI's `token create`, and login).
     pub async fn issue_token(&self, login: &str) -> Result<(String, DateTime<Utc>)> {
         let Some(user) = self.store.user(login).await? else {
-            return Err(EngineError::NotFound(format!("no user `{login}`")));
+            return Err(EngineError::NotFound(naxian_model::Refusal::NoUser {
+                login: login.to_string(),
+            }));
         };
         self.token_for(user.login).await
     }
@@ -262,11 +264,11 @@ impl Engine {
 
     /// The actor for a login, without credentials (CLI and tests).
     pub async fn actor(&self, login: &str) -> Result<Actor> {
-        let user = self
-            .store
-            .user(login)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("no user `{login}`")))?;
+        let user = self.store.user(login).await?.ok_or_else(|| {
+            EngineError::NotFound(naxian_model::Refusal::NoUser {
+                login: login.to_string(),
+            })
+        })?;
         self.actor_for(user).await
     }
 }

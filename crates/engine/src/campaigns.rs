@@ -10,7 +10,7 @@ use crate::{Engine, StartRequest};
 use chrono::{DateTime, Utc};
 use naxian_model::calendar::Span;
 use naxian_model::directory::{OrgUnit, Role};
-use naxian_model::{Counted, Problem, Status, TaskStatus};
+use naxian_model::{Counted, Problem, Refusal, Status, TaskStatus};
 use naxian_store::CampaignRecord;
 use serde_json::json;
 
@@ -158,9 +158,9 @@ impl Engine {
                 ));
             }
             if !may_target(actor, &unit) {
-                return Err(EngineError::Forbidden(format!(
-                    "{code} is outside your supervisor grants"
-                )));
+                return Err(EngineError::Forbidden(Refusal::OutsideSupervision {
+                    code: code.clone(),
+                }));
             }
             units.push(unit);
         }
@@ -202,7 +202,7 @@ impl Engine {
             .store
             .campaign(id)
             .await?
-            .ok_or_else(|| EngineError::NotFound(format!("no campaign `{id}`")))?;
+            .ok_or_else(|| EngineError::NotFound(Refusal::NoCampaign { id: id.to_string() }))?;
         let now = self.clock.now();
         let mut targets = Vec::new();
         let mut visible = actor.is_admin || record.created_by == actor.login;
@@ -234,33 +234,31 @@ impl Engine {
             });
         }
         if !visible {
-            return Err(EngineError::Forbidden("you may not see this campaign".into()));
+            return Err(EngineError::Forbidden(Refusal::CampaignHidden));
         }
         Ok(CampaignView { record, targets })
     }
 
     /// 催办: e-mails the holders of an open task; at most once per task and day.
     pub async fn urge(&self, actor: &Actor, task_id: &str, comment: Option<String>) -> Result<usize> {
-        let task = self
-            .store
-            .task(task_id)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("no task `{task_id}`")))?;
-        let rec = self
-            .store
-            .instance(&task.instance_id)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("no instance `{}`", task.instance_id)))?;
+        let task = self.store.task(task_id).await?.ok_or_else(|| {
+            EngineError::NotFound(Refusal::NoTask {
+                id: task_id.to_string(),
+            })
+        })?;
+        let rec = self.store.instance(&task.instance_id).await?.ok_or_else(|| {
+            EngineError::NotFound(Refusal::NoInstance {
+                id: task.instance_id.clone(),
+            })
+        })?;
         let inst = &rec.instance;
         let may =
             actor.is_admin || inst.creator == actor.login || actor.holds(Role::Supervisor, &inst.org_path);
         if !may {
-            return Err(EngineError::Forbidden(
-                "only the creator or a supervisor may urge this task".into(),
-            ));
+            return Err(EngineError::Forbidden(Refusal::UrgeNotYours));
         }
         if task.status != TaskStatus::Open {
-            return Err(EngineError::Conflict("the task is already done".into()));
+            return Err(EngineError::Conflict(Refusal::TaskDone));
         }
         if comment.as_ref().is_some_and(|c| c.chars().count() > 500) {
             return Err(EngineError::invalid("comment", Problem::TooLong { max: 500 }));
@@ -293,9 +291,7 @@ impl Engine {
             .urge(&task.id, day, &actor.login, self.clock.now(), &mail)
             .await?
         {
-            return Err(EngineError::TooMany(
-                "this task was already urged today; try again tomorrow".into(),
-            ));
+            return Err(EngineError::TooMany(Refusal::UrgedToday));
         }
         Ok(mail.len())
     }

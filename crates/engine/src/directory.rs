@@ -6,7 +6,7 @@ use crate::error::{EngineError, Result};
 use crate::Engine;
 use chrono::NaiveDate;
 use naxian_model::directory::{validate_code, Body, DeptFunction, OrgKind, OrgUnit, Role};
-use naxian_model::Problem;
+use naxian_model::{Problem, Refusal};
 use naxian_store::{MemberRecord, UserRecord};
 
 /// A request to create an org unit, as it comes from a client.
@@ -79,9 +79,7 @@ pub(crate) fn build_org_unit(actor: &Actor, req: NewOrgUnit, parent: Option<&Org
         Some(p) => require_admin(actor, &p.path)?,
         None => {
             if !actor.is_admin {
-                return Err(EngineError::Forbidden(
-                    "only a global administrator creates top-level units".into(),
-                ));
+                return Err(EngineError::Forbidden(Refusal::TopLevelNeedsGlobalAdmin));
             }
         }
     }
@@ -99,7 +97,7 @@ pub(crate) fn require_admin(actor: &Actor, path: &str) -> Result<()> {
     if actor.administers(path) {
         Ok(())
     } else {
-        Err(EngineError::Forbidden("this needs the admin role".into()))
+        Err(EngineError::Forbidden(Refusal::NeedsAdmin))
     }
 }
 
@@ -147,12 +145,10 @@ pub(crate) fn build_user(
 ) -> Result<UserRecord> {
     if let Some(a) = actor {
         if !a.is_admin && !a.grants.iter().any(|g| g.role == Role::Admin) {
-            return Err(EngineError::Forbidden("this needs the admin role".into()));
+            return Err(EngineError::Forbidden(Refusal::NeedsAdmin));
         }
         if req.is_admin && !a.is_admin {
-            return Err(EngineError::Forbidden(
-                "only a global administrator makes another".into(),
-            ));
+            return Err(EngineError::Forbidden(Refusal::AdminNeedsGlobalAdmin));
         }
     }
     let login = req.login.trim().to_string();
@@ -202,10 +198,9 @@ impl Engine {
             Ok(()) => Ok(unit),
             Err(naxian_store::StoreError::Conflict(_)) => {
                 if self.store.org_unit(&unit.code).await?.is_some() {
-                    Err(EngineError::Conflict(format!(
-                        "org unit `{}` already exists",
-                        unit.code
-                    )))
+                    Err(EngineError::Conflict(Refusal::UnitExists {
+                        code: unit.code.clone(),
+                    }))
                 } else {
                     Err(EngineError::invalid(
                         "code",
@@ -221,11 +216,11 @@ impl Engine {
 
     /// The unit, its body and its current members.
     pub async fn org_unit(&self, code: &str) -> Result<(OrgUnit, Option<Body>, Vec<MemberRecord>)> {
-        let unit = self
-            .store
-            .org_unit(code)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("no org unit `{code}`")))?;
+        let unit = self.store.org_unit(code).await?.ok_or_else(|| {
+            EngineError::NotFound(Refusal::NoOrgUnit {
+                code: code.to_string(),
+            })
+        })?;
         let body = self.store.body(code).await?;
         let today = self.clock.today();
         let members = self
@@ -246,11 +241,11 @@ impl Engine {
         term_end: &str,
         congress_date: Option<&str>,
     ) -> Result<Body> {
-        let unit = self
-            .store
-            .org_unit(code)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("no org unit `{code}`")))?;
+        let unit = self.store.org_unit(code).await?.ok_or_else(|| {
+            EngineError::NotFound(Refusal::NoOrgUnit {
+                code: code.to_string(),
+            })
+        })?;
         let body = build_body(actor, &unit, term_start, term_end, congress_date)?;
         self.store.set_body(code, &body).await?;
         Ok(body)
@@ -285,9 +280,9 @@ impl Engine {
             }
         }
         self.store.create_user(&user).await.map_err(|e| match e {
-            naxian_store::StoreError::Conflict(_) => {
-                EngineError::Conflict(format!("user `{}` already exists", user.login))
-            }
+            naxian_store::StoreError::Conflict(_) => EngineError::Conflict(Refusal::UserExists {
+                login: user.login.clone(),
+            }),
             other => other.into(),
         })?;
         Ok(user)
@@ -307,7 +302,9 @@ impl Engine {
         })?;
         require_admin(actor, &unit.path)?;
         let Some(user) = self.store.user(login).await? else {
-            return Err(EngineError::NotFound(format!("no user `{login}`")));
+            return Err(EngineError::NotFound(Refusal::NoUser {
+                login: login.to_string(),
+            }));
         };
         // As the user is spelled, whatever case the request used.
         let login = user.login.as_str();
@@ -315,9 +312,11 @@ impl Engine {
             .add_grant(login, role, &unit.code)
             .await
             .map_err(|e| match e {
-                naxian_store::StoreError::Conflict(_) => {
-                    EngineError::Conflict(format!("`{login}` already holds {role} at {org_unit}"))
-                }
+                naxian_store::StoreError::Conflict(_) => EngineError::Conflict(Refusal::AlreadyHolds {
+                    login: login.to_string(),
+                    role: role.to_string(),
+                    unit: org_unit.to_string(),
+                }),
                 other => other.into(),
             })
     }
@@ -327,14 +326,14 @@ impl Engine {
     /// Turns a user's daily digest on or off: the user themself or an administrator.
     pub async fn set_digest(&self, actor: &Actor, login: &str, digest: bool) -> Result<()> {
         if actor.login != login && !actor.is_admin {
-            return Err(EngineError::Forbidden(
-                "only the user or an administrator changes this".into(),
-            ));
+            return Err(EngineError::Forbidden(Refusal::OnlySelfOrAdmin));
         }
         if self.store.set_digest(login, digest).await? {
             Ok(())
         } else {
-            Err(EngineError::NotFound(format!("no user `{login}`")))
+            Err(EngineError::NotFound(Refusal::NoUser {
+                login: login.to_string(),
+            }))
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The engine's error type: the model's refusals, the store's failures and
 //! the engine's own checks, in the kinds the server maps to HTTP statuses.
 
-use naxian_model::{ModelError, Problem};
+use naxian_model::{ModelError, Problem, Refusal};
 use naxian_store::StoreError;
 use thiserror::Error;
 
@@ -12,11 +12,11 @@ pub enum EngineError {
     #[error("authentication required")]
     Unauthorized,
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Refusal),
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Refusal),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Refusal),
     /// The directory changed while a transition was decided; deciding it
     /// again on a fresh read is right (the engine does, a few times).
     #[error("the directory changed while this was decided: {0}")]
@@ -27,14 +27,10 @@ pub enum EngineError {
     #[error("the instance changed while this was decided: {0}")]
     InstanceMoved(String),
     #[error("{0}")]
-    NotAllowed(String),
-    /// The model refused the command (never [`ModelError::Invalid`], which
-    /// is [`EngineError::Invalid`]); its kind says why.
-    #[error(transparent)]
-    Refused(ModelError),
+    NotAllowed(Refusal),
     /// Done too often (an urge more than once a day).
     #[error("{0}")]
-    TooMany(String),
+    TooMany(Refusal),
     /// The service is at capacity for this kind of work (password checks):
     /// nothing was done; try again shortly.
     #[error("busy: {0}")]
@@ -76,7 +72,9 @@ impl From<ModelError> for EngineError {
     fn from(e: ModelError) -> Self {
         match e {
             ModelError::Invalid { field, problem } => EngineError::Invalid { field, problem },
-            refused => EngineError::Refused(refused),
+            ModelError::NotAllowed(r) | ModelError::Directory(r) => EngineError::NotAllowed(r),
+            ModelError::Conflict(r) => EngineError::Conflict(r),
+            ModelError::Forbidden(r) => EngineError::Forbidden(r),
         }
     }
 }
@@ -84,8 +82,8 @@ impl From<ModelError> for EngineError {
 impl From<StoreError> for EngineError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound(m) => EngineError::NotFound(m),
-            StoreError::Conflict(m) => EngineError::Conflict(m),
+            StoreError::NotFound(detail) => EngineError::NotFound(Refusal::Missing { detail }),
+            StoreError::Conflict(detail) => EngineError::Conflict(Refusal::Stale { detail }),
             StoreError::DirectoryMoved(m) => EngineError::DirectoryMoved(m),
             e @ StoreError::Unavailable { .. } => EngineError::Unavailable(e),
             e @ StoreError::Database { .. } => EngineError::Database(e),

@@ -344,9 +344,11 @@ impl Engine {
             progress("hashing", i + 1, users);
         }
         self.store.import_directory(&batch).await.map_err(|e| match e {
-            naxian_store::StoreError::Conflict(m) => ImportError::Engine(EngineError::Conflict(format!(
-                "a row was added by someone else meanwhile; nothing was imported ({m})"
-            ))),
+            naxian_store::StoreError::Conflict(detail) => {
+                ImportError::Engine(EngineError::Conflict(naxian_model::Refusal::ImportRaced {
+                    detail,
+                }))
+            }
             other => ImportError::Engine(other.into()),
         })?;
         tracing::info!(sheet = sheet.name(), login = %actor.login, rows = total, "directory imported");

@@ -8,7 +8,7 @@ use crate::error::{EngineError, Result};
 use crate::Engine;
 use naxian_model::audit::{verify_chain, BrokenLink, GENESIS};
 use naxian_model::machine::{self, Command, Decision};
-use naxian_model::{Definition, Instance, Problem, Task, TaskStatus};
+use naxian_model::{Definition, Instance, Problem, Refusal, Task, TaskStatus};
 use naxian_store::{
     Change, HistoryRecord, InboxRow, InstanceFilter, InstanceKey, InstanceRecord, InstanceState, StoreError,
 };
@@ -89,9 +89,11 @@ fn view_after(
 impl Engine {
     /// The directory slice for an instance's unit, by the path it stores.
     async fn context(&self, seen: Seen, inst: &Instance) -> Result<Arc<naxian_model::OrgContext>> {
-        self.org_context_seen(seen, &inst.org_path)
-            .await?
-            .ok_or_else(|| EngineError::Conflict(format!("org unit `{}` no longer exists", inst.org_unit)))
+        self.org_context_seen(seen, &inst.org_path).await?.ok_or_else(|| {
+            EngineError::Conflict(Refusal::UnitGone {
+                code: inst.org_unit.clone(),
+            })
+        })
     }
 
     pub async fn start(&self, actor: &Actor, req: StartRequest) -> Result<InstanceView> {
@@ -202,10 +204,11 @@ impl Engine {
         if let Check::Holder = check {
             let role = def.started_by.parse().map_err(EngineError::Internal)?;
             if !actor.holds(role, &org.target().path) {
-                return Err(EngineError::Forbidden(format!(
-                    "starting `{}` for {code} needs the {role} role at that unit or above",
-                    def.name.as_str()
-                )));
+                return Err(EngineError::Forbidden(Refusal::StartNeedsRole {
+                    workflow: def.name.to_string(),
+                    unit: code.clone(),
+                    role: role.to_string(),
+                }));
             }
         }
         let change = self
@@ -323,8 +326,8 @@ impl Engine {
         let (mut directory_moves, mut instance_moves) = (0, 0);
         loop {
             let state = self.store.instance_state(key).await?.ok_or_else(|| match key {
-                InstanceKey::Id(id) => EngineError::NotFound(format!("no instance `{id}`")),
-                InstanceKey::Task(id) => EngineError::NotFound(format!("no task `{id}`")),
+                InstanceKey::Id(id) => EngineError::NotFound(Refusal::NoInstance { id: id.to_string() }),
+                InstanceKey::Task(id) => EngineError::NotFound(Refusal::NoTask { id: id.to_string() }),
             })?;
             match self.run_on(actor, state, command, check).await {
                 Err(EngineError::DirectoryMoved(_)) if directory_moves < DIRECTORY_MOVES => {
@@ -337,7 +340,9 @@ impl Engine {
                     tokio::time::sleep(std::time::Duration::from_millis(jitter)).await;
                 }
                 // Given up: to the caller it is the conflict it looks like.
-                Err(EngineError::InstanceMoved(m)) => return Err(EngineError::Conflict(m)),
+                Err(EngineError::InstanceMoved(detail)) => {
+                    return Err(EngineError::Conflict(Refusal::Stale { detail }))
+                }
                 other => return other,
             }
         }
@@ -347,7 +352,7 @@ impl Engine {
         self.store
             .instance_state(InstanceKey::Id(id))
             .await?
-            .ok_or_else(|| EngineError::NotFound(format!("no instance `{id}`")))
+            .ok_or_else(|| EngineError::NotFound(Refusal::NoInstance { id: id.to_string() }))
     }
 
     /// Decides and persists a command on an instance as read (or kept), and
@@ -366,16 +371,17 @@ impl Engine {
         } = state;
         match (check, command) {
             (Check::Holder, Command::Act { task_id, .. }) => {
-                let task = tasks
-                    .iter()
-                    .find(|t| &t.id == task_id)
-                    .ok_or_else(|| EngineError::NotFound(format!("no task `{task_id}`")))?;
+                let task = tasks.iter().find(|t| &t.id == task_id).ok_or_else(|| {
+                    EngineError::NotFound(Refusal::NoTask {
+                        id: task_id.to_string(),
+                    })
+                })?;
                 if !actor.holds_task(task) {
-                    return Err(EngineError::Forbidden("this task is not assigned to you".into()));
+                    return Err(EngineError::Forbidden(Refusal::NotYourTask));
                 }
             }
             (Check::Viewer, _) if !self.may_see(actor, &rec.instance, &tasks) => {
-                return Err(EngineError::Forbidden("you may not see this instance".into()));
+                return Err(EngineError::Forbidden(Refusal::InstanceHidden));
             }
             _ => {}
         }
@@ -410,7 +416,7 @@ impl Engine {
             // The revision decided on is no longer the instance's: another
             // transition was written first. Whether this one still holds
             // is for a decision on the fresh state to say.
-            EngineError::Conflict(m) => EngineError::InstanceMoved(m),
+            EngineError::Conflict(r) => EngineError::InstanceMoved(r.to_string()),
             other => other,
         })?;
         let view = view_after(tasks, history, &rec, change, def);
@@ -439,7 +445,7 @@ impl Engine {
 
     async fn write(&self, change: &Change) -> Result<()> {
         self.store.apply(change).await.map_err(|e| match e {
-            StoreError::Conflict(m) => EngineError::Conflict(m),
+            StoreError::Conflict(detail) => EngineError::Conflict(Refusal::Stale { detail }),
             other => other.into(),
         })
     }
@@ -554,7 +560,7 @@ impl Engine {
     pub async fn instance_view(&self, actor: &Actor, id: &str) -> Result<InstanceView> {
         let view = self.load_view(id).await?;
         if !self.may_see(actor, &view.instance, &view.tasks) {
-            return Err(EngineError::Forbidden("you may not see this instance".into()));
+            return Err(EngineError::Forbidden(Refusal::InstanceHidden));
         }
         Ok(view)
     }
@@ -586,11 +592,9 @@ impl Engine {
             .store
             .instance(id)
             .await?
-            .ok_or_else(|| EngineError::NotFound(format!("no instance `{id}`")))?;
+            .ok_or_else(|| EngineError::NotFound(Refusal::NoInstance { id: id.to_string() }))?;
         if !actor.administers(&rec.instance.org_path) {
-            return Err(EngineError::Forbidden(
-                "the access log is for administrators".into(),
-            ));
+            return Err(EngineError::Forbidden(Refusal::AccessLogForAdmins));
         }
         Ok(self.store.access_log(id, 500).await?)
     }

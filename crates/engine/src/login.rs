@@ -30,9 +30,7 @@ impl Engine {
         let by_account = self.store.count_login_attempt(&account, now, since).await?;
         let by_address = self.store.count_login_attempt(&address, now, since).await?;
         if by_account > MAX_ACCOUNT_FAILURES || by_address > MAX_ADDRESS_FAILURES {
-            return Err(EngineError::TooMany(
-                "too many failed logins: try again later".into(),
-            ));
+            return Err(EngineError::TooMany(naxian_model::Refusal::TooManyLogins));
         }
         match self.check_password(login, password).await {
             Ok(Some(user)) => {

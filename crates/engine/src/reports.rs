@@ -240,7 +240,7 @@ impl Engine {
         })?;
         if !actor.is_admin && !actor.covers(&root.path) {
             return Err(crate::EngineError::Forbidden(
-                "this unit is outside your grants".into(),
+                naxian_model::Refusal::OutsideGrants,
             ));
         }
         Ok(root)

@@ -10,7 +10,7 @@ use crate::{Actor, Engine};
 use chrono::Duration;
 use naxian_mail::{MailError, Outgoing, Transport};
 use naxian_model::machine::{self, TimerKind};
-use naxian_model::{ModelError, TaskStatus};
+use naxian_model::{Refusal, TaskStatus};
 use naxian_store::{OutboxMessage, StoreError, TimerRecord};
 use serde_json::json;
 use std::time::Duration as StdDuration;
@@ -83,7 +83,7 @@ impl Engine {
                 }
                 match self.fire(owner, &timer).await {
                     Ok(()) => fired += 1,
-                    Err(e @ (EngineError::Conflict(_) | EngineError::Refused(ModelError::Conflict(_)))) => {
+                    Err(e @ EngineError::Conflict(_)) => {
                         tracing::info!(timer = %timer.id, "timer skipped: {e}")
                     }
                     Err(e) => {
@@ -182,7 +182,7 @@ impl Engine {
                 {
                     // The action closed the task, which cancelled this very timer: done.
                     Ok(_) => return Ok(()),
-                    Err(EngineError::Conflict(_) | EngineError::Refused(ModelError::Conflict(_))) => {}
+                    Err(EngineError::Conflict(_)) => {}
                     Err(e) => return Err(e),
                 }
                 Vec::new()
@@ -192,7 +192,7 @@ impl Engine {
             .complete_timer(&timer.id, owner, now, next.as_ref(), &mail)
             .await
             .map_err(|e| match e {
-                StoreError::Conflict(m) => EngineError::Conflict(m),
+                StoreError::Conflict(detail) => EngineError::Conflict(Refusal::Stale { detail }),
                 other => other.into(),
             })
     }

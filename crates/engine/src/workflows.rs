@@ -99,11 +99,12 @@ impl Engine {
         {
             return Ok(d.clone());
         }
-        let rec = self
-            .store
-            .workflow(name, version)
-            .await?
-            .ok_or_else(|| EngineError::NotFound(format!("no workflow `{name}` version {version}")))?;
+        let rec = self.store.workflow(name, version).await?.ok_or_else(|| {
+            EngineError::NotFound(naxian_model::Refusal::NoWorkflowVersion {
+                name: name.to_string(),
+                version,
+            })
+        })?;
         let def = Arc::new(
             Definition::parse(&format!("{name}@{version}"), &rec.source)
                 .map_err(|e| EngineError::Internal(format!("stored definition no longer parses: {e}")))?,

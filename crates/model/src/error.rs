@@ -24,19 +24,6 @@ pub enum ModelError {
     Directory(Refusal),
 }
 
-impl ModelError {
-    /// Why the command was refused, when it was not for bad input.
-    pub fn refusal(&self) -> Option<&Refusal> {
-        match self {
-            ModelError::Invalid { .. } => None,
-            ModelError::NotAllowed(r)
-            | ModelError::Conflict(r)
-            | ModelError::Forbidden(r)
-            | ModelError::Directory(r) => Some(r),
-        }
-    }
-}
-
 /// Why the model refused a command that was well formed. As with
 /// [`Problem`], the text is the API's and the pages render each kind in
 /// Chinese themselves.
@@ -68,18 +55,104 @@ pub enum Refusal {
     NoRoute { step: String },
     #[error("the workflow routes in a cycle")]
     RoutesInCycle,
-    #[error("nobody can be assigned step `{step}` for unit {unit}")]
+    #[error("the directory is incomplete: nobody can be assigned step `{step}` for unit {unit}")]
     Nobody { step: String, unit: String },
-    #[error("unit {unit} has no {level} level above it")]
+    #[error("the directory is incomplete: unit {unit} has no {level} level above it")]
     NoLevel { unit: String, level: String },
-    #[error("{unit_name} ({unit}) has no department with function `{function}` in the directory")]
+    #[error(
+        "the directory is incomplete: {unit_name} ({unit}) has no department with function `{function}` in the directory"
+    )]
     NoDepartment {
         unit: String,
         unit_name: String,
         function: String,
     },
-    #[error("unknown role `{role}`")]
+    #[error("the directory is incomplete: unknown role `{role}`")]
     UnknownRole { role: String },
+
+    // The engine's own refusals: who may see or do what, and what exists.
+    #[error("no instance `{id}`")]
+    NoInstance { id: String },
+    #[error("no task `{id}`")]
+    NoTask { id: String },
+    #[error("no campaign `{id}`")]
+    NoCampaign { id: String },
+    #[error("no attachment `{id}`")]
+    NoAttachment { id: String },
+    #[error("no user `{login}`")]
+    NoUser { login: String },
+    #[error("no org unit `{code}`")]
+    NoOrgUnit { code: String },
+    #[error("no workflow `{name}` version {version}")]
+    NoWorkflowVersion { name: String, version: i64 },
+    #[error("no such export")]
+    NoExport,
+    #[error("no such import template")]
+    NoTemplate,
+    #[error("no unit to show")]
+    NoUnitToShow,
+    #[error("org unit `{code}` no longer exists")]
+    UnitGone { code: String },
+    #[error("org unit `{code}` already exists")]
+    UnitExists { code: String },
+    #[error("user `{login}` already exists")]
+    UserExists { login: String },
+    #[error("`{login}` already holds {role} at {unit}")]
+    AlreadyHolds {
+        login: String,
+        role: String,
+        unit: String,
+    },
+    #[error("this task is not assigned to you")]
+    NotYourTask,
+    #[error("you may not see this instance")]
+    InstanceHidden,
+    #[error("you may not see this campaign")]
+    CampaignHidden,
+    #[error("this unit is outside your grants")]
+    OutsideGrants,
+    #[error("{code} is outside your supervisor grants")]
+    OutsideSupervision { code: String },
+    #[error("starting `{workflow}` for {unit} needs the {role} role at that unit or above")]
+    StartNeedsRole {
+        workflow: String,
+        unit: String,
+        role: String,
+    },
+    #[error("you may nominate for no unit")]
+    NothingToNominate,
+    #[error("only the creator or a supervisor may urge this task")]
+    UrgeNotYours,
+    #[error("this task was already urged today; try again tomorrow")]
+    UrgedToday,
+    #[error("the access log is for administrators")]
+    AccessLogForAdmins,
+    #[error("this needs the admin role")]
+    NeedsAdmin,
+    #[error("you are not an administrator of this unit")]
+    NotUnitAdmin,
+    #[error("only a supervisor opens a campaign")]
+    NeedsSupervisor,
+    #[error("only a global administrator creates top-level units")]
+    TopLevelNeedsGlobalAdmin,
+    #[error("only a global administrator makes another")]
+    AdminNeedsGlobalAdmin,
+    #[error("only the user or an administrator changes this")]
+    OnlySelfOrAdmin,
+    #[error("the instance is closed")]
+    InstanceClosed,
+    #[error("only the nominator or someone with a task on it attaches files")]
+    AttachNotYours,
+    #[error("too many failed logins: try again later")]
+    TooManyLogins,
+    #[error("a row was added by someone else meanwhile; nothing was imported ({detail})")]
+    ImportRaced { detail: String },
+    /// A unique key or a row changed under the request (the database's words).
+    #[error("{detail}")]
+    Stale { detail: String },
+    /// A row the request names is gone (the database's words).
+    #[error("{detail}")]
+    Missing { detail: String },
 }
 
 impl ModelError {

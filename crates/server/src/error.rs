@@ -6,7 +6,6 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use naxian_engine::EngineError;
-use naxian_model::ModelError;
 use serde_json::json;
 
 /// How an engine error is answered: its status and the API's code. The one
@@ -21,13 +20,7 @@ pub fn status_of(e: &EngineError) -> (StatusCode, &'static str) {
         EngineError::Conflict(_) | EngineError::DirectoryMoved(_) | EngineError::InstanceMoved(_) => {
             (StatusCode::CONFLICT, "conflict")
         }
-        EngineError::NotAllowed(_)
-        | EngineError::Refused(ModelError::NotAllowed(_) | ModelError::Directory(_)) => {
-            (StatusCode::UNPROCESSABLE_ENTITY, "not_allowed")
-        }
-        EngineError::Refused(ModelError::Conflict(_)) => (StatusCode::CONFLICT, "conflict"),
-        EngineError::Refused(ModelError::Forbidden(_)) => (StatusCode::FORBIDDEN, "forbidden"),
-        EngineError::Refused(ModelError::Invalid { .. }) => (StatusCode::BAD_REQUEST, "invalid"),
+        EngineError::NotAllowed(_) => (StatusCode::UNPROCESSABLE_ENTITY, "not_allowed"),
         EngineError::TooMany(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many"),
         EngineError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
         EngineError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),

@@ -96,7 +96,11 @@ mod tests {
             )
             .route(
                 "/missing",
-                get(|| async { Err::<(), _>(ApiError::from(EngineError::NotFound("no such thing".into()))) }),
+                get(|| async {
+                    Err::<(), _>(ApiError::from(EngineError::NotFound(
+                        naxian_model::Refusal::NoExport,
+                    )))
+                }),
             )
             .layer(axum::middleware::from_fn(super::layer))
     }

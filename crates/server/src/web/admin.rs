@@ -5,7 +5,7 @@
 
 use super::pages::{forbidden, message_page, nav, Nav};
 use super::table::{Format, Table};
-use super::text::zh_problem;
+use super::text::{zh_problem, zh_refusal};
 use super::{csrf_ok, page, Browser};
 use crate::AppState;
 use askama::Template;
@@ -17,6 +17,7 @@ use naxian_engine::import::{read_table, ImportError, Sheet};
 use naxian_engine::sessions::WebSession;
 use naxian_engine::{EngineError, NewOrgUnit, NewUser};
 use naxian_model::directory::{DeptFunction, OrgKind, Role};
+use naxian_model::Refusal;
 use serde::Deserialize;
 
 /// Units listed on one page at most; deeper ones are reached by drilling down.
@@ -97,7 +98,7 @@ async fn render(
     o: Outcome,
 ) -> Response {
     if !is_admin(w) {
-        return message_page(s, w, EngineError::Forbidden("只有管理员可以使用此页面。".into())).await;
+        return message_page(s, w, EngineError::Forbidden(Refusal::NeedsAdmin)).await;
     }
     let root = match admin_root(s, w, under).await {
         Ok(r) => r,
@@ -106,11 +107,13 @@ async fn render(
     let store = s.engine.store();
     let unit = match store.org_unit(&root).await {
         Ok(Some(u)) => u,
-        Ok(None) => return message_page(s, w, EngineError::NotFound(format!("没有单位 {root}"))).await,
+        Ok(None) => {
+            return message_page(s, w, EngineError::NotFound(Refusal::NoOrgUnit { code: root })).await
+        }
         Err(e) => return message_page(s, w, e.into()).await,
     };
     if !w.actor.administers(&unit.path) {
-        return message_page(s, w, EngineError::Forbidden("您不是此单位的管理员。".into())).await;
+        return message_page(s, w, EngineError::Forbidden(Refusal::NotUnitAdmin)).await;
     }
     let loaded = async {
         Ok::<_, naxian_store::StoreError>((
@@ -218,8 +221,8 @@ async fn after(s: &AppState, w: &WebSession, result: Result<String, EngineError>
             )
             .await
         }
-        Err(e @ (EngineError::Conflict(_) | EngineError::NotFound(_))) => {
-            let error = Some(e.to_string());
+        Err(EngineError::Conflict(r) | EngineError::NotFound(r)) => {
+            let error = Some(zh_refusal(&r));
             render(
                 s,
                 w,
@@ -368,7 +371,7 @@ pub async fn import(
         return forbidden();
     }
     if !is_admin(&w) {
-        return message_page(&s, &w, EngineError::Forbidden("只有管理员可以导入。".into())).await;
+        return message_page(&s, &w, EngineError::Forbidden(Refusal::NeedsAdmin)).await;
     }
     let Some(sheet) = upload.field("sheet").and_then(Sheet::from_name) else {
         return after(
@@ -434,18 +437,13 @@ pub async fn import(
 /// `GET /admin/templates/{sheet}.{csv|xlsx}`: the headers and one example row.
 pub async fn template(State(s): State<AppState>, Browser(w): Browser, Path(file): Path<String>) -> Response {
     if !is_admin(&w) {
-        return message_page(
-            &s,
-            &w,
-            EngineError::Forbidden("只有管理员可以使用此页面。".into()),
-        )
-        .await;
+        return message_page(&s, &w, EngineError::Forbidden(Refusal::NeedsAdmin)).await;
     }
     let parsed = file
         .rsplit_once('.')
         .and_then(|(name, ext)| Some((Sheet::from_name(name)?, Format::from_extension(ext)?)));
     let Some((sheet, format)) = parsed else {
-        return message_page(&s, &w, EngineError::NotFound("没有这个模板".into())).await;
+        return message_page(&s, &w, EngineError::NotFound(Refusal::NoTemplate)).await;
     };
     Table {
         title: format!("{}导入模板", sheet.title()),

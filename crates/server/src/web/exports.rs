@@ -33,14 +33,14 @@ pub async fn export(
         .rsplit_once('.')
         .and_then(|(n, ext)| Some((n, Format::from_extension(ext)?)))
     else {
-        return message_page(&s, &w, EngineError::NotFound("没有这种导出文件".into())).await;
+        return message_page(&s, &w, EngineError::NotFound(naxian_model::Refusal::NoExport)).await;
     };
     let table = match name {
         "instances" => instances(&s, &w).await,
         "coverage" => coverage(&s, &w, q.under).await,
         "reports" => reports(&s, &w, q.month).await,
         "liaison" => liaison(&s, &w, q.under).await,
-        _ => Err(EngineError::NotFound("没有这种导出文件".into())),
+        _ => Err(EngineError::NotFound(naxian_model::Refusal::NoExport)),
     };
     match table {
         Ok(t) => t.download(format),

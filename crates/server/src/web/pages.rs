@@ -12,7 +12,7 @@ use naxian_engine::notify::due_text;
 use naxian_engine::sessions::WebSession;
 use naxian_engine::{EngineError, InstanceView, StartRequest};
 use naxian_model::fields::{get_path, set_path, FieldType};
-use naxian_model::{Problem, TaskStatus};
+use naxian_model::{Problem, Refusal, TaskStatus};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
@@ -434,7 +434,7 @@ async fn nominate_page(
     }
     if units.is_empty() {
         // A form with nothing to choose would only end in a refusal.
-        return Err(EngineError::Forbidden("您没有可以提名的单位。".into()));
+        return Err(EngineError::Forbidden(Refusal::NothingToNominate));
     }
     let mut fields = Vec::new();
     for (name, spec) in &def.fields {
@@ -556,10 +556,11 @@ pub async fn message_page(s: &AppState, w: &WebSession, e: EngineError) -> Respo
     };
     let text = match &e {
         EngineError::Invalid { field, problem } => format!("{field}：{}", zh_problem(problem)),
-        EngineError::Refused(refused) => match refused.refusal() {
-            Some(r) => zh_refusal(r),
-            None => refused.to_string(),
-        },
+        EngineError::Forbidden(r)
+        | EngineError::NotFound(r)
+        | EngineError::Conflict(r)
+        | EngineError::NotAllowed(r)
+        | EngineError::TooMany(r) => zh_refusal(r),
         _ if status.is_server_error() => match crate::request_log::current() {
             Some(id) if status == StatusCode::INTERNAL_SERVER_ERROR => {
                 format!("请稍后再试。如问题持续，请将编号 {id} 告知管理员。")
@@ -690,12 +691,11 @@ async fn task_view(
     w: &WebSession,
     task_id: &str,
 ) -> Result<(InstanceView, naxian_model::Task), EngineError> {
-    let task = s
-        .engine
-        .store()
-        .task(task_id)
-        .await?
-        .ok_or_else(|| EngineError::NotFound("没有这项任务".into()))?;
+    let task = s.engine.store().task(task_id).await?.ok_or_else(|| {
+        EngineError::NotFound(Refusal::NoTask {
+            id: task_id.to_string(),
+        })
+    })?;
     let view = s.engine.read_record(&w.actor, &task.instance_id, "page").await?;
     Ok((view, task))
 }
@@ -994,7 +994,7 @@ pub async fn board_root(s: &AppState, w: &WebSession, under: Option<String>) -> 
         .into_iter()
         .next()
         .map(|p| p.code)
-        .ok_or_else(|| EngineError::NotFound("没有可显示的单位".into()))
+        .ok_or(EngineError::NotFound(Refusal::NoUnitToShow))
 }
 
 pub async fn coverage(
@@ -1360,12 +1360,7 @@ async fn campaign_units(s: &AppState, w: &WebSession) -> Vec<(String, String)> {
 pub async fn campaign_form(State(s): State<AppState>, Browser(w): Browser) -> Response {
     let units = campaign_units(&s, &w).await;
     if units.is_empty() {
-        return message_page(
-            &s,
-            &w,
-            EngineError::Forbidden("只有督导人员可以发起限时任务。".into()),
-        )
-        .await;
+        return message_page(&s, &w, EngineError::Forbidden(Refusal::NeedsSupervisor)).await;
     }
     page(
         StatusCode::OK,

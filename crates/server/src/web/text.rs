@@ -126,6 +126,47 @@ pub fn zh_refusal(refusal: &Refusal) -> String {
             format!("{unit_name}没有登记“{label}”部门，请联系管理员。")
         }
         Refusal::UnknownRole { role } => format!("流程中的角色 {role} 不存在，请联系管理员。"),
+        Refusal::NoInstance { .. } => "没有这个事项。".into(),
+        Refusal::NoTask { .. } => "没有这项任务。".into(),
+        Refusal::NoCampaign { .. } => "没有这项限时任务。".into(),
+        Refusal::NoAttachment { .. } => "没有这个附件。".into(),
+        Refusal::NoUser { login } => format!("没有账号 {login}。"),
+        Refusal::NoOrgUnit { code } => format!("没有单位 {code}。"),
+        Refusal::NoWorkflowVersion { name, version } => format!("没有流程 {name} 的第 {version} 版。"),
+        Refusal::NoExport => "没有这种导出文件。".into(),
+        Refusal::NoTemplate => "没有这个模板。".into(),
+        Refusal::NoUnitToShow => "没有可显示的单位。".into(),
+        Refusal::UnitGone { code } => format!("单位 {code} 已不存在。"),
+        Refusal::UnitExists { code } => format!("单位 {code} 已存在。"),
+        Refusal::UserExists { login } => format!("账号 {login} 已存在。"),
+        Refusal::AlreadyHolds { login, role, unit } => {
+            let role = role
+                .parse::<naxian_model::Role>()
+                .map_or(role.as_str(), |r| r.label());
+            format!("{login} 已在 {unit} 担任{role}。")
+        }
+        Refusal::NotYourTask => "这项任务不是交给您办理的。".into(),
+        Refusal::InstanceHidden => "您无权查看此事项。".into(),
+        Refusal::CampaignHidden => "您无权查看这项限时任务。".into(),
+        Refusal::OutsideGrants => "此单位不在您的权限范围内。".into(),
+        Refusal::OutsideSupervision { code } => format!("{code} 不在您督导的范围内。"),
+        Refusal::StartNeedsRole { unit, .. } => format!("您不能为 {unit} 发起此事项。"),
+        Refusal::NothingToNominate => "您没有可以提名的单位。".into(),
+        Refusal::UrgeNotYours => "只有发起人或督导人员可以催办。".into(),
+        Refusal::UrgedToday => "今天已催办过，请明天再试。".into(),
+        Refusal::AccessLogForAdmins => "只有管理员可以查看访问记录。".into(),
+        Refusal::NeedsAdmin => "只有管理员可以使用此功能。".into(),
+        Refusal::NotUnitAdmin => "您不是此单位的管理员。".into(),
+        Refusal::NeedsSupervisor => "只有督导人员可以发起限时任务。".into(),
+        Refusal::TopLevelNeedsGlobalAdmin => "只有系统管理员可以新建顶级单位。".into(),
+        Refusal::AdminNeedsGlobalAdmin => "只有系统管理员可以设置系统管理员。".into(),
+        Refusal::OnlySelfOrAdmin => "只有本人或管理员可以修改。".into(),
+        Refusal::InstanceClosed => "事项已办结，不能再上传附件。".into(),
+        Refusal::AttachNotYours => "只有提名人或办理人可以上传附件。".into(),
+        Refusal::TooManyLogins => "登录失败次数过多，请稍后再试。".into(),
+        Refusal::ImportRaced { .. } => "导入期间有人新增了数据，未导入任何数据，请重试。".into(),
+        Refusal::Stale { .. } => "已被他人处理，请刷新后再试。".into(),
+        Refusal::Missing { .. } => "所需的数据已不存在，请刷新后再试。".into(),
     }
 }
 

@@ -86,6 +86,20 @@ fn view_after(
     }
 }
 
+/// One row of a user's inbox, with what the viewer is shown of it.
+#[derive(Debug, Clone)]
+pub struct InboxItem {
+    pub row: InboxRow,
+    /// The actions the task offers.
+    pub actions: Vec<String>,
+    /// The workflow's and the step's titles (`三长任职：征求意见`).
+    pub title: String,
+    /// The instance in a line (`def.summarize`).
+    pub summary: String,
+    /// A done task: the title of the action it was done with.
+    pub done_action: Option<String>,
+}
+
 impl Engine {
     /// The directory slice for an instance's unit, by the path it stores.
     async fn context(&self, seen: Seen, inst: &Instance) -> Result<Arc<naxian_model::OrgContext>> {
@@ -647,21 +661,28 @@ impl Engine {
     }
 
     /// The actor's open or done tasks, each with the actions it offers.
-    pub async fn inbox(
-        &self,
-        actor: &Actor,
-        status: TaskStatus,
-    ) -> Result<Vec<(InboxRow, Vec<String>, String)>> {
+    pub async fn inbox(&self, actor: &Actor, status: TaskStatus) -> Result<Vec<InboxItem>> {
+        // One query, whatever the number of rows; definitions come from memory.
         let rows = self.store.inbox(&actor.login, status, 500).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let def = self.definition(&row.workflow, row.version).await?;
-            let actions = machine::task_actions(&def, &row.task);
-            let title = def
-                .step(&row.task.step)
+            let step = def.step(&row.task.step);
+            let title = step
                 .and_then(|s| s.title.clone())
                 .unwrap_or_else(|| row.task.step.clone());
-            out.push((row, actions, format!("{}：{title}", def.title)));
+            let done_action = row.task.action.as_deref().map(|a| {
+                step.and_then(|s| s.actions.get(a))
+                    .and_then(|d| d.title.clone())
+                    .unwrap_or_else(|| a.to_string())
+            });
+            out.push(InboxItem {
+                actions: machine::task_actions(&def, &row.task),
+                title: format!("{}：{title}", def.title),
+                summary: def.summarize(&row.data),
+                done_action,
+                row,
+            });
         }
         Ok(out)
     }

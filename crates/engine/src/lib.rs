@@ -29,7 +29,7 @@ pub use auth::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use directory::{NewOrgUnit, NewUser};
 pub use error::EngineError;
-pub use instances::{AuditReport, InstanceView, StartRequest};
+pub use instances::{AuditReport, InboxItem, InstanceView, StartRequest};
 pub use workflows::{check_definitions, definition_files};
 
 use naxian_model::calendar::Calendar;

@@ -725,6 +725,12 @@ pub async fn transitions<S: Store>(store: Arc<S>) {
         inbox.iter().map(|r| r.task.id.as_str()).collect::<Vec<_>>(),
         ["cf_t1"]
     );
+    // What the inbox page shows comes with the row: no query per row.
+    let unit = s.org_unit(&inst.org_unit).await.unwrap().expect("the unit");
+    assert_eq!(
+        (inbox[0].unit_name.as_str(), &inbox[0].data),
+        (unit.name.as_str(), &inst.data)
+    );
 
     // Move to consultation: close the drafting task, open two department tasks.
     let mut next = rec.instance.clone();

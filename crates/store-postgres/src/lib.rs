@@ -85,6 +85,9 @@ impl PostgresStore {
         apply::install(&pool)
             .await
             .map_err(|e| StoreError::database_from("installing the transition write", e))?;
+        inbox::install(&pool)
+            .await
+            .map_err(|e| StoreError::database_from("installing the inbox functions", e))?;
         Ok(PostgresStore {
             pool,
             held: held::Held::for_pool(max_connections),
@@ -148,5 +151,6 @@ naxian_store::sql_store!(
 
 mod apply;
 mod held;
+mod inbox;
 
 pub mod testing;

@@ -4,6 +4,7 @@
 //! `naxian-store-conformance` suite, run by each backend's tests.
 
 mod change_document;
+pub mod inbox;
 mod records;
 mod sql;
 

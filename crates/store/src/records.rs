@@ -104,6 +104,10 @@ pub struct InboxRow {
     pub workflow: String,
     pub version: i64,
     pub org_unit: String,
+    /// The unit's name, for the page.
+    pub unit_name: String,
+    /// The instance's data, from which the page's summary is made.
+    pub data: serde_json::Value,
 }
 
 /// A pending reminder, escalation or timeout of a task.

@@ -156,13 +156,16 @@ macro_rules! sql_store {
                 })
             }
 
-            /// A task row joined with its instance's `i_workflow`, `i_version` and `i_org_unit`.
+            /// A row of [`$crate::inbox`]'s columns.
             fn inbox_row(r: &DbRow) -> Result<InboxRow> {
+                let Json(data): Json<serde_json::Value> = r.try_get("i_data").map_err(e)?;
                 Ok(InboxRow {
                     task: task(r)?,
                     workflow: r.try_get("i_workflow").map_err(e)?,
                     version: r.try_get("i_version").map_err(e)?,
                     org_unit: r.try_get("i_org_unit").map_err(e)?,
+                    unit_name: r.try_get("i_unit_name").map_err(e)?,
+                    data,
                 })
             }
 
@@ -321,35 +324,6 @@ macro_rules! sql_store {
             /// Placeholders `$from, $from+1, …` for an IN list of `n` values.
             fn placeholders(from: usize, n: usize) -> String {
                 (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-            }
-
-            /// Open tasks assigned to the user (`$1`).
-            const MINE: &str = "FROM tasks t JOIN instances i ON i.id = t.instance_id
-                                WHERE t.status = 'open' AND t.user_login = $1";
-            /// Open tasks for a role the user (`$1`) holds at a unit whose
-            /// subtree (a range of paths, see migration 0011) holds the task's unit.
-            const HELD: &str = "FROM grants g JOIN org_units u ON u.code = g.org_unit
-                                JOIN tasks t ON t.role = g.role AND t.status = 'open' AND t.user_login IS NULL
-                                  AND t.unit_path >= u.path AND t.unit_path < u.path || '~'
-                                JOIN instances i ON i.id = t.instance_id
-                                WHERE g.login = $1";
-
-            /// The inbox query, open or done, bound to (login, limit).
-            fn inbox_sql(status: TaskStatus) -> String {
-                const COLUMNS: &str = "t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit";
-                if status == TaskStatus::Open {
-                    format!(
-                        "SELECT * FROM (SELECT {COLUMNS} {MINE} UNION SELECT {COLUMNS} {HELD}) x
-                         ORDER BY CASE WHEN due_at IS NULL THEN 1 ELSE 0 END, due_at, created_at, id
-                         LIMIT $2"
-                    )
-                } else {
-                    format!(
-                        "SELECT {COLUMNS} FROM tasks t JOIN instances i ON i.id = t.instance_id
-                         WHERE t.status = 'done' AND t.actor = $1
-                         ORDER BY t.completed_at DESC, t.id LIMIT $2"
-                    )
-                }
             }
 
             const COVERS: &str = "substr(t.unit_path, 1, length(u.path)) = u.path";
@@ -794,11 +768,11 @@ macro_rules! sql_store {
 
                 async fn inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<InboxRow>> {
                     // PostgreSQL would plan the open inbox afresh at every
-                    // call; its function keeps one plan (migration 0017).
+                    // call; its function keeps one plan (`$crate::inbox`).
                     let sql = if <$ty>::BACKEND == "postgres" && status == TaskStatus::Open {
-                        "SELECT * FROM naxian_inbox($1, $2)".to_string()
+                        $crate::inbox::postgres_open_call()
                     } else {
-                        inbox_sql(status)
+                        $crate::inbox::sql(status)
                     };
                     let rows = sqlx::query(&sql)
                         .bind(login)
@@ -811,9 +785,9 @@ macro_rules! sql_store {
 
                 async fn inbox_count(&self, login: &str) -> Result<i64> {
                     let sql = if <$ty>::BACKEND == "postgres" {
-                        "SELECT naxian_inbox_count($1)".to_string()
+                        $crate::inbox::postgres_count_call()
                     } else {
-                        format!("SELECT count(*) FROM (SELECT t.id {MINE} UNION SELECT t.id {HELD}) x")
+                        $crate::inbox::count_sql()
                     };
                     sqlx::query_scalar(&sql)
                         .bind(login)
@@ -836,7 +810,7 @@ macro_rules! sql_store {
                         let prepare = format!(
                             "SET plan_cache_mode = force_generic_plan;
                              PREPARE naxian_inbox_explain(text, bigint) AS {}",
-                            inbox_sql(status)
+                            $crate::inbox::sql(status)
                         );
                         sqlx::Executor::execute(&mut *conn, prepare.as_str()).await.map_err(e)?;
                         // An E'' literal reads the same whatever
@@ -851,7 +825,7 @@ macro_rules! sql_store {
                         rows
                     } else {
                         let explain = if postgres { "EXPLAIN (ANALYZE, BUFFERS)" } else { "EXPLAIN QUERY PLAN" };
-                        sqlx::query(&format!("{explain} {}", inbox_sql(status)))
+                        sqlx::query(&format!("{explain} {}", $crate::inbox::sql(status)))
                             .bind(login)
                             .bind(limit)
                             .fetch_all(self.reader())
@@ -1403,12 +1377,10 @@ macro_rules! sql_store {
                 }
 
                 async fn overdue_tasks_under(&self, workflow: &str, path: &str, now: DateTime<Utc>) -> Result<Vec<InboxRow>> {
-                    let rows = sqlx::query(
-                        "SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
-                         FROM tasks t JOIN instances i ON i.id = t.instance_id
-                         WHERE i.workflow = $1 AND substr(i.org_path, 1, length($2)) = $2
+                    let rows = sqlx::query(&$crate::inbox::tasks_where(
+                        "i.workflow = $1 AND substr(i.org_path, 1, length($2)) = $2
                            AND t.status = 'open' AND t.due_at < $3 ORDER BY t.due_at, t.id",
-                    )
+                    ))
                     .bind(workflow)
                     .bind(path)
                     .bind(now)
@@ -1419,11 +1391,9 @@ macro_rules! sql_store {
                 }
 
                 async fn open_tasks_in(&self, workflow: &str, step: &str) -> Result<Vec<InboxRow>> {
-                    let rows = sqlx::query(
-                        "SELECT t.*, i.workflow AS i_workflow, i.version AS i_version, i.org_unit AS i_org_unit
-                         FROM tasks t JOIN instances i ON i.id = t.instance_id
-                         WHERE i.workflow = $1 AND t.step = $2 AND t.status = 'open' ORDER BY t.created_at, t.id",
-                    )
+                    let rows = sqlx::query(&$crate::inbox::tasks_where(
+                        "i.workflow = $1 AND t.step = $2 AND t.status = 'open' ORDER BY t.created_at, t.id",
+                    ))
                     .bind(workflow)
                     .bind(step)
                     .fetch_all(self.reader())

@@ -40,7 +40,7 @@ async fn inbox(
     let rows = s.engine.inbox(&actor, status).await?;
     Ok(Json(
         rows.iter()
-            .map(|(row, actions, title)| views::inbox_row(row, actions, title))
+            .map(|item| views::inbox_row(&item.row, &item.actions, &item.title))
             .collect(),
     ))
 }

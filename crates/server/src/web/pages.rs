@@ -270,34 +270,19 @@ struct InboxPage {
 
 async fn task_rows(s: &AppState, w: &WebSession, status: TaskStatus) -> Result<Vec<Row>, EngineError> {
     let now = s.engine.clock().now();
-    let mut rows = Vec::new();
-    for (row, _, title) in s.engine.inbox(&w.actor, status).await? {
-        let inst = s.engine.store().instance(&row.task.instance_id).await?;
-        let def = s.engine.definition(&row.workflow, row.version).await?;
-        let unit = s
-            .engine
-            .store()
-            .org_unit(&row.org_unit)
-            .await?
-            .map(|u| u.name)
-            .unwrap_or_default();
-        let action = row.task.action.clone().unwrap_or_default();
-        let action_title = def
-            .step(&row.task.step)
-            .and_then(|st| st.actions.get(action.as_str()))
-            .and_then(|a| a.title.clone())
-            .unwrap_or(action);
-        rows.push(Row {
-            id: row.task.id.clone(),
-            title,
-            subject: inst.map(|i| def.summarize(&i.instance.data)).unwrap_or_default(),
-            unit,
-            due: due_text(row.task.due_at),
-            overdue: status == TaskStatus::Open && row.task.due_at.is_some_and(|d| d < now),
-            done_action: action_title,
-        });
-    }
-    Ok(rows)
+    let items = s.engine.inbox(&w.actor, status).await?;
+    Ok(items
+        .into_iter()
+        .map(|item| Row {
+            due: due_text(item.row.task.due_at),
+            overdue: status == TaskStatus::Open && item.row.task.due_at.is_some_and(|d| d < now),
+            id: item.row.task.id,
+            title: item.title,
+            subject: item.summary,
+            unit: item.row.unit_name,
+            done_action: item.done_action.unwrap_or_default(),
+        })
+        .collect())
 }
 
 async fn task_list(s: &AppState, w: &WebSession, status: TaskStatus) -> Response {

@@ -42,6 +42,12 @@ pub struct CampaignView {
 }
 
 /// Whether `actor` may address a campaign to `unit`.
+/// Whether `actor` may urge (催办) the open tasks of `inst`: its creator, a
+/// supervisor over its unit, or an administrator.
+pub fn may_urge(actor: &Actor, inst: &naxian_model::Instance) -> bool {
+    actor.is_admin || inst.creator == actor.login || actor.holds(Role::Supervisor, &inst.org_path)
+}
+
 fn may_target(actor: &Actor, unit: &OrgUnit) -> bool {
     actor.is_admin || actor.holds(Role::Supervisor, &unit.path)
 }
@@ -252,9 +258,7 @@ impl Engine {
             })
         })?;
         let inst = &rec.instance;
-        let may =
-            actor.is_admin || inst.creator == actor.login || actor.holds(Role::Supervisor, &inst.org_path);
-        if !may {
+        if !may_urge(actor, inst) {
             return Err(EngineError::Forbidden(Refusal::UrgeNotYours));
         }
         if task.status != TaskStatus::Open {

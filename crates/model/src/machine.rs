@@ -3,7 +3,9 @@
 //! persist, or the reason the command is refused. It never does I/O.
 
 use crate::calendar::{Calendar, Span};
-use crate::definition::{template_field, ActionDef, AssignSpec, CommentRule, Definition, SignOff, TimersDef};
+use crate::definition::{
+    template_field, ActionDef, AssignSpec, CommentRule, Definition, SignOff, TimersDef, WithdrawDef,
+};
 use crate::directory::{DeptFunction, Level, OrgContext, Role};
 use crate::error::{ModelError, Problem, Refusal};
 use crate::fields::{self, get_str, merge, set_path};
@@ -330,18 +332,7 @@ pub fn decide(
         .collect();
     let history = match command {
         Command::Withdraw { comment } => {
-            let w = def
-                .withdraw
-                .as_ref()
-                .ok_or(ModelError::NotAllowed(Refusal::NoWithdraw))?;
-            if actor != instance.creator {
-                return Err(ModelError::Forbidden(Refusal::OnlyCreatorWithdraws));
-            }
-            if !w.steps.iter().any(|s| s.as_str() == instance.step) {
-                return Err(ModelError::NotAllowed(Refusal::NotWithdrawableHere {
-                    step: instance.step.clone(),
-                }));
-            }
+            let w = withdrawal(def, instance, actor)?;
             out.cancel_all(&open_here);
             enter(def, &mut next, w.to.as_str(), ctx, &mut out)?;
             HistoryEntry {
@@ -811,6 +802,28 @@ pub fn resolve_role(
             function: function_text.to_string(),
         })),
     }
+}
+
+/// How `actor` may withdraw the active `instance` (撤回), or why not: only
+/// its creator, only in the steps the workflow lists.
+pub fn withdrawal<'d>(
+    def: &'d Definition,
+    instance: &Instance,
+    actor: &str,
+) -> Result<&'d WithdrawDef, ModelError> {
+    let w = def
+        .withdraw
+        .as_ref()
+        .ok_or(ModelError::NotAllowed(Refusal::NoWithdraw))?;
+    if actor != instance.creator {
+        return Err(ModelError::Forbidden(Refusal::OnlyCreatorWithdraws));
+    }
+    if !w.steps.iter().any(|s| s.as_str() == instance.step) {
+        return Err(ModelError::NotAllowed(Refusal::NotWithdrawableHere {
+            step: instance.step.clone(),
+        }));
+    }
+    Ok(w)
 }
 
 /// The actions a task offers in the step it belongs to.

@@ -809,16 +809,9 @@ pub(super) async fn render_task(
         })
         .collect();
     let active = inst.status == naxian_model::Status::Active;
-    let can_urge = active
-        && (w.actor.is_admin
-            || inst.creator == w.actor.login
-            || w.actor.holds(naxian_model::Role::Supervisor, &inst.org_path));
-    let can_withdraw = active
-        && inst.creator == w.actor.login
-        && def
-            .withdraw
-            .as_ref()
-            .is_some_and(|wd| wd.steps.iter().any(|st| st.as_str() == inst.step));
+    // The engine's and the model's own rules, so the buttons show what an action would allow.
+    let can_urge = active && naxian_engine::campaigns::may_urge(&w.actor, inst);
+    let can_withdraw = active && naxian_model::machine::withdrawal(def, inst, &w.actor.login).is_ok();
     let mut pending = Vec::new();
     for t in view
         .tasks

@@ -231,8 +231,6 @@ pub enum Problem {
     NotCode,
     #[error("must be 1 to 64 ASCII letters, digits, '.', '_' or '-'")]
     NotLogin,
-    #[error("must be 1 to 200 visible characters")]
-    NotKey,
     #[error("cannot be changed after creation")]
     Immutable,
     #[error("action `{action}` takes no data")]

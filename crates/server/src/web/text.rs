@@ -62,7 +62,6 @@ pub fn zh_problem(problem: &Problem) -> String {
         }
         Problem::NotCode => "编码只能由1至64位字母、数字、“-”“_”“.”组成".into(),
         Problem::NotLogin => "账号只能由1至64位字母、数字、“.”“_”“-”组成".into(),
-        Problem::NotKey => "请求编号不正确".into(),
         Problem::Immutable => "提交后不能修改".into(),
         Problem::TakesNoData { .. } => "此操作无需填写内容".into(),
         Problem::WrongKind { allowed, .. } => format!("须为{}", list(allowed)),

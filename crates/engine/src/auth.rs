@@ -179,6 +179,16 @@ impl Actor {
         self.grants.iter().any(|g| path.starts_with(&g.org_path))
     }
 
+    /// Whether the actor holds any of `roles` anywhere.
+    pub fn holds_any(&self, roles: &[Role]) -> bool {
+        self.grants.iter().any(|g| roles.contains(&g.role))
+    }
+
+    /// Whether the actor administers anything at all.
+    pub fn administers_any(&self) -> bool {
+        self.is_admin || self.holds_any(&[Role::Admin])
+    }
+
     /// An administrator of the whole service, or of the unit at `path`.
     pub fn administers(&self, path: &str) -> bool {
         self.is_admin || self.holds(Role::Admin, path)

@@ -7,7 +7,7 @@ use crate::Engine;
 use chrono::NaiveDate;
 use naxian_model::directory::{validate_code, Body, DeptFunction, OrgKind, OrgUnit, Role};
 use naxian_model::{Problem, Refusal};
-use naxian_store::{MemberRecord, UserRecord};
+use naxian_store::{Contact, MemberRecord, UserRecord};
 
 /// A request to create an org unit, as it comes from a client.
 #[derive(Debug, Clone, Default)]
@@ -27,6 +27,15 @@ pub struct NewUser {
     pub email: String,
     pub password: String,
     pub is_admin: bool,
+}
+
+/// The directory under a unit, as its administrator sees it: the unit
+/// itself and below it every unit, body term and role holder.
+pub struct Administered {
+    pub unit: OrgUnit,
+    pub units: Vec<OrgUnit>,
+    pub bodies: Vec<(String, Body)>,
+    pub contacts: Vec<Contact>,
 }
 
 fn check_name(field: &str, v: &str, max: usize) -> Result<String> {
@@ -212,6 +221,20 @@ impl Engine {
             }
             Err(other) => Err(other.into()),
         }
+    }
+
+    /// The directory under `code`, for an actor who administers it.
+    pub async fn administered(&self, actor: &Actor, code: &str) -> Result<Administered> {
+        let unit = self.unit(code).await?;
+        if !actor.administers(&unit.path) {
+            return Err(EngineError::Forbidden(Refusal::NotUnitAdmin));
+        }
+        Ok(Administered {
+            units: self.store.units_under(&unit.path).await?,
+            bodies: self.store.bodies_under(&unit.path).await?,
+            contacts: self.store.contacts_under(&unit.path).await?,
+            unit,
+        })
     }
 
     /// The unit, its body and its current members.

@@ -6,8 +6,10 @@
 //! ([`with_response`]); the engine renders the view it is about to write
 //! and hands the record to the store with the change.
 
-use crate::InstanceView;
-use naxian_store::IdempotencyDone;
+use crate::error::Result;
+use crate::{Actor, Engine, InstanceView};
+use chrono::{DateTime, Utc};
+use naxian_store::{IdempotencyDone, IdempotencyState};
 use std::future::Future;
 
 /// The answer to a request (status and JSON body) from the instance as the
@@ -48,4 +50,37 @@ pub(crate) fn response_for(view: &InstanceView) -> Option<IdempotencyDone> {
             }
         })
         .ok()
+}
+
+impl Engine {
+    /// Claims `key` for this request (by the hash of its method, path and
+    /// body), or tells what became of an earlier request under it; a claim
+    /// made before `lost_before` is taken over. Both times are the server's
+    /// wall clock: how long a request may take is not the workflows' time.
+    pub async fn idempotency_begin(
+        &self,
+        actor: &Actor,
+        key: &str,
+        request_hash: &str,
+        now: DateTime<Utc>,
+        lost_before: DateTime<Utc>,
+    ) -> Result<IdempotencyState> {
+        Ok(self
+            .store
+            .idempotency_begin(&actor.login, key, request_hash, now, lost_before)
+            .await?)
+    }
+
+    /// Records the response given under `key`, for a repeat to get.
+    pub async fn idempotency_finish(&self, actor: &Actor, key: &str, status: u16, body: &str) -> Result<()> {
+        Ok(self
+            .store
+            .idempotency_finish(&actor.login, key, status, body)
+            .await?)
+    }
+
+    /// Gives `key` up, so that the request may be sent again.
+    pub async fn idempotency_abort(&self, actor: &Actor, key: &str) -> Result<()> {
+        Ok(self.store.idempotency_abort(&actor.login, key).await?)
+    }
 }

@@ -23,11 +23,12 @@ pub mod runner;
 pub mod schedules;
 pub mod sessions;
 mod timer_chain;
+pub mod views;
 mod workflows;
 
 pub use auth::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use directory::{NewOrgUnit, NewUser};
+pub use directory::{Administered, NewOrgUnit, NewUser};
 pub use error::EngineError;
 pub use instances::{AuditReport, InboxItem, InstanceView, StartRequest};
 pub use workflows::{check_definitions, definition_files};
@@ -104,8 +105,21 @@ impl Engine {
         }
     }
 
+    /// The store under the engine, for tests and operator tools that read
+    /// rows directly. Request handlers ask the engine (a test in the server
+    /// crate holds them to it).
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// Which database the store is (`sqlite` or `postgres`).
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> error::Result<()> {
+        Ok(self.store.ping().await?)
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {

@@ -45,6 +45,8 @@ pub struct MonthlyRow {
     /// `not_opened`, `open`, `overdue`, `submitted` or `accepted`.
     pub status: &'static str,
     pub instance_id: Option<String>,
+    /// The report's newest task, for a link to its page.
+    pub task_id: Option<String>,
     pub due_at: Option<DateTime<Utc>>,
     pub submitted_at: Option<DateTime<Utc>>,
     pub figures: Value,
@@ -165,6 +167,7 @@ impl Engine {
                     city,
                     status: "not_opened",
                     instance_id: None,
+                    task_id: None,
                     due_at: None,
                     submitted_at: None,
                     figures: Value::Null,
@@ -188,6 +191,7 @@ impl Engine {
             rows.push(MonthlyRow {
                 status,
                 instance_id: Some(inst.id.clone()),
+                task_id: tasks.last().map(|t| t.id.clone()),
                 due_at,
                 submitted_at,
                 figures: inst.data.get("figures").cloned().unwrap_or(Value::Null),

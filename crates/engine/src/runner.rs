@@ -312,6 +312,22 @@ fn retry_delay(backoff: Duration, attempts: i32) -> Duration {
     (backoff * factor).min(Duration::hours(1))
 }
 
+impl Engine {
+    /// The outbox for an operator, newest first (`status`: pending, sent, dead).
+    pub async fn outbox_list(
+        &self,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<naxian_store::OutboxRecord>> {
+        Ok(self.store.outbox_list(status, limit).await?)
+    }
+
+    /// Sends a dead e-mail again; false when there is no dead e-mail of that id.
+    pub async fn outbox_retry(&self, id: &str) -> Result<bool> {
+        Ok(self.store.outbox_retry(id, self.clock.now()).await?)
+    }
+}
+
 #[cfg(test)]
 mod retry_tests {
     use super::*;

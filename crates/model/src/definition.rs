@@ -996,6 +996,28 @@ impl Definition {
         }
         out
     }
+
+    /// The fields `action` on `step` fills, with their specs: the instance's
+    /// own when the action amends them, else the action's data.
+    pub fn action_fields(&self, step: &str, action: &str) -> Vec<(&str, &crate::fields::FieldSpec)> {
+        let Some(a) = self.step(step).and_then(|st| st.actions.get(action)) else {
+            return Vec::new();
+        };
+        if a.amend_data {
+            self.fields.iter().map(|(f, spec)| (f.as_str(), spec)).collect()
+        } else {
+            a.data.iter().map(|(f, spec)| (f.as_str(), spec)).collect()
+        }
+    }
+
+    /// The label of the field at `path` (under `data`) as a form on `step`
+    /// shows it: an action's field of that name first, else the instance's.
+    pub fn field_label(&self, step: &str, path: &str) -> Option<&str> {
+        self.step(step)
+            .and_then(|st| st.actions.values().find_map(|a| a.data.get(path)))
+            .and_then(|f| f.label.as_deref())
+            .or_else(|| self.fields.get(path).and_then(|f| f.label.as_deref()))
+    }
 }
 
 /// `{candidate.sector}` → `candidate.sector`.

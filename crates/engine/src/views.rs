@@ -1,0 +1,217 @@
+//! What one person is shown of the work, for pages: a task with its instance
+//! and what the viewer may do with it, their own instances, the units they
+//! may start a workflow for, and where a board opens. Each "may" is the rule
+//! the action itself checks, so a page offers exactly what would be allowed.
+
+use crate::error::{EngineError, Result};
+use crate::{Actor, Engine, InstanceView};
+use naxian_model::directory::OrgUnit;
+use naxian_model::{machine, Definition, Instance, OrgKind, Refusal, Status, Task, TaskStatus};
+use naxian_store::{AttachmentRecord, InstanceFilter};
+use std::sync::Arc;
+
+/// What the viewer of a task may do on its page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct May {
+    /// Act on this task (its actions are offered).
+    pub act: bool,
+    /// Urge (催办) the instance's open tasks.
+    pub urge: bool,
+    /// Withdraw (撤回) the instance.
+    pub withdraw: bool,
+    /// Attach files to the instance.
+    pub attach: bool,
+}
+
+/// An open task the viewer does not hold, with the unit that holds it.
+pub struct Pending {
+    pub task: Task,
+    pub holder: String,
+}
+
+/// A task's page: the task, its instance as the viewer may read it, and what
+/// the viewer may do.
+pub struct TaskPage {
+    pub task: Task,
+    pub record: InstanceView,
+    /// The name of the instance's unit.
+    pub unit_name: String,
+    pub pending: Vec<Pending>,
+    pub attachments: Vec<AttachmentRecord>,
+    pub may: May,
+}
+
+/// One instance the viewer started, with the task a link should open.
+pub struct OwnInstance {
+    pub instance: Instance,
+    pub definition: Arc<Definition>,
+    /// The title of the step or end it is at.
+    pub at: String,
+    /// Its newest open task, else its newest task.
+    pub task_id: Option<String>,
+}
+
+impl Engine {
+    /// A unit by its code.
+    pub async fn unit(&self, code: &str) -> Result<OrgUnit> {
+        self.store.org_unit(code).await?.ok_or_else(|| {
+            EngineError::NotFound(Refusal::NoOrgUnit {
+                code: code.to_string(),
+            })
+        })
+    }
+
+    /// A unit's name, or its code when it is gone.
+    pub async fn unit_name(&self, code: &str) -> Result<String> {
+        Ok(self
+            .store
+            .org_unit(code)
+            .await?
+            .map(|u| u.name)
+            .unwrap_or_else(|| code.to_string()))
+    }
+
+    /// A task and the definition it runs on, for reading what its actions
+    /// take; only for someone who may see its instance.
+    pub async fn task_form(&self, actor: &Actor, task_id: &str) -> Result<(Task, Arc<Definition>)> {
+        let view = self.task_instance(actor, task_id, None).await?;
+        let task = view
+            .tasks
+            .iter()
+            .find(|t| t.id == task_id)
+            .cloned()
+            .ok_or_else(|| no_task(task_id))?;
+        Ok((task, view.definition))
+    }
+
+    /// The instance a task belongs to, as the viewer may see it (read into
+    /// the access log as `how`, when given).
+    async fn task_instance(&self, actor: &Actor, task_id: &str, how: Option<&str>) -> Result<InstanceView> {
+        let task = self.store.task(task_id).await?.ok_or_else(|| no_task(task_id))?;
+        match how {
+            Some(how) => self.read_record(actor, &task.instance_id, how).await,
+            None => self.instance_view(actor, &task.instance_id).await,
+        }
+    }
+
+    /// A task's page for `actor`; the read goes to the access log.
+    pub async fn task_page(&self, actor: &Actor, task_id: &str) -> Result<TaskPage> {
+        let record = self.task_instance(actor, task_id, Some("page")).await?;
+        let task = record
+            .tasks
+            .iter()
+            .find(|t| t.id == task_id)
+            .cloned()
+            .ok_or_else(|| no_task(task_id))?;
+        let inst = &record.instance;
+        let active = inst.status == Status::Active;
+        let may = May {
+            act: task.status == TaskStatus::Open && actor.holds_task(&task) && task.step == inst.step,
+            urge: active && crate::campaigns::may_urge(actor, inst),
+            withdraw: active && machine::withdrawal(&record.definition, inst, &actor.login).is_ok(),
+            attach: crate::attachments::may_attach(actor, &record),
+        };
+        let mut pending = Vec::new();
+        for t in record
+            .tasks
+            .iter()
+            .filter(|t| t.status == TaskStatus::Open && !actor.holds_task(t))
+        {
+            pending.push(Pending {
+                holder: self.unit_name(&t.assignee.unit).await?,
+                task: t.clone(),
+            });
+        }
+        Ok(TaskPage {
+            unit_name: self.unit_name(&inst.org_unit).await?,
+            attachments: self.store.attachments(&inst.id).await?,
+            pending,
+            may,
+            task,
+            record,
+        })
+    }
+
+    /// The instances of `workflow` that `actor` started, newest first.
+    pub async fn own_instances(&self, actor: &Actor, workflow: &str) -> Result<Vec<OwnInstance>> {
+        let list = self
+            .store
+            .list_instances(&InstanceFilter {
+                workflow: Some(workflow.to_string()),
+                visible_to: Some(actor.login.clone()),
+                limit: 200,
+                ..Default::default()
+            })
+            .await?;
+        let mut out = Vec::new();
+        for instance in list.into_iter().filter(|i| i.creator == actor.login) {
+            let definition = self.definition(&instance.workflow, instance.version).await?;
+            let at = definition
+                .step(&instance.step)
+                .and_then(|st| st.title.clone())
+                .or_else(|| definition.end(&instance.step).and_then(|e| e.title.clone()))
+                .unwrap_or_else(|| instance.step.clone());
+            let tasks = self.store.tasks_of(&instance.id).await?;
+            let task_id = tasks
+                .iter()
+                .rev()
+                .find(|t| t.status == TaskStatus::Open)
+                .or(tasks.last())
+                .map(|t| t.id.clone());
+            out.push(OwnInstance {
+                instance,
+                definition,
+                at,
+                task_id,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The units `actor` may start `def` for: under the grants of the role
+    /// that starts it, of the kinds its unit field takes, in directory order.
+    pub async fn start_units(&self, actor: &Actor, def: &Definition) -> Result<Vec<OrgUnit>> {
+        let role: naxian_model::Role = def.started_by.parse().map_err(EngineError::Internal)?;
+        let kinds = def
+            .fields
+            .get(def.org_field.as_str())
+            .map(|f| f.kinds.clone())
+            .unwrap_or_default();
+        let mut units: Vec<OrgUnit> = Vec::new();
+        for g in actor.grants.iter().filter(|g| g.role == role) {
+            for u in self.store.units_under(&g.org_path).await? {
+                if kinds.contains(&u.kind) && !units.iter().any(|x| x.code == u.code) {
+                    units.push(u);
+                }
+            }
+        }
+        Ok(units)
+    }
+
+    /// The unit a board or list opens at, by code: the one asked for, else
+    /// the highest unit the actor's grants reach, else (for a global
+    /// administrator) the province. Whether the actor may see it is the
+    /// board's own check.
+    pub async fn board_root(&self, actor: &Actor, under: Option<String>) -> Result<String> {
+        if let Some(code) = under.or_else(|| {
+            actor
+                .grants
+                .iter()
+                .min_by_key(|g| g.org_path.len())
+                .map(|g| g.org_unit.clone())
+        }) {
+            return Ok(code);
+        }
+        self.store
+            .units_of_kind(OrgKind::Province)
+            .await?
+            .into_iter()
+            .next()
+            .map(|p| p.code)
+            .ok_or(EngineError::NotFound(Refusal::NoUnitToShow))
+    }
+}
+
+fn no_task(id: &str) -> EngineError {
+    EngineError::NotFound(Refusal::NoTask { id: id.to_string() })
+}

@@ -68,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
                 loop {
                     sent += engine.dispatch_once(&mailer, owner).await?;
                     // Done when nothing is left, whoever sent it.
-                    if engine.store().outbox_list(Some("pending"), 1).await?.is_empty() {
+                    if engine.outbox_list(Some("pending"), 1).await?.is_empty() {
                         return anyhow::Ok(sent);
                     }
                     tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -415,18 +415,31 @@ const WEB_MATRIX: &[(&str, &str)] = &[
 
 /// Every (method, path) `crates/server/src/web/mod.rs` routes.
 fn web_routes() -> Vec<String> {
-    let source =
-        std::fs::read_to_string(naxian_tests::workspace_dir().join("crates/server/src/web/mod.rs")).unwrap();
+    // Each page family's module has its own `router()`.
+    let dir = naxian_tests::workspace_dir().join("crates/server/src/web");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
     let mut routes = Vec::new();
-    for part in source.split(".route(").skip(1) {
-        let path = part.split('"').nth(1).unwrap();
-        let handlers = part.split_once(')').map(|_| part).unwrap();
-        let handlers = &handlers[..handlers.find("\n        .route").unwrap_or(handlers.len())];
-        if handlers.contains("get(") {
-            routes.push(format!("GET {path}"));
-        }
-        if handlers.contains("post(") {
-            routes.push(format!("POST {path}"));
+    for file in files {
+        let source = std::fs::read_to_string(file).unwrap();
+        for part in source.split(".route(").skip(1) {
+            let path = part.split('"').nth(1).unwrap();
+            let end = [part.find("\n        .route"), part.find("\n}")]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(part.len());
+            let handlers = &part[..end];
+            if handlers.contains("get(") {
+                routes.push(format!("GET {path}"));
+            }
+            if handlers.contains("post(") {
+                routes.push(format!("POST {path}"));
+            }
         }
     }
     routes

@@ -3,7 +3,7 @@
 
 use anyhow::Context as _;
 use chrono::{Days, Months};
-use naxian_engine::{Actor, Engine, NewOrgUnit, NewUser};
+use naxian_engine::{Actor, Engine, EngineError, NewOrgUnit, NewUser};
 use serde::Deserialize;
 
 /// Every demo user's password.
@@ -122,13 +122,15 @@ impl Loader<'_> {
 /// Returns whether it loaded, and how many users it made.
 pub async fn load(engine: &Engine, source: &str) -> anyhow::Result<Option<usize>> {
     let demo: Demo = toml::from_str(source).context("parsing the demo province")?;
-    if engine.store().org_unit(&demo.province.code).await?.is_some() {
-        return Ok(None);
+    match engine.unit(&demo.province.code).await {
+        Ok(_) => return Ok(None),
+        Err(EngineError::NotFound(_)) => {}
+        Err(e) => return Err(e.into()),
     }
     let hash = naxian_engine::auth::hash_password(DEMO_PASSWORD)?;
-    let admin = match engine.store().user("admin").await? {
-        Some(_) => engine.actor("admin").await?,
-        None => {
+    let admin = match engine.actor("admin").await {
+        Ok(actor) => actor,
+        Err(EngineError::NotFound(_)) => {
             engine
                 .create_user_prehashed(
                     NewUser {
@@ -143,6 +145,7 @@ pub async fn load(engine: &Engine, source: &str) -> anyhow::Result<Option<usize>
                 .await?;
             engine.actor("admin").await?
         }
+        Err(e) => return Err(e.into()),
     };
     let mut l = Loader {
         engine,

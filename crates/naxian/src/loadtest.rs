@@ -226,7 +226,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     let (server, base) = Service::start(db.url(), scratch.path(), &args.workflows).await?;
     // The nominations above queued e-mails; the service's dispatcher sends
     // them first, and that is not what is measured here.
-    while !engine.store().outbox_list(Some("pending"), 1).await?.is_empty() {
+    while !engine.outbox_list(Some("pending"), 1).await?.is_empty() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // The preparation wrote tens of thousands of rows at once: let PostgreSQL

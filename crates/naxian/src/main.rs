@@ -202,7 +202,7 @@ async fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("listening on {}", config.server.listen))?;
             tracing::info!(
                 address = %listener.local_addr()?,
-                database = state.engine.store().backend(),
+                database = state.engine.backend(),
                 "naxian is serving"
             );
             if test_clock {
@@ -338,7 +338,7 @@ async fn main() -> anyhow::Result<()> {
                             bail!("--status must be pending, sent or dead");
                         }
                     }
-                    for o in engine.store().outbox_list(status.as_deref(), limit).await? {
+                    for o in engine.outbox_list(status.as_deref(), limit).await? {
                         let to: Vec<&str> = o.message.recipients.iter().map(|r| r.email.as_str()).collect();
                         println!(
                             "{}  {:<7} attempts={} {:<18} to={} key={}{}",
@@ -353,7 +353,7 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
                 OutboxCmd::Retry { id } => {
-                    if engine.store().outbox_retry(&id, engine.clock().now()).await? {
+                    if engine.outbox_retry(&id).await? {
                         println!("{id} queued again");
                     } else {
                         bail!("no dead e-mail {id}");

@@ -79,14 +79,14 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         }
     };
     let hash = request_hash(parts.method.as_str(), parts.uri.path(), &bytes);
-    let store = state.engine.store();
+    let engine = &state.engine;
     let now = chrono::Utc::now();
     let lost_before = now - state.lost_request_after;
-    match store
-        .idempotency_begin(&actor.login, &key, &hash, now, lost_before)
+    match engine
+        .idempotency_begin(&actor, &key, &hash, now, lost_before)
         .await
     {
-        Err(e) => ApiError::from(naxian_engine::EngineError::from(e)).into_response(),
+        Err(e) => ApiError::from(e).into_response(),
         Ok(IdempotencyState::Mismatch) => ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_mismatch",
@@ -115,11 +115,11 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             let (rparts, rbody) = resp.into_parts();
             let rbytes = to_bytes(rbody, usize::MAX).await.unwrap_or_default();
             let saved = if rparts.status.is_server_error() {
-                store.idempotency_abort(&actor.login, &key).await
+                engine.idempotency_abort(&actor, &key).await
             } else {
-                store
+                engine
                     .idempotency_finish(
-                        &actor.login,
+                        &actor,
                         &key,
                         rparts.status.as_u16(),
                         &String::from_utf8_lossy(&rbytes),

@@ -25,31 +25,29 @@ async fn healthz() -> impl IntoResponse {
 const READY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
 async fn readyz(State(s): State<AppState>) -> Response {
-    let ping = tokio::time::timeout(READY_DEADLINE, s.engine.store().ping())
+    let ping = tokio::time::timeout(READY_DEADLINE, s.engine.ping())
         .await
         .unwrap_or_else(|_| {
-            Err(naxian_store::StoreError::unavailable(
+            Err(EngineError::Unavailable(naxian_store::StoreError::unavailable(
                 "no answer within the deadline",
-            ))
+            )))
         });
     match ping {
         Ok(()) => {
             let warnings: Vec<String> = s.engine.calendar_warning().into_iter().collect();
             (
                 StatusCode::OK,
-                Json(
-                    json!({"status": "ready", "database": s.engine.store().backend(), "warnings": warnings}),
-                ),
+                Json(json!({"status": "ready", "database": s.engine.backend(), "warnings": warnings})),
             )
                 .into_response()
         }
         Err(e) => crate::request_log::with_detail(
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "database": s.engine.store().backend()})),
+                Json(json!({"status": "unavailable", "database": s.engine.backend()})),
             )
                 .into_response(),
-            format!("readiness check failed: {}", EngineError::from(e).detail()),
+            format!("readiness check failed: {}", e.detail()),
         ),
     }
 }

@@ -3,22 +3,36 @@
 //! the templates to fill in). Everything goes through the engine's directory
 //! rules, so an administrator acts only within the units they administer.
 
-use super::pages::{forbidden, message_page, nav, Nav};
+use super::layout::{nav, Nav};
+use super::message::{forbidden, message_page};
 use super::table::{Format, Table};
 use super::text::{zh_problem, zh_refusal};
 use super::{csrf_ok, page, Browser};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Form;
+use axum::routing::{get, post};
+use axum::{Form, Router};
 use naxian_engine::import::{read_table, ImportError, Sheet};
 use naxian_engine::sessions::WebSession;
 use naxian_engine::{EngineError, NewOrgUnit, NewUser};
 use naxian_model::directory::{DeptFunction, OrgKind, Role};
 use naxian_model::Refusal;
 use serde::Deserialize;
+
+pub fn router(state: &AppState) -> Router<AppState> {
+    let limit = state.engine.settings().attachment_max_bytes + 64 * 1024;
+    Router::new()
+        .route("/admin", get(admin_page))
+        .route("/admin/units", post(create_unit))
+        .route("/admin/bodies", post(set_body))
+        .route("/admin/users", post(create_user))
+        .route("/admin/grants", post(add_grant))
+        .route("/admin/import", post(import).layer(DefaultBodyLimit::max(limit)))
+        .route("/admin/templates/{file}", get(template))
+}
 
 /// Units listed on one page at most; deeper ones are reached by drilling down.
 const MAX_UNITS: usize = 500;
@@ -46,7 +60,7 @@ pub struct RowErrorLine {
 }
 
 #[derive(Template)]
-#[template(path = "admin.html")]
+#[template(path = "admin/admin.html")]
 struct AdminPage {
     nav: Option<Nav>,
     csrf: String,
@@ -64,11 +78,6 @@ struct AdminPage {
     roles: Vec<(&'static str, &'static str)>,
 }
 
-/// Whether the user administers anything at all (the navigation's test).
-pub fn is_admin(w: &WebSession) -> bool {
-    w.actor.is_admin || w.actor.grants.iter().any(|g| g.role == Role::Admin)
-}
-
 /// The unit the page opens at: the one asked for, else the highest unit the
 /// user administers, else (global administrator) the province.
 async fn admin_root(s: &AppState, w: &WebSession, under: Option<String>) -> Result<String, EngineError> {
@@ -79,7 +88,7 @@ async fn admin_root(s: &AppState, w: &WebSession, under: Option<String>) -> Resu
         .filter(|g| g.role == Role::Admin)
         .min_by_key(|g| g.org_path.len())
         .map(|g| g.org_unit.clone());
-    super::pages::board_root(s, w, under.or(own)).await
+    s.engine.board_root(&w.actor, under.or(own)).await
 }
 
 /// What the page shows after a form: an error, a notice, or an import's bad rows.
@@ -97,35 +106,21 @@ async fn render(
     status: StatusCode,
     o: Outcome,
 ) -> Response {
-    if !is_admin(w) {
+    if !w.actor.administers_any() {
         return message_page(s, w, EngineError::Forbidden(Refusal::NeedsAdmin)).await;
     }
     let root = match admin_root(s, w, under).await {
         Ok(r) => r,
         Err(e) => return message_page(s, w, e).await,
     };
-    let store = s.engine.store();
-    let unit = match store.org_unit(&root).await {
-        Ok(Some(u)) => u,
-        Ok(None) => {
-            return message_page(s, w, EngineError::NotFound(Refusal::NoOrgUnit { code: root })).await
-        }
-        Err(e) => return message_page(s, w, e.into()).await,
-    };
-    if !w.actor.administers(&unit.path) {
-        return message_page(s, w, EngineError::Forbidden(Refusal::NotUnitAdmin)).await;
-    }
-    let loaded = async {
-        Ok::<_, naxian_store::StoreError>((
-            store.units_under(&unit.path).await?,
-            store.bodies_under(&unit.path).await?,
-            store.contacts_under(&unit.path).await?,
-        ))
-    }
-    .await;
-    let (units, bodies, contacts) = match loaded {
+    let naxian_engine::Administered {
+        unit,
+        units,
+        bodies,
+        contacts,
+    } = match s.engine.administered(&w.actor, &root).await {
         Ok(x) => x,
-        Err(e) => return message_page(s, w, e.into()).await,
+        Err(e) => return message_page(s, w, e).await,
     };
     let truncated = units.len() > MAX_UNITS;
     let units = units
@@ -178,15 +173,11 @@ async fn render(
 }
 
 #[derive(Deserialize)]
-pub struct UnderQuery {
+struct UnderQuery {
     under: Option<String>,
 }
 
-pub async fn admin_page(
-    State(s): State<AppState>,
-    Browser(w): Browser,
-    Query(q): Query<UnderQuery>,
-) -> Response {
+async fn admin_page(State(s): State<AppState>, Browser(w): Browser, Query(q): Query<UnderQuery>) -> Response {
     render(&s, &w, q.under, StatusCode::OK, Outcome::default()).await
 }
 
@@ -252,55 +243,53 @@ fn field_label(field: &str) -> &str {
         })
 }
 
-fn get<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.trim())
-        .unwrap_or("")
+/// A form field's value, trimmed; empty when absent.
+fn value<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
+    super::form::field(form, name).map(str::trim).unwrap_or("")
 }
 
 fn optional(v: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_string())
 }
 
-pub async fn create_unit(
+async fn create_unit(
     State(s): State<AppState>,
     headers: HeaderMap,
     Browser(w): Browser,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !csrf_ok(&headers, &w, Some(get(&f, "csrf"))) {
+    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
         return forbidden();
     }
     let req = NewOrgUnit {
-        code: get(&f, "code").into(),
-        name: get(&f, "name").into(),
-        kind: get(&f, "kind").into(),
-        parent: optional(get(&f, "parent")),
-        function: optional(get(&f, "function")),
+        code: value(&f, "code").into(),
+        name: value(&f, "name").into(),
+        kind: value(&f, "kind").into(),
+        parent: optional(value(&f, "parent")),
+        function: optional(value(&f, "function")),
     };
     let result = s.engine.create_org_unit(&w.actor, req).await;
     after(&s, &w, result.map(|u| format!("已新建单位“{}”。", u.name))).await
 }
 
-pub async fn set_body(
+async fn set_body(
     State(s): State<AppState>,
     headers: HeaderMap,
     Browser(w): Browser,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !csrf_ok(&headers, &w, Some(get(&f, "csrf"))) {
+    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
         return forbidden();
     }
-    let code = get(&f, "org_unit");
-    let congress = optional(get(&f, "congress_date"));
+    let code = value(&f, "org_unit");
+    let congress = optional(value(&f, "congress_date"));
     let result = s
         .engine
         .set_body(
             &w.actor,
             code,
-            get(&f, "term_start"),
-            get(&f, "term_end"),
+            value(&f, "term_start"),
+            value(&f, "term_end"),
             congress.as_deref(),
         )
         .await;
@@ -312,20 +301,20 @@ pub async fn set_body(
     .await
 }
 
-pub async fn create_user(
+async fn create_user(
     State(s): State<AppState>,
     headers: HeaderMap,
     Browser(w): Browser,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !csrf_ok(&headers, &w, Some(get(&f, "csrf"))) {
+    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
         return forbidden();
     }
     let req = NewUser {
-        login: get(&f, "login").into(),
-        name: get(&f, "name").into(),
-        email: get(&f, "email").into(),
-        password: get(&f, "password").into(),
+        login: value(&f, "login").into(),
+        name: value(&f, "name").into(),
+        email: value(&f, "email").into(),
+        password: value(&f, "password").into(),
         is_admin: false,
     };
     let result = s.engine.create_user(Some(&w.actor), req).await;
@@ -337,16 +326,16 @@ pub async fn create_user(
     .await
 }
 
-pub async fn add_grant(
+async fn add_grant(
     State(s): State<AppState>,
     headers: HeaderMap,
     Browser(w): Browser,
     Form(f): Form<Vec<(String, String)>>,
 ) -> Response {
-    if !csrf_ok(&headers, &w, Some(get(&f, "csrf"))) {
+    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
         return forbidden();
     }
-    let (login, role, unit) = (get(&f, "login"), get(&f, "role"), get(&f, "org_unit"));
+    let (login, role, unit) = (value(&f, "login"), value(&f, "role"), value(&f, "org_unit"));
     let result = s.engine.add_grant(&w.actor, login, role, unit).await;
     after(
         &s,
@@ -357,7 +346,7 @@ pub async fn add_grant(
 }
 
 /// `POST /admin/import`: a sheet, all of it or none.
-pub async fn import(
+async fn import(
     State(s): State<AppState>,
     headers: HeaderMap,
     Browser(w): Browser,
@@ -370,7 +359,7 @@ pub async fn import(
     if !csrf_ok(&headers, &w, upload.field("csrf")) {
         return forbidden();
     }
-    if !is_admin(&w) {
+    if !w.actor.administers_any() {
         return message_page(&s, &w, EngineError::Forbidden(Refusal::NeedsAdmin)).await;
     }
     let Some(sheet) = upload.field("sheet").and_then(Sheet::from_name) else {
@@ -435,8 +424,8 @@ pub async fn import(
 }
 
 /// `GET /admin/templates/{sheet}.{csv|xlsx}`: the headers and one example row.
-pub async fn template(State(s): State<AppState>, Browser(w): Browser, Path(file): Path<String>) -> Response {
-    if !is_admin(&w) {
+async fn template(State(s): State<AppState>, Browser(w): Browser, Path(file): Path<String>) -> Response {
+    if !w.actor.administers_any() {
         return message_page(&s, &w, EngineError::Forbidden(Refusal::NeedsAdmin)).await;
     }
     let parsed = file

@@ -1,54 +1,30 @@
 //! Attachments on the task page: the upload form's handler and the download,
 //! both through the engine's rules on who may see and add files.
 
-use super::pages::{forbidden, message_page, render_task};
+use super::message::{forbidden, message_page};
+use super::task::render_task;
 use super::{csrf_ok, Browser};
 use crate::AppState;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use naxian_engine::attachments::ACCEPTED;
-use naxian_engine::notify::due_text;
+use axum::routing::{get, post};
+use axum::Router;
 use naxian_model::Problem;
-use naxian_store::AttachmentRecord;
 
-pub struct AttachmentView {
-    pub id: String,
-    pub name: String,
-    pub size: String,
-    pub by: String,
-    pub at: String,
-}
-
-impl AttachmentView {
-    pub fn of(a: &AttachmentRecord) -> AttachmentView {
-        let size = if a.size >= 1024 * 1024 {
-            format!("{:.1} MB", a.size as f64 / (1024.0 * 1024.0))
-        } else {
-            format!("{} KB", (a.size + 1023) / 1024)
-        };
-        AttachmentView {
-            id: a.id.clone(),
-            name: a.file_name.clone(),
-            size,
-            by: a.uploaded_by.clone(),
-            at: due_text(Some(a.created_at)),
-        }
-    }
-}
-
-/// The file input's `accept` list.
-pub fn accept() -> String {
-    ACCEPTED
-        .iter()
-        .map(|(mime, ext, _)| format!(".{ext},{mime}"))
-        .collect::<Vec<_>>()
-        .join(",")
+pub fn router(state: &AppState) -> Router<AppState> {
+    let limit = state.engine.settings().attachment_max_bytes + 64 * 1024;
+    Router::new()
+        .route(
+            "/instances/{id}/attachments",
+            post(upload).layer(DefaultBodyLimit::max(limit)),
+        )
+        .route("/attachments/{id}", get(download))
 }
 
 /// `POST /instances/{id}/attachments` from the task page (multipart, with
 /// the CSRF token and the task to return to).
-pub async fn upload(
+async fn upload(
     State(s): State<AppState>,
     headers: HeaderMap,
     Browser(w): Browser,
@@ -85,7 +61,7 @@ pub async fn upload(
 }
 
 /// `GET /attachments/{id}`: always a download, with the detected content type.
-pub async fn download(State(s): State<AppState>, Browser(w): Browser, Path(id): Path<String>) -> Response {
+async fn download(State(s): State<AppState>, Browser(w): Browser, Path(id): Path<String>) -> Response {
     match s.engine.attachment(&w.actor, &id).await {
         Ok((a, bytes)) => super::table::attachment(&a.file_name, &a.content_type, bytes),
         Err(e) => message_page(&s, &w, e).await,

@@ -3,27 +3,33 @@
 //! Each export asks the engine exactly what its page asks, so a user downloads
 //! no more than they may see.
 
-use super::pages::{board_root, message_page};
+use super::message::message_page;
 use super::table::{Format, Table};
 use super::text::zh;
 use super::Browser;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
 use naxian_engine::notify::due_text;
 use naxian_engine::reports::{month_of, SECTORS};
 use naxian_engine::sessions::WebSession;
 use naxian_engine::EngineError;
 use serde::Deserialize;
 
+pub fn router() -> Router<AppState> {
+    Router::new().route("/exports/{file}", get(export))
+}
+
 #[derive(Deserialize)]
-pub struct ExportQuery {
+struct ExportQuery {
     under: Option<String>,
     month: Option<String>,
 }
 
 /// `GET /exports/{name}.{csv|xlsx}`.
-pub async fn export(
+async fn export(
     State(s): State<AppState>,
     Browser(w): Browser,
     Path(file): Path<String>,
@@ -70,13 +76,7 @@ async fn instances(s: &AppState, w: &WebSession) -> Result<Table, EngineError> {
         let unit = match unit_names.get(&i.org_unit) {
             Some(name) => name.clone(),
             None => {
-                let name = s
-                    .engine
-                    .store()
-                    .org_unit(&i.org_unit)
-                    .await?
-                    .map(|u| u.name)
-                    .unwrap_or_else(|| i.org_unit.clone());
+                let name = s.engine.unit_name(&i.org_unit).await?;
                 unit_names.insert(i.org_unit.clone(), name.clone());
                 name
             }
@@ -111,7 +111,7 @@ async fn instances(s: &AppState, w: &WebSession) -> Result<Table, EngineError> {
 }
 
 async fn coverage(s: &AppState, w: &WebSession, under: Option<String>) -> Result<Table, EngineError> {
-    let root = board_root(s, w, under).await?;
+    let root = s.engine.board_root(&w.actor, under).await?;
     let rows = s.engine.coverage(&w.actor, &root).await?;
     let mut headers = strings(["县（市、区）", "乡镇（街道）"]);
     for sector in SECTORS {
@@ -213,7 +213,7 @@ async fn reports(s: &AppState, w: &WebSession, month: Option<String>) -> Result<
 }
 
 async fn liaison(s: &AppState, w: &WebSession, under: Option<String>) -> Result<Table, EngineError> {
-    let root = board_root(s, w, under).await?;
+    let root = s.engine.board_root(&w.actor, under).await?;
     let contacts = s.engine.contacts(&w.actor, &root).await?;
     let rows = contacts
         .into_iter()

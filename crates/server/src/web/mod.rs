@@ -7,15 +7,24 @@
 
 mod admin;
 mod attachments;
+mod campaigns;
 mod charts;
+mod coverage;
 mod diagram;
 mod exports;
-mod pages;
+mod form;
+mod inbox;
+mod layout;
+mod login;
+mod message;
+mod nominate;
+mod reports;
 mod table;
-
-pub use pages::bad_input;
-pub use table::attachment as file_download;
+mod task;
 mod text;
+
+pub use message::bad_input;
+pub use table::attachment as file_download;
 
 use crate::AppState;
 use askama::Template;
@@ -23,7 +32,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use naxian_engine::sessions::WebSession;
 
@@ -33,49 +42,20 @@ pub const COOKIE: &str = "naxian_session";
 /// that no other site can log a browser in under an account of its choosing.
 pub const LOGIN_COOKIE: &str = "naxian_login";
 
+/// Every page family's routes, and the stylesheet.
 pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/inbox") }))
-        .route("/login", get(pages::login_form).post(pages::login))
-        .route("/logout", post(pages::logout))
-        .route("/inbox", get(pages::inbox))
-        .route("/done", get(pages::done))
-        .route("/nominations", get(pages::nominations))
-        .route(
-            "/nominations/new",
-            get(pages::nominate_form).post(pages::nominate),
-        )
-        .route("/tasks/{id}", get(pages::task_page))
-        .route("/coverage", get(pages::coverage))
-        .route("/reports", get(pages::reports))
-        .route(
-            "/campaigns/new",
-            get(pages::campaign_form).post(pages::campaign_create),
-        )
-        .route("/campaigns/{id}", get(pages::campaign))
-        .route("/tasks/{id}/act", post(pages::act))
-        .route("/tasks/{id}/urge", post(pages::urge))
-        .route("/instances/{id}/withdraw", post(pages::withdraw))
-        .route(
-            "/instances/{id}/attachments",
-            post(attachments::upload).layer(axum::extract::DefaultBodyLimit::max(
-                state.engine.settings().attachment_max_bytes + 64 * 1024,
-            )),
-        )
-        .route("/exports/{file}", get(exports::export))
-        .route("/admin", get(admin::admin_page))
-        .route("/admin/units", post(admin::create_unit))
-        .route("/admin/bodies", post(admin::set_body))
-        .route("/admin/users", post(admin::create_user))
-        .route("/admin/grants", post(admin::add_grant))
-        .route(
-            "/admin/import",
-            post(admin::import).layer(axum::extract::DefaultBodyLimit::max(
-                state.engine.settings().attachment_max_bytes + 64 * 1024,
-            )),
-        )
-        .route("/admin/templates/{file}", get(admin::template))
-        .route("/attachments/{id}", get(attachments::download))
+        .merge(login::router())
+        .merge(inbox::router())
+        .merge(nominate::router())
+        .merge(task::router())
+        .merge(attachments::router(state))
+        .merge(coverage::router())
+        .merge(reports::router())
+        .merge(campaigns::router())
+        .merge(exports::router())
+        .merge(admin::router(state))
         .route("/static/app.css", get(stylesheet))
 }
 

@@ -1,0 +1,126 @@
+//! The coverage board (挂图作战): every county and township under a unit
+//! with its chiefs by sector, and the board's charts.
+
+use super::layout::{nav, Nav};
+use super::message::message_page;
+use super::text::zh;
+use super::{page, Browser};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/coverage", get(coverage))
+}
+
+pub struct Cell {
+    pub state: &'static str,
+    pub text: String,
+}
+
+pub struct CoverageLine {
+    pub name: String,
+    pub county: String,
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Template)]
+#[template(path = "coverage/coverage.html")]
+struct CoveragePage {
+    nav: Option<Nav>,
+    root: String,
+    root_name: String,
+    townships: usize,
+    sector_chart: super::charts::BarChart,
+    step_chart: super::charts::BarChart,
+    overdue_chart: super::charts::BarChart,
+    coverage_chart: super::charts::LineChart,
+    sectors: Vec<(&'static str, &'static str)>,
+    rows: Vec<CoverageLine>,
+}
+
+#[derive(Deserialize)]
+struct UnderQuery {
+    under: Option<String>,
+}
+
+async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Query<UnderQuery>) -> Response {
+    let root = match s.engine.board_root(&w.actor, q.under).await {
+        Ok(r) => r,
+        Err(e) => return message_page(&s, &w, e).await,
+    };
+    let rows = match s.engine.coverage(&w.actor, &root).await {
+        Ok(r) => r,
+        Err(e) => return message_page(&s, &w, e).await,
+    };
+    let root_name = match s.engine.unit_name(&root).await {
+        Ok(name) => name,
+        Err(e) => return message_page(&s, &w, e).await,
+    };
+    let sectors: Vec<(&'static str, &'static str)> = naxian_engine::reports::SECTORS
+        .iter()
+        .map(|s| (*s, zh(s)))
+        .collect();
+    let townships: Vec<_> = rows
+        .iter()
+        .filter(|r| r.unit.kind != naxian_model::OrgKind::County)
+        .collect();
+    let covered: Vec<(String, usize)> = sectors
+        .iter()
+        .map(|(sector, label)| {
+            (
+                label.to_string(),
+                townships.iter().filter(|r| r.covered(sector)).count(),
+            )
+        })
+        .collect();
+    let figures = match s.engine.board_charts(&w.actor, &root).await {
+        Ok(f) => f,
+        Err(e) => return message_page(&s, &w, e).await,
+    };
+    let lines = rows
+        .iter()
+        .map(|r| CoverageLine {
+            name: r.unit.name.clone(),
+            county: r.county.clone(),
+            cells: sectors
+                .iter()
+                .map(|(sector, _)| {
+                    let state = r.state(sector);
+                    let text = match state {
+                        "covered" => {
+                            let names: Vec<String> = r.members[*sector]
+                                .iter()
+                                .map(|(n, p)| format!("{n}（{}）", zh(p)))
+                                .collect();
+                            format!("已覆盖：{}", names.join("、"))
+                        }
+                        "in_progress" => "推进中".to_string(),
+                        _ => "空白".to_string(),
+                    };
+                    Cell { state, text }
+                })
+                .collect(),
+        })
+        .collect();
+    page(
+        StatusCode::OK,
+        CoveragePage {
+            nav: Some(nav(&s, &w, "coverage").await),
+            root,
+            root_name,
+            townships: townships.len(),
+            sector_chart: super::charts::bars(&covered, townships.len()),
+            step_chart: super::charts::bars(&figures.by_step, 0),
+            overdue_chart: super::charts::bars(&figures.overdue_by_county, 0),
+            coverage_chart: super::charts::lines(&figures.months, &figures.coverage_by_city),
+            sectors,
+            rows: lines,
+        },
+    )
+}

@@ -1,0 +1,461 @@
+//! The task page: the instance's steps, diagram, data, timeline and
+//! attachments, the actions its viewer may take, and the forms that act,
+//! urge (催办) and withdraw (撤回). What the viewer may do is the engine's
+//! answer ([`naxian_engine::views::TaskPage`]).
+
+use super::form::{field, input_type};
+use super::layout::{nav, Nav};
+use super::message::{forbidden, message_page};
+use super::text::{zh, zh_problem};
+use super::{csrf_ok, page, Browser};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use naxian_engine::attachments::ACCEPTED;
+use naxian_engine::notify::due_text;
+use naxian_engine::sessions::WebSession;
+use naxian_engine::EngineError;
+use naxian_model::fields::{get_path, set_path, FieldType};
+use naxian_model::Definition;
+use naxian_store::AttachmentRecord;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tasks/{id}", get(task_page))
+        .route("/tasks/{id}/act", post(act))
+        .route("/tasks/{id}/urge", post(urge))
+        .route("/instances/{id}/withdraw", post(withdraw))
+}
+
+pub struct StepView {
+    pub title: String,
+    pub class: &'static str,
+}
+
+pub struct DataView {
+    pub label: String,
+    pub value: String,
+}
+
+pub struct ActionFieldView {
+    pub name: String,
+    pub label: String,
+    /// `textarea`, `select` or an input type.
+    pub input: &'static str,
+    pub required: bool,
+    pub value: String,
+    pub choices: Vec<(String, String)>,
+}
+
+pub struct ActionView {
+    pub name: String,
+    pub title: String,
+    pub comment_required: bool,
+    pub fields: Vec<ActionFieldView>,
+}
+
+/// An input for one field, filled with its current value.
+fn field_input(
+    name: &str,
+    spec: &naxian_model::fields::FieldSpec,
+    value: Option<&Value>,
+    required: bool,
+) -> ActionFieldView {
+    let value = match value {
+        Some(Value::String(v)) => v.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    };
+    let input = if !spec.choices.is_empty() {
+        "select"
+    } else if spec.multiline() {
+        "textarea"
+    } else {
+        input_type(spec.kind)
+    };
+    ActionFieldView {
+        name: name.to_string(),
+        label: spec.label.clone().unwrap_or_else(|| name.to_string()),
+        input,
+        required: required || spec.required,
+        value,
+        choices: spec
+            .choices
+            .iter()
+            .map(|c| (c.clone(), zh(c).to_string()))
+            .collect(),
+    }
+}
+
+pub struct HistoryView {
+    pub at: String,
+    pub actor: String,
+    pub step: String,
+    pub action: String,
+    pub comment: String,
+    pub note: String,
+}
+
+pub struct PendingView {
+    pub id: String,
+    pub holder: String,
+    pub due: String,
+}
+
+#[derive(Template)]
+#[template(path = "task/task.html")]
+struct TaskPage {
+    nav: Option<Nav>,
+    csrf: String,
+    task_id: String,
+    instance_id: String,
+    pending: Vec<PendingView>,
+    can_urge: bool,
+    can_withdraw: bool,
+    title: String,
+    subject: String,
+    unit: String,
+    status: String,
+    error: Option<String>,
+    notice: Option<String>,
+    steps: Vec<StepView>,
+    diagram: super::diagram::Diagram,
+    fields: Vec<DataView>,
+    actions: Vec<ActionView>,
+    history: Vec<HistoryView>,
+    attachments: Vec<AttachmentView>,
+    can_attach: bool,
+    accept: String,
+    max_mib: usize,
+}
+
+pub struct AttachmentView {
+    pub id: String,
+    pub name: String,
+    pub size: String,
+    pub by: String,
+    pub at: String,
+}
+
+impl AttachmentView {
+    pub fn of(a: &AttachmentRecord) -> AttachmentView {
+        let size = if a.size >= 1024 * 1024 {
+            format!("{:.1} MB", a.size as f64 / (1024.0 * 1024.0))
+        } else {
+            format!("{} KB", (a.size + 1023) / 1024)
+        };
+        AttachmentView {
+            id: a.id.clone(),
+            name: a.file_name.clone(),
+            size,
+            by: a.uploaded_by.clone(),
+            at: due_text(Some(a.created_at)),
+        }
+    }
+}
+
+/// The file input's `accept` list.
+fn accept() -> String {
+    ACCEPTED
+        .iter()
+        .map(|(mime, ext, _)| format!(".{ext},{mime}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The task page for `task_id`, with an error or a notice from a form.
+pub async fn render_task(
+    s: &AppState,
+    w: &WebSession,
+    task_id: &str,
+    status: StatusCode,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let p = match s.engine.task_page(&w.actor, task_id).await {
+        Ok(p) => p,
+        Err(e) => return message_page(s, w, e).await,
+    };
+    let def = &p.record.definition;
+    let inst = &p.record.instance;
+    let task = &p.task;
+    let visited: Vec<&str> = p.record.history.iter().map(|h| h.step.as_str()).collect();
+    let steps = def
+        .steps
+        .iter()
+        .filter(|(_, st)| !st.is_route())
+        .map(|(name, st)| StepView {
+            title: st.title.clone().unwrap_or_else(|| name.to_string()),
+            class: if name.as_str() == inst.step {
+                "current"
+            } else if visited.contains(&name.as_str()) {
+                "done"
+            } else {
+                ""
+            },
+        })
+        .collect();
+    let fields = def
+        .fields
+        .iter()
+        .filter_map(|(name, spec)| {
+            let v = get_path(&inst.data, name)?;
+            let text = match v {
+                Value::String(_)
+                    if spec.kind == FieldType::OrgUnit && name.as_str() == def.org_field.as_str() =>
+                {
+                    p.unit_name.clone()
+                }
+                Value::String(x) => zh(x).to_string(),
+                Value::Null => return None,
+                Value::Object(_) | Value::Array(_) => return None,
+                other => other.to_string(),
+            };
+            Some(DataView {
+                label: spec.label.clone().unwrap_or_else(|| name.to_string()),
+                value: text,
+            })
+        })
+        .collect();
+    let actions = if p.may.act {
+        def.step(&task.step)
+            .map(|st| {
+                st.actions
+                    .iter()
+                    .map(|(name, a)| ActionView {
+                        name: name.to_string(),
+                        title: a.title.clone().unwrap_or_else(|| name.to_string()),
+                        comment_required: a.comment == naxian_model::definition::CommentRule::Required,
+                        fields: if a.amend_data {
+                            // The instance's own fields, as they stand, to amend with the action.
+                            def.fields
+                                .iter()
+                                .filter(|(f, spec)| {
+                                    !spec.readonly
+                                        && f.as_str() != def.org_field.as_str()
+                                        && spec.kind != FieldType::Json
+                                })
+                                .map(|(f, spec)| {
+                                    field_input(
+                                        f,
+                                        spec,
+                                        get_path(&inst.data, f),
+                                        a.requires.iter().any(|r| r == f.as_str()),
+                                    )
+                                })
+                                .collect()
+                        } else {
+                            a.data
+                                .iter()
+                                .map(|(f, spec)| field_input(f, spec, None, spec.required))
+                                .collect()
+                        },
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let step_title = |step: &str| {
+        def.step(step)
+            .and_then(|st| st.title.clone())
+            .unwrap_or_else(|| step.to_string())
+    };
+    let history = p
+        .record
+        .history
+        .iter()
+        .map(|h| HistoryView {
+            at: due_text(Some(h.at)),
+            actor: h.actor.clone(),
+            step: step_title(&h.step),
+            action: def
+                .step(&h.step)
+                .and_then(|st| st.actions.get(h.action.as_str()))
+                .and_then(|a| a.title.clone())
+                .unwrap_or_else(|| zh(&h.action).to_string()),
+            comment: h.comment.clone().unwrap_or_default(),
+            note: h.note.clone().unwrap_or_default(),
+        })
+        .collect();
+    let pending = p
+        .pending
+        .iter()
+        .map(|o| PendingView {
+            id: o.task.id.clone(),
+            holder: o.holder.clone(),
+            due: due_text(o.task.due_at),
+        })
+        .collect();
+    let status_text = match &inst.outcome {
+        Some(o) => def
+            .end(o)
+            .and_then(|e| e.title.clone())
+            .unwrap_or_else(|| o.clone()),
+        None => format!("{}中", step_title(&inst.step)),
+    };
+    page(
+        status,
+        TaskPage {
+            nav: Some(nav(s, w, "").await),
+            csrf: w.csrf.clone(),
+            task_id: task.id.clone(),
+            instance_id: inst.id.clone(),
+            pending,
+            can_urge: p.may.urge,
+            can_withdraw: p.may.withdraw,
+            title: format!("{}：{}", def.title, step_title(&task.step)),
+            subject: def.summarize(&inst.data),
+            unit: p.unit_name.clone(),
+            status: status_text,
+            error,
+            notice,
+            steps,
+            diagram: super::diagram::draw(def, inst.outcome.as_deref().unwrap_or(&inst.step), &visited),
+            fields,
+            actions,
+            history,
+            attachments: p.attachments.iter().map(AttachmentView::of).collect(),
+            can_attach: p.may.attach,
+            accept: accept(),
+            max_mib: s.engine.settings().attachment_max_bytes / (1024 * 1024),
+        },
+    )
+}
+
+async fn task_page(State(s): State<AppState>, Browser(w): Browser, Path(id): Path<String>) -> Response {
+    render_task(&s, &w, &id, StatusCode::OK, None, None).await
+}
+
+async fn act(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| field(&form, k);
+    if !csrf_ok(&headers, &w, get("csrf")) {
+        return forbidden();
+    }
+    let action = get("action").unwrap_or_default().to_string();
+    let comment = get("comment")
+        .map(str::to_string)
+        .filter(|c| !c.trim().is_empty());
+    // Values are typed by the field they fill: only integer fields become numbers.
+    let form_of = s.engine.task_form(&w.actor, &id).await.ok();
+    let kinds: Vec<(String, FieldType)> = form_of
+        .as_ref()
+        .map(|(task, def)| {
+            def.action_fields(&task.step, &action)
+                .into_iter()
+                .map(|(f, spec)| (f.to_string(), spec.kind))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut data = json!({});
+    for (k, v) in &form {
+        if let Some(field) = k.strip_prefix("data.") {
+            if !v.trim().is_empty() {
+                let value = match kinds.iter().find(|(f, _)| f == field) {
+                    Some((_, FieldType::Integer)) => v
+                        .trim()
+                        .parse::<i64>()
+                        .map(Value::from)
+                        .unwrap_or_else(|_| json!(v.trim())),
+                    _ => json!(v.trim()),
+                };
+                set_path(&mut data, field, value);
+            }
+        }
+    }
+    let data = (data.as_object().is_some_and(|o| !o.is_empty())).then_some(data);
+    match s.engine.act(&w.actor, &id, &action, comment, data).await {
+        Ok(_) => render_task(&s, &w, &id, StatusCode::OK, None, Some("已办理。".into())).await,
+        Err(EngineError::Invalid { field, problem }) => {
+            let label = field_label(form_of.as_ref(), &field);
+            let error = format!("{label}：{}", zh_problem(&problem));
+            render_task(&s, &w, &id, StatusCode::BAD_REQUEST, Some(error), None).await
+        }
+        Err(e) => message_page(&s, &w, e).await,
+    }
+}
+
+async fn urge(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| field(&form, k).map(str::to_string);
+    if !csrf_ok(&headers, &w, get("csrf").as_deref()) {
+        return forbidden();
+    }
+    let back = get("back").unwrap_or_else(|| id.clone());
+    match s.engine.urge(&w.actor, &id, None).await {
+        Ok(_) => {
+            render_task(
+                &s,
+                &w,
+                &back,
+                StatusCode::OK,
+                None,
+                Some("已催办，办理人将收到邮件。".into()),
+            )
+            .await
+        }
+        Err(EngineError::TooMany(_)) => {
+            render_task(
+                &s,
+                &w,
+                &back,
+                StatusCode::TOO_MANY_REQUESTS,
+                Some("今天已催办过此事项，请明天再试。".into()),
+                None,
+            )
+            .await
+        }
+        Err(e) => message_page(&s, &w, e).await,
+    }
+}
+
+async fn withdraw(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| field(&form, k).map(str::to_string);
+    if !csrf_ok(&headers, &w, get("csrf").as_deref()) {
+        return forbidden();
+    }
+    let comment = get("comment").filter(|c| !c.trim().is_empty());
+    match s.engine.withdraw(&w.actor, &id, comment).await {
+        Ok(_) => {
+            let back = get("back").unwrap_or_default();
+            render_task(&s, &w, &back, StatusCode::OK, None, Some("已撤回。".into())).await
+        }
+        Err(e) => message_page(&s, &w, e).await,
+    }
+}
+
+/// The label of the field an error names (`data.narrative.progress` → 工作进展), or `意见` for the comment.
+fn field_label(form_of: Option<&(naxian_model::Task, Arc<Definition>)>, field: &str) -> String {
+    if field == "comment" {
+        return "意见".into();
+    }
+    let path = field.strip_prefix("data.").unwrap_or(field);
+    form_of
+        .and_then(|(task, def)| def.field_label(&task.step, path))
+        .map(str::to_string)
+        .unwrap_or_else(|| field.to_string())
+}

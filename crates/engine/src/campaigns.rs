@@ -41,13 +41,13 @@ pub struct CampaignView {
     pub targets: Vec<TargetStatus>,
 }
 
-/// Whether `actor` may address a campaign to `unit`.
 /// Whether `actor` may urge (催办) the open tasks of `inst`: its creator, a
 /// supervisor over its unit, or an administrator.
 pub fn may_urge(actor: &Actor, inst: &naxian_model::Instance) -> bool {
     actor.is_admin || inst.creator == actor.login || actor.holds(Role::Supervisor, &inst.org_path)
 }
 
+/// Whether `actor` may address a campaign to `unit`.
 fn may_target(actor: &Actor, unit: &OrgUnit) -> bool {
     actor.is_admin || actor.holds(Role::Supervisor, &unit.path)
 }

@@ -25,10 +25,14 @@ pub struct NewCampaign {
 }
 
 /// One target of a campaign and where it stands.
+/// The states of a campaign's target (`TargetStatus::status`).
+pub const TARGET_STATES: &[&str] = &["open", "done", "late"];
+
 pub struct TargetStatus {
     pub org_unit: String,
     pub name: String,
-    /// `open` (not done, not yet due), `done`, or `late` (past due and not done).
+    /// One of [`TARGET_STATES`]: `open` (not done, not yet due), `done`, or
+    /// `late` (past due and not done).
     pub status: &'static str,
     pub instance_id: Option<String>,
     pub completed_at: Option<DateTime<Utc>>,

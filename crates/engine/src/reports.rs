@@ -39,10 +39,13 @@ impl Counts {
     }
 }
 
+/// The states of a city's monthly report (`MonthlyRow::status`).
+pub const REPORT_STATES: &[&str] = &["not_opened", "open", "overdue", "submitted", "accepted"];
+
 /// One row of the province's monthly table.
 pub struct MonthlyRow {
     pub city: OrgUnit,
-    /// `not_opened`, `open`, `overdue`, `submitted` or `accepted`.
+    /// One of [`REPORT_STATES`].
     pub status: &'static str,
     pub instance_id: Option<String>,
     /// The report's newest task, for a link to its page.

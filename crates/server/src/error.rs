@@ -6,7 +6,8 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use naxian_engine::EngineError;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 /// How an engine error is answered: its status and the API's code. The one
 /// table the API (JSON) and the pages (a page, or a message beside a field)
@@ -93,13 +94,34 @@ impl From<EngineError> for ApiError {
     }
 }
 
+/// The API's answer to a refused or failed request.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// `invalid`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `not_allowed`, …
+    code: &'static str,
+    message: String,
+    /// The input field at fault, for `invalid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    field: Option<String>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut error = json!({"code": self.code, "message": self.message});
-        if let Some(f) = self.field {
-            error["field"] = json!(f);
-        }
-        let mut response = (self.status, axum::Json(json!({ "error": error }))).into_response();
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code,
+                message: self.message,
+                field: self.field,
+            },
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(detail) = self.detail {
             response = crate::request_log::with_detail(response, detail);
         }

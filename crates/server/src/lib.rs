@@ -9,6 +9,7 @@ pub mod idempotency;
 mod input_guard;
 mod json;
 mod metrics;
+mod openapi;
 pub mod request_log;
 mod routes;
 mod upload;
@@ -42,6 +43,8 @@ pub struct AppState {
     pub lost_request_after: chrono::Duration,
     /// Every request is answered within this (`deadline`).
     pub request_timeout: std::time::Duration,
+    /// The OpenAPI document's JSON, made with the router (`app`).
+    pub openapi: Arc<std::sync::OnceLock<String>>,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
             secure_cookies: false,
             lost_request_after: chrono::Duration::seconds(60),
             request_timeout: std::time::Duration::from_secs(10),
+            openapi: Arc::default(),
         }
     }
 
@@ -72,14 +76,20 @@ impl AppState {
     }
 }
 
+/// The routes the OpenAPI document describes, and the document.
+pub fn documented(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    use utoipa::OpenApi;
+    utoipa_axum::router::OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .merge(routes::service::router())
+        .nest("/api/v1", routes::api(state))
+        .split_for_parts()
+}
+
 /// The whole application as a router.
 pub fn app(state: AppState) -> Router {
-    let api = routes::api(&state);
-    Router::new()
-        .merge(routes::service::router())
-        .merge(web::router(&state))
-        .nest("/api/v1", api)
-        .route("/api/openapi.json", axum::routing::get(routes::service::openapi))
+    let (api, doc) = documented(&state);
+    let _ = state.openapi.set(openapi::json(&doc));
+    api.merge(web::router(&state))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotency::layer,
@@ -116,30 +126,59 @@ pub async fn serve(
 
 #[cfg(test)]
 mod layering {
+    /// Every `.rs` file under `src` (but the pages', `src/web`, when `pages`
+    /// is false), squeezed of white space and cut before its unit tests.
+    fn sources(pages: bool) -> Vec<(std::path::PathBuf, String)> {
+        fn visit(dir: &std::path::Path, pages: bool, out: &mut Vec<(std::path::PathBuf, String)>) {
+            for entry in std::fs::read_dir(dir).expect("read src") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    if pages || path.file_name().is_none_or(|n| n != "web") {
+                        visit(&path, pages, out);
+                    }
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).expect("read source");
+                    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                    out.push((path, code.split_whitespace().collect()));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        visit(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            pages,
+            &mut out,
+        );
+        out
+    }
+
+    /// An API or service route registered with axum's `route` would be served
+    /// without its operation in the OpenAPI document; `routes!(…)` registers
+    /// a handler together with its `#[utoipa::path]`.
+    #[test]
+    fn every_api_route_is_registered_with_its_operation() {
+        let plain: Vec<String> = sources(false)
+            .into_iter()
+            // Spelt in two, so that this file does not find itself.
+            .filter(|(_, text)| text.contains(concat!(".", "route(")))
+            .map(|(path, _)| path.display().to_string())
+            .collect();
+        assert!(
+            plain.is_empty(),
+            "routes registered past the document in {plain:?}"
+        );
+    }
+
     /// Handlers ask the engine, whose rules decide what a request may see and
     /// do; a handler reading the store would answer past those rules.
     #[test]
     fn handlers_never_reach_past_the_engine() {
-        fn visit(dir: &std::path::Path, found: &mut Vec<String>) {
-            for entry in std::fs::read_dir(dir).expect("read src") {
-                let path = entry.expect("entry").path();
-                if path.is_dir() {
-                    visit(&path, found);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    let text = std::fs::read_to_string(&path).expect("read source");
-                    let squeezed: String = text.split_whitespace().collect();
-                    // Spelt in two, so that this file does not find itself.
-                    if squeezed.contains(concat!(".", "store()")) {
-                        found.push(path.display().to_string());
-                    }
-                }
-            }
-        }
-        let mut found = Vec::new();
-        visit(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
-            &mut found,
-        );
+        let found: Vec<String> = sources(true)
+            .into_iter()
+            // Spelt in two, so that this file does not find itself.
+            .filter(|(_, text)| text.contains(concat!(".", "store()")))
+            .map(|(path, _)| path.display().to_string())
+            .collect();
         assert!(
             found.is_empty(),
             "the store is reached past the engine in {found:?}"

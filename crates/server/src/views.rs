@@ -1,130 +1,272 @@
-//! The JSON shapes of API.md, built from engine and store types. Times are
-//! RFC 3339 in Asia/Shanghai.
+//! The JSON shapes of API.md as types, built from engine and store types:
+//! the handlers answer with them, and the OpenAPI document describes them
+//! (`openapi`). Times are RFC 3339 in Asia/Shanghai.
 
+use crate::openapi::names;
 use chrono::{DateTime, SecondsFormat, Utc};
 use naxian_engine::clock::shanghai;
 use naxian_engine::InstanceView;
-use naxian_model::directory::{Body, OrgUnit};
+use naxian_model::directory::{Body as ModelBody, DeptFunction, OrgKind, OrgUnit as ModelUnit, Role};
 use naxian_model::machine::task_actions;
-use naxian_model::{Definition, Instance, Task};
-use naxian_store::{InboxRow, MemberRecord};
-use serde_json::{json, Value};
+use naxian_model::{Definition, Status, Task as ModelTask, TaskStatus};
+use naxian_store::{HistoryRecord, InboxRow, MemberRecord};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 pub fn time(t: DateTime<Utc>) -> String {
     t.with_timezone(&shanghai())
         .to_rfc3339_opts(SecondsFormat::Millis, false)
 }
 
-fn opt_time(t: Option<DateTime<Utc>>) -> Value {
-    t.map(time).map(Value::String).unwrap_or(Value::Null)
+#[derive(Serialize, ToSchema)]
+pub struct InstanceSummary {
+    id: String,
+    workflow: String,
+    version: i64,
+    step: String,
+    #[schema(schema_with = names::<Status>)]
+    status: Status,
+    outcome: Option<String>,
+    org_unit: String,
+    creator: String,
+    #[schema(value_type = Object)]
+    data: Value,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
 }
 
-pub fn instance_summary(i: &Instance) -> Value {
-    json!({
-        "id": i.id,
-        "workflow": i.workflow,
-        "version": i.version,
-        "step": i.step,
-        "status": i.status.as_str(),
-        "outcome": i.outcome,
-        "org_unit": i.org_unit,
-        "creator": i.creator,
-        "data": i.data,
-        "created_at": time(i.created_at),
-        "updated_at": time(i.updated_at),
-    })
+pub fn instance_summary(i: &naxian_model::Instance) -> InstanceSummary {
+    InstanceSummary {
+        id: i.id.clone(),
+        workflow: i.workflow.clone(),
+        version: i.version,
+        step: i.step.clone(),
+        status: i.status,
+        outcome: i.outcome.clone(),
+        org_unit: i.org_unit.clone(),
+        creator: i.creator.clone(),
+        data: i.data.clone(),
+        created_at: time(i.created_at),
+        updated_at: time(i.updated_at),
+    }
 }
 
-pub fn task(def: &Definition, t: &Task, workflow: &str, org_unit: &str) -> Value {
+/// Who a task is for: a role at a unit, or one user.
+#[derive(Serialize, ToSchema)]
+pub struct Assignee {
+    #[schema(schema_with = names::<Option<Role>>)]
+    role: Option<&'static str>,
+    unit: String,
+    user: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Task {
+    id: String,
+    instance_id: String,
+    workflow: String,
+    step: String,
+    /// The workflow's and the step's titles (`三长任职：征求意见`).
+    title: String,
+    org_unit: String,
+    assignee: Assignee,
+    #[schema(format = DateTime)]
+    due_at: Option<String>,
+    #[schema(schema_with = names::<TaskStatus>)]
+    status: TaskStatus,
+    /// The actions it offers (none once it is closed).
+    actions: Vec<String>,
+    /// A closed task: the action it was closed with.
+    action: Option<String>,
+    comment: Option<String>,
+    actor: Option<String>,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    completed_at: Option<String>,
+}
+
+pub fn task(def: &Definition, t: &ModelTask, workflow: &str, org_unit: &str) -> Task {
     let step_title = def
         .step(&t.step)
         .and_then(|s| s.title.clone())
         .unwrap_or_else(|| t.step.clone());
     let title = format!("{}：{step_title}", def.title);
-    task_json(t, workflow, org_unit, &title, &task_actions(def, t))
+    task_of(t, workflow, org_unit, &title, &task_actions(def, t))
 }
 
-fn task_json(t: &Task, workflow: &str, org_unit: &str, title: &str, actions: &[String]) -> Value {
-    json!({
-        "id": t.id,
-        "instance_id": t.instance_id,
-        "workflow": workflow,
-        "step": t.step,
-        "title": title,
-        "org_unit": org_unit,
-        "assignee": {
-            "role": t.assignee.role.map(|r| r.as_str()),
-            "unit": t.assignee.unit,
-            "user": t.assignee.user,
+fn task_of(t: &ModelTask, workflow: &str, org_unit: &str, title: &str, actions: &[String]) -> Task {
+    Task {
+        id: t.id.clone(),
+        instance_id: t.instance_id.clone(),
+        workflow: workflow.to_string(),
+        step: t.step.clone(),
+        title: title.to_string(),
+        org_unit: org_unit.to_string(),
+        assignee: Assignee {
+            role: t.assignee.role.map(|r| r.as_str()),
+            unit: t.assignee.unit.clone(),
+            user: t.assignee.user.clone(),
         },
-        "due_at": opt_time(t.due_at),
-        "status": t.status.as_str(),
-        "actions": actions,
-        "action": t.action,
-        "comment": t.comment,
-        "actor": t.actor,
-        "created_at": time(t.created_at),
-        "completed_at": opt_time(t.completed_at),
-    })
+        due_at: t.due_at.map(time),
+        status: t.status,
+        actions: actions.to_vec(),
+        action: t.action.clone(),
+        comment: t.comment.clone(),
+        actor: t.actor.clone(),
+        created_at: time(t.created_at),
+        completed_at: t.completed_at.map(time),
+    }
 }
 
-pub fn inbox_row(row: &InboxRow, actions: &[String], title: &str) -> Value {
-    task_json(&row.task, &row.workflow, &row.org_unit, title, actions)
+pub fn inbox_row(row: &InboxRow, actions: &[String], title: &str) -> Task {
+    task_of(&row.task, &row.workflow, &row.org_unit, title, actions)
 }
 
-pub fn instance(v: &InstanceView) -> Value {
-    let mut out = instance_summary(&v.instance);
+/// One link of an instance's audit chain.
+#[derive(Serialize, ToSchema)]
+pub struct HistoryEntry {
+    seq: i64,
+    #[schema(format = DateTime)]
+    at: String,
+    actor: String,
+    step: String,
+    action: String,
+    comment: Option<String>,
+    note: Option<String>,
+    /// sha256 over this entry and the one before it.
+    hash: String,
+}
+
+fn history_entry(h: &HistoryRecord) -> HistoryEntry {
+    HistoryEntry {
+        seq: h.seq,
+        at: time(h.at),
+        actor: h.actor.clone(),
+        step: h.step.clone(),
+        action: h.action.clone(),
+        comment: h.comment.clone(),
+        note: h.note.clone(),
+        hash: h.hash.clone(),
+    }
+}
+
+/// An instance with its tasks and its history.
+#[derive(Serialize, ToSchema)]
+pub struct Instance {
+    #[serde(flatten)]
+    summary: InstanceSummary,
+    tasks: Vec<Task>,
+    history: Vec<HistoryEntry>,
+}
+
+pub fn instance(v: &InstanceView) -> Instance {
     let i = &v.instance;
-    out["tasks"] = v
-        .tasks
-        .iter()
-        .map(|t| task(&v.definition, t, &i.workflow, &i.org_unit))
-        .collect();
-    out["history"] = v
-        .history
-        .iter()
-        .map(|h| {
-            json!({
-                "seq": h.seq,
-                "at": time(h.at),
-                "actor": h.actor,
-                "step": h.step,
-                "action": h.action,
-                "comment": h.comment,
-                "note": h.note,
-                "hash": h.hash,
-            })
-        })
-        .collect();
-    out
+    Instance {
+        summary: instance_summary(i),
+        tasks: v
+            .tasks
+            .iter()
+            .map(|t| task(&v.definition, t, &i.workflow, &i.org_unit))
+            .collect(),
+        history: v.history.iter().map(history_entry).collect(),
+    }
 }
 
-pub fn org_unit(u: &OrgUnit) -> Value {
-    json!({
-        "code": u.code,
-        "name": u.name,
-        "kind": u.kind.as_str(),
-        "parent": u.parent,
-        "function": u.function.map(|f| f.as_str()),
-    })
+/// The answer to a task action or a withdrawal.
+#[derive(Serialize, ToSchema)]
+pub struct InstanceEnvelope {
+    instance: Instance,
 }
 
-pub fn body(b: &Body) -> Value {
-    json!({
-        "term_start": b.term_start.to_string(),
-        "term_end": b.term_end.to_string(),
-        "congress_date": b.congress_date.map(|d| d.to_string()),
-    })
+pub fn envelope(v: &InstanceView) -> InstanceEnvelope {
+    InstanceEnvelope {
+        instance: instance(v),
+    }
 }
 
-pub fn member(m: &MemberRecord) -> Value {
-    json!({
-        "name": m.name,
-        "sector": m.sector,
-        "post": m.post,
-        "mode": m.mode,
-        "since": m.since.to_string(),
-        "term_end": m.term_end.map(|d| d.to_string()),
-        "instance_id": m.instance_id,
-    })
+#[derive(Serialize, ToSchema)]
+pub struct OrgUnit {
+    code: String,
+    name: String,
+    #[schema(schema_with = names::<OrgKind>)]
+    kind: &'static str,
+    parent: Option<String>,
+    #[schema(schema_with = names::<Option<DeptFunction>>)]
+    function: Option<&'static str>,
+}
+
+pub fn org_unit(u: &ModelUnit) -> OrgUnit {
+    OrgUnit {
+        code: u.code.clone(),
+        name: u.name.clone(),
+        kind: u.kind.as_str(),
+        parent: u.parent.clone(),
+        function: u.function.map(|f| f.as_str()),
+    }
+}
+
+/// A body's term (换届 dates), as answered and as set.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Body {
+    #[schema(format = Date)]
+    pub term_start: String,
+    #[schema(format = Date)]
+    pub term_end: String,
+    #[schema(format = Date)]
+    pub congress_date: Option<String>,
+}
+
+pub fn body(b: &ModelBody) -> Body {
+    Body {
+        term_start: b.term_start.to_string(),
+        term_end: b.term_end.to_string(),
+        congress_date: b.congress_date.map(|d| d.to_string()),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Member {
+    name: String,
+    sector: String,
+    post: String,
+    mode: String,
+    #[schema(format = Date)]
+    since: String,
+    #[schema(format = Date)]
+    term_end: Option<String>,
+    instance_id: Option<String>,
+}
+
+pub fn member(m: &MemberRecord) -> Member {
+    Member {
+        name: m.name.clone(),
+        sector: m.sector.clone(),
+        post: m.post.clone(),
+        mode: m.mode.clone(),
+        since: m.since.to_string(),
+        term_end: m.term_end.map(|d| d.to_string()),
+        instance_id: m.instance_id.clone(),
+    }
+}
+
+/// A unit with its body and current members.
+#[derive(Serialize, ToSchema)]
+pub struct OrgUnitDetail {
+    #[serde(flatten)]
+    unit: OrgUnit,
+    body: Option<Body>,
+    members: Vec<Member>,
+}
+
+pub fn org_unit_detail(u: &ModelUnit, b: Option<&ModelBody>, members: &[MemberRecord]) -> OrgUnitDetail {
+    OrgUnitDetail {
+        unit: org_unit(u),
+        body: b.map(body),
+        members: members.iter().map(member).collect(),
+    }
 }

@@ -3,57 +3,106 @@
 use crate::auth::Auth;
 use crate::error::ApiResult;
 use crate::json::ApiJson;
+use crate::openapi::{BodyRefusals, IdempotencyKey, Refusals, WriteRefusals};
 use crate::views;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use naxian_engine::campaigns::{CampaignView, NewCampaign};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/campaigns", post(create))
-        .route("/campaigns/{id}", get(one))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(create)).routes(routes!(one))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CampaignBody {
     title: String,
+    #[schema(format = DateTime)]
     due_at: String,
+    /// The codes of the units that must finish it.
     targets: Vec<String>,
+    /// ISO 8601 durations before the deadline to remind at (`P3D`, `PT4H`).
     #[serde(default)]
     remind_before: Vec<String>,
 }
 
-fn view(v: &CampaignView) -> Value {
-    let r = &v.record;
-    json!({
-        "id": r.id,
-        "title": r.title,
-        "due_at": views::time(r.due_at),
-        "remind_before": r.remind_before,
-        "created_by": r.created_by,
-        "created_at": views::time(r.created_at),
-        "targets": v.targets.iter().map(|t| json!({
-            "org_unit": t.org_unit,
-            "name": t.name,
-            "status": t.status,
-            "instance_id": t.instance_id,
-            "completed_at": t.completed_at.map(views::time),
-            "done_late": t.done_late,
-        })).collect::<Vec<_>>(),
-    })
+/// A deadline campaign and each target's state.
+#[derive(Serialize, ToSchema)]
+struct Campaign {
+    id: String,
+    title: String,
+    #[schema(format = DateTime)]
+    due_at: String,
+    remind_before: Vec<String>,
+    created_by: String,
+    #[schema(format = DateTime)]
+    created_at: String,
+    targets: Vec<Target>,
 }
 
+#[derive(Serialize, ToSchema)]
+struct Target {
+    org_unit: String,
+    name: String,
+    /// `open` (not done, not yet due), `done`, or `late` (past due and not done).
+    #[schema(schema_with = target_status)]
+    status: &'static str,
+    instance_id: Option<String>,
+    #[schema(format = DateTime)]
+    completed_at: Option<String>,
+    /// Done after the deadline.
+    done_late: bool,
+}
+
+fn target_status() -> utoipa::openapi::schema::ObjectBuilder {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(naxian_engine::campaigns::TARGET_STATES.iter().copied()))
+}
+
+fn view(v: &CampaignView) -> Campaign {
+    let r = &v.record;
+    Campaign {
+        id: r.id.clone(),
+        title: r.title.clone(),
+        due_at: views::time(r.due_at),
+        remind_before: r.remind_before.clone(),
+        created_by: r.created_by.clone(),
+        created_at: views::time(r.created_at),
+        targets: v
+            .targets
+            .iter()
+            .map(|t| Target {
+                org_unit: t.org_unit.clone(),
+                name: t.name.clone(),
+                status: t.status,
+                instance_id: t.instance_id.clone(),
+                completed_at: t.completed_at.map(views::time),
+                done_late: t.done_late,
+            })
+            .collect(),
+    }
+}
+
+/// Open a deadline campaign: one task per target unit for its reporters.
+#[utoipa::path(post, path = "/campaigns", operation_id = "createCampaign", security(("bearer" = [])),
+    params(IdempotencyKey), request_body = CampaignBody, responses(
+    (status = 201, description = "Created", body = Campaign),
+    Refusals,
+    BodyRefusals,
+    WriteRefusals,
+))]
 async fn create(
     State(s): State<AppState>,
     Auth(actor): Auth,
     ApiJson(b): ApiJson<CampaignBody>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Campaign>)> {
     let v = s
         .engine
         .create_campaign(
@@ -69,7 +118,17 @@ async fn create(
     Ok((StatusCode::CREATED, Json(view(&v))))
 }
 
-async fn one(State(s): State<AppState>, Auth(actor): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+/// A campaign and each target's status.
+#[utoipa::path(get, path = "/campaigns/{id}", operation_id = "getCampaign", security(("bearer" = [])),
+    params(("id" = String, Path)), responses(
+    (status = 200, description = "The campaign", body = Campaign),
+    Refusals,
+))]
+async fn one(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Campaign>> {
     let v = s.engine.campaign_view(&actor, &id).await?;
     Ok(Json(view(&v)))
 }

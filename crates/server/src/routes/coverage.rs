@@ -3,61 +3,118 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::{names, Refusals};
 use crate::AppState;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use naxian_engine::reports::SECTORS;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use naxian_model::OrgKind;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/coverage", get(coverage))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(coverage))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct CoverageQuery {
+    /// The code of the unit the board is under.
+    #[param(required = true)]
     under: Option<String>,
 }
 
+/// The board under a unit.
+#[derive(Serialize, ToSchema)]
+struct Coverage {
+    under: String,
+    /// The sectors each unit is counted in.
+    sectors: Vec<&'static str>,
+    units: Vec<UnitCoverage>,
+}
+
+/// One county or township on the board.
+#[derive(Serialize, ToSchema)]
+struct UnitCoverage {
+    code: String,
+    name: String,
+    #[schema(schema_with = names::<OrgKind>)]
+    kind: &'static str,
+    /// The county it is in (its own name, for a county).
+    county: String,
+    /// Its body's current chiefs, by sector.
+    members: BTreeMap<&'static str, Vec<Chief>>,
+    /// Whether the sector has a chief in the body, by sector.
+    covered: BTreeMap<&'static str, bool>,
+    /// `covered`, `in_progress` or `blank`, by sector.
+    state: BTreeMap<&'static str, &'static str>,
+    /// Every sector covered.
+    full: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Chief {
+    name: String,
+    post: String,
+}
+
+/// Coverage board: each county and township under a unit, its body's chiefs
+/// by sector and whether each sector is covered.
+#[utoipa::path(get, path = "/coverage", operation_id = "coverage", security(("bearer" = [])),
+    params(CoverageQuery), responses(
+    (status = 200, description = "The board", body = Coverage),
+    Refusals,
+))]
 async fn coverage(
     State(s): State<AppState>,
     Auth(actor): Auth,
     q: Result<Query<CoverageQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Coverage>> {
     let Query(q) = q.map_err(|e| ApiError::invalid("query", e.body_text()))?;
     let under = q
         .under
         .ok_or_else(|| ApiError::invalid("under", "is required: the code of an org unit"))?;
     let rows = s.engine.coverage(&actor, &under).await?;
-    let units: Vec<Value> = rows
+    let units = rows
         .iter()
-        .map(|r| {
-            let mut members = Map::new();
-            let mut covered = Map::new();
-            let mut state = Map::new();
-            for sector in SECTORS {
-                let list: Vec<Value> = r
-                    .members
-                    .get(*sector)
-                    .map(|m| m.iter().map(|(n, p)| json!({"name": n, "post": p})).collect())
-                    .unwrap_or_default();
-                members.insert((*sector).into(), Value::Array(list));
-                covered.insert((*sector).into(), json!(r.covered(sector)));
-                state.insert((*sector).into(), json!(r.state(sector)));
-            }
-            json!({
-                "code": r.unit.code,
-                "name": r.unit.name,
-                "kind": r.unit.kind.as_str(),
-                "county": r.county,
-                "members": members,
-                "covered": covered,
-                "state": state,
-                "full": SECTORS.iter().all(|s| r.covered(s)),
-            })
+        .map(|r| UnitCoverage {
+            code: r.unit.code.clone(),
+            name: r.unit.name.clone(),
+            kind: r.unit.kind.as_str(),
+            county: r.county.clone(),
+            members: SECTORS
+                .iter()
+                .map(|sector| {
+                    let chiefs = r
+                        .members
+                        .get(*sector)
+                        .map(|m| {
+                            m.iter()
+                                .map(|(name, post)| Chief {
+                                    name: name.clone(),
+                                    post: post.clone(),
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (*sector, chiefs)
+                })
+                .collect(),
+            covered: SECTORS
+                .iter()
+                .map(|sector| (*sector, r.covered(sector)))
+                .collect(),
+            state: SECTORS.iter().map(|sector| (*sector, r.state(sector))).collect(),
+            full: SECTORS.iter().all(|s| r.covered(s)),
         })
         .collect();
-    Ok(Json(json!({"under": under, "sectors": SECTORS, "units": units})))
+    Ok(Json(Coverage {
+        under,
+        sectors: SECTORS.to_vec(),
+        units,
+    }))
 }

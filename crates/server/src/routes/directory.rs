@@ -1,41 +1,60 @@
 //! Directory and accounts: tokens, org units, bodies, users, grants.
 
 use crate::auth::Auth;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::openapi::{names, BodyRefusals, IdempotencyKey, Refusals, WriteRefusals};
 use crate::views;
 use crate::AppState;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
-use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use naxian_engine::{NewOrgUnit, NewUser};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use naxian_model::directory::{DeptFunction, OrgKind, Role};
+use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/org-units", post(create_org_unit))
-        .route("/org-units/{code}", get(org_unit))
-        .route("/org-units/{code}/body", put(set_body))
-        .route("/users", post(create_user))
-        .route("/users/{login}/grants", post(add_grant))
-        .route("/users/{login}/preferences", put(preferences))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(token))
+        .routes(routes!(create_org_unit))
+        .routes(routes!(org_unit))
+        .routes(routes!(set_body))
+        .routes(routes!(create_user))
+        .routes(routes!(add_grant))
+        .routes(routes!(preferences))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
     login: String,
     password: String,
 }
 
-pub async fn token(
+#[derive(Serialize, ToSchema)]
+pub struct Token {
+    token: String,
+    #[schema(format = DateTime)]
+    expires_at: String,
+}
+
+/// Log in and get a token.
+#[utoipa::path(post, path = "/auth/token", operation_id = "createToken", request_body = TokenRequest, responses(
+    (status = 200, description = "A token", body = Token),
+    (status = 429, description = "Too many failed logins; try again later", body = ErrorBody),
+    Refusals,
+    BodyRefusals,
+))]
+async fn token(
     State(s): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ApiJson(req): ApiJson<TokenRequest>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Token>> {
     let (token, expires_at) = s
         .engine
         .login(req.login.trim(), &req.password, &addr.ip().to_string())
@@ -48,26 +67,39 @@ pub async fn token(
             ),
             other => other.into(),
         })?;
-    Ok(Json(
-        json!({"token": token, "expires_at": views::time(expires_at)}),
-    ))
+    Ok(Json(Token {
+        token,
+        expires_at: views::time(expires_at),
+    }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct OrgUnitRequest {
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
     code: String,
     name: String,
+    #[schema(schema_with = names::<OrgKind>)]
     kind: String,
     parent: Option<String>,
+    /// For a department: what it does in the consultation.
+    #[schema(schema_with = names::<Option<DeptFunction>>)]
     function: Option<String>,
 }
 
+/// Create an org unit (admin).
+#[utoipa::path(post, path = "/org-units", operation_id = "createOrgUnit", security(("bearer" = [])),
+    params(IdempotencyKey), request_body = OrgUnitRequest, responses(
+    (status = 201, description = "Created", body = views::OrgUnit),
+    Refusals,
+    BodyRefusals,
+    WriteRefusals,
+))]
 async fn create_org_unit(
     State(s): State<AppState>,
     Auth(actor): Auth,
     ApiJson(r): ApiJson<OrgUnitRequest>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<views::OrgUnit>)> {
     let unit = s
         .engine
         .create_org_unit(
@@ -84,11 +116,17 @@ async fn create_org_unit(
     Ok((StatusCode::CREATED, Json(views::org_unit(&unit))))
 }
 
+/// An org unit with its body and current members.
+#[utoipa::path(get, path = "/org-units/{code}", operation_id = "getOrgUnit", security(("bearer" = [])),
+    params(("code" = String, Path)), responses(
+    (status = 200, description = "The unit", body = views::OrgUnitDetail),
+    Refusals,
+))]
 async fn org_unit(
     State(s): State<AppState>,
     Auth(actor): Auth,
     Path(code): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::OrgUnitDetail>> {
     let (unit, body, members) = s.engine.org_unit(&code).await?;
     if !actor.is_admin && !actor.covers(&unit.path) {
         return Err(ApiError::new(
@@ -97,26 +135,23 @@ async fn org_unit(
             "this unit is outside your grants",
         ));
     }
-    let mut out = views::org_unit(&unit);
-    out["body"] = body.as_ref().map(views::body).unwrap_or(Value::Null);
-    out["members"] = members.iter().map(views::member).collect();
-    Ok(Json(out))
+    Ok(Json(views::org_unit_detail(&unit, body.as_ref(), &members)))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BodyRequest {
-    term_start: String,
-    term_end: String,
-    congress_date: Option<String>,
-}
-
+/// Set the unit's leadership body and term (admin).
+#[utoipa::path(put, path = "/org-units/{code}/body", operation_id = "setBody", security(("bearer" = [])),
+    params(("code" = String, Path)), request_body = views::Body, responses(
+    (status = 200, description = "The body", body = views::Body),
+    Refusals,
+    BodyRefusals,
+    WriteRefusals,
+))]
 async fn set_body(
     State(s): State<AppState>,
     Auth(actor): Auth,
     Path(code): Path<String>,
-    ApiJson(r): ApiJson<BodyRequest>,
-) -> ApiResult<Json<Value>> {
+    ApiJson(r): ApiJson<views::Body>,
+) -> ApiResult<Json<views::Body>> {
     let body = s
         .engine
         .set_body(
@@ -130,20 +165,37 @@ async fn set_body(
     Ok(Json(views::body(&body)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UserRequest {
     login: String,
     name: String,
+    #[schema(format = Email)]
     email: String,
+    #[schema(min_length = 8)]
     password: String,
 }
 
+#[derive(Serialize, ToSchema)]
+struct User {
+    login: String,
+    name: String,
+    email: String,
+}
+
+/// Create a user (admin).
+#[utoipa::path(post, path = "/users", operation_id = "createUser", security(("bearer" = [])),
+    params(IdempotencyKey), request_body = UserRequest, responses(
+    (status = 201, description = "Created", body = User),
+    Refusals,
+    BodyRefusals,
+    WriteRefusals,
+))]
 async fn create_user(
     State(s): State<AppState>,
     Auth(actor): Auth,
     ApiJson(r): ApiJson<UserRequest>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<User>)> {
     let user = s
         .engine
         .create_user(
@@ -159,42 +211,85 @@ async fn create_user(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"login": user.login, "name": user.name, "email": user.email})),
+        Json(User {
+            login: user.login,
+            name: user.name,
+            email: user.email,
+        }),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct GrantRequest {
+    #[schema(schema_with = names::<Role>)]
     role: String,
     org_unit: String,
 }
 
+#[derive(Serialize, ToSchema)]
+struct Grant {
+    login: String,
+    role: String,
+    org_unit: String,
+}
+
+/// Grant a role at a unit (admin); covers the units below it.
+#[utoipa::path(post, path = "/users/{login}/grants", operation_id = "addGrant", security(("bearer" = [])),
+    params(("login" = String, Path), IdempotencyKey), request_body = GrantRequest, responses(
+    (status = 201, description = "Granted", body = Grant),
+    Refusals,
+    BodyRefusals,
+    WriteRefusals,
+))]
 async fn add_grant(
     State(s): State<AppState>,
     Auth(actor): Auth,
     Path(login): Path<String>,
     ApiJson(r): ApiJson<GrantRequest>,
-) -> ApiResult<(StatusCode, Json<Value>)> {
+) -> ApiResult<(StatusCode, Json<Grant>)> {
     s.engine.add_grant(&actor, &login, &r.role, &r.org_unit).await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"login": login, "role": r.role, "org_unit": r.org_unit})),
+        Json(Grant {
+            login,
+            role: r.role,
+            org_unit: r.org_unit,
+        }),
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct PreferencesRequest {
+struct Preferences {
+    /// A daily e-mail listing one's open tasks.
     digest: bool,
 }
 
+#[derive(Serialize, ToSchema)]
+struct UserPreferences {
+    login: String,
+    #[serde(flatten)]
+    preferences: Preferences,
+}
+
+/// A user's preferences: the daily digest of open tasks (the user or an administrator).
+#[utoipa::path(put, path = "/users/{login}/preferences", operation_id = "setPreferences", security(("bearer" = [])),
+    params(("login" = String, Path)), request_body = Preferences, responses(
+    (status = 200, description = "Saved", body = UserPreferences),
+    Refusals,
+    BodyRefusals,
+    WriteRefusals,
+))]
 async fn preferences(
     State(s): State<AppState>,
     Auth(actor): Auth,
     Path(login): Path<String>,
-    ApiJson(r): ApiJson<PreferencesRequest>,
-) -> ApiResult<Json<Value>> {
+    ApiJson(r): ApiJson<Preferences>,
+) -> ApiResult<Json<UserPreferences>> {
     s.engine.set_digest(&actor, &login, r.digest).await?;
-    Ok(Json(json!({"login": login, "digest": r.digest})))
+    Ok(Json(UserPreferences {
+        login,
+        preferences: r,
+    }))
 }

@@ -1,4 +1,5 @@
-//! The API's routes, one module per area, assembled into `/api/v1`.
+//! The API's routes, one module per area, assembled into `/api/v1`; each
+//! route is registered with its documented operation (`openapi`).
 
 pub mod campaigns;
 pub mod coverage;
@@ -11,12 +12,10 @@ pub mod test_clock;
 pub mod workflows;
 
 use crate::AppState;
-use axum::routing::post;
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
 
-pub fn api(state: &AppState) -> Router<AppState> {
-    let mut router = Router::new()
-        .route("/auth/token", post(directory::token))
+pub fn api(state: &AppState) -> OpenApiRouter<AppState> {
+    let mut router = OpenApiRouter::new()
         .merge(directory::router())
         .merge(workflows::router())
         .merge(instances::router(state))

@@ -2,29 +2,72 @@
 
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
+use crate::openapi::Refusals;
 use crate::views;
 use crate::AppState;
 use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/reports/monthly", get(monthly))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(monthly))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct MonthQuery {
+    /// Default: the current month in Asia/Shanghai.
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}$")]
     month: Option<String>,
 }
 
+/// The province's table of monthly reports.
+#[derive(Serialize, ToSchema)]
+struct MonthlyReports {
+    month: String,
+    rows: Vec<MonthlyReport>,
+}
+
+/// One city's report of the month.
+#[derive(Serialize, ToSchema)]
+struct MonthlyReport {
+    /// The city's code.
+    city: String,
+    name: String,
+    /// `not_opened`, `open`, `overdue`, `submitted` or `accepted`.
+    #[schema(schema_with = report_status)]
+    status: &'static str,
+    instance_id: Option<String>,
+    #[schema(format = DateTime)]
+    due_at: Option<String>,
+    #[schema(format = DateTime)]
+    submitted_at: Option<String>,
+    /// The figures of the month as the report holds them.
+    figures: Value,
+}
+
+fn report_status() -> utoipa::openapi::schema::ObjectBuilder {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(naxian_engine::reports::REPORT_STATES.iter().copied()))
+}
+
+/// Monthly progress reports, one row per city the caller may see.
+#[utoipa::path(get, path = "/reports/monthly", operation_id = "monthlyReports", security(("bearer" = [])),
+    params(MonthQuery), responses(
+    (status = 200, description = "The table", body = MonthlyReports),
+    Refusals,
+))]
 async fn monthly(
     State(s): State<AppState>,
     Auth(actor): Auth,
     q: Result<Query<MonthQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<MonthlyReports>> {
     let Query(q) = q.map_err(|e| ApiError::invalid("query", e.body_text()))?;
     let month = match q.month {
         Some(m) => {
@@ -38,16 +81,19 @@ async fn monthly(
         None => naxian_engine::reports::month_of(s.engine.clock().now()),
     };
     let rows = s.engine.monthly_reports(&actor, &month).await?;
-    Ok(Json(json!({
-        "month": month,
-        "rows": rows.iter().map(|r| json!({
-            "city": r.city.code,
-            "name": r.city.name,
-            "status": r.status,
-            "instance_id": r.instance_id,
-            "due_at": r.due_at.map(views::time),
-            "submitted_at": r.submitted_at.map(views::time),
-            "figures": r.figures,
-        })).collect::<Vec<_>>(),
-    })))
+    Ok(Json(MonthlyReports {
+        month,
+        rows: rows
+            .into_iter()
+            .map(|r| MonthlyReport {
+                city: r.city.code,
+                name: r.city.name,
+                status: r.status,
+                instance_id: r.instance_id,
+                due_at: r.due_at.map(views::time),
+                submitted_at: r.submitted_at.map(views::time),
+                figures: r.figures,
+            })
+            .collect(),
+    }))
 }

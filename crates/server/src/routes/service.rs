@@ -4,26 +4,54 @@ use crate::AppState;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Json;
 use naxian_engine::EngineError;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+        .routes(routes!(openapi))
 }
 
-async fn healthz() -> impl IntoResponse {
-    Json(json!({"status": "ok"}))
+#[derive(Serialize, ToSchema)]
+struct Health {
+    /// `ok`
+    status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", responses((status = 200, description = "Up", body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[derive(Serialize, ToSchema)]
+struct Readiness {
+    /// `ready` or `unavailable`
+    status: &'static str,
+    /// `sqlite` or `postgres`
+    database: &'static str,
+    /// What an operator should see to (a holiday calendar running out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    warnings: Option<Vec<String>>,
 }
 
 /// `/readyz` answers within this, whatever the database does: a load
 /// balancer asks often and must not pile up waiting requests.
 const READY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// The database answers.
+#[utoipa::path(get, path = "/readyz", operation_id = "readyz", responses(
+    (status = 200, description = "Ready", body = Readiness),
+    (status = 503, description = "Database unavailable", body = Readiness),
+))]
 async fn readyz(State(s): State<AppState>) -> Response {
     let ping = tokio::time::timeout(READY_DEADLINE, s.engine.ping())
         .await
@@ -35,23 +63,31 @@ async fn readyz(State(s): State<AppState>) -> Response {
     match ping {
         Ok(()) => {
             let warnings: Vec<String> = s.engine.calendar_warning().into_iter().collect();
-            (
-                StatusCode::OK,
-                Json(json!({"status": "ready", "database": s.engine.backend(), "warnings": warnings})),
-            )
-                .into_response()
+            let ready = Readiness {
+                status: "ready",
+                database: s.engine.backend(),
+                warnings: Some(warnings),
+            };
+            (StatusCode::OK, Json(ready)).into_response()
         }
-        Err(e) => crate::request_log::with_detail(
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "unavailable", "database": s.engine.backend()})),
+        Err(e) => {
+            let unavailable = Readiness {
+                status: "unavailable",
+                database: s.engine.backend(),
+                warnings: None,
+            };
+            crate::request_log::with_detail(
+                (StatusCode::SERVICE_UNAVAILABLE, Json(unavailable)).into_response(),
+                format!("readiness check failed: {}", e.detail()),
             )
-                .into_response(),
-            format!("readiness check failed: {}", e.detail()),
-        ),
+        }
     }
 }
 
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", operation_id = "metrics", responses(
+    (status = 200, description = "OpenMetrics text", body = String, content_type = "application/openmetrics-text"),
+))]
 async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     (
         [(
@@ -62,9 +98,11 @@ async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
     )
 }
 
-/// The OpenAPI 3.1 document of the API, kept beside the code it describes.
-pub const OPENAPI: &str = include_str!("../openapi.json");
-
-pub async fn openapi() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", operation_id = "openapi", responses(
+    (status = 200, description = "OpenAPI 3.1", body = Object),
+))]
+async fn openapi(State(s): State<AppState>) -> impl IntoResponse {
+    let doc = s.openapi.get().cloned().unwrap_or_default();
+    ([(header::CONTENT_TYPE, "application/json")], doc)
 }

@@ -1,36 +1,56 @@
 //! The inbox and task actions.
 
 use crate::auth::Auth;
+use crate::error::ErrorBody;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::openapi::{BodyRefusals, IdempotencyKey, Refusals, WriteRefusals};
 use crate::views;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use naxian_model::TaskStatus;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/tasks", get(inbox))
-        .route("/tasks/{id}/actions", post(act))
-        .route("/tasks/{id}/urge", post(urge))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(inbox))
+        .routes(routes!(act))
+        .routes(routes!(urge))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 struct InboxQuery {
+    /// `open` (the inbox, by due date) or `done`.
+    #[param(schema_with = open_or_done)]
     status: Option<String>,
 }
 
+fn open_or_done() -> utoipa::openapi::schema::ObjectBuilder {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["open", "done"]))
+        .default(Some("open".into()))
+}
+
+/// The caller's inbox (open, by due date) or done tasks.
+#[utoipa::path(get, path = "/tasks", operation_id = "listTasks", security(("bearer" = [])),
+    params(InboxQuery), responses(
+    (status = 200, description = "Tasks", body = Vec<views::Task>),
+    Refusals,
+))]
 async fn inbox(
     State(s): State<AppState>,
     Auth(actor): Auth,
     q: Result<Query<InboxQuery>, axum::extract::rejection::QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Vec<views::Task>>> {
     let Query(q) = q.map_err(|e| ApiError::invalid("query", e.body_text()))?;
     let status = match q.status.as_deref() {
         None | Some("open") => TaskStatus::Open,
@@ -45,17 +65,23 @@ async fn inbox(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ActionRequest)]
 struct ActBody {
+    /// One of the task's `actions`.
     action: String,
     comment: Option<String>,
+    /// The fields the action carries, or (for an action that amends the
+    /// instance) the instance fields it changes.
+    #[schema(value_type = Option<Object>)]
     data: Option<Value>,
 }
 
-/// The answer to a task action or a withdrawal.
-pub fn action_response(view: &naxian_engine::InstanceView) -> Value {
-    json!({"instance": views::instance(view)})
+/// The JSON answer to a task action or a withdrawal, as an idempotent
+/// request records it.
+pub fn action_response(view: &naxian_engine::InstanceView) -> String {
+    serde_json::to_string(&views::envelope(view)).unwrap_or_default()
 }
 
 /// Runs an engine call that moves an instance; under an Idempotency-Key its
@@ -70,41 +96,68 @@ where
             let keyed = naxian_engine::keyed::KeyedResponse {
                 login: login.to_string(),
                 key,
-                render: Box::new(|view| (200, action_response(view).to_string())),
+                render: Box::new(|view| (200, action_response(view))),
             };
             naxian_engine::keyed::with_response(keyed, call).await
         }
     }
 }
 
+/// Act on a task: one of its listed actions.
+#[utoipa::path(post, path = "/tasks/{id}/actions", operation_id = "actOnTask", security(("bearer" = [])),
+    params(("id" = String, Path), IdempotencyKey), request_body = ActBody, responses(
+    (status = 200, description = "The instance after the action", body = views::InstanceEnvelope),
+    Refusals,
+    BodyRefusals,
+    WriteRefusals,
+))]
 async fn act(
     State(s): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(b): ApiJson<ActBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<views::InstanceEnvelope>> {
     let view = keyed(
         &headers,
         &actor.login,
         s.engine.act(&actor, &id, &b.action, b.comment, b.data),
     )
     .await?;
-    Ok(Json(action_response(&view)))
+    Ok(Json(views::envelope(&view)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct UrgeBody {
     comment: Option<String>,
 }
 
+#[derive(Serialize, ToSchema)]
+struct Urged {
+    task_id: String,
+    /// How many holders were e-mailed.
+    notified: usize,
+}
+
+/// Urge (催办) the holders of an open task: e-mail, at most once per task per day.
+#[utoipa::path(post, path = "/tasks/{id}/urge", operation_id = "urgeTask", security(("bearer" = [])),
+    params(("id" = String, Path), IdempotencyKey), request_body = UrgeBody, responses(
+    (status = 200, description = "Urged", body = Urged),
+    (status = 429, description = "Already urged today", body = ErrorBody),
+    Refusals,
+    BodyRefusals,
+    WriteRefusals,
+))]
 async fn urge(
     State(s): State<AppState>,
     Auth(actor): Auth,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<UrgeBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Urged>> {
     let notified = s.engine.urge(&actor, &id, b.comment).await?;
-    Ok(Json(json!({"task_id": id, "notified": notified})))
+    Ok(Json(Urged {
+        task_id: id,
+        notified,
+    }))
 }

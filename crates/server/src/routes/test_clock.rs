@@ -4,31 +4,42 @@
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::openapi::{BodyRefusals, Refusals, WriteRefusals};
 use crate::views;
 use crate::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/test/clock", post(set))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(set))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ClockBody {
+    #[schema(format = DateTime)]
     now: String,
 }
 
+/// Move the service's clock (only under --test-clock; admin).
+#[utoipa::path(post, path = "/test/clock", operation_id = "setTestClock", security(("bearer" = [])),
+    request_body = ClockBody, responses(
+    (status = 200, description = "The new time", body = ClockBody),
+    Refusals,
+    BodyRefusals,
+    WriteRefusals,
+))]
 async fn set(
     State(s): State<AppState>,
     Auth(actor): Auth,
     ApiJson(b): ApiJson<ClockBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ClockBody>> {
     if !actor.is_admin {
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -44,5 +55,7 @@ async fn set(
         .as_ref()
         .ok_or_else(|| ApiError::not_found("no such route"))?;
     clock.set(now);
-    Ok(Json(json!({"now": views::time(now)})))
+    Ok(Json(ClockBody {
+        now: views::time(now),
+    }))
 }

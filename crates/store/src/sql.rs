@@ -330,6 +330,7 @@ macro_rules! sql_store {
 
             #[async_trait::async_trait]
             impl $crate::Store for $ty {
+
                 fn backend(&self) -> &'static str {
                     <$ty>::BACKEND
                 }
@@ -338,7 +339,10 @@ macro_rules! sql_store {
                     sqlx::query("SELECT 1").execute(self.reader()).await.map_err(e)?;
                     Ok(())
                 }
+            }
 
+            #[async_trait::async_trait]
+            impl $crate::DirectoryStore for $ty {
                 async fn create_org_unit(&self, u: &OrgUnit) -> Result<()> {
                     // One statement, one place: the batch the import writes.
                     self.import_directory(&$crate::DirectoryBatch { units: vec![u.clone()], ..Default::default() }).await
@@ -577,6 +581,122 @@ macro_rules! sql_store {
                         .collect()
                 }
 
+                async fn holders(&self, role: Role, unit_path: &str) -> Result<Vec<(UserRecord, String)>> {
+                    // A grant covers the unit if it is at the unit or one of its
+                    // ancestors: exactly the codes on its path.
+                    let codes: Vec<&str> = unit_path.split('/').filter(|c| !c.is_empty()).collect();
+                    if codes.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let sql = format!(
+                        "SELECT us.*, u.path AS grant_path FROM grants g JOIN org_units u ON u.code = g.org_unit
+                         JOIN users us ON us.login = g.login
+                         WHERE g.role = $1 AND g.org_unit IN ({})
+                         ORDER BY length(u.path) DESC, us.login",
+                        placeholders(2, codes.len())
+                    );
+                    let mut q = sqlx::query(&sql).bind(role.as_str());
+                    for c in &codes {
+                        q = q.bind(*c);
+                    }
+                    let rows = q.fetch_all(self.reader()).await.map_err(e)?;
+                    rows.iter()
+                        .map(|r| Ok((user(r)?, r.try_get::<String, _>("grant_path").map_err(e)?)))
+                        .collect()
+                }
+
+                async fn units_of_kind(&self, kind: naxian_model::OrgKind) -> Result<Vec<OrgUnit>> {
+                    let rows = sqlx::query("SELECT * FROM org_units WHERE kind = $1 ORDER BY code")
+                        .bind(kind.as_str())
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(org_unit).collect()
+                }
+
+                async fn units_under(&self, path: &str) -> Result<Vec<OrgUnit>> {
+                    let rows = sqlx::query("SELECT * FROM org_units WHERE substr(path, 1, length($1)) = $1 ORDER BY path")
+                        .bind(path)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(org_unit).collect()
+                }
+
+                async fn members_under(&self, path: &str) -> Result<Vec<(MemberRecord, String)>> {
+                    let rows = sqlx::query(
+                        "SELECT m.*, u.path AS unit_path FROM members m JOIN org_units u ON u.code = m.org_unit
+                         WHERE substr(u.path, 1, length($1)) = $1 ORDER BY u.path, m.since",
+                    )
+                    .bind(path)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok((
+                                MemberRecord {
+                                    org_unit: r.try_get("org_unit").map_err(e)?,
+                                    name: r.try_get("name").map_err(e)?,
+                                    sector: r.try_get("sector").map_err(e)?,
+                                    post: r.try_get("post").map_err(e)?,
+                                    mode: r.try_get("mode").map_err(e)?,
+                                    since: r.try_get::<NaiveDate, _>("since").map_err(e)?,
+                                    term_end: r.try_get("term_end").map_err(e)?,
+                                    instance_id: r.try_get("instance_id").map_err(e)?,
+                                },
+                                r.try_get::<String, _>("unit_path").map_err(e)?,
+                            ))
+                        })
+                        .collect()
+                }
+
+                async fn contacts_under(&self, path: &str) -> Result<Vec<$crate::Contact>> {
+                    let rows = sqlx::query(
+                        "SELECT u.*, g.role, us.login, us.name AS user_name, us.email
+                         FROM grants g JOIN org_units u ON u.code = g.org_unit JOIN users us ON us.login = g.login
+                         WHERE substr(u.path, 1, length($1)) = $1 ORDER BY u.path, g.role, us.login",
+                    )
+                    .bind(path)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            let role: String = r.try_get("role").map_err(e)?;
+                            Ok($crate::Contact {
+                                unit: org_unit(r)?,
+                                role: parse("role", &role)?,
+                                login: r.try_get("login").map_err(e)?,
+                                name: r.try_get("user_name").map_err(e)?,
+                                email: r.try_get("email").map_err(e)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn set_digest(&self, login: &str, digest: bool) -> Result<bool> {
+                    let done = sqlx::query("UPDATE users SET digest = $1 WHERE login = $2")
+                        .bind(digest)
+                        .bind(login)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn digest_users(&self) -> Result<Vec<UserRecord>> {
+                    let rows = sqlx::query("SELECT * FROM users WHERE digest = $1 ORDER BY login")
+                        .bind(true)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(user).collect()
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl $crate::SessionStore for $ty {
                 async fn create_token(&self, t: &TokenRecord) -> Result<()> {
                     sqlx::query("INSERT INTO tokens (hash, login, expires_at, created_at) VALUES ($1, $2, $3, $4)")
                         .bind(&t.hash)
@@ -602,6 +722,176 @@ macro_rules! sql_store {
                     row.as_ref().map(user).transpose()
                 }
 
+                async fn create_session(&self, x: &SessionRecord) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO sessions (id_hash, login, csrf, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&x.id_hash)
+                    .bind(&x.login)
+                    .bind(&x.csrf)
+                    .bind(x.created_at)
+                    .bind(x.last_seen_at)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
+                    let row = sqlx::query("SELECT * FROM sessions WHERE id_hash = $1")
+                        .bind(id_hash)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    let Some(r) = row else { return Ok(None) };
+                    Ok(Some(SessionRecord {
+                        id_hash: r.try_get("id_hash").map_err(e)?,
+                        login: r.try_get("login").map_err(e)?,
+                        csrf: r.try_get("csrf").map_err(e)?,
+                        created_at: r.try_get("created_at").map_err(e)?,
+                        last_seen_at: r.try_get("last_seen_at").map_err(e)?,
+                    }))
+                }
+
+                async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()> {
+                    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+                        .bind(at)
+                        .bind(id_hash)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn delete_session(&self, id_hash: &str) -> Result<()> {
+                    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                        .bind(id_hash)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn count_login_attempt(&self, key: &str, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<i64> {
+                    let row = sqlx::query(
+                        "INSERT INTO login_failures (key, failures, window_start) VALUES ($1, 1, $2)
+                         ON CONFLICT (key) DO UPDATE SET
+                           failures = CASE WHEN login_failures.window_start < $3 THEN 1 ELSE login_failures.failures + 1 END,
+                           window_start = CASE WHEN login_failures.window_start < $3 THEN $2 ELSE login_failures.window_start END
+                         RETURNING failures",
+                    )
+                    .bind(key)
+                    .bind(now)
+                    .bind(since)
+                    .fetch_one(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(i64::from(row.try_get::<i32, _>("failures").map_err(e)?))
+                }
+
+                async fn forgive_login_attempt(&self, key: &str) -> Result<()> {
+                    sqlx::query("UPDATE login_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+                        .bind(key)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn clear_login_failures(&self, key: &str) -> Result<()> {
+                    sqlx::query("DELETE FROM login_failures WHERE key = $1")
+                        .bind(key)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn idempotency_begin(
+                    &self,
+                    login: &str,
+                    key: &str,
+                    hash: &str,
+                    now: DateTime<Utc>,
+                    lost_before: DateTime<Utc>,
+                ) -> Result<IdempotencyState> {
+                    let done = sqlx::query(
+                        "INSERT INTO idempotency (login, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (login, key) DO NOTHING",
+                    )
+                    .bind(login)
+                    .bind(key)
+                    .bind(hash)
+                    .bind(now)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() == 1 {
+                        return Ok(IdempotencyState::Started);
+                    }
+                    // One replica takes a lost request over: the update is its own check.
+                    let taken = sqlx::query(
+                        "UPDATE idempotency SET created_at = $1
+                         WHERE login = $2 AND key = $3 AND request_hash = $4 AND status IS NULL AND created_at < $5",
+                    )
+                    .bind(now)
+                    .bind(login)
+                    .bind(key)
+                    .bind(hash)
+                    .bind(lost_before)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    if taken.rows_affected() == 1 {
+                        return Ok(IdempotencyState::Started);
+                    }
+                    let row = sqlx::query("SELECT request_hash, status, body FROM idempotency WHERE login = $1 AND key = $2")
+                        .bind(login)
+                        .bind(key)
+                        .fetch_optional(self.writer())
+                        .await
+                        .map_err(e)?;
+                    let Some(r) = row else {
+                        // Aborted between our insert and read: the caller may simply retry.
+                        return Ok(IdempotencyState::InProgress);
+                    };
+                    let stored: String = r.try_get("request_hash").map_err(e)?;
+                    if stored != hash {
+                        return Ok(IdempotencyState::Mismatch);
+                    }
+                    let status: Option<i32> = r.try_get("status").map_err(e)?;
+                    let body: Option<String> = r.try_get("body").map_err(e)?;
+                    Ok(match (status, body) {
+                        (Some(s), Some(b)) => IdempotencyState::Completed { status: s as u16, body: b },
+                        _ => IdempotencyState::InProgress,
+                    })
+                }
+
+                async fn idempotency_finish(&self, login: &str, key: &str, status: u16, body: &str) -> Result<()> {
+                    sqlx::query($crate::IDEMPOTENCY_DONE)
+                        .bind(i32::from(status))
+                        .bind(body)
+                        .bind(login)
+                        .bind(key)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn idempotency_abort(&self, login: &str, key: &str) -> Result<()> {
+                    sqlx::query("DELETE FROM idempotency WHERE login = $1 AND key = $2 AND status IS NULL")
+                        .bind(login)
+                        .bind(key)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl $crate::InstanceStore for $ty {
                 async fn register_workflow(&self, w: &WorkflowRecord) -> Result<Registered> {
                     let done = sqlx::query(
                         "INSERT INTO workflow_versions (name, version, title, source, sha256, created_at)
@@ -850,6 +1140,79 @@ macro_rules! sql_store {
                     $apply(self, c, e).await
                 }
 
+                async fn log_access(&self, a: &$crate::AccessRecord) -> Result<()> {
+                    sqlx::query("INSERT INTO access_log (at, login, instance_id, what) VALUES ($1, $2, $3, $4)")
+                        .bind(a.at)
+                        .bind(&a.login)
+                        .bind(&a.instance_id)
+                        .bind(&a.what)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn access_log(&self, instance_id: &str, limit: i64) -> Result<Vec<$crate::AccessRecord>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM access_log WHERE instance_id = $1 ORDER BY at DESC LIMIT $2",
+                    )
+                    .bind(instance_id)
+                    .bind(limit)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok($crate::AccessRecord {
+                                at: r.try_get("at").map_err(e)?,
+                                login: r.try_get("login").map_err(e)?,
+                                instance_id: r.try_get("instance_id").map_err(e)?,
+                                what: r.try_get("what").map_err(e)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn purge_candidates(&self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Instance>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM instances WHERE purged_at IS NULL AND status = 'completed' AND updated_at < $1
+                         ORDER BY updated_at LIMIT $2",
+                    )
+                    .bind(before)
+                    .bind(limit)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(instance).collect()
+                }
+
+                async fn purge_instance(&self, id: &str, data: &serde_json::Value, at: DateTime<Utc>) -> Result<bool> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let done = sqlx::query(
+                        "UPDATE instances SET data = $1, purged_at = $2
+                         WHERE id = $3 AND purged_at IS NULL AND status = 'completed'",
+                    )
+                    .bind(Json(data))
+                    .bind(at)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() != 1 {
+                        return Ok(false);
+                    }
+                    sqlx::query("DELETE FROM attachments WHERE instance_id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    tx.commit().await.map_err(e)?;
+                    Ok(true)
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl $crate::ScheduleStore for $ty {
                 async fn save_calendar_year(&self, year: i32, holidays: &[NaiveDate], workdays: &[NaiveDate]) -> Result<()> {
                     let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
                     sqlx::query("DELETE FROM calendar_days WHERE year = $1")
@@ -893,30 +1256,6 @@ macro_rules! sql_store {
                         }
                     }
                     Ok(out)
-                }
-
-                async fn holders(&self, role: Role, unit_path: &str) -> Result<Vec<(UserRecord, String)>> {
-                    // A grant covers the unit if it is at the unit or one of its
-                    // ancestors: exactly the codes on its path.
-                    let codes: Vec<&str> = unit_path.split('/').filter(|c| !c.is_empty()).collect();
-                    if codes.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    let sql = format!(
-                        "SELECT us.*, u.path AS grant_path FROM grants g JOIN org_units u ON u.code = g.org_unit
-                         JOIN users us ON us.login = g.login
-                         WHERE g.role = $1 AND g.org_unit IN ({})
-                         ORDER BY length(u.path) DESC, us.login",
-                        placeholders(2, codes.len())
-                    );
-                    let mut q = sqlx::query(&sql).bind(role.as_str());
-                    for c in &codes {
-                        q = q.bind(*c);
-                    }
-                    let rows = q.fetch_all(self.reader()).await.map_err(e)?;
-                    rows.iter()
-                        .map(|r| Ok((user(r)?, r.try_get::<String, _>("grant_path").map_err(e)?)))
-                        .collect()
                 }
 
                 async fn claim_timers(&self, owner: &str, now: DateTime<Utc>, lease_ms: i64, limit: i64) -> Result<Vec<TimerRecord>> {
@@ -968,110 +1307,6 @@ macro_rules! sql_store {
                     }
                     tx.commit().await.map_err(e)?;
                     Ok(())
-                }
-
-                async fn enqueue(&self, out: &[OutboxMessage]) -> Result<()> {
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
-                    for m in out {
-                        insert_outbox(&mut *tx, m).await?;
-                    }
-                    tx.commit().await.map_err(e)?;
-                    Ok(())
-                }
-
-                async fn claim_outbox(&self, owner: &str, now: DateTime<Utc>, lease_ms: i64, limit: i64) -> Result<Vec<OutboxRecord>> {
-                    let rows = claim_rows(self.writer(), "outbox", "next_attempt_at", owner, now, lease_ms, limit).await?;
-                    rows.iter().map(outbox).collect()
-                }
-
-                async fn outbox_sent(&self, id: &str, owner: &str, at: DateTime<Utc>) -> Result<()> {
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
-                    let done = sqlx::query(
-                        "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, lease_owner = NULL,
-                           lease_until = NULL, last_error = NULL
-                         WHERE id = $2 AND lease_owner = $3 AND status = 'pending'",
-                    )
-                    .bind(at)
-                    .bind(id)
-                    .bind(owner)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(e)?;
-                    if done.rows_affected() != 1 {
-                        return Err(StoreError::Conflict(format!("the lease on e-mail {id} was lost")));
-                    }
-                    sqlx::query("INSERT INTO outbox_attempts (outbox_id, at, ok, error) VALUES ($1, $2, $3, NULL)")
-                        .bind(id)
-                        .bind(at)
-                        .bind(true)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(e)?;
-                    tx.commit().await.map_err(e)?;
-                    Ok(())
-                }
-
-                async fn outbox_failed(
-                    &self,
-                    id: &str,
-                    owner: &str,
-                    at: DateTime<Utc>,
-                    error: &str,
-                    retry_at: Option<DateTime<Utc>>,
-                ) -> Result<()> {
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
-                    let status = if retry_at.is_some() { "pending" } else { "dead" };
-                    let done = sqlx::query(
-                        "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3,
-                           lease_owner = NULL, lease_until = NULL
-                         WHERE id = $4 AND lease_owner = $5 AND status = 'pending'",
-                    )
-                    .bind(status)
-                    .bind(retry_at.unwrap_or(at))
-                    .bind(error)
-                    .bind(id)
-                    .bind(owner)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(e)?;
-                    if done.rows_affected() != 1 {
-                        return Err(StoreError::Conflict(format!("the lease on e-mail {id} was lost")));
-                    }
-                    sqlx::query("INSERT INTO outbox_attempts (outbox_id, at, ok, error) VALUES ($1, $2, $3, $4)")
-                        .bind(id)
-                        .bind(at)
-                        .bind(false)
-                        .bind(error)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(e)?;
-                    tx.commit().await.map_err(e)?;
-                    Ok(())
-                }
-
-                async fn outbox_list(&self, status: Option<&str>, limit: i64) -> Result<Vec<OutboxRecord>> {
-                    let rows = sqlx::query(
-                        "SELECT * FROM outbox WHERE ($1 IS NULL OR status = $1) ORDER BY created_at DESC, id LIMIT $2",
-                    )
-                    .bind(status)
-                    .bind(limit)
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err(e)?;
-                    rows.iter().map(outbox).collect()
-                }
-
-                async fn outbox_retry(&self, id: &str, now: DateTime<Utc>) -> Result<bool> {
-                    let done = sqlx::query(
-                        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, last_error = NULL
-                         WHERE id = $2 AND status = 'dead'",
-                    )
-                    .bind(now)
-                    .bind(id)
-                    .execute(self.writer())
-                    .await
-                    .map_err(e)?;
-                    Ok(done.rows_affected() == 1)
                 }
 
                 async fn last_slot(&self, schedule: &str) -> Result<Option<DateTime<Utc>>> {
@@ -1178,123 +1413,117 @@ macro_rules! sql_store {
                         })
                         .collect()
                 }
+            }
 
-                async fn units_of_kind(&self, kind: naxian_model::OrgKind) -> Result<Vec<OrgUnit>> {
-                    let rows = sqlx::query("SELECT * FROM org_units WHERE kind = $1 ORDER BY code")
-                        .bind(kind.as_str())
-                        .fetch_all(self.reader())
-                        .await
-                        .map_err(e)?;
-                    rows.iter().map(org_unit).collect()
-                }
-
-                async fn units_under(&self, path: &str) -> Result<Vec<OrgUnit>> {
-                    let rows = sqlx::query("SELECT * FROM org_units WHERE substr(path, 1, length($1)) = $1 ORDER BY path")
-                        .bind(path)
-                        .fetch_all(self.reader())
-                        .await
-                        .map_err(e)?;
-                    rows.iter().map(org_unit).collect()
-                }
-
-                async fn members_under(&self, path: &str) -> Result<Vec<(MemberRecord, String)>> {
-                    let rows = sqlx::query(
-                        "SELECT m.*, u.path AS unit_path FROM members m JOIN org_units u ON u.code = m.org_unit
-                         WHERE substr(u.path, 1, length($1)) = $1 ORDER BY u.path, m.since",
-                    )
-                    .bind(path)
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err(e)?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok((
-                                MemberRecord {
-                                    org_unit: r.try_get("org_unit").map_err(e)?,
-                                    name: r.try_get("name").map_err(e)?,
-                                    sector: r.try_get("sector").map_err(e)?,
-                                    post: r.try_get("post").map_err(e)?,
-                                    mode: r.try_get("mode").map_err(e)?,
-                                    since: r.try_get::<NaiveDate, _>("since").map_err(e)?,
-                                    term_end: r.try_get("term_end").map_err(e)?,
-                                    instance_id: r.try_get("instance_id").map_err(e)?,
-                                },
-                                r.try_get::<String, _>("unit_path").map_err(e)?,
-                            ))
-                        })
-                        .collect()
-                }
-
-                async fn log_access(&self, a: &$crate::AccessRecord) -> Result<()> {
-                    sqlx::query("INSERT INTO access_log (at, login, instance_id, what) VALUES ($1, $2, $3, $4)")
-                        .bind(a.at)
-                        .bind(&a.login)
-                        .bind(&a.instance_id)
-                        .bind(&a.what)
-                        .execute(self.writer())
-                        .await
-                        .map_err(e)?;
+            #[async_trait::async_trait]
+            impl $crate::OutboxStore for $ty {
+                async fn enqueue(&self, out: &[OutboxMessage]) -> Result<()> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    for m in out {
+                        insert_outbox(&mut *tx, m).await?;
+                    }
+                    tx.commit().await.map_err(e)?;
                     Ok(())
                 }
 
-                async fn access_log(&self, instance_id: &str, limit: i64) -> Result<Vec<$crate::AccessRecord>> {
-                    let rows = sqlx::query(
-                        "SELECT * FROM access_log WHERE instance_id = $1 ORDER BY at DESC LIMIT $2",
-                    )
-                    .bind(instance_id)
-                    .bind(limit)
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err(e)?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok($crate::AccessRecord {
-                                at: r.try_get("at").map_err(e)?,
-                                login: r.try_get("login").map_err(e)?,
-                                instance_id: r.try_get("instance_id").map_err(e)?,
-                                what: r.try_get("what").map_err(e)?,
-                            })
-                        })
-                        .collect()
+                async fn claim_outbox(&self, owner: &str, now: DateTime<Utc>, lease_ms: i64, limit: i64) -> Result<Vec<OutboxRecord>> {
+                    let rows = claim_rows(self.writer(), "outbox", "next_attempt_at", owner, now, lease_ms, limit).await?;
+                    rows.iter().map(outbox).collect()
                 }
 
-                async fn purge_candidates(&self, before: DateTime<Utc>, limit: i64) -> Result<Vec<Instance>> {
-                    let rows = sqlx::query(
-                        "SELECT * FROM instances WHERE purged_at IS NULL AND status = 'completed' AND updated_at < $1
-                         ORDER BY updated_at LIMIT $2",
-                    )
-                    .bind(before)
-                    .bind(limit)
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err(e)?;
-                    rows.iter().map(instance).collect()
-                }
-
-                async fn purge_instance(&self, id: &str, data: &serde_json::Value, at: DateTime<Utc>) -> Result<bool> {
+                async fn outbox_sent(&self, id: &str, owner: &str, at: DateTime<Utc>) -> Result<()> {
                     let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
                     let done = sqlx::query(
-                        "UPDATE instances SET data = $1, purged_at = $2
-                         WHERE id = $3 AND purged_at IS NULL AND status = 'completed'",
+                        "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, lease_owner = NULL,
+                           lease_until = NULL, last_error = NULL
+                         WHERE id = $2 AND lease_owner = $3 AND status = 'pending'",
                     )
-                    .bind(Json(data))
                     .bind(at)
                     .bind(id)
+                    .bind(owner)
                     .execute(&mut *tx)
                     .await
                     .map_err(e)?;
                     if done.rows_affected() != 1 {
-                        return Ok(false);
+                        return Err(StoreError::Conflict(format!("the lease on e-mail {id} was lost")));
                     }
-                    sqlx::query("DELETE FROM attachments WHERE instance_id = $1")
+                    sqlx::query("INSERT INTO outbox_attempts (outbox_id, at, ok, error) VALUES ($1, $2, $3, NULL)")
                         .bind(id)
+                        .bind(at)
+                        .bind(true)
                         .execute(&mut *tx)
                         .await
                         .map_err(e)?;
                     tx.commit().await.map_err(e)?;
-                    Ok(true)
+                    Ok(())
                 }
 
+                async fn outbox_failed(
+                    &self,
+                    id: &str,
+                    owner: &str,
+                    at: DateTime<Utc>,
+                    error: &str,
+                    retry_at: Option<DateTime<Utc>>,
+                ) -> Result<()> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let status = if retry_at.is_some() { "pending" } else { "dead" };
+                    let done = sqlx::query(
+                        "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3,
+                           lease_owner = NULL, lease_until = NULL
+                         WHERE id = $4 AND lease_owner = $5 AND status = 'pending'",
+                    )
+                    .bind(status)
+                    .bind(retry_at.unwrap_or(at))
+                    .bind(error)
+                    .bind(id)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::Conflict(format!("the lease on e-mail {id} was lost")));
+                    }
+                    sqlx::query("INSERT INTO outbox_attempts (outbox_id, at, ok, error) VALUES ($1, $2, $3, $4)")
+                        .bind(id)
+                        .bind(at)
+                        .bind(false)
+                        .bind(error)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn outbox_list(&self, status: Option<&str>, limit: i64) -> Result<Vec<OutboxRecord>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM outbox WHERE ($1 IS NULL OR status = $1) ORDER BY created_at DESC, id LIMIT $2",
+                    )
+                    .bind(status)
+                    .bind(limit)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(outbox).collect()
+                }
+
+                async fn outbox_retry(&self, id: &str, now: DateTime<Utc>) -> Result<bool> {
+                    let done = sqlx::query(
+                        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, last_error = NULL
+                         WHERE id = $2 AND status = 'dead'",
+                    )
+                    .bind(now)
+                    .bind(id)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(done.rows_affected() == 1)
+                }
+            }
+
+            #[async_trait::async_trait]
+            impl $crate::AttachmentStore for $ty {
                 async fn add_attachment(&self, a: &$crate::AttachmentRecord, content: &[u8]) -> Result<()> {
                     sqlx::query(
                         "INSERT INTO attachments (id, instance_id, file_name, content_type, size, sha256, content, uploaded_by, created_at)
@@ -1338,31 +1567,10 @@ macro_rules! sql_store {
                         None => Ok(None),
                     }
                 }
+            }
 
-                async fn contacts_under(&self, path: &str) -> Result<Vec<$crate::Contact>> {
-                    let rows = sqlx::query(
-                        "SELECT u.*, g.role, us.login, us.name AS user_name, us.email
-                         FROM grants g JOIN org_units u ON u.code = g.org_unit JOIN users us ON us.login = g.login
-                         WHERE substr(u.path, 1, length($1)) = $1 ORDER BY u.path, g.role, us.login",
-                    )
-                    .bind(path)
-                    .fetch_all(self.reader())
-                    .await
-                    .map_err(e)?;
-                    rows.iter()
-                        .map(|r| {
-                            let role: String = r.try_get("role").map_err(e)?;
-                            Ok($crate::Contact {
-                                unit: org_unit(r)?,
-                                role: parse("role", &role)?,
-                                login: r.try_get("login").map_err(e)?,
-                                name: r.try_get("user_name").map_err(e)?,
-                                email: r.try_get("email").map_err(e)?,
-                            })
-                        })
-                        .collect()
-                }
-
+            #[async_trait::async_trait]
+            impl $crate::ReportStore for $ty {
                 async fn instances_under(&self, workflow: &str, path: &str) -> Result<Vec<Instance>> {
                     let rows = sqlx::query(
                         "SELECT * FROM instances WHERE workflow = $1 AND substr(org_path, 1, length($2)) = $2
@@ -1468,192 +1676,6 @@ macro_rules! sql_store {
                     }
                     tx.commit().await.map_err(e)?;
                     Ok(true)
-                }
-
-                async fn set_digest(&self, login: &str, digest: bool) -> Result<bool> {
-                    let done = sqlx::query("UPDATE users SET digest = $1 WHERE login = $2")
-                        .bind(digest)
-                        .bind(login)
-                        .execute(self.writer())
-                        .await
-                        .map_err(e)?;
-                    Ok(done.rows_affected() == 1)
-                }
-
-                async fn digest_users(&self) -> Result<Vec<UserRecord>> {
-                    let rows = sqlx::query("SELECT * FROM users WHERE digest = $1 ORDER BY login")
-                        .bind(true)
-                        .fetch_all(self.reader())
-                        .await
-                        .map_err(e)?;
-                    rows.iter().map(user).collect()
-                }
-
-                async fn create_session(&self, x: &SessionRecord) -> Result<()> {
-                    sqlx::query(
-                        "INSERT INTO sessions (id_hash, login, csrf, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(&x.id_hash)
-                    .bind(&x.login)
-                    .bind(&x.csrf)
-                    .bind(x.created_at)
-                    .bind(x.last_seen_at)
-                    .execute(self.writer())
-                    .await
-                    .map_err(e)?;
-                    Ok(())
-                }
-
-                async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
-                    let row = sqlx::query("SELECT * FROM sessions WHERE id_hash = $1")
-                        .bind(id_hash)
-                        .fetch_optional(self.reader())
-                        .await
-                        .map_err(e)?;
-                    let Some(r) = row else { return Ok(None) };
-                    Ok(Some(SessionRecord {
-                        id_hash: r.try_get("id_hash").map_err(e)?,
-                        login: r.try_get("login").map_err(e)?,
-                        csrf: r.try_get("csrf").map_err(e)?,
-                        created_at: r.try_get("created_at").map_err(e)?,
-                        last_seen_at: r.try_get("last_seen_at").map_err(e)?,
-                    }))
-                }
-
-                async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()> {
-                    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
-                        .bind(at)
-                        .bind(id_hash)
-                        .execute(self.writer())
-                        .await
-                        .map_err(e)?;
-                    Ok(())
-                }
-
-                async fn delete_session(&self, id_hash: &str) -> Result<()> {
-                    sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-                        .bind(id_hash)
-                        .execute(self.writer())
-                        .await
-                        .map_err(e)?;
-                    Ok(())
-                }
-
-                async fn count_login_attempt(&self, key: &str, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<i64> {
-                    let row = sqlx::query(
-                        "INSERT INTO login_failures (key, failures, window_start) VALUES ($1, 1, $2)
-                         ON CONFLICT (key) DO UPDATE SET
-                           failures = CASE WHEN login_failures.window_start < $3 THEN 1 ELSE login_failures.failures + 1 END,
-                           window_start = CASE WHEN login_failures.window_start < $3 THEN $2 ELSE login_failures.window_start END
-                         RETURNING failures",
-                    )
-                    .bind(key)
-                    .bind(now)
-                    .bind(since)
-                    .fetch_one(self.writer())
-                    .await
-                    .map_err(e)?;
-                    Ok(i64::from(row.try_get::<i32, _>("failures").map_err(e)?))
-                }
-
-                async fn forgive_login_attempt(&self, key: &str) -> Result<()> {
-                    sqlx::query("UPDATE login_failures SET failures = failures - 1 WHERE key = $1 AND failures > 0")
-                        .bind(key)
-                        .execute(self.writer())
-                        .await
-                        .map_err(e)?;
-                    Ok(())
-                }
-
-                async fn clear_login_failures(&self, key: &str) -> Result<()> {
-                    sqlx::query("DELETE FROM login_failures WHERE key = $1")
-                        .bind(key)
-                        .execute(self.writer())
-                        .await
-                        .map_err(e)?;
-                    Ok(())
-                }
-
-                async fn idempotency_begin(
-                    &self,
-                    login: &str,
-                    key: &str,
-                    hash: &str,
-                    now: DateTime<Utc>,
-                    lost_before: DateTime<Utc>,
-                ) -> Result<IdempotencyState> {
-                    let done = sqlx::query(
-                        "INSERT INTO idempotency (login, key, request_hash, created_at) VALUES ($1, $2, $3, $4)
-                         ON CONFLICT (login, key) DO NOTHING",
-                    )
-                    .bind(login)
-                    .bind(key)
-                    .bind(hash)
-                    .bind(now)
-                    .execute(self.writer())
-                    .await
-                    .map_err(e)?;
-                    if done.rows_affected() == 1 {
-                        return Ok(IdempotencyState::Started);
-                    }
-                    // One replica takes a lost request over: the update is its own check.
-                    let taken = sqlx::query(
-                        "UPDATE idempotency SET created_at = $1
-                         WHERE login = $2 AND key = $3 AND request_hash = $4 AND status IS NULL AND created_at < $5",
-                    )
-                    .bind(now)
-                    .bind(login)
-                    .bind(key)
-                    .bind(hash)
-                    .bind(lost_before)
-                    .execute(self.writer())
-                    .await
-                    .map_err(e)?;
-                    if taken.rows_affected() == 1 {
-                        return Ok(IdempotencyState::Started);
-                    }
-                    let row = sqlx::query("SELECT request_hash, status, body FROM idempotency WHERE login = $1 AND key = $2")
-                        .bind(login)
-                        .bind(key)
-                        .fetch_optional(self.writer())
-                        .await
-                        .map_err(e)?;
-                    let Some(r) = row else {
-                        // Aborted between our insert and read: the caller may simply retry.
-                        return Ok(IdempotencyState::InProgress);
-                    };
-                    let stored: String = r.try_get("request_hash").map_err(e)?;
-                    if stored != hash {
-                        return Ok(IdempotencyState::Mismatch);
-                    }
-                    let status: Option<i32> = r.try_get("status").map_err(e)?;
-                    let body: Option<String> = r.try_get("body").map_err(e)?;
-                    Ok(match (status, body) {
-                        (Some(s), Some(b)) => IdempotencyState::Completed { status: s as u16, body: b },
-                        _ => IdempotencyState::InProgress,
-                    })
-                }
-
-                async fn idempotency_finish(&self, login: &str, key: &str, status: u16, body: &str) -> Result<()> {
-                    sqlx::query($crate::IDEMPOTENCY_DONE)
-                        .bind(i32::from(status))
-                        .bind(body)
-                        .bind(login)
-                        .bind(key)
-                        .execute(self.writer())
-                        .await
-                        .map_err(e)?;
-                    Ok(())
-                }
-
-                async fn idempotency_abort(&self, login: &str, key: &str) -> Result<()> {
-                    sqlx::query("DELETE FROM idempotency WHERE login = $1 AND key = $2 AND status IS NULL")
-                        .bind(login)
-                        .bind(key)
-                        .execute(self.writer())
-                        .await
-                        .map_err(e)?;
-                    Ok(())
                 }
             }
         };

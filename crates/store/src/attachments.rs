@@ -1,0 +1,13 @@
+//! Files attached to instances, stored with their content.
+
+use crate::{AttachmentRecord, Result};
+use async_trait::async_trait;
+
+/// Files attached to instances.
+#[async_trait]
+pub trait AttachmentStore: Send + Sync {
+    async fn add_attachment(&self, a: &AttachmentRecord, content: &[u8]) -> Result<()>;
+    /// An instance's attachments, oldest first, without their content.
+    async fn attachments(&self, instance_id: &str) -> Result<Vec<AttachmentRecord>>;
+    async fn attachment(&self, id: &str) -> Result<Option<(AttachmentRecord, Vec<u8>)>>;
+}

@@ -1,0 +1,45 @@
+//! The directory: org units, their bodies and members, users and their
+//! role grants, and who holds a role where.
+
+use crate::{Contact, DirectoryBatch, Grant, MemberRecord, Result, UserRecord};
+use async_trait::async_trait;
+use naxian_model::directory::{Body, OrgContext, OrgUnit, Role};
+
+/// The directory: units, bodies, members, users, grants.
+#[async_trait]
+pub trait DirectoryStore: Send + Sync {
+    async fn create_org_unit(&self, unit: &OrgUnit) -> Result<()>;
+    async fn org_unit(&self, code: &str) -> Result<Option<OrgUnit>>;
+    async fn set_body(&self, code: &str, body: &Body) -> Result<()>;
+    async fn body(&self, code: &str) -> Result<Option<Body>>;
+    async fn members(&self, code: &str) -> Result<Vec<MemberRecord>>;
+    /// Bodies of units at or below `path`, by unit code.
+    async fn bodies_under(&self, path: &str) -> Result<Vec<(String, Body)>>;
+    /// Writes a whole import in one transaction: on any failure nothing is kept.
+    async fn import_directory(&self, batch: &DirectoryBatch) -> Result<()>;
+    /// The unit, its ancestors, the departments under them and its body.
+    async fn org_context(&self, code: &str) -> Result<Option<OrgContext>>;
+    /// The same for the unit at `path` (known from an instance), in one query.
+    async fn org_context_at(&self, path: &str) -> Result<Option<OrgContext>>;
+    /// The directory's generation now (migration 0014).
+    async fn directory_generation(&self) -> Result<i64>;
+    async fn create_user(&self, user: &UserRecord) -> Result<()>;
+    async fn user(&self, login: &str) -> Result<Option<UserRecord>>;
+    async fn add_grant(&self, login: &str, role: Role, org_unit: &str) -> Result<()>;
+    /// Turns a user's daily digest on or off; false if there is no such user.
+    async fn set_digest(&self, login: &str, digest: bool) -> Result<bool>;
+    async fn digest_users(&self) -> Result<Vec<UserRecord>>;
+    async fn grants(&self, login: &str) -> Result<Vec<Grant>>;
+    /// Users holding `role` at a unit whose path is a prefix of `unit_path`,
+    /// each with the path of the unit of that grant (nearest first).
+    async fn holders(&self, role: Role, unit_path: &str) -> Result<Vec<(UserRecord, String)>>;
+    /// Units of a kind, in code order.
+    async fn units_of_kind(&self, kind: naxian_model::OrgKind) -> Result<Vec<OrgUnit>>;
+    /// The unit at `path` and every unit below it.
+    async fn units_under(&self, path: &str) -> Result<Vec<OrgUnit>>;
+    /// Current and past members of bodies at or below `path`, with the unit's path.
+    async fn members_under(&self, path: &str) -> Result<Vec<(MemberRecord, String)>>;
+    /// Every grant at or below `path` with its unit and user: the liaison
+    /// list (联络表) and the administration pages read this.
+    async fn contacts_under(&self, path: &str) -> Result<Vec<Contact>>;
+}

@@ -1,0 +1,63 @@
+//! The SQL of the files attached to instances: [`crate::AttachmentStore`] for a SQL backend, by
+//! [`sql_attachments!`] (called by [`crate::sql_store!`]).
+
+/// Implements [`crate::AttachmentStore`] for `$ty` over sqlx database `$db`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! sql_attachments {
+    ($ty:ty, $db:ty, $now_ms:literal, $skip_locked:literal, $apply:path) => {
+        const _: () = {
+            #[allow(unused_imports)]
+            use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
+
+            $crate::sql_common!($ty, $db, $now_ms, $skip_locked);
+
+            #[async_trait::async_trait]
+            impl $crate::AttachmentStore for $ty {
+                async fn add_attachment(&self, a: &$crate::AttachmentRecord, content: &[u8]) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO attachments (id, instance_id, file_name, content_type, size, sha256, content, uploaded_by, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(&a.id)
+                    .bind(&a.instance_id)
+                    .bind(&a.file_name)
+                    .bind(&a.content_type)
+                    .bind(a.size)
+                    .bind(&a.sha256)
+                    .bind(content)
+                    .bind(&a.uploaded_by)
+                    .bind(a.created_at)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn attachments(&self, instance_id: &str) -> Result<Vec<$crate::AttachmentRecord>> {
+                    let rows = sqlx::query(
+                        "SELECT id, instance_id, file_name, content_type, size, sha256, uploaded_by, created_at
+                         FROM attachments WHERE instance_id = $1 ORDER BY created_at, id",
+                    )
+                    .bind(instance_id)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(attachment).collect()
+                }
+
+                async fn attachment(&self, id: &str) -> Result<Option<($crate::AttachmentRecord, Vec<u8>)>> {
+                    let row = sqlx::query("SELECT * FROM attachments WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    match row {
+                        Some(r) => Ok(Some((attachment(&r)?, r.try_get("content").map_err(e)?))),
+                        None => Ok(None),
+                    }
+                }
+            }
+        };
+    };
+}

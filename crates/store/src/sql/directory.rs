@@ -1,0 +1,370 @@
+//! The SQL of the org units, bodies, members, users, grants and who holds a role where: [`crate::DirectoryStore`] for a SQL backend, by
+//! [`sql_directory!`] (called by [`crate::sql_store!`]).
+
+/// Implements [`crate::DirectoryStore`] for `$ty` over sqlx database `$db`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! sql_directory {
+    ($ty:ty, $db:ty, $now_ms:literal, $skip_locked:literal, $apply:path) => {
+        const _: () = {
+            #[allow(unused_imports)]
+            use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
+
+            $crate::sql_common!($ty, $db, $now_ms, $skip_locked);
+
+            #[async_trait::async_trait]
+            impl $crate::DirectoryStore for $ty {
+                async fn create_org_unit(&self, u: &OrgUnit) -> Result<()> {
+                    // One statement, one place: the batch the import writes.
+                    self.import_directory(&$crate::DirectoryBatch { units: vec![u.clone()], ..Default::default() }).await
+                }
+
+                async fn org_unit(&self, code: &str) -> Result<Option<OrgUnit>> {
+                    let row = sqlx::query("SELECT * FROM org_units WHERE code = $1")
+                        .bind(code)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    row.as_ref().map(org_unit).transpose()
+                }
+
+                async fn set_body(&self, code: &str, b: &Body) -> Result<()> {
+                    self.import_directory(&$crate::DirectoryBatch { bodies: vec![(code.to_string(), b.clone())], ..Default::default() }).await
+                }
+
+                async fn body(&self, code: &str) -> Result<Option<Body>> {
+                    let row = sqlx::query("SELECT * FROM bodies WHERE org_unit = $1")
+                        .bind(code)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    row.as_ref().map(body).transpose()
+                }
+
+                async fn members(&self, code: &str) -> Result<Vec<MemberRecord>> {
+                    let rows = sqlx::query("SELECT * FROM members WHERE org_unit = $1 ORDER BY since, name")
+                        .bind(code)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok(MemberRecord {
+                                org_unit: r.try_get("org_unit").map_err(e)?,
+                                name: r.try_get("name").map_err(e)?,
+                                sector: r.try_get("sector").map_err(e)?,
+                                post: r.try_get("post").map_err(e)?,
+                                mode: r.try_get("mode").map_err(e)?,
+                                since: r.try_get::<NaiveDate, _>("since").map_err(e)?,
+                                term_end: r.try_get("term_end").map_err(e)?,
+                                instance_id: r.try_get("instance_id").map_err(e)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn bodies_under(&self, path: &str) -> Result<Vec<(String, Body)>> {
+                    let rows = sqlx::query(
+                        "SELECT b.* FROM bodies b JOIN org_units u ON u.code = b.org_unit
+                         WHERE substr(u.path, 1, length($1)) = $1 ORDER BY u.path",
+                    )
+                    .bind(path)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| Ok((r.try_get("org_unit").map_err(e)?, body(r)?)))
+                        .collect()
+                }
+
+                async fn import_directory(&self, b: &$crate::DirectoryBatch) -> Result<()> {
+                    let now = Utc::now();
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    for u in &b.units {
+                        sqlx::query(
+                            "INSERT INTO org_units (code, name, kind, parent, function, path, created_at)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(&u.code)
+                        .bind(&u.name)
+                        .bind(u.kind.as_str())
+                        .bind(&u.parent)
+                        .bind(u.function.map(|f| f.as_str()))
+                        .bind(&u.path)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    }
+                    for (code, body) in &b.bodies {
+                        sqlx::query(
+                            "INSERT INTO bodies (org_unit, term_start, term_end, congress_date, updated_at)
+                             VALUES ($1, $2, $3, $4, $5)
+                             ON CONFLICT (org_unit) DO UPDATE SET term_start = excluded.term_start,
+                               term_end = excluded.term_end, congress_date = excluded.congress_date,
+                               updated_at = excluded.updated_at",
+                        )
+                        .bind(code)
+                        .bind(body.term_start)
+                        .bind(body.term_end)
+                        .bind(body.congress_date)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    }
+                    for u in &b.users {
+                        sqlx::query(
+                            "INSERT INTO users (login, name, email, password_hash, is_admin, created_at)
+                             VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(&u.login)
+                        .bind(&u.name)
+                        .bind(&u.email)
+                        .bind(&u.password_hash)
+                        .bind(u.is_admin)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    }
+                    for (login, role, unit) in &b.grants {
+                        sqlx::query("INSERT INTO grants (login, role, org_unit, created_at) VALUES ($1, $2, $3, $4)")
+                            .bind(login)
+                            .bind(role.as_str())
+                            .bind(unit)
+                            .bind(now)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(e)?;
+                    }
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn org_context(&self, code: &str) -> Result<Option<OrgContext>> {
+                    match self.org_unit(code).await? {
+                        Some(target) => self.org_context_at(&target.path).await,
+                        None => Ok(None),
+                    }
+                }
+
+                async fn directory_generation(&self) -> Result<i64> {
+                    sqlx::query_scalar("SELECT generation FROM directory_generation WHERE id = 1")
+                        .fetch_one(self.reader())
+                        .await
+                        .map_err(e)
+                }
+
+                async fn org_context_at(&self, path: &str) -> Result<Option<OrgContext>> {
+                    let codes: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+                    if codes.is_empty() {
+                        return Ok(None);
+                    }
+                    // The chain, the departments hanging off it and the target's
+                    // body, in one round trip.
+                    let sql = format!(
+                        "SELECT u.*, b.term_start AS b_term_start, b.term_end AS b_term_end,
+                           b.congress_date AS b_congress_date
+                         FROM org_units u LEFT JOIN bodies b ON b.org_unit = u.code
+                         WHERE u.code IN ({}) OR (u.kind = 'department' AND u.parent IN ({}))",
+                        placeholders(1, codes.len()),
+                        placeholders(1, codes.len())
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for c in &codes {
+                        q = q.bind(*c);
+                    }
+                    let rows = q.fetch_all(self.reader()).await.map_err(e)?;
+                    let target_code = *codes.last().expect("not empty");
+                    let mut body = None;
+                    let mut units = Vec::with_capacity(rows.len());
+                    for r in &rows {
+                        let u = org_unit(r)?;
+                        if u.code == target_code {
+                            let start: Option<NaiveDate> = r.try_get("b_term_start").map_err(e)?;
+                            let end: Option<NaiveDate> = r.try_get("b_term_end").map_err(e)?;
+                            if let (Some(term_start), Some(term_end)) = (start, end) {
+                                body = Some(Body {
+                                    term_start,
+                                    term_end,
+                                    congress_date: r.try_get("b_congress_date").map_err(e)?,
+                                });
+                            }
+                        }
+                        units.push(u);
+                    }
+                    let mut chain = Vec::new();
+                    for c in &codes {
+                        match units.iter().find(|u| u.code == *c) {
+                            Some(u) => chain.push(u.clone()),
+                            None if *c == target_code => return Ok(None),
+                            None => return Err(StoreError::database(format!("unit {c} on path {path} is missing"))),
+                        }
+                    }
+                    let departments = units
+                        .into_iter()
+                        .filter(|u| u.kind == naxian_model::OrgKind::Department && !codes.contains(&u.code.as_str()))
+                        .collect();
+                    Ok(Some(OrgContext { chain, departments, body }))
+                }
+
+                async fn create_user(&self, u: &UserRecord) -> Result<()> {
+                    self.import_directory(&$crate::DirectoryBatch { users: vec![u.clone()], ..Default::default() }).await
+                }
+
+                async fn user(&self, login: &str) -> Result<Option<UserRecord>> {
+                    // Logins are compared without regard to case (migration 0019).
+                    let row = sqlx::query("SELECT * FROM users WHERE lower(login) = lower($1)")
+                        .bind(login)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    row.as_ref().map(user).transpose()
+                }
+
+                async fn add_grant(&self, login: &str, role: Role, org: &str) -> Result<()> {
+                    self.import_directory(&$crate::DirectoryBatch {
+                        grants: vec![(login.to_string(), role, org.to_string())],
+                        ..Default::default()
+                    })
+                    .await
+                }
+
+                async fn grants(&self, login: &str) -> Result<Vec<Grant>> {
+                    let rows = sqlx::query(
+                        "SELECT g.role, g.org_unit, u.path FROM grants g JOIN org_units u ON u.code = g.org_unit
+                         WHERE g.login = $1 ORDER BY u.path, g.role",
+                    )
+                    .bind(login)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            let role: String = r.try_get("role").map_err(e)?;
+                            Ok(Grant {
+                                role: parse("role", &role)?,
+                                org_unit: r.try_get("org_unit").map_err(e)?,
+                                org_path: r.try_get("path").map_err(e)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn holders(&self, role: Role, unit_path: &str) -> Result<Vec<(UserRecord, String)>> {
+                    // A grant covers the unit if it is at the unit or one of its
+                    // ancestors: exactly the codes on its path.
+                    let codes: Vec<&str> = unit_path.split('/').filter(|c| !c.is_empty()).collect();
+                    if codes.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let sql = format!(
+                        "SELECT us.*, u.path AS grant_path FROM grants g JOIN org_units u ON u.code = g.org_unit
+                         JOIN users us ON us.login = g.login
+                         WHERE g.role = $1 AND g.org_unit IN ({})
+                         ORDER BY length(u.path) DESC, us.login",
+                        placeholders(2, codes.len())
+                    );
+                    let mut q = sqlx::query(&sql).bind(role.as_str());
+                    for c in &codes {
+                        q = q.bind(*c);
+                    }
+                    let rows = q.fetch_all(self.reader()).await.map_err(e)?;
+                    rows.iter()
+                        .map(|r| Ok((user(r)?, r.try_get::<String, _>("grant_path").map_err(e)?)))
+                        .collect()
+                }
+
+                async fn units_of_kind(&self, kind: naxian_model::OrgKind) -> Result<Vec<OrgUnit>> {
+                    let rows = sqlx::query("SELECT * FROM org_units WHERE kind = $1 ORDER BY code")
+                        .bind(kind.as_str())
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(org_unit).collect()
+                }
+
+                async fn units_under(&self, path: &str) -> Result<Vec<OrgUnit>> {
+                    let rows = sqlx::query("SELECT * FROM org_units WHERE substr(path, 1, length($1)) = $1 ORDER BY path")
+                        .bind(path)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(org_unit).collect()
+                }
+
+                async fn members_under(&self, path: &str) -> Result<Vec<(MemberRecord, String)>> {
+                    let rows = sqlx::query(
+                        "SELECT m.*, u.path AS unit_path FROM members m JOIN org_units u ON u.code = m.org_unit
+                         WHERE substr(u.path, 1, length($1)) = $1 ORDER BY u.path, m.since",
+                    )
+                    .bind(path)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            Ok((
+                                MemberRecord {
+                                    org_unit: r.try_get("org_unit").map_err(e)?,
+                                    name: r.try_get("name").map_err(e)?,
+                                    sector: r.try_get("sector").map_err(e)?,
+                                    post: r.try_get("post").map_err(e)?,
+                                    mode: r.try_get("mode").map_err(e)?,
+                                    since: r.try_get::<NaiveDate, _>("since").map_err(e)?,
+                                    term_end: r.try_get("term_end").map_err(e)?,
+                                    instance_id: r.try_get("instance_id").map_err(e)?,
+                                },
+                                r.try_get::<String, _>("unit_path").map_err(e)?,
+                            ))
+                        })
+                        .collect()
+                }
+
+                async fn contacts_under(&self, path: &str) -> Result<Vec<$crate::Contact>> {
+                    let rows = sqlx::query(
+                        "SELECT u.*, g.role, us.login, us.name AS user_name, us.email
+                         FROM grants g JOIN org_units u ON u.code = g.org_unit JOIN users us ON us.login = g.login
+                         WHERE substr(u.path, 1, length($1)) = $1 ORDER BY u.path, g.role, us.login",
+                    )
+                    .bind(path)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            let role: String = r.try_get("role").map_err(e)?;
+                            Ok($crate::Contact {
+                                unit: org_unit(r)?,
+                                role: parse("role", &role)?,
+                                login: r.try_get("login").map_err(e)?,
+                                name: r.try_get("user_name").map_err(e)?,
+                                email: r.try_get("email").map_err(e)?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn set_digest(&self, login: &str, digest: bool) -> Result<bool> {
+                    let done = sqlx::query("UPDATE users SET digest = $1 WHERE login = $2")
+                        .bind(digest)
+                        .bind(login)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn digest_users(&self) -> Result<Vec<UserRecord>> {
+                    let rows = sqlx::query("SELECT * FROM users WHERE digest = $1 ORDER BY login")
+                        .bind(true)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(user).collect()
+                }
+            }
+        };
+    };
+}

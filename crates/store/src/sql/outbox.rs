@@ -1,0 +1,123 @@
+//! The SQL of the the e-mail outbox: [`crate::OutboxStore`] for a SQL backend, by
+//! [`sql_outbox!`] (called by [`crate::sql_store!`]).
+
+/// Implements [`crate::OutboxStore`] for `$ty` over sqlx database `$db`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! sql_outbox {
+    ($ty:ty, $db:ty, $now_ms:literal, $skip_locked:literal, $apply:path) => {
+        const _: () = {
+            #[allow(unused_imports)]
+            use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
+
+            $crate::sql_common!($ty, $db, $now_ms, $skip_locked);
+
+            #[async_trait::async_trait]
+            impl $crate::OutboxStore for $ty {
+                async fn enqueue(&self, out: &[OutboxMessage]) -> Result<()> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    for m in out {
+                        insert_outbox(&mut *tx, m).await?;
+                    }
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn claim_outbox(&self, owner: &str, now: DateTime<Utc>, lease_ms: i64, limit: i64) -> Result<Vec<OutboxRecord>> {
+                    let rows = claim_rows(self.writer(), "outbox", "next_attempt_at", owner, now, lease_ms, limit).await?;
+                    rows.iter().map(outbox).collect()
+                }
+
+                async fn outbox_sent(&self, id: &str, owner: &str, at: DateTime<Utc>) -> Result<()> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let done = sqlx::query(
+                        "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, lease_owner = NULL,
+                           lease_until = NULL, last_error = NULL
+                         WHERE id = $2 AND lease_owner = $3 AND status = 'pending'",
+                    )
+                    .bind(at)
+                    .bind(id)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::Conflict(format!("the lease on e-mail {id} was lost")));
+                    }
+                    sqlx::query("INSERT INTO outbox_attempts (outbox_id, at, ok, error) VALUES ($1, $2, $3, NULL)")
+                        .bind(id)
+                        .bind(at)
+                        .bind(true)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn outbox_failed(
+                    &self,
+                    id: &str,
+                    owner: &str,
+                    at: DateTime<Utc>,
+                    error: &str,
+                    retry_at: Option<DateTime<Utc>>,
+                ) -> Result<()> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let status = if retry_at.is_some() { "pending" } else { "dead" };
+                    let done = sqlx::query(
+                        "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3,
+                           lease_owner = NULL, lease_until = NULL
+                         WHERE id = $4 AND lease_owner = $5 AND status = 'pending'",
+                    )
+                    .bind(status)
+                    .bind(retry_at.unwrap_or(at))
+                    .bind(error)
+                    .bind(id)
+                    .bind(owner)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() != 1 {
+                        return Err(StoreError::Conflict(format!("the lease on e-mail {id} was lost")));
+                    }
+                    sqlx::query("INSERT INTO outbox_attempts (outbox_id, at, ok, error) VALUES ($1, $2, $3, $4)")
+                        .bind(id)
+                        .bind(at)
+                        .bind(false)
+                        .bind(error)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    tx.commit().await.map_err(e)?;
+                    Ok(())
+                }
+
+                async fn outbox_list(&self, status: Option<&str>, limit: i64) -> Result<Vec<OutboxRecord>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM outbox WHERE ($1 IS NULL OR status = $1) ORDER BY created_at DESC, id LIMIT $2",
+                    )
+                    .bind(status)
+                    .bind(limit)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(outbox).collect()
+                }
+
+                async fn outbox_retry(&self, id: &str, now: DateTime<Utc>) -> Result<bool> {
+                    let done = sqlx::query(
+                        "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $1, last_error = NULL
+                         WHERE id = $2 AND status = 'dead'",
+                    )
+                    .bind(now)
+                    .bind(id)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(done.rows_affected() == 1)
+                }
+            }
+        };
+    };
+}

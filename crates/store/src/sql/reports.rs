@@ -1,0 +1,126 @@
+//! The SQL of the the reads across instances of boards and reports, campaigns and urges: [`crate::ReportStore`] for a SQL backend, by
+//! [`sql_reports!`] (called by [`crate::sql_store!`]).
+
+/// Implements [`crate::ReportStore`] for `$ty` over sqlx database `$db`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! sql_reports {
+    ($ty:ty, $db:ty, $now_ms:literal, $skip_locked:literal, $apply:path) => {
+        const _: () = {
+            #[allow(unused_imports)]
+            use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
+
+            $crate::sql_common!($ty, $db, $now_ms, $skip_locked);
+
+            #[async_trait::async_trait]
+            impl $crate::ReportStore for $ty {
+                async fn instances_under(&self, workflow: &str, path: &str) -> Result<Vec<Instance>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM instances WHERE workflow = $1 AND substr(org_path, 1, length($2)) = $2
+                         ORDER BY created_at, id",
+                    )
+                    .bind(workflow)
+                    .bind(path)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(instance).collect()
+                }
+
+                async fn overdue_tasks_under(&self, workflow: &str, path: &str, now: DateTime<Utc>) -> Result<Vec<InboxRow>> {
+                    let rows = sqlx::query(&$crate::inbox::tasks_where(
+                        "i.workflow = $1 AND substr(i.org_path, 1, length($2)) = $2
+                           AND t.status = 'open' AND t.due_at < $3 ORDER BY t.due_at, t.id",
+                    ))
+                    .bind(workflow)
+                    .bind(path)
+                    .bind(now)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(inbox_row).collect()
+                }
+
+                async fn open_tasks_in(&self, workflow: &str, step: &str) -> Result<Vec<InboxRow>> {
+                    let rows = sqlx::query(&$crate::inbox::tasks_where(
+                        "i.workflow = $1 AND t.step = $2 AND t.status = 'open' ORDER BY t.created_at, t.id",
+                    ))
+                    .bind(workflow)
+                    .bind(step)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(inbox_row).collect()
+                }
+
+                async fn create_campaign(&self, c: &CampaignRecord) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO campaigns (id, title, due_at, remind_before, targets, created_by, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(&c.id)
+                    .bind(&c.title)
+                    .bind(c.due_at)
+                    .bind(Json(&c.remind_before))
+                    .bind(Json(&c.targets))
+                    .bind(&c.created_by)
+                    .bind(c.created_at)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn campaign(&self, id: &str) -> Result<Option<CampaignRecord>> {
+                    let row = sqlx::query("SELECT * FROM campaigns WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    let Some(r) = row else { return Ok(None) };
+                    let Json(remind_before): Json<Vec<String>> = r.try_get("remind_before").map_err(e)?;
+                    let Json(targets): Json<Vec<String>> = r.try_get("targets").map_err(e)?;
+                    Ok(Some(CampaignRecord {
+                        id: r.try_get("id").map_err(e)?,
+                        title: r.try_get("title").map_err(e)?,
+                        due_at: r.try_get("due_at").map_err(e)?,
+                        remind_before,
+                        targets,
+                        created_by: r.try_get("created_by").map_err(e)?,
+                        created_at: r.try_get("created_at").map_err(e)?,
+                    }))
+                }
+
+                async fn urge(
+                    &self,
+                    task_id: &str,
+                    day: NaiveDate,
+                    login: &str,
+                    at: DateTime<Utc>,
+                    out: &[OutboxMessage],
+                ) -> Result<bool> {
+                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let done = sqlx::query(
+                        "INSERT INTO urges (task_id, day, login, at) VALUES ($1, $2, $3, $4)
+                         ON CONFLICT (task_id, day) DO NOTHING",
+                    )
+                    .bind(task_id)
+                    .bind(day)
+                    .bind(login)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(e)?;
+                    if done.rows_affected() != 1 {
+                        return Ok(false);
+                    }
+                    for m in out {
+                        insert_outbox(&mut *tx, m).await?;
+                    }
+                    tx.commit().await.map_err(e)?;
+                    Ok(true)
+                }
+            }
+        };
+    };
+}

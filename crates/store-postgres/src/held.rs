@@ -41,7 +41,7 @@ impl Held {
             };
             if since.elapsed() > crate::IDLE_CHECK || crate::recently_lost() {
                 if let Err(err) = sqlx::Connection::ping(&mut *conn).await {
-                    crate::PostgresStore::saw_error(&err);
+                    <crate::PostgresStore as naxian_store::sql::SqlBackend>::saw_error(&err);
                     drop(conn.detach());
                     continue;
                 }

@@ -1,9 +1,12 @@
 //! The PostgreSQL store, for deployments with several replicas: one pool for
 //! reads and writes, migrations run on connect.
 
+use naxian_model::machine::TaskStatus;
+use naxian_store::inbox as inbox_query;
+use naxian_store::sql::SqlBackend;
 use naxian_store::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgPool, Postgres, Row};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -49,8 +52,6 @@ const SESSION_SETTINGS: [(&str, &str); 5] = [
 ];
 
 impl PostgresStore {
-    pub const BACKEND: &'static str = "postgres";
-
     /// Connects to a `postgres://` URL and brings its schema up to date.
     pub async fn connect(url: &str, max_connections: u32) -> Result<PostgresStore> {
         let options = PgConnectOptions::from_str(url)
@@ -94,6 +95,31 @@ impl PostgresStore {
         })
     }
 
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Closes every connection, those kept for writes included.
+    pub async fn close(&self) {
+        self.held.clear();
+        self.pool.close().await;
+    }
+}
+
+impl SqlBackend for PostgresStore {
+    type Db = Postgres;
+    const NAME: &'static str = "postgres";
+    const NOW_MS: &'static str = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)";
+    const SKIP_LOCKED: &'static str = "FOR UPDATE SKIP LOCKED";
+
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// A connection-level failure: the pooled connections may all be broken.
     fn saw_error(err: &sqlx::Error) {
         if matches!(
@@ -104,26 +130,57 @@ impl PostgresStore {
         }
     }
 
-    pub fn pool(&self) -> &PgPool {
-        &self.pool
+    /// PostgreSQL would plan the open inbox afresh at every call; its
+    /// function keeps one plan (`naxian_store::inbox`).
+    fn inbox_sql(status: TaskStatus) -> String {
+        match status {
+            TaskStatus::Open => inbox_query::postgres_open_call(),
+            _ => inbox_query::sql(status),
+        }
     }
 
-    /// Closes every connection, those kept for writes included.
-    pub async fn close(&self) {
-        self.held.clear();
-        self.pool.close().await;
+    fn inbox_count_sql() -> String {
+        inbox_query::postgres_count_call()
     }
 
-    fn reader(&self) -> &PgPool {
-        &self.pool
-    }
-
-    fn writer(&self) -> &PgPool {
-        &self.pool
-    }
-
-    async fn begin_write(pool: &PgPool) -> std::result::Result<Transaction<'static, Postgres>, sqlx::Error> {
-        pool.begin().await
+    async fn explain_inbox(
+        &self,
+        login: &str,
+        status: TaskStatus,
+        limit: i64,
+    ) -> std::result::Result<Vec<String>, sqlx::Error> {
+        let explain = "EXPLAIN (ANALYZE, BUFFERS)";
+        let rows = if status == TaskStatus::Open {
+            // The plan the open inbox's function keeps is the generic one:
+            // prepare the same query that way and run it, on a connection
+            // closed afterwards so the setting and the statement go with it.
+            let mut conn = self.pool.acquire().await?;
+            // Without arguments sqlx sends a simple query, so PREPARE keeps
+            // its own `$1` and `$2`; EXECUTE cannot take a message's
+            // parameters, hence the literals.
+            let prepare = format!(
+                "SET plan_cache_mode = force_generic_plan;
+                 PREPARE naxian_inbox_explain(text, bigint) AS {}",
+                inbox_query::sql(status)
+            );
+            sqlx::Executor::execute(&mut *conn, prepare.as_str()).await?;
+            // An E'' literal reads the same whatever standard_conforming_strings says.
+            let login = login.replace('\\', "\\\\").replace('\'', "''");
+            let rows = sqlx::query(&format!(
+                "{explain} EXECUTE naxian_inbox_explain(E'{login}', {limit})"
+            ))
+            .fetch_all(&mut *conn)
+            .await?;
+            conn.close().await?;
+            rows
+        } else {
+            sqlx::query(&format!("{explain} {}", inbox_query::sql(status)))
+                .bind(login)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+        };
+        rows.iter().map(|r| r.try_get::<String, _>(0)).collect()
     }
 }
 
@@ -141,13 +198,7 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-naxian_store::sql_store!(
-    PostgresStore,
-    sqlx::Postgres,
-    now_ms = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)",
-    skip_locked = "FOR UPDATE SKIP LOCKED",
-    apply = crate::apply::in_one_call
-);
+naxian_store::sql_store!(PostgresStore, sqlx::Postgres, apply = crate::apply::in_one_call);
 
 mod apply;
 mod held;

@@ -3,9 +3,11 @@
 //! instead of failing with "database is locked"), transitions committed
 //! together by one writer task (`apply`), and a small reader pool.
 
+use naxian_model::machine::TaskStatus;
+use naxian_store::sql::SqlBackend;
 use naxian_store::{Result, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Row, Sqlite, SqlitePool};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -18,8 +20,6 @@ pub struct SqliteStore {
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
 impl SqliteStore {
-    pub const BACKEND: &'static str = "sqlite";
-
     /// Opens (creating if needed) the database at a `sqlite://PATH` URL and
     /// brings its schema up to date.
     pub async fn connect(url: &str) -> Result<SqliteStore> {
@@ -72,8 +72,17 @@ impl SqliteStore {
         &self.writer
     }
 
-    /// Nothing to learn from an error: the file does not go away.
-    fn saw_error(_: &sqlx::Error) {}
+    fn applier(&self) -> &apply::Writer {
+        &self.applier
+    }
+}
+
+impl SqlBackend for SqliteStore {
+    type Db = Sqlite;
+    const NAME: &'static str = "sqlite";
+    const NOW_MS: &'static str = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)";
+    /// One writer: no claim ever waits on another's lock.
+    const SKIP_LOCKED: &'static str = "";
 
     fn reader(&self) -> &SqlitePool {
         &self.reader
@@ -83,23 +92,31 @@ impl SqliteStore {
         &self.writer
     }
 
-    fn applier(&self) -> &apply::Writer {
-        &self.applier
-    }
-
-    async fn begin_write(
-        pool: &SqlitePool,
-    ) -> std::result::Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        pool.begin().await
+    async fn explain_inbox(
+        &self,
+        login: &str,
+        status: TaskStatus,
+        limit: i64,
+    ) -> std::result::Result<Vec<String>, sqlx::Error> {
+        let rows = sqlx::query(&format!(
+            "EXPLAIN QUERY PLAN {}",
+            naxian_store::inbox::sql(status)
+        ))
+        .bind(login)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                let parent: i64 = r.try_get("parent")?;
+                let detail: String = r.try_get("detail")?;
+                Ok(format!("{id:>3} {parent:>3} {detail}"))
+            })
+            .collect()
     }
 }
 
-naxian_store::sql_store!(
-    SqliteStore,
-    sqlx::Sqlite,
-    now_ms = "CAST((julianday('now') - 2440587.5) * 86400000.0 AS INTEGER)",
-    skip_locked = "",
-    apply = crate::apply::in_batch
-);
+naxian_store::sql_store!(SqliteStore, sqlx::Sqlite, apply = crate::apply::in_batch);
 
 mod apply;

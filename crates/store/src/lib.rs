@@ -14,7 +14,7 @@ mod records;
 mod reports;
 mod schedules;
 mod sessions;
-mod sql;
+pub mod sql;
 
 pub use attachments::AttachmentStore;
 pub use change_document::change_document;

@@ -5,12 +5,12 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! sql_attachments {
-    ($ty:ty, $db:ty, $now_ms:literal, $skip_locked:literal, $apply:path) => {
+    ($ty:ty, $db:ty, $apply:path) => {
         const _: () = {
             #[allow(unused_imports)]
             use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
 
-            $crate::sql_common!($ty, $db, $now_ms, $skip_locked);
+            $crate::sql_common!($ty, $db);
 
             #[async_trait::async_trait]
             impl $crate::AttachmentStore for $ty {

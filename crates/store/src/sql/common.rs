@@ -5,7 +5,7 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! sql_common {
-    ($ty:ty, $db:ty, $now_ms:literal, $skip_locked:literal) => {
+    ($ty:ty, $db:ty) => {
             #[allow(unused_imports)]
             use chrono::{DateTime, NaiveDate, Utc};
             #[allow(unused_imports)]
@@ -17,6 +17,8 @@ macro_rules! sql_common {
             #[allow(unused_imports)]
             use sqlx::Row;
             #[allow(unused_imports)]
+            use $crate::sql::SqlBackend as _;
+            #[allow(unused_imports)]
             use $crate::{
                 Change, Grant, HistoryRecord, IdempotencyState, InboxRow, InstanceFilter, InstanceRecord,
                 CampaignRecord, MemberRecord, SessionRecord, OutboxMessage, OutboxRecord, Recipient, Registered, Result, SlotRecord, StoreError, TimerRecord,
@@ -26,7 +28,7 @@ macro_rules! sql_common {
             type DbRow = <$db as sqlx::Database>::Row;
 
             fn e(err: sqlx::Error) -> StoreError {
-                <$ty>::saw_error(&err);
+                <$ty as $crate::sql::SqlBackend>::saw_error(&err);
                 let kind = match &err {
                     sqlx::Error::Database(db) if db.is_unique_violation() => $crate::ErrorKind::Unique,
                     sqlx::Error::Database(db) if db.is_foreign_key_violation() => $crate::ErrorKind::ForeignKey,
@@ -238,14 +240,14 @@ macro_rules! sql_common {
                 lease_ms: i64,
                 limit: i64,
             ) -> Result<Vec<DbRow>> {
-                let now_ms = $now_ms;
+                let now_ms = <$ty as $crate::sql::SqlBackend>::NOW_MS;
                 let free = format!("status = 'pending' AND (lease_until IS NULL OR lease_until < {now_ms})");
                 // The choice is made once (a materialized CTE): a subquery in the
                 // WHERE may be scanned again, each scan choosing other rows, and the
                 // claim then takes past its limit. Rows another claim has locked are
                 // passed over, not waited for: a claim that waited would find them
                 // taken and come back short.
-                let skip_locked = $skip_locked;
+                let skip_locked = <$ty as $crate::sql::SqlBackend>::SKIP_LOCKED;
                 let sql = format!(
                     "WITH chosen AS MATERIALIZED (
                          SELECT id FROM {table} WHERE {free} AND {due} <= $3 ORDER BY {due} LIMIT $4 {skip_locked}

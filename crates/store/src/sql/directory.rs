@@ -5,12 +5,12 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! sql_directory {
-    ($ty:ty, $db:ty, $now_ms:literal, $skip_locked:literal, $apply:path) => {
+    ($ty:ty, $db:ty, $apply:path) => {
         const _: () = {
             #[allow(unused_imports)]
             use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
 
-            $crate::sql_common!($ty, $db, $now_ms, $skip_locked);
+            $crate::sql_common!($ty, $db);
 
             #[async_trait::async_trait]
             impl $crate::DirectoryStore for $ty {
@@ -79,7 +79,7 @@ macro_rules! sql_directory {
 
                 async fn import_directory(&self, b: &$crate::DirectoryBatch) -> Result<()> {
                     let now = Utc::now();
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let mut tx = self.writer().begin().await.map_err(e)?;
                     for u in &b.units {
                         sqlx::query(
                             "INSERT INTO org_units (code, name, kind, parent, function, path, created_at)

@@ -5,12 +5,12 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! sql_instances {
-    ($ty:ty, $db:ty, $now_ms:literal, $skip_locked:literal, $apply:path) => {
+    ($ty:ty, $db:ty, $apply:path) => {
         const _: () = {
             #[allow(unused_imports)]
             use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
 
-            $crate::sql_common!($ty, $db, $now_ms, $skip_locked);
+            $crate::sql_common!($ty, $db);
 
             #[async_trait::async_trait]
             impl $crate::InstanceStore for $ty {
@@ -179,13 +179,7 @@ macro_rules! sql_instances {
                 }
 
                 async fn inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<InboxRow>> {
-                    // PostgreSQL would plan the open inbox afresh at every
-                    // call; its function keeps one plan (`$crate::inbox`).
-                    let sql = if <$ty>::BACKEND == "postgres" && status == TaskStatus::Open {
-                        $crate::inbox::postgres_open_call()
-                    } else {
-                        $crate::inbox::sql(status)
-                    };
+                    let sql = <$ty as $crate::sql::SqlBackend>::inbox_sql(status);
                     let rows = sqlx::query(&sql)
                         .bind(login)
                         .bind(limit)
@@ -196,11 +190,7 @@ macro_rules! sql_instances {
                 }
 
                 async fn inbox_count(&self, login: &str) -> Result<i64> {
-                    let sql = if <$ty>::BACKEND == "postgres" {
-                        $crate::inbox::postgres_count_call()
-                    } else {
-                        $crate::inbox::count_sql()
-                    };
+                    let sql = <$ty as $crate::sql::SqlBackend>::inbox_count_sql();
                     sqlx::query_scalar(&sql)
                         .bind(login)
                         .fetch_one(self.reader())
@@ -209,53 +199,9 @@ macro_rules! sql_instances {
                 }
 
                 async fn explain_inbox(&self, login: &str, status: TaskStatus, limit: i64) -> Result<Vec<String>> {
-                    let postgres = <$ty>::BACKEND == "postgres";
-                    let rows = if postgres && status == TaskStatus::Open {
-                        // The plan the open inbox's function keeps is the
-                        // generic one: prepare the same query that way and
-                        // run it, on a connection closed afterwards so the
-                        // setting and the statement go with it.
-                        let mut conn = self.reader().acquire().await.map_err(e)?;
-                        // Without arguments sqlx sends a simple query, so
-                        // PREPARE keeps its own `$1` and `$2`; EXECUTE cannot
-                        // take a message's parameters, hence the literals.
-                        let prepare = format!(
-                            "SET plan_cache_mode = force_generic_plan;
-                             PREPARE naxian_inbox_explain(text, bigint) AS {}",
-                            $crate::inbox::sql(status)
-                        );
-                        sqlx::Executor::execute(&mut *conn, prepare.as_str()).await.map_err(e)?;
-                        // An E'' literal reads the same whatever
-                        // standard_conforming_strings says.
-                        let login = login.replace('\\', "\\\\").replace('\'', "''");
-                        let explain = format!("EXPLAIN (ANALYZE, BUFFERS) EXECUTE naxian_inbox_explain(E'{login}', {limit})");
-                        let rows = sqlx::query(&explain)
-                            .fetch_all(&mut *conn)
-                            .await
-                            .map_err(e)?;
-                        conn.close().await.map_err(e)?;
-                        rows
-                    } else {
-                        let explain = if postgres { "EXPLAIN (ANALYZE, BUFFERS)" } else { "EXPLAIN QUERY PLAN" };
-                        sqlx::query(&format!("{explain} {}", $crate::inbox::sql(status)))
-                            .bind(login)
-                            .bind(limit)
-                            .fetch_all(self.reader())
-                            .await
-                            .map_err(e)?
-                    };
-                    rows.iter()
-                        .map(|r| {
-                            if postgres {
-                                r.try_get::<String, _>(0).map_err(e)
-                            } else {
-                                let id: i64 = r.try_get("id").map_err(e)?;
-                                let parent: i64 = r.try_get("parent").map_err(e)?;
-                                let detail: String = r.try_get("detail").map_err(e)?;
-                                Ok(format!("{id:>3} {parent:>3} {detail}"))
-                            }
-                        })
-                        .collect()
+                    <$ty as $crate::sql::SqlBackend>::explain_inbox(self, login, status, limit)
+                        .await
+                        .map_err(e)
                 }
 
                 async fn apply(&self, c: &Change) -> Result<()> {
@@ -309,7 +255,7 @@ macro_rules! sql_instances {
                 }
 
                 async fn purge_instance(&self, id: &str, data: &serde_json::Value, at: DateTime<Utc>) -> Result<bool> {
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let mut tx = self.writer().begin().await.map_err(e)?;
                     let done = sqlx::query(
                         "UPDATE instances SET data = $1, purged_at = $2
                          WHERE id = $3 AND purged_at IS NULL AND status = 'completed'",

@@ -5,17 +5,17 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! sql_outbox {
-    ($ty:ty, $db:ty, $now_ms:literal, $skip_locked:literal, $apply:path) => {
+    ($ty:ty, $db:ty, $apply:path) => {
         const _: () = {
             #[allow(unused_imports)]
             use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
 
-            $crate::sql_common!($ty, $db, $now_ms, $skip_locked);
+            $crate::sql_common!($ty, $db);
 
             #[async_trait::async_trait]
             impl $crate::OutboxStore for $ty {
                 async fn enqueue(&self, out: &[OutboxMessage]) -> Result<()> {
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let mut tx = self.writer().begin().await.map_err(e)?;
                     for m in out {
                         insert_outbox(&mut *tx, m).await?;
                     }
@@ -29,7 +29,7 @@ macro_rules! sql_outbox {
                 }
 
                 async fn outbox_sent(&self, id: &str, owner: &str, at: DateTime<Utc>) -> Result<()> {
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let mut tx = self.writer().begin().await.map_err(e)?;
                     let done = sqlx::query(
                         "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, lease_owner = NULL,
                            lease_until = NULL, last_error = NULL
@@ -63,7 +63,7 @@ macro_rules! sql_outbox {
                     error: &str,
                     retry_at: Option<DateTime<Utc>>,
                 ) -> Result<()> {
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let mut tx = self.writer().begin().await.map_err(e)?;
                     let status = if retry_at.is_some() { "pending" } else { "dead" };
                     let done = sqlx::query(
                         "UPDATE outbox SET status = $1, attempts = attempts + 1, next_attempt_at = $2, last_error = $3,

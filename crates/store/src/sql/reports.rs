@@ -5,12 +5,12 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! sql_reports {
-    ($ty:ty, $db:ty, $now_ms:literal, $skip_locked:literal, $apply:path) => {
+    ($ty:ty, $db:ty, $apply:path) => {
         const _: () = {
             #[allow(unused_imports)]
             use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
 
-            $crate::sql_common!($ty, $db, $now_ms, $skip_locked);
+            $crate::sql_common!($ty, $db);
 
             #[async_trait::async_trait]
             impl $crate::ReportStore for $ty {
@@ -99,7 +99,7 @@ macro_rules! sql_reports {
                     at: DateTime<Utc>,
                     out: &[OutboxMessage],
                 ) -> Result<bool> {
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let mut tx = self.writer().begin().await.map_err(e)?;
                     let done = sqlx::query(
                         "INSERT INTO urges (task_id, day, login, at) VALUES ($1, $2, $3, $4)
                          ON CONFLICT (task_id, day) DO NOTHING",

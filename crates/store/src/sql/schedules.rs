@@ -5,17 +5,17 @@
 #[doc(hidden)]
 #[macro_export]
 macro_rules! sql_schedules {
-    ($ty:ty, $db:ty, $now_ms:literal, $skip_locked:literal, $apply:path) => {
+    ($ty:ty, $db:ty, $apply:path) => {
         const _: () = {
             #[allow(unused_imports)]
             use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
 
-            $crate::sql_common!($ty, $db, $now_ms, $skip_locked);
+            $crate::sql_common!($ty, $db);
 
             #[async_trait::async_trait]
             impl $crate::ScheduleStore for $ty {
                 async fn save_calendar_year(&self, year: i32, holidays: &[NaiveDate], workdays: &[NaiveDate]) -> Result<()> {
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let mut tx = self.writer().begin().await.map_err(e)?;
                     sqlx::query("DELETE FROM calendar_days WHERE year = $1")
                         .bind(year)
                         .execute(&mut *tx)
@@ -72,10 +72,11 @@ macro_rules! sql_schedules {
                     next: Option<&TimerRecord>,
                     out: &[OutboxMessage],
                 ) -> Result<()> {
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
-                    let done = sqlx::query(concat!(
+                    let mut tx = self.writer().begin().await.map_err(e)?;
+                    let done = sqlx::query(&format!(
                         "UPDATE timers SET status = 'done', fired_at = $1
-                         WHERE id = $2 AND lease_owner = $3 AND status = 'pending' AND lease_until >= ", $now_ms
+                         WHERE id = $2 AND lease_owner = $3 AND status = 'pending' AND lease_until >= {}",
+                        <$ty as $crate::sql::SqlBackend>::NOW_MS
                     ))
                     .bind(at)
                     .bind(id)
@@ -120,7 +121,7 @@ macro_rules! sql_schedules {
                 }
 
                 async fn skip_slots(&self, schedule: &str, slots: &[(DateTime<Utc>, String)]) -> Result<()> {
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
+                    let mut tx = self.writer().begin().await.map_err(e)?;
                     for (slot, note) in slots {
                         sqlx::query(
                             "INSERT INTO schedule_slots (schedule, slot, status, note) VALUES ($1, $2, 'skipped', $3)
@@ -147,10 +148,11 @@ macro_rules! sql_schedules {
                     .execute(self.writer())
                     .await
                     .map_err(e)?;
-                    let done = sqlx::query(concat!(
-                        "UPDATE schedule_slots SET lease_owner = $1, lease_until = ", $now_ms, " + $2
+                    let done = sqlx::query(&format!(
+                        "UPDATE schedule_slots SET lease_owner = $1, lease_until = {now_ms} + $2
                          WHERE schedule = $3 AND slot = $4 AND status = 'pending'
-                           AND (lease_until IS NULL OR lease_until < ", $now_ms, ")"
+                           AND (lease_until IS NULL OR lease_until < {now_ms})",
+                        now_ms = <$ty as $crate::sql::SqlBackend>::NOW_MS
                     ))
                     .bind(owner)
                     .bind(lease_ms)
@@ -171,11 +173,12 @@ macro_rules! sql_schedules {
                     note: &str,
                     out: &[OutboxMessage],
                 ) -> Result<()> {
-                    let mut tx = <$ty>::begin_write(self.writer()).await.map_err(e)?;
-                    let done = sqlx::query(concat!(
+                    let mut tx = self.writer().begin().await.map_err(e)?;
+                    let done = sqlx::query(&format!(
                         "UPDATE schedule_slots SET status = 'done', fired_at = $1, note = $2
                          WHERE schedule = $3 AND slot = $4 AND lease_owner = $5 AND status = 'pending'
-                           AND lease_until >= ", $now_ms
+                           AND lease_until >= {}",
+                        <$ty as $crate::sql::SqlBackend>::NOW_MS
                     ))
                     .bind(at)
                     .bind(note)

@@ -5,7 +5,7 @@ use naxian_model::directory::Role;
 use naxian_model::machine::{Effect, Instance, Task, TaskClose, TimerKind};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct UserRecord {
     pub login: String,
     pub name: String,
@@ -38,7 +38,7 @@ pub struct TokenRecord {
 /// A current or past member of a body.
 pub type MemberRecord = naxian_model::machine::Member;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct WorkflowRecord {
     pub name: String,
     pub version: i64,
@@ -212,7 +212,7 @@ pub enum IdempotencyState {
 }
 
 /// One schedule slot as recorded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SlotRecord {
     pub schedule: String,
     pub slot: DateTime<Utc>,
@@ -223,19 +223,21 @@ pub struct SlotRecord {
 }
 
 /// A deadline campaign: one task per target unit with a common due date.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CampaignRecord {
     pub id: String,
     pub title: String,
     pub due_at: DateTime<Utc>,
+    #[sqlx(json)]
     pub remind_before: Vec<String>,
+    #[sqlx(json)]
     pub targets: Vec<String>,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
 }
 
 /// A browser session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct SessionRecord {
     /// sha256 of the cookie value; the value itself is never stored.
     pub id_hash: String,
@@ -257,7 +259,7 @@ pub struct Contact {
 }
 
 /// A file attached to an instance, without its content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct AttachmentRecord {
     pub id: String,
     pub instance_id: String,
@@ -282,7 +284,7 @@ pub struct DirectoryBatch {
 
 /// One read of personal data: who, when, which instance (none for a list or
 /// an export of many), and how.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct AccessRecord {
     pub at: DateTime<Utc>,
     pub login: String,

@@ -15,7 +15,7 @@ macro_rules! sql_common {
             #[allow(unused_imports)]
             use sqlx::types::Json;
             #[allow(unused_imports)]
-            use sqlx::Row;
+            use sqlx::{FromRow, Row};
             #[allow(unused_imports)]
             use $crate::sql::SqlBackend as _;
             #[allow(unused_imports)]
@@ -42,170 +42,56 @@ macro_rules! sql_common {
                 $crate::classify(kind, err)
             }
 
-            fn parse<T: std::str::FromStr<Err = String>>(what: &str, s: &str) -> Result<T> {
-                s.parse().map_err(|m| StoreError::database(format!("bad {what} `{s}` in database: {m}")))
-            }
+            #[allow(unused_imports)]
+            use $crate::sql::rows::parse;
 
             fn org_unit(r: &DbRow) -> Result<OrgUnit> {
-                let kind: String = r.try_get("kind").map_err(e)?;
-                let function: Option<String> = r.try_get("function").map_err(e)?;
-                Ok(OrgUnit {
-                    code: r.try_get("code").map_err(e)?,
-                    name: r.try_get("name").map_err(e)?,
-                    kind: parse("kind", &kind)?,
-                    parent: r.try_get("parent").map_err(e)?,
-                    function: function.map(|f| parse("function", &f)).transpose()?,
-                    path: r.try_get("path").map_err(e)?,
-                })
+                $crate::sql::rows::OrgUnitRow::from_row(r).map_err(e)?.into_model()
             }
 
             fn attachment(r: &DbRow) -> Result<$crate::AttachmentRecord> {
-                Ok($crate::AttachmentRecord {
-                    id: r.try_get("id").map_err(e)?,
-                    instance_id: r.try_get("instance_id").map_err(e)?,
-                    file_name: r.try_get("file_name").map_err(e)?,
-                    content_type: r.try_get("content_type").map_err(e)?,
-                    size: r.try_get("size").map_err(e)?,
-                    sha256: r.try_get("sha256").map_err(e)?,
-                    uploaded_by: r.try_get("uploaded_by").map_err(e)?,
-                    created_at: r.try_get("created_at").map_err(e)?,
-                })
+                $crate::AttachmentRecord::from_row(r).map_err(e)
+            }
+
+            fn member(r: &DbRow) -> Result<MemberRecord> {
+                Ok($crate::sql::rows::MemberRow::from_row(r).map_err(e)?.into_model())
             }
 
             fn body(r: &DbRow) -> Result<Body> {
-                Ok(Body {
-                    term_start: r.try_get("term_start").map_err(e)?,
-                    term_end: r.try_get("term_end").map_err(e)?,
-                    congress_date: r.try_get("congress_date").map_err(e)?,
-                })
+                Ok($crate::sql::rows::BodyRow::from_row(r).map_err(e)?.into_model())
             }
 
             fn user(r: &DbRow) -> Result<UserRecord> {
-                Ok(UserRecord {
-                    login: r.try_get("login").map_err(e)?,
-                    name: r.try_get("name").map_err(e)?,
-                    email: r.try_get("email").map_err(e)?,
-                    password_hash: r.try_get("password_hash").map_err(e)?,
-                    is_admin: r.try_get("is_admin").map_err(e)?,
-                    digest: r.try_get("digest").map_err(e)?,
-                })
+                UserRecord::from_row(r).map_err(e)
             }
 
             fn workflow(r: &DbRow) -> Result<WorkflowRecord> {
-                Ok(WorkflowRecord {
-                    name: r.try_get("name").map_err(e)?,
-                    version: r.try_get("version").map_err(e)?,
-                    title: r.try_get("title").map_err(e)?,
-                    source: r.try_get("source").map_err(e)?,
-                    sha256: r.try_get("sha256").map_err(e)?,
-                })
+                WorkflowRecord::from_row(r).map_err(e)
             }
 
             fn instance(r: &DbRow) -> Result<Instance> {
-                let status: String = r.try_get("status").map_err(e)?;
-                let Json(data): Json<serde_json::Value> = r.try_get("data").map_err(e)?;
-                let Json(completed): Json<std::collections::BTreeMap<String, Vec<String>>> =
-                    r.try_get("completed").map_err(e)?;
-                Ok(Instance {
-                    id: r.try_get("id").map_err(e)?,
-                    workflow: r.try_get("workflow").map_err(e)?,
-                    version: r.try_get("version").map_err(e)?,
-                    step: r.try_get("step").map_err(e)?,
-                    status: parse("status", &status)?,
-                    outcome: r.try_get("outcome").map_err(e)?,
-                    data,
-                    creator: r.try_get("creator").map_err(e)?,
-                    org_unit: r.try_get("org_unit").map_err(e)?,
-                    org_path: r.try_get("org_path").map_err(e)?,
-                    completed,
-                    revision: r.try_get("revision").map_err(e)?,
-                    created_at: r.try_get("created_at").map_err(e)?,
-                    updated_at: r.try_get("updated_at").map_err(e)?,
-                })
+                $crate::sql::rows::InstanceRow::from_row(r).map_err(e)?.into_model()
             }
 
             fn task(r: &DbRow) -> Result<Task> {
-                let status: String = r.try_get("status").map_err(e)?;
-                let role: Option<String> = r.try_get("role").map_err(e)?;
-                Ok(Task {
-                    id: r.try_get("id").map_err(e)?,
-                    instance_id: r.try_get("instance_id").map_err(e)?,
-                    step: r.try_get("step").map_err(e)?,
-                    assignee: Assignee {
-                        key: r.try_get("assignee_key").map_err(e)?,
-                        role: role.map(|x| parse::<Role>("role", &x)).transpose()?,
-                        unit: r.try_get("unit").map_err(e)?,
-                        unit_path: r.try_get("unit_path").map_err(e)?,
-                        user: r.try_get("user_login").map_err(e)?,
-                    },
-                    status: parse::<TaskStatus>("task status", &status)?,
-                    action: r.try_get("action").map_err(e)?,
-                    comment: r.try_get("comment").map_err(e)?,
-                    actor: r.try_get("actor").map_err(e)?,
-                    created_at: r.try_get("created_at").map_err(e)?,
-                    completed_at: r.try_get("completed_at").map_err(e)?,
-                    due_at: r.try_get("due_at").map_err(e)?,
-                })
+                $crate::sql::rows::TaskRow::from_row(r).map_err(e)?.into_model()
             }
 
             /// A row of [`$crate::inbox`]'s columns.
             fn inbox_row(r: &DbRow) -> Result<InboxRow> {
-                let Json(data): Json<serde_json::Value> = r.try_get("i_data").map_err(e)?;
-                Ok(InboxRow {
-                    task: task(r)?,
-                    workflow: r.try_get("i_workflow").map_err(e)?,
-                    version: r.try_get("i_version").map_err(e)?,
-                    org_unit: r.try_get("i_org_unit").map_err(e)?,
-                    unit_name: r.try_get("i_unit_name").map_err(e)?,
-                    data,
-                })
+                $crate::sql::rows::InboxRowRow::from_row(r).map_err(e)?.into_model()
             }
 
             fn history(r: &DbRow) -> Result<HistoryRecord> {
-                Ok(HistoryRecord {
-                    instance_id: r.try_get("instance_id").map_err(e)?,
-                    seq: r.try_get("seq").map_err(e)?,
-                    at: r.try_get("at").map_err(e)?,
-                    actor: r.try_get("actor").map_err(e)?,
-                    step: r.try_get("step").map_err(e)?,
-                    action: r.try_get("action").map_err(e)?,
-                    comment: r.try_get("comment").map_err(e)?,
-                    note: r.try_get("note").map_err(e)?,
-                    prev_hash: r.try_get("prev_hash").map_err(e)?,
-                    hash: r.try_get("hash").map_err(e)?,
-                })
+                Ok($crate::sql::rows::HistoryRow::from_row(r).map_err(e)?.into_model())
             }
 
             fn timer(r: &DbRow) -> Result<TimerRecord> {
-                let kind: String = r.try_get("kind").map_err(e)?;
-                Ok(TimerRecord {
-                    id: r.try_get("id").map_err(e)?,
-                    instance_id: r.try_get("instance_id").map_err(e)?,
-                    task_id: r.try_get("task_id").map_err(e)?,
-                    kind: parse("timer kind", &kind)?,
-                    fire_at: r.try_get("fire_at").map_err(e)?,
-                    later: r.try_get::<Json<Vec<$crate::LaterTimer>>, _>("later").map_err(e)?.0,
-                })
+                $crate::sql::rows::TimerRow::from_row(r).map_err(e)?.into_model()
             }
 
             fn outbox(r: &DbRow) -> Result<OutboxRecord> {
-                let Json(recipients): Json<Vec<Recipient>> = r.try_get("recipients").map_err(e)?;
-                let Json(params): Json<serde_json::Value> = r.try_get("params").map_err(e)?;
-                Ok(OutboxRecord {
-                    message: OutboxMessage {
-                        id: r.try_get("id").map_err(e)?,
-                        dedupe_key: r.try_get("dedupe_key").map_err(e)?,
-                        recipients,
-                        template: r.try_get("template").map_err(e)?,
-                        params,
-                        created_at: r.try_get("created_at").map_err(e)?,
-                    },
-                    status: r.try_get("status").map_err(e)?,
-                    attempts: r.try_get("attempts").map_err(e)?,
-                    next_attempt_at: r.try_get("next_attempt_at").map_err(e)?,
-                    last_error: r.try_get("last_error").map_err(e)?,
-                    sent_at: r.try_get("sent_at").map_err(e)?,
-                })
+                Ok($crate::sql::rows::OutboxRow::from_row(r).map_err(e)?.into_model())
             }
 
             async fn insert_outbox<'c, X>(x: X, m: &OutboxMessage) -> Result<()>

@@ -47,20 +47,7 @@ macro_rules! sql_directory {
                         .fetch_all(self.reader())
                         .await
                         .map_err(e)?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(MemberRecord {
-                                org_unit: r.try_get("org_unit").map_err(e)?,
-                                name: r.try_get("name").map_err(e)?,
-                                sector: r.try_get("sector").map_err(e)?,
-                                post: r.try_get("post").map_err(e)?,
-                                mode: r.try_get("mode").map_err(e)?,
-                                since: r.try_get::<NaiveDate, _>("since").map_err(e)?,
-                                term_end: r.try_get("term_end").map_err(e)?,
-                                instance_id: r.try_get("instance_id").map_err(e)?,
-                            })
-                        })
-                        .collect()
+                    rows.iter().map(member).collect()
                 }
 
                 async fn bodies_under(&self, path: &str) -> Result<Vec<(String, Body)>> {
@@ -241,14 +228,7 @@ macro_rules! sql_directory {
                     .await
                     .map_err(e)?;
                     rows.iter()
-                        .map(|r| {
-                            let role: String = r.try_get("role").map_err(e)?;
-                            Ok(Grant {
-                                role: parse("role", &role)?,
-                                org_unit: r.try_get("org_unit").map_err(e)?,
-                                org_path: r.try_get("path").map_err(e)?,
-                            })
-                        })
+                        .map(|r| $crate::sql::rows::GrantRow::from_row(r).map_err(e)?.into_model())
                         .collect()
                 }
 
@@ -304,21 +284,7 @@ macro_rules! sql_directory {
                     .await
                     .map_err(e)?;
                     rows.iter()
-                        .map(|r| {
-                            Ok((
-                                MemberRecord {
-                                    org_unit: r.try_get("org_unit").map_err(e)?,
-                                    name: r.try_get("name").map_err(e)?,
-                                    sector: r.try_get("sector").map_err(e)?,
-                                    post: r.try_get("post").map_err(e)?,
-                                    mode: r.try_get("mode").map_err(e)?,
-                                    since: r.try_get::<NaiveDate, _>("since").map_err(e)?,
-                                    term_end: r.try_get("term_end").map_err(e)?,
-                                    instance_id: r.try_get("instance_id").map_err(e)?,
-                                },
-                                r.try_get::<String, _>("unit_path").map_err(e)?,
-                            ))
-                        })
+                        .map(|r| Ok((member(r)?, r.try_get::<String, _>("unit_path").map_err(e)?)))
                         .collect()
                 }
 
@@ -333,16 +299,7 @@ macro_rules! sql_directory {
                     .await
                     .map_err(e)?;
                     rows.iter()
-                        .map(|r| {
-                            let role: String = r.try_get("role").map_err(e)?;
-                            Ok($crate::Contact {
-                                unit: org_unit(r)?,
-                                role: parse("role", &role)?,
-                                login: r.try_get("login").map_err(e)?,
-                                name: r.try_get("user_name").map_err(e)?,
-                                email: r.try_get("email").map_err(e)?,
-                            })
-                        })
+                        .map(|r| $crate::sql::rows::ContactRow::from_row(r).map_err(e)?.into_model())
                         .collect()
                 }
 

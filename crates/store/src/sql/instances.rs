@@ -230,14 +230,7 @@ macro_rules! sql_instances {
                     .await
                     .map_err(e)?;
                     rows.iter()
-                        .map(|r| {
-                            Ok($crate::AccessRecord {
-                                at: r.try_get("at").map_err(e)?,
-                                login: r.try_get("login").map_err(e)?,
-                                instance_id: r.try_get("instance_id").map_err(e)?,
-                                what: r.try_get("what").map_err(e)?,
-                            })
-                        })
+                        .map(|r| $crate::AccessRecord::from_row(r).map_err(e))
                         .collect()
                 }
 

@@ -22,6 +22,7 @@ mod directory;
 mod instances;
 mod outbox;
 mod reports;
+pub mod rows;
 mod schedules;
 mod sessions;
 

@@ -77,18 +77,7 @@ macro_rules! sql_reports {
                         .fetch_optional(self.reader())
                         .await
                         .map_err(e)?;
-                    let Some(r) = row else { return Ok(None) };
-                    let Json(remind_before): Json<Vec<String>> = r.try_get("remind_before").map_err(e)?;
-                    let Json(targets): Json<Vec<String>> = r.try_get("targets").map_err(e)?;
-                    Ok(Some(CampaignRecord {
-                        id: r.try_get("id").map_err(e)?,
-                        title: r.try_get("title").map_err(e)?,
-                        due_at: r.try_get("due_at").map_err(e)?,
-                        remind_before,
-                        targets,
-                        created_by: r.try_get("created_by").map_err(e)?,
-                        created_at: r.try_get("created_at").map_err(e)?,
-                    }))
+                    row.map(|r| CampaignRecord::from_row(&r).map_err(e)).transpose()
                 }
 
                 async fn urge(

@@ -205,17 +205,7 @@ macro_rules! sql_schedules {
                         .fetch_all(self.reader())
                         .await
                         .map_err(e)?;
-                    rows.iter()
-                        .map(|r| {
-                            Ok(SlotRecord {
-                                schedule: r.try_get("schedule").map_err(e)?,
-                                slot: r.try_get("slot").map_err(e)?,
-                                status: r.try_get("status").map_err(e)?,
-                                fired_at: r.try_get("fired_at").map_err(e)?,
-                                note: r.try_get("note").map_err(e)?,
-                            })
-                        })
-                        .collect()
+                    rows.iter().map(|r| SlotRecord::from_row(r).map_err(e)).collect()
                 }
             }
         };

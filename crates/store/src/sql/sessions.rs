@@ -60,14 +60,7 @@ macro_rules! sql_sessions {
                         .fetch_optional(self.reader())
                         .await
                         .map_err(e)?;
-                    let Some(r) = row else { return Ok(None) };
-                    Ok(Some(SessionRecord {
-                        id_hash: r.try_get("id_hash").map_err(e)?,
-                        login: r.try_get("login").map_err(e)?,
-                        csrf: r.try_get("csrf").map_err(e)?,
-                        created_at: r.try_get("created_at").map_err(e)?,
-                        last_seen_at: r.try_get("last_seen_at").map_err(e)?,
-                    }))
+                    row.map(|r| SessionRecord::from_row(&r).map_err(e)).transpose()
                 }
 
                 async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()> {

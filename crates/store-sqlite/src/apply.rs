@@ -5,7 +5,7 @@
 //! each one's rows — and one commit, then reads back which were refused and
 //! answers each caller on its own. SQLite has one writer anyway; what bounded
 //! it was the calls to sqlx's worker thread, each a wake-up of two threads:
-//! two such calls a batch, whatever its size, instead of one a change.
+//! one such call a batch, whatever its size, instead of one a change.
 //!
 //! A change refused by a guard (the revision, the directory's generation, a
 //! start's unique key, a task already done) writes nothing and never fails
@@ -136,15 +136,16 @@ async fn write(pool: &SqlitePool, batch: &[Pending]) -> std::result::Result<Vec<
             d
         })
         .collect();
-    // Both statements on the one connection whose temporary schema holds the refusals.
-    let mut conn = pool.acquire().await?;
-    sqlx::query("INSERT INTO transition (document) SELECT jsonb(value) FROM json_each($1)")
-        .bind(Value::Array(documents).to_string())
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query_as("DELETE FROM temp.refusal RETURNING n, code")
-        .fetch_all(&mut *conn)
-        .await
+    // Both statements in one call to the connection's worker thread, on the
+    // one connection whose temporary schema holds the refusals: the insert
+    // commits on its own, then the refusals it recorded are taken.
+    sqlx::query_as(
+        "INSERT INTO transition (document) SELECT jsonb(value) FROM json_each($1);
+         DELETE FROM temp.refusal RETURNING n, code",
+    )
+    .bind(Value::Array(documents).to_string())
+    .fetch_all(pool)
+    .await
 }
 
 /// A guard's code, as the engine is told it.

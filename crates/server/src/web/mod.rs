@@ -161,3 +161,99 @@ pub async fn security_headers(
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// The sibling modules each page module names (`super::x`), outside its tests.
+    fn imports() -> BTreeMap<String, BTreeSet<String>> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web");
+        let files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("read src/web")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rs") && !p.ends_with("mod.rs"))
+            .collect();
+        let modules: BTreeSet<String> = files
+            .iter()
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        let mut graph = BTreeMap::new();
+        for path in &files {
+            let text = std::fs::read_to_string(path).expect("read module");
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            let mut named = BTreeSet::new();
+            for part in code.split("super::").skip(1) {
+                // `super::x…`, or each first name of `super::{x…, y…}`.
+                let group = match part.strip_prefix('{') {
+                    Some(inner) => &inner[..inner.find('}').unwrap_or(inner.len())],
+                    None => part,
+                };
+                let items: Vec<&str> = if part.starts_with('{') {
+                    group.split(',').collect()
+                } else {
+                    vec![group]
+                };
+                for item in items {
+                    let head: String = item
+                        .trim()
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if modules.contains(&head) {
+                        named.insert(head);
+                    }
+                }
+            }
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            named.remove(&name);
+            graph.insert(name, named);
+        }
+        graph
+    }
+
+    /// A module that reaches itself through what it imports.
+    fn cycle(graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+        fn visit(
+            at: &str,
+            graph: &BTreeMap<String, BTreeSet<String>>,
+            path: &mut Vec<String>,
+            done: &mut BTreeSet<String>,
+        ) -> Option<Vec<String>> {
+            if let Some(start) = path.iter().position(|m| m == at) {
+                let mut found = path[start..].to_vec();
+                found.push(at.to_string());
+                return Some(found);
+            }
+            if done.contains(at) {
+                return None;
+            }
+            path.push(at.to_string());
+            for next in graph.get(at).into_iter().flatten() {
+                if let Some(found) = visit(next, graph, path, done) {
+                    return Some(found);
+                }
+            }
+            path.pop();
+            done.insert(at.to_string());
+            None
+        }
+        let mut done = BTreeSet::new();
+        graph
+            .keys()
+            .find_map(|m| visit(m, graph, &mut Vec::new(), &mut done))
+    }
+
+    /// Each page family depends on the shared frame (layout, message, form,
+    /// text, …) and at most on another family, never back: a change to one
+    /// family's page does not reach round into another's.
+    #[test]
+    fn page_modules_import_each_other_without_a_cycle() {
+        let graph = imports();
+        assert!(
+            graph["task"].contains("layout"),
+            "the imports were read: {graph:?}"
+        );
+        assert_eq!(cycle(&graph), None, "{graph:?}");
+    }
+}

@@ -151,16 +151,19 @@ impl SqlBackend for PostgresStore {
     ) -> std::result::Result<Vec<String>, sqlx::Error> {
         let explain = "EXPLAIN (ANALYZE, BUFFERS)";
         let rows = if status == TaskStatus::Open {
-            // The plan the open inbox's function keeps is the generic one:
-            // prepare the same query that way and run it, on a connection
-            // closed afterwards so the setting and the statement go with it.
+            // The plan the open inbox's function keeps: prepare the same query
+            // with its settings and run it, on a connection closed afterwards
+            // so the settings and the statement go with it.
             let mut conn = self.pool.acquire().await?;
             // Without arguments sqlx sends a simple query, so PREPARE keeps
             // its own `$1` and `$2`; EXECUTE cannot take a message's
             // parameters, hence the literals.
+            let settings: String = inbox_query::POSTGRES_OPEN_SETTINGS
+                .iter()
+                .map(|(name, value)| format!("SET {name} = {value}; "))
+                .collect();
             let prepare = format!(
-                "SET plan_cache_mode = force_generic_plan;
-                 PREPARE naxian_inbox_explain(text, bigint) AS {}",
+                "{settings}PREPARE naxian_inbox_explain(text, bigint) AS {}",
                 inbox_query::sql(status)
             );
             sqlx::Executor::execute(&mut *conn, prepare.as_str()).await?;

@@ -18,6 +18,12 @@ macro_rules! sql_common {
             use sqlx::{FromRow, Row};
             #[allow(unused_imports)]
             use $crate::sql::SqlBackend as _;
+            // One area's methods may call another's (a create through the import).
+            #[allow(unused_imports)]
+            use $crate::{
+                AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore,
+                SessionStore,
+            };
             #[allow(unused_imports)]
             use $crate::{
                 Change, Grant, HistoryRecord, IdempotencyState, InboxRow, InstanceFilter, InstanceRecord,

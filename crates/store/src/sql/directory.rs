@@ -1,15 +1,13 @@
-//! The SQL of the org units, bodies, members, users, grants and who holds a role where: [`crate::DirectoryStore`] for a SQL backend, by
+//! The shared SQL of the directory: org units, bodies, members, users,
+//! grants and who holds a role where: [`crate::DirectoryStore`] for a SQL backend, by
 //! [`sql_directory!`] (called by [`crate::sql_store!`]).
 
 /// Implements [`crate::DirectoryStore`] for `$ty` over sqlx database `$db`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! sql_directory {
-    ($ty:ty, $db:ty, $apply:path) => {
+    ($ty:ty, $db:ty) => {
         const _: () = {
-            #[allow(unused_imports)]
-            use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
-
             $crate::sql_common!($ty, $db);
 
             #[async_trait::async_trait]

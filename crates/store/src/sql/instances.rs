@@ -1,4 +1,5 @@
-//! The SQL of the workflow definitions, instances, tasks, history, the inbox and the transition write (by the backend's own `apply`): [`crate::InstanceStore`] for a SQL backend, by
+//! The shared SQL of instances: workflow definitions, instances, tasks,
+//! history, the inbox and the transition write (by the backend's own `apply`): [`crate::InstanceStore`] for a SQL backend, by
 //! [`sql_instances!`] (called by [`crate::sql_store!`]).
 
 /// Implements [`crate::InstanceStore`] for `$ty` over sqlx database `$db`.
@@ -7,9 +8,6 @@
 macro_rules! sql_instances {
     ($ty:ty, $db:ty, $apply:path) => {
         const _: () = {
-            #[allow(unused_imports)]
-            use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
-
             $crate::sql_common!($ty, $db);
 
             #[async_trait::async_trait]

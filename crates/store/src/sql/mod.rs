@@ -67,13 +67,13 @@ pub trait SqlBackend: Send + Sync + 'static {
 #[macro_export]
 macro_rules! sql_store {
     ($ty:ty, $db:ty, apply = $apply:path) => {
-        $crate::sql_directory!($ty, $db, $apply);
-        $crate::sql_sessions!($ty, $db, $apply);
+        $crate::sql_directory!($ty, $db);
+        $crate::sql_sessions!($ty, $db);
         $crate::sql_instances!($ty, $db, $apply);
-        $crate::sql_schedules!($ty, $db, $apply);
-        $crate::sql_outbox!($ty, $db, $apply);
-        $crate::sql_attachments!($ty, $db, $apply);
-        $crate::sql_reports!($ty, $db, $apply);
+        $crate::sql_schedules!($ty, $db);
+        $crate::sql_outbox!($ty, $db);
+        $crate::sql_attachments!($ty, $db);
+        $crate::sql_reports!($ty, $db);
         const _: () = {
             $crate::sql_common!($ty, $db);
 

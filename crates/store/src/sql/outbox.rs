@@ -1,15 +1,12 @@
-//! The SQL of the the e-mail outbox: [`crate::OutboxStore`] for a SQL backend, by
+//! The shared SQL of the e-mail outbox: [`crate::OutboxStore`] for a SQL backend, by
 //! [`sql_outbox!`] (called by [`crate::sql_store!`]).
 
 /// Implements [`crate::OutboxStore`] for `$ty` over sqlx database `$db`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! sql_outbox {
-    ($ty:ty, $db:ty, $apply:path) => {
+    ($ty:ty, $db:ty) => {
         const _: () = {
-            #[allow(unused_imports)]
-            use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
-
             $crate::sql_common!($ty, $db);
 
             #[async_trait::async_trait]

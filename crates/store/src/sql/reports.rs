@@ -1,15 +1,13 @@
-//! The SQL of the the reads across instances of boards and reports, campaigns and urges: [`crate::ReportStore`] for a SQL backend, by
+//! The shared SQL of reports: reads across instances for boards and
+//! reports, campaigns and urges: [`crate::ReportStore`] for a SQL backend, by
 //! [`sql_reports!`] (called by [`crate::sql_store!`]).
 
 /// Implements [`crate::ReportStore`] for `$ty` over sqlx database `$db`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! sql_reports {
-    ($ty:ty, $db:ty, $apply:path) => {
+    ($ty:ty, $db:ty) => {
         const _: () = {
-            #[allow(unused_imports)]
-            use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
-
             $crate::sql_common!($ty, $db);
 
             #[async_trait::async_trait]

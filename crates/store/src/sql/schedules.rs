@@ -1,15 +1,13 @@
-//! The SQL of the the working-day calendar, task timers and schedule slots, claimed under leases: [`crate::ScheduleStore`] for a SQL backend, by
+//! The shared SQL of schedules: the working-day calendar, task timers and
+//! schedule slots, claimed under leases: [`crate::ScheduleStore`] for a SQL backend, by
 //! [`sql_schedules!`] (called by [`crate::sql_store!`]).
 
 /// Implements [`crate::ScheduleStore`] for `$ty` over sqlx database `$db`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! sql_schedules {
-    ($ty:ty, $db:ty, $apply:path) => {
+    ($ty:ty, $db:ty) => {
         const _: () = {
-            #[allow(unused_imports)]
-            use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
-
             $crate::sql_common!($ty, $db);
 
             #[async_trait::async_trait]

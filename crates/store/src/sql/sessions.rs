@@ -1,15 +1,13 @@
-//! The SQL of the API tokens, browser sessions, the login throttle and idempotency keys: [`crate::SessionStore`] for a SQL backend, by
+//! The shared SQL of sessions: API tokens, browser sessions, the login
+//! throttle and idempotency keys: [`crate::SessionStore`] for a SQL backend, by
 //! [`sql_sessions!`] (called by [`crate::sql_store!`]).
 
 /// Implements [`crate::SessionStore`] for `$ty` over sqlx database `$db`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! sql_sessions {
-    ($ty:ty, $db:ty, $apply:path) => {
+    ($ty:ty, $db:ty) => {
         const _: () = {
-            #[allow(unused_imports)]
-            use $crate::{AttachmentStore, DirectoryStore, InstanceStore, OutboxStore, ReportStore, ScheduleStore, SessionStore};
-
             $crate::sql_common!($ty, $db);
 
             #[async_trait::async_trait]

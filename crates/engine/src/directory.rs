@@ -239,11 +239,7 @@ impl Engine {
 
     /// The unit, its body and its current members.
     pub async fn org_unit(&self, code: &str) -> Result<(OrgUnit, Option<Body>, Vec<MemberRecord>)> {
-        let unit = self.store.org_unit(code).await?.ok_or_else(|| {
-            EngineError::NotFound(Refusal::NoOrgUnit {
-                code: code.to_string(),
-            })
-        })?;
+        let unit = self.unit(code).await?;
         let body = self.store.body(code).await?;
         let today = self.clock.today();
         let members = self

@@ -22,6 +22,8 @@ pub enum Status {
 }
 
 impl Status {
+    pub const ALL: &'static [Status] = &[Status::Active, Status::Completed];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Active => "active",
@@ -51,6 +53,8 @@ pub enum TaskStatus {
 }
 
 impl TaskStatus {
+    pub const ALL: &'static [TaskStatus] = &[TaskStatus::Open, TaskStatus::Done, TaskStatus::Cancelled];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Open => "open",

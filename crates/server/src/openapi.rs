@@ -56,25 +56,7 @@ macro_rules! names_of_all {
         }
     )*};
 }
-names_of_all!(OrgKind, Role, DeptFunction);
-
-impl Names for Status {
-    fn names() -> Vec<Option<&'static str>> {
-        [Status::Active, Status::Completed]
-            .iter()
-            .map(|s| Some(s.as_str()))
-            .collect()
-    }
-}
-
-impl Names for TaskStatus {
-    fn names() -> Vec<Option<&'static str>> {
-        [TaskStatus::Open, TaskStatus::Done, TaskStatus::Cancelled]
-            .iter()
-            .map(|s| Some(s.as_str()))
-            .collect()
-    }
-}
+names_of_all!(OrgKind, Role, DeptFunction, Status, TaskStatus);
 
 /// The same names, or null.
 impl<T: Names> Names for Option<T> {

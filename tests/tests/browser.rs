@@ -300,6 +300,11 @@ async fn a_nomination_from_form_to_appointed_in_chromium() {
     c.goto(&app.url("/nominations")).await.unwrap();
     let mine = body(&c).await;
     assert!(mine.contains("赵卫民") && mine.contains("已任职"), "{mine}");
+    // The unit by its name, never its code.
+    assert!(
+        mine.contains("玫瑰镇科协") && !mine.contains("JN-PY-MG"),
+        "{mine}"
+    );
     logout(&c).await;
 
     // The province's coverage board now shows 玫瑰镇 covered for health.

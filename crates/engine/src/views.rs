@@ -47,6 +47,8 @@ pub struct OwnInstance {
     pub definition: Arc<Definition>,
     /// The title of the step or end it is at.
     pub at: String,
+    /// The name of its unit.
+    pub unit_name: String,
     /// Its newest open task, else its newest task.
     pub task_id: Option<String>,
 }
@@ -144,6 +146,8 @@ impl Engine {
             })
             .await?;
         let mut out = Vec::new();
+        // A nominator's instances are of a few units: each name read once.
+        let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         for instance in list.into_iter().filter(|i| i.creator == actor.login) {
             let definition = self.definition(&instance.workflow, instance.version).await?;
             let at = definition
@@ -158,7 +162,16 @@ impl Engine {
                 .find(|t| t.status == TaskStatus::Open)
                 .or(tasks.last())
                 .map(|t| t.id.clone());
+            let unit_name = match names.get(&instance.org_unit) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = self.unit_name(&instance.org_unit).await?;
+                    names.insert(instance.org_unit.clone(), name.clone());
+                    name
+                }
+            };
             out.push(OwnInstance {
+                unit_name,
                 instance,
                 definition,
                 at,

@@ -40,7 +40,7 @@ async fn nominations(State(s): State<AppState>, Browser(w): Browser) -> Response
             id: n.task_id.unwrap_or_default(),
             title: n.definition.summarize(&n.instance.data),
             subject: format!("当前：{}", n.at),
-            unit: n.instance.org_unit.clone(),
+            unit: n.unit_name,
             due: String::new(),
             overdue: false,
             done_action: String::new(),

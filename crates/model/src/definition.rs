@@ -92,6 +92,22 @@ pub enum SignOff {
     All,
     /// 或签: the first one.
     Any,
+    /// 依次: every assignee, one task at a time, in the order `assign` lists them.
+    Sequential,
+    /// N of the assignees (all of them, when fewer than N resolve).
+    AtLeast(u32),
+}
+
+impl SignOff {
+    /// How many completions meet this sign-off in a step that resolved
+    /// `assignees` assignees.
+    pub fn needed(self, assignees: usize) -> usize {
+        match self {
+            SignOff::All | SignOff::Sequential => assignees,
+            SignOff::Any => assignees.min(1),
+            SignOff::AtLeast(n) => assignees.min(n as usize),
+        }
+    }
 }
 
 /// Whether an action wants a comment.
@@ -564,6 +580,19 @@ impl Definition {
             }
             if step.assign.is_empty() {
                 out.push((sline, format!("step `{}` assigns no one", sname.as_str())));
+            }
+            if let SignOff::AtLeast(n) = step.sign_off {
+                if n == 0 || n as usize > step.assign.len() {
+                    out.push((
+                        sline,
+                        format!(
+                            "step `{}` signs off with at least {n} of {} assignments: N must be 1 to {}",
+                            sname.as_str(),
+                            step.assign.len(),
+                            step.assign.len()
+                        ),
+                    ));
+                }
             }
             for a in &step.assign {
                 self.check_assign(a, &mut out);

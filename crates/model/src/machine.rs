@@ -425,6 +425,23 @@ pub fn decide(
                 let met = match step.sign_off {
                     SignOff::All => others.is_empty(),
                     SignOff::Any => true,
+                    SignOff::Sequential | SignOff::AtLeast(_) => {
+                        let assignees = resolve_step(def, &instance.step, &next, ctx)?;
+                        let (kept, pending) = split_completed(&next, &instance.step, assignees);
+                        let met = kept >= step.sign_off.needed(kept + pending.len());
+                        if !met && step.sign_off == SignOff::Sequential && others.is_empty() {
+                            let first = pending.into_iter().take(1).collect();
+                            open_tasks(
+                                &instance.step,
+                                step.timers.as_ref(),
+                                first,
+                                &next.data,
+                                ctx,
+                                &mut out,
+                            );
+                        }
+                        met
+                    }
                 };
                 if met {
                     out.cancel_all(&others);
@@ -608,33 +625,53 @@ fn enter(
             inst.completed.remove(&name);
         }
         let assignees = resolve_step(def, &name, inst, ctx)?;
-        let already = inst.completed.get(&name).cloned().unwrap_or_default();
-        let pending: Vec<Assignee> = assignees
-            .into_iter()
-            .filter(|a| !already.contains(&a.key))
-            .collect();
-        let met = match step.sign_off {
-            SignOff::All => pending.is_empty(),
-            SignOff::Any => !already.is_empty(),
-        };
-        if met {
+        let (kept, mut pending) = split_completed(inst, &name, assignees);
+        if kept > 0 && kept >= step.sign_off.needed(kept + pending.len()) {
             if let Some(next) = &step.next {
-                out.notes
-                    .push(format!("{name} skipped: every assignee had already completed it"));
+                out.notes.push(format!(
+                    "{name} skipped: {kept} assignee(s) had already completed it, enough for its sign-off"
+                ));
                 name = next.to_string();
                 continue;
             }
         }
-        let (due_at, timers) = task_clock(step.timers.as_ref(), &inst.data, ctx);
-        out.open.extend(pending.into_iter().map(|assignee| NewTask {
-            step: name.clone(),
-            assignee,
-            due_at,
-            timers: timers.clone(),
-        }));
+        if step.sign_off == SignOff::Sequential {
+            pending.truncate(1);
+        }
+        open_tasks(&name, step.timers.as_ref(), pending, &inst.data, ctx, out);
         return Ok(());
     }
     Err(ModelError::Conflict(Refusal::RoutesInCycle))
+}
+
+/// How many of a step's `assignees` completed it already (kept from an
+/// earlier round), and the others, in `assign` order.
+fn split_completed(inst: &Instance, step: &str, assignees: Vec<Assignee>) -> (usize, Vec<Assignee>) {
+    let already = inst.completed.get(step).map(Vec::as_slice).unwrap_or_default();
+    let pending: Vec<Assignee> = assignees
+        .iter()
+        .filter(|a| !already.contains(&a.key))
+        .cloned()
+        .collect();
+    (assignees.len() - pending.len(), pending)
+}
+
+/// Opens one task per assignee in `step`, each with the step's clock.
+fn open_tasks(
+    step: &str,
+    timers: Option<&TimersDef>,
+    assignees: Vec<Assignee>,
+    data: &Value,
+    ctx: &Context<'_>,
+    out: &mut Outcome,
+) {
+    let (due_at, timers) = task_clock(timers, data, ctx);
+    out.open.extend(assignees.into_iter().map(|assignee| NewTask {
+        step: step.to_string(),
+        assignee,
+        due_at,
+        timers: timers.clone(),
+    }));
 }
 
 /// The due date and timers of a task opened now in a step with `timers`.

@@ -140,3 +140,25 @@ fn route_needs_a_fallback_and_known_facts() {
     assert!(e.contains("unknown fact `moon_full`"), "{e}");
     assert!(e.contains("no way out when no route matches"), "{e}");
 }
+
+#[test]
+fn sign_off_modes_parse_and_at_least_is_bounded() {
+    use naxian_model::definition::SignOff;
+    let with = |mode: &str| BASE.replace("  b:\n", &format!("  b:\n    sign_off: {mode}\n"));
+    for (text, mode) in [
+        ("all", SignOff::All),
+        ("any", SignOff::Any),
+        ("sequential", SignOff::Sequential),
+        ("{ at_least: 1 }", SignOff::AtLeast(1)),
+    ] {
+        let def = Definition::parse("t.yaml", &with(text)).unwrap();
+        assert_eq!(def.step("b").unwrap().sign_off, mode, "{text}");
+    }
+    // Step `b` assigns one role: at least two of one cannot be met.
+    let e = errors(&with("{ at_least: 2 }"));
+    assert!(e.contains("t.yaml:14:") && e.contains("at least 2 of 1"), "{e}");
+    let e = errors(&with("{ at_least: 0 }"));
+    assert!(e.contains("N must be 1 to 1"), "{e}");
+    let e = errors(&with("majority"));
+    assert!(e.contains("majority"), "{e}");
+}

@@ -18,6 +18,21 @@ fn def() -> Definition {
     Definition::parse("sanzhang-appointment.yaml", SHIPPED).unwrap()
 }
 
+/// The sign-off modes the consultation step is played with.
+const MODES: &[&str] = &["all", "any", "sequential", "{at_least: 2}"];
+
+/// The shipped workflow with its consultation signed off by `mode`.
+fn def_signed(mode: &str) -> Definition {
+    let consultation = "    sign_off: all\n    # After a return";
+    assert!(SHIPPED.contains(consultation));
+    let src = SHIPPED.replacen(
+        consultation,
+        &format!("    sign_off: {mode}\n    # After a return"),
+        1,
+    );
+    Definition::parse("sanzhang-appointment.yaml", &src).unwrap()
+}
+
 fn unit(code: &str, kind: OrgKind, parent: Option<&OrgUnit>, function: Option<DeptFunction>) -> OrgUnit {
     OrgUnit {
         code: code.into(),
@@ -98,7 +113,11 @@ struct Sim {
 
 impl Sim {
     fn new(sector: &str, term_end: &str) -> Sim {
-        let def = def();
+        Sim::signed("all", sector, term_end)
+    }
+
+    fn signed(mode: &str, sector: &str, term_end: &str) -> Sim {
+        let def = def_signed(mode);
         let org = township_ctx(term_end);
         let data = machine::prepare_data(&def, &nomination(sector)).unwrap();
         let d = machine::start(&def, "i1".into(), "nominator".into(), data, &ctx(&org)).unwrap();
@@ -507,6 +526,7 @@ struct Tally {
     race_both: usize,
     race_lost: usize,
     stale_refused: usize,
+    signed_off: usize,
 }
 
 fn act_cmd(task: &Task, action: &str, comment: bool) -> Command {
@@ -577,8 +597,8 @@ fn is_conflict<T>(r: &Result<T, ModelError>) -> bool {
 }
 
 /// Plays `seq` against a fresh nomination, checking each answer of the model.
-fn play(sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -> Result<(), TestCaseError> {
-    let mut s = Sim::new(sector, if soon { "2027-01-01" } else { "2030-01-01" });
+fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -> Result<(), TestCaseError> {
+    let mut s = Sim::signed(mode, sector, if soon { "2027-01-01" } else { "2030-01-01" });
     let mut acknowledged = std::collections::BTreeSet::new();
     for m in seq {
         let open: Vec<Task> = s.open().into_iter().cloned().collect();
@@ -743,22 +763,47 @@ fn play(sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -> Result<(),
                 tally.completed_refused += 1;
             }
         }
-        // Exactly one open task per required department in consultation.
+        let required: Vec<String> = machine::resolve_step(&s.def, "consultation", &s.inst, &ctx(&s.org))
+            .unwrap()
+            .into_iter()
+            .map(|a| a.key)
+            .collect();
+        let agreed = s.inst.completed.get("consultation").cloned().unwrap_or_default();
+        let needed = match mode {
+            "any" => 1,
+            "{at_least: 2}" => required.len().min(2),
+            _ => required.len(),
+        };
         if s.inst.step == "consultation" && s.inst.status == Status::Active {
             let keys: Vec<_> = s.open().iter().map(|t| t.assignee.key.clone()).collect();
             let mut dedup = keys.clone();
             dedup.sort();
             dedup.dedup();
             prop_assert_eq!(keys.len(), dedup.len());
-            let agreed = s.inst.completed.get("consultation").cloned().unwrap_or_default();
-            let required = machine::resolve_step(&s.def, "consultation", &s.inst, &ctx(&s.org)).unwrap();
-            for r in required {
-                prop_assert!(
-                    keys.contains(&r.key) != agreed.contains(&r.key),
-                    "{} open xor agreed",
-                    r.key
-                );
+            prop_assert!(
+                agreed.len() < needed,
+                "{mode}: {agreed:?} met the sign-off, yet it waits"
+            );
+            if mode == "sequential" {
+                // One task at a time, to the first in `assign` order who has not agreed.
+                prop_assert_eq!(&agreed[..], &required[..agreed.len()], "agreed out of order");
+                prop_assert_eq!(keys, vec![required[agreed.len()].clone()]);
+            } else {
+                // Exactly one open task per required department that has not agreed.
+                for r in &required {
+                    prop_assert!(keys.contains(r) != agreed.contains(r), "{} open xor agreed", r);
+                }
             }
+        }
+        // Past the consultation only once its sign-off was met.
+        if ["congress_election", "committee_by_election", "filing"].contains(&s.inst.step.as_str())
+            || s.inst.outcome.as_deref().is_some_and(|o| o != "withdrawn")
+        {
+            prop_assert!(
+                agreed.len() >= needed,
+                "{mode}: passed with only {agreed:?} of {required:?}"
+            );
+            tally.signed_off += 1;
         }
         for t in s.open() {
             prop_assert_eq!(&t.step, &s.inst.step);
@@ -784,8 +829,13 @@ fn sectors() -> impl Strategy<Value = &'static str> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
     #[test]
-    fn invariants_hold_over_random_sequences(sector in sectors(), soon in any::<bool>(), seq in moves()) {
-        play(sector, soon, &seq, &mut Tally::default())?;
+    fn invariants_hold_over_random_sequences(
+        mode in prop::sample::select(MODES),
+        sector in sectors(),
+        soon in any::<bool>(),
+        seq in moves(),
+    ) {
+        play(mode, sector, soon, &seq, &mut Tally::default())?;
     }
 }
 
@@ -796,11 +846,17 @@ fn random_sequences_reach_every_branch() {
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
     let strategy = (sectors(), any::<bool>(), moves());
-    let mut tally = Tally::default();
-    for _ in 0..200 {
-        let (sector, soon, seq) = strategy.new_tree(&mut runner).unwrap().current();
-        play(sector, soon, &seq, &mut tally).unwrap();
+    for mode in MODES {
+        let mut tally = Tally::default();
+        for _ in 0..200 {
+            let (sector, soon, seq) = strategy.new_tree(&mut runner).unwrap().current();
+            play(mode, sector, soon, &seq, &mut tally).unwrap();
+        }
+        reached_every_branch(mode, &tally);
     }
+}
+
+fn reached_every_branch(mode: &str, tally: &Tally) {
     for (name, n) in [
         ("accepted", tally.accepted),
         ("closed_refused", tally.closed_refused),
@@ -811,7 +867,8 @@ fn random_sequences_reach_every_branch() {
         ("race_both", tally.race_both),
         ("race_lost", tally.race_lost),
         ("stale_refused", tally.stale_refused),
+        ("signed_off", tally.signed_off),
     ] {
-        assert!(n > 0, "no case reached {name}: {tally:?}");
+        assert!(n > 0, "{mode}: no case reached {name}: {tally:?}");
     }
 }

@@ -2,6 +2,7 @@
 //! 401, 403, 404, 409 (done task and lost race), 413, 422, field-named 400s
 //! that change nothing, idempotency keys, visibility, and the service routes.
 
+use naxian_model::machine::ActionInput;
 use naxian_tests::{nomination, on_both_backends, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -929,7 +930,14 @@ async fn a_keyed_action_committed_before_a_crash_is_replayed(app: &TestApp) {
     };
     let committed = naxian_engine::keyed::with_response(
         keyed,
-        app.engine.act(&actor, &task, "agree", Some("同意".into()), None),
+        app.engine.act(
+            &actor,
+            &task,
+            ActionInput {
+                comment: Some("同意".into()),
+                ..ActionInput::named("agree")
+            },
+        ),
     )
     .await
     .unwrap();

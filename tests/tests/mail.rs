@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 use naxian_engine::{Actor, Engine, InstanceView, StartRequest};
+use naxian_model::machine::ActionInput;
 use naxian_tests::{nomination, Backend, SmtpServer, TcpRelay, TestApp};
 use std::collections::BTreeSet;
 
@@ -31,7 +32,10 @@ async fn nominate_and_submit(engine: &Engine) -> InstanceView {
         .await
         .unwrap();
     let task = view.tasks[0].id.clone();
-    engine.act(&nominator, &task, "submit", None, None).await.unwrap()
+    engine
+        .act(&nominator, &task, ActionInput::named("submit"))
+        .await
+        .unwrap()
 }
 
 /// The id of the open task `a` holds in the instance.
@@ -47,7 +51,7 @@ fn open_task(view: &InstanceView, a: &Actor) -> String {
 async fn agree(engine: &Engine, login: &str, view: &InstanceView) -> InstanceView {
     let a = actor(engine, login).await;
     let task = open_task(view, &a);
-    engine.act(&a, &task, "agree", None, None).await.unwrap()
+    engine.act(&a, &task, ActionInput::named("agree")).await.unwrap()
 }
 
 fn recipients(mails: &[naxian_tests::ReceivedMail]) -> BTreeSet<String> {
@@ -103,9 +107,10 @@ async fn new_tasks_are_mailed_to_their_holders_once() {
         .act(
             &org,
             &task.id.clone(),
-            "return",
-            Some("请补充任职经历".into()),
-            None,
+            ActionInput {
+                comment: Some("请补充任职经历".into()),
+                ..ActionInput::named("return")
+            },
         )
         .await
         .unwrap();
@@ -394,9 +399,10 @@ async fn a_grant_made_elsewhere_is_mailed_at_the_next_transition() {
             .act(
                 &secretary,
                 &task,
-                "elected",
-                None,
-                Some(serde_json::json!({"meeting_date": "2026-12-20"})),
+                ActionInput {
+                    data: Some(serde_json::json!({"meeting_date": "2026-12-20"})),
+                    ..ActionInput::named("elected")
+                },
             )
             .await
             .unwrap();

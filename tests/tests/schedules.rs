@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use naxian_engine::{Engine, StartRequest};
+use naxian_model::machine::ActionInput;
 use naxian_tests::{nomination, Backend, SmtpServer, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -48,7 +49,14 @@ async fn appoint(engine: &Engine) {
             .find(|t| t.status == naxian_model::TaskStatus::Open && actor.holds_task(t))
             .unwrap();
         v = engine
-            .act(&actor, &task.id.clone(), action, None, data)
+            .act(
+                &actor,
+                &task.id.clone(),
+                ActionInput {
+                    data,
+                    ..ActionInput::named(action)
+                },
+            )
             .await
             .unwrap();
     }

@@ -3,6 +3,7 @@
 //! withdrawal, not elected, a newer definition beside running instances, and
 //! two replicas moving one instance.
 
+use naxian_model::machine::ActionInput;
 use naxian_tests::{nomination, on_both_backends, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -427,6 +428,82 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
     );
 }
 
+/// A version whose consultation asks one department at a time (依次) and
+/// whose departments may send the nomination back to a step it has passed,
+/// chosen when they return it.
+async fn sequential_consultation_returns_to_a_chosen_step(app: &TestApp) {
+    let source =
+        std::fs::read_to_string(naxian_tests::workspace_dir().join("workflows/sanzhang-appointment.yaml"))
+            .unwrap()
+            .replace("version: 2", "version: 3")
+            .replace(
+                "    sign_off: all\n    # After a return",
+                "    sign_off: sequential\n    # After a return",
+            )
+            .replace(
+                "return: { to: revising, comment: required, title: 退回补充 }",
+                "return: { to: passed, comment: required, title: 退回补充 }",
+            );
+    let admin = app.token("admin").await;
+    let (status, body) = app
+        .send(
+            Some(&admin),
+            "POST",
+            "/api/v1/workflows",
+            Some(json!({"source": source})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let nominator = app.token("jn-py-nominator").await;
+    let inst = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
+    let id = inst["id"].as_str().unwrap().to_string();
+    let inst = app.act(&nominator, &id, "submit", json!({})).await;
+    let open = |inst: &Value| -> Vec<String> {
+        inst["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["status"] == "open")
+            .map(|t| t["assignee"]["unit"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        open(&inst),
+        ["JN-PY-ORG"],
+        "the organization department first, alone"
+    );
+    let inst = app
+        .act(&app.token("jn-py-org").await, &id, "agree", json!({}))
+        .await;
+    assert_eq!(open(&inst), ["JN-PY-MG-PC"], "then the township party committee");
+    let pc = app.token("jn-py-mg-pc").await;
+    let (status, body) = app
+        .try_act(
+            &pc,
+            &id,
+            "return",
+            json!({"comment": "请补充", "to_step": "filing"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = app
+        .try_act(&pc, &id, "return", json!({"comment": "请补充"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "to_step", "{body}");
+    let inst = app
+        .act(
+            &pc,
+            &id,
+            "return",
+            json!({"comment": "请补充", "to_step": "drafting"}),
+        )
+        .await;
+    assert_eq!(steps(&inst), "drafting");
+    let inst = app.act(&nominator, &id, "submit", json!({})).await;
+    assert_eq!(open(&inst), ["JN-PY-MG-PC"], "who agreed is not asked again");
+}
+
 /// Two replicas on one database. The server's keeps each instance it moved
 /// last, to decide the next action without reading it again; once the other
 /// replica has moved the instance on, what the server kept is stale, and it
@@ -445,7 +522,7 @@ async fn replicas_decide_on_what_the_database_holds(app: &TestApp) {
     let org_task = app.task_of(&org, &id).await["id"].as_str().unwrap().to_string();
     let org_actor = other.actor("jn-py-org").await.unwrap();
     let moved = other
-        .act(&org_actor, &org_task, "agree", None, None)
+        .act(&org_actor, &org_task, ActionInput::named("agree"))
         .await
         .unwrap();
     assert_eq!(moved.instance.revision, 3);
@@ -568,4 +645,5 @@ on_both_backends!(
     not_elected_ends_without_member,
     newer_version_leaves_running_instances_alone,
     replicas_decide_on_what_the_database_holds,
+    sequential_consultation_returns_to_a_chosen_step,
 );

@@ -7,7 +7,7 @@ use crate::directory_cache::Seen;
 use crate::error::{EngineError, Result};
 use crate::Engine;
 use naxian_model::audit::{verify_chain, BrokenLink, GENESIS};
-use naxian_model::machine::{self, Command, Decision};
+use naxian_model::machine::{self, ActionInput, Command, Decision};
 use naxian_model::{Definition, Instance, Problem, Refusal, Task, TaskStatus};
 use naxian_store::{
     Change, HistoryRecord, InboxRow, InstanceFilter, InstanceKey, InstanceRecord, InstanceState, StoreError,
@@ -264,19 +264,10 @@ impl Engine {
         });
     }
 
-    pub async fn act(
-        &self,
-        actor: &Actor,
-        task_id: &str,
-        action: &str,
-        comment: Option<String>,
-        data: Option<Value>,
-    ) -> Result<InstanceView> {
+    pub async fn act(&self, actor: &Actor, task_id: &str, input: ActionInput) -> Result<InstanceView> {
         let command = Command::Act {
             task_id: task_id.into(),
-            action: action.into(),
-            comment,
-            data,
+            input,
         };
         self.decide(actor, InstanceKey::Task(task_id), &command, Check::Holder)
             .await
@@ -287,15 +278,11 @@ impl Engine {
         &self,
         actor: &Actor,
         task: &Task,
-        action: &str,
-        comment: Option<String>,
-        data: Option<Value>,
+        input: ActionInput,
     ) -> Result<InstanceView> {
         let command = Command::Act {
             task_id: task.id.clone(),
-            action: action.into(),
-            comment,
-            data,
+            input,
         };
         self.decide(actor, InstanceKey::Id(&task.instance_id), &command, Check::Done)
             .await

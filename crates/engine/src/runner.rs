@@ -9,7 +9,7 @@ use crate::notify::{due_text, step_title, Subject};
 use crate::{Actor, Engine};
 use chrono::Duration;
 use naxian_mail::{MailError, Outgoing, Transport};
-use naxian_model::machine::{self, TimerKind};
+use naxian_model::machine::{self, ActionInput, TimerKind};
 use naxian_model::{Refusal, TaskStatus};
 use naxian_store::{OutboxMessage, StoreError, TimerRecord};
 use serde_json::json;
@@ -174,9 +174,10 @@ impl Engine {
                     .run_task_action(
                         &system,
                         &task,
-                        action.as_str(),
-                        Some("到期未办理，系统自动处理".into()),
-                        None,
+                        ActionInput {
+                            comment: Some("到期未办理，系统自动处理".into()),
+                            ..ActionInput::named(action.as_str())
+                        },
                     )
                     .await
                 {

@@ -150,13 +150,53 @@ impl AssignSpec {
 /// The pseudo-role naming the user who started the instance.
 pub const CREATOR: &str = "creator";
 
+/// Where an action moves the instance: one step or end named in the file,
+/// or a step its approver chooses at run time (`to_step`) among those listed,
+/// or among those the instance has passed through (`to: passed`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Target {
+    Step(String),
+    Choose(Vec<String>),
+}
+
+/// `to: passed`: any human step the instance had tasks in before this one.
+pub const PASSED: &str = "passed";
+
+impl Target {
+    /// The one step or end it leads to, when its approver does not choose.
+    pub fn fixed(&self) -> Option<&str> {
+        match self {
+            Target::Step(s) if s != PASSED => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The steps and ends the file names, for checks and diagrams.
+    pub fn named(&self) -> Vec<&str> {
+        match self {
+            Target::Step(s) if s == PASSED => Vec::new(),
+            Target::Step(s) => vec![s.as_str()],
+            Target::Choose(list) => list.iter().map(String::as_str).collect(),
+        }
+    }
+
+    /// How a diagram labels the place it leads: its name, or what is chosen.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Step(s) => s.clone(),
+            Target::Choose(list) => list.join(" | "),
+        }
+    }
+}
+
 /// One action of a human step.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct ActionDef {
-    /// Move the instance to this step or end.
+    /// Move the instance to this step or end, or to one its approver chooses.
     #[serde(default)]
-    pub to: Option<Spanned<String>>,
+    pub to: Option<Spanned<Target>>,
     /// The assignee has done their part (counts toward the step's sign-off).
     #[serde(default)]
     pub complete: bool,
@@ -486,6 +526,14 @@ impl Definition {
                 ));
             }
         };
+        for name in self.steps.keys().chain(self.ends.keys()) {
+            if name.as_str() == PASSED {
+                out.push((
+                    line_of(name),
+                    format!("`{PASSED}` is reserved for `to: {PASSED}`: name the step otherwise"),
+                ));
+            }
+        }
         for (name, _) in &self.ends {
             if self.steps.contains_key(name.as_str()) {
                 out.push((
@@ -619,7 +667,7 @@ impl Definition {
                 }
                 match (&action.to, action.complete) {
                     (Some(to), false) => {
-                        target_ok(to, &mut out, "action");
+                        self.check_target(to, &mut out);
                         leaves = true;
                     }
                     (None, true) => completes = true,
@@ -837,6 +885,30 @@ impl Definition {
         }
     }
 
+    /// An action's `to`: steps and ends that exist; a choice only among steps.
+    fn check_target(&self, to: &Spanned<Target>, out: &mut Vec<(usize, String)>) {
+        let line = line_of(to);
+        for name in to.named() {
+            let chosen = to.fixed().is_none();
+            if chosen && !self.steps.contains_key(name) {
+                let what = if self.ends.contains_key(name) {
+                    "an end"
+                } else {
+                    "unknown"
+                };
+                out.push((
+                    line,
+                    format!("an approver may choose only steps: `{name}` is {what}"),
+                ));
+            } else if !self.steps.contains_key(name) && !self.ends.contains_key(name) {
+                out.push((line, format!("action names unknown step `{name}`")));
+            }
+        }
+        if matches!(&**to, Target::Choose(list) if list.is_empty()) {
+            out.push((line, "an action's `to` lists no step to choose from".into()));
+        }
+    }
+
     fn check_assign(&self, a: &AssignSpec, out: &mut Vec<(usize, String)>) {
         let r = a;
         {
@@ -912,7 +984,8 @@ impl Definition {
                 queue.extend(
                     step.actions
                         .values()
-                        .filter_map(|a| a.to.as_deref().map(String::as_str)),
+                        .filter_map(|a| a.to.as_deref())
+                        .flat_map(Target::named),
                 );
                 queue.extend(step.next.as_deref().map(String::as_str));
             }
@@ -931,8 +1004,10 @@ impl Definition {
         for (name, step) in &self.steps {
             let mut out: Vec<(String, String)> = Vec::new();
             for (a, def) in &step.actions {
-                if let Some(to) = &def.to {
-                    out.push((a.to_string(), to.to_string()));
+                match def.to.as_deref() {
+                    Some(Target::Step(s)) if s == PASSED => out.push((a.to_string(), PASSED.into())),
+                    Some(to) => out.extend(to.named().into_iter().map(|t| (a.to_string(), t.to_string()))),
+                    None => {}
                 }
             }
             if let Some(n) = &step.next {

@@ -51,6 +51,8 @@ pub enum Refusal {
         step: String,
         allowed: Vec<String>,
     },
+    #[error("`{step}` is not a step this action may send the instance to (allowed: {})", .allowed.join(", "))]
+    StepNotOffered { step: String, allowed: Vec<String> },
     #[error("no route of `{step}` applies")]
     NoRoute { step: String },
     #[error("the workflow routes in a cycle")]
@@ -233,6 +235,8 @@ pub enum Problem {
     NotLogin,
     #[error("cannot be changed after creation")]
     Immutable,
+    #[error("action `{action}` does not let its approver choose a step")]
+    ChoosesNoStep { action: String },
     #[error("action `{action}` takes no data")]
     TakesNoData { action: String },
     #[error("must be a unit of kind {}, not {actual}", .allowed.join(" or "))]

@@ -4,7 +4,7 @@
 
 use crate::calendar::{Calendar, Span};
 use crate::definition::{
-    template_field, ActionDef, AssignSpec, CommentRule, Definition, SignOff, TimersDef, WithdrawDef,
+    template_field, ActionDef, AssignSpec, CommentRule, Definition, SignOff, Target, TimersDef, WithdrawDef,
 };
 use crate::directory::{DeptFunction, Level, OrgContext, Role};
 use crate::error::{ModelError, Problem, Refusal};
@@ -123,18 +123,31 @@ pub struct Task {
     pub due_at: Option<DateTime<Utc>>,
 }
 
+/// What an approver sends with an action on a task.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionInput {
+    pub action: String,
+    pub comment: Option<String>,
+    pub data: Option<Value>,
+    /// Where to send the instance, for an action whose approver chooses the step.
+    pub to_step: Option<String>,
+}
+
+impl ActionInput {
+    /// The action with nothing else.
+    pub fn named(action: &str) -> ActionInput {
+        ActionInput {
+            action: action.into(),
+            ..ActionInput::default()
+        }
+    }
+}
+
 /// What a user asks of an instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
-    Act {
-        task_id: String,
-        action: String,
-        comment: Option<String>,
-        data: Option<Value>,
-    },
-    Withdraw {
-        comment: Option<String>,
-    },
+    Act { task_id: String, input: ActionInput },
+    Withdraw { comment: Option<String> },
 }
 
 /// Facts from outside the model that a decision may use.
@@ -347,12 +360,13 @@ pub fn decide(
                 note: out.note(),
             }
         }
-        Command::Act {
-            task_id,
-            action,
-            comment,
-            data,
-        } => {
+        Command::Act { task_id, input } => {
+            let ActionInput {
+                action,
+                comment,
+                data,
+                to_step,
+            } = input;
             let task = tasks
                 .iter()
                 .find(|t| &t.id == task_id)
@@ -413,10 +427,19 @@ pub fn decide(
                 actor: Some(actor.into()),
             });
             if let Some(to) = &adef.to {
+                let to = destination(def, instance, tasks, action, to, to_step.as_deref())?;
                 let others: Vec<&Task> = open_here.iter().copied().filter(|t| t.id != task.id).collect();
                 out.cancel_all(&others);
-                enter(def, &mut next, to.as_str(), ctx, &mut out)?;
+                enter(def, &mut next, &to, ctx, &mut out)?;
             } else {
+                if to_step.is_some() {
+                    return Err(ModelError::invalid(
+                        "to_step",
+                        Problem::ChoosesNoStep {
+                            action: action.to_string(),
+                        },
+                    ));
+                }
                 let done = next.completed.entry(instance.step.clone()).or_default();
                 if !done.contains(&task.assignee.key) {
                     done.push(task.assignee.key.clone());
@@ -465,6 +488,66 @@ pub fn decide(
         history,
         effects: out.effects,
     })
+}
+
+/// The step or end an action moves the instance to: the one its file
+/// names, or the one its approver chose (`to_step`) among those offered.
+fn destination(
+    def: &Definition,
+    instance: &Instance,
+    tasks: &[Task],
+    action: &str,
+    to: &Target,
+    to_step: Option<&str>,
+) -> Result<String, ModelError> {
+    if let Some(fixed) = to.fixed() {
+        return match to_step {
+            None => Ok(fixed.to_string()),
+            Some(_) => Err(ModelError::invalid(
+                "to_step",
+                Problem::ChoosesNoStep {
+                    action: action.to_string(),
+                },
+            )),
+        };
+    }
+    let allowed = return_steps(def, instance, tasks, to);
+    let chosen = to_step.map(str::trim).filter(|s| !s.is_empty()).ok_or_else(|| {
+        ModelError::invalid(
+            "to_step",
+            Problem::RequiredTo {
+                action: action.to_string(),
+            },
+        )
+    })?;
+    if !allowed.iter().any(|s| s == chosen) {
+        return Err(ModelError::NotAllowed(Refusal::StepNotOffered {
+            step: chosen.to_string(),
+            allowed,
+        }));
+    }
+    Ok(chosen.to_string())
+}
+
+/// The steps an approver may choose for an action leading to `to`: those
+/// listed, or (`to: passed`) the human steps the instance had tasks in
+/// before its current one, in the order it first reached them.
+pub fn return_steps(def: &Definition, instance: &Instance, tasks: &[Task], to: &Target) -> Vec<String> {
+    match to {
+        Target::Choose(list) => list.clone(),
+        Target::Step(_) if to.fixed().is_some() => Vec::new(),
+        Target::Step(_) => {
+            let mut seen: Vec<&Task> = tasks.iter().filter(|t| t.step != instance.step).collect();
+            seen.sort_by_key(|t| t.created_at);
+            let mut out: Vec<String> = Vec::new();
+            for t in seen {
+                if def.step(&t.step).is_some() && !out.contains(&t.step) {
+                    out.push(t.step.clone());
+                }
+            }
+            out
+        }
+    }
 }
 
 fn clean_comment(c: Option<&str>) -> Option<String> {

@@ -162,3 +162,40 @@ fn sign_off_modes_parse_and_at_least_is_bounded() {
     let e = errors(&with("majority"));
     assert!(e.contains("majority"), "{e}");
 }
+
+#[test]
+fn chosen_targets_are_steps_that_exist() {
+    let with = |to: &str| {
+        BASE.replace(
+            "approve: { to: done }",
+            &format!("approve: {{ to: done }}\n      return: {{ to: {to} }}"),
+        )
+    };
+    let def = Definition::parse("t.yaml", &with("[a]")).unwrap();
+    let to = def
+        .step("b")
+        .unwrap()
+        .actions
+        .get("return")
+        .unwrap()
+        .to
+        .as_deref()
+        .unwrap();
+    assert_eq!((to.fixed(), to.named()), (None, vec!["a"]));
+    Definition::parse("t.yaml", &with("passed")).unwrap();
+    let e = errors(&with("[a, done]"));
+    assert!(
+        e.contains("t.yaml:19:") && e.contains("only steps: `done` is an end"),
+        "{e}"
+    );
+    let e = errors(&with("[a, nowhere]"));
+    assert!(e.contains("`nowhere` is unknown"), "{e}");
+    let e = errors(&with("[]"));
+    assert!(e.contains("lists no step"), "{e}");
+    let e = errors(
+        &BASE
+            .replace("  done: {}", "  passed: {}")
+            .replace("{ to: done }", "{ to: passed }"),
+    );
+    assert!(e.contains("`passed` is reserved"), "{e}");
+}

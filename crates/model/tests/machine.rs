@@ -6,9 +6,9 @@ use naxian_model::calendar::Calendar;
 use naxian_model::definition::Definition;
 use naxian_model::directory::{Body, DeptFunction, OrgContext, OrgKind, OrgUnit};
 use naxian_model::machine::{
-    self, Command, Context, Decision, Effect, Instance, Status, Task, TaskStatus, TimerKind,
+    self, ActionInput, Command, Context, Decision, Effect, Instance, Status, Task, TaskStatus, TimerKind,
 };
-use naxian_model::{ModelError, Problem};
+use naxian_model::{ModelError, Problem, Refusal};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -117,7 +117,10 @@ impl Sim {
     }
 
     fn signed(mode: &str, sector: &str, term_end: &str) -> Sim {
-        let def = def_signed(mode);
+        Sim::of(def_signed(mode), sector, term_end)
+    }
+
+    fn of(def: Definition, sector: &str, term_end: &str) -> Sim {
         let org = township_ctx(term_end);
         let data = machine::prepare_data(&def, &nomination(sector)).unwrap();
         let d = machine::start(&def, "i1".into(), "nominator".into(), data, &ctx(&org)).unwrap();
@@ -187,9 +190,12 @@ impl Sim {
     ) -> Result<(), ModelError> {
         let cmd = Command::Act {
             task_id: task.into(),
-            action: action.into(),
-            comment: comment.map(Into::into),
-            data,
+            input: ActionInput {
+                action: action.into(),
+                comment: comment.map(Into::into),
+                data,
+                to_step: None,
+            },
         };
         let d = machine::decide(
             &self.def,
@@ -215,6 +221,81 @@ impl Sim {
     }
 }
 
+/// The appointment where a consultation's return goes to a step the
+/// department chooses among those passed, and filing may send it back to
+/// the consultation or the drafting.
+fn returning() -> Definition {
+    let src = SHIPPED
+        .replace(
+            "return: { to: revising, comment: required, title: 退回补充 }",
+            "return: { to: passed, comment: required, title: 退回补充 }",
+        )
+        .replace(
+            "acknowledge: { complete: true, title: 确认备案 }",
+            "acknowledge: { complete: true, title: 确认备案 }\n      return: { to: [consultation, drafting], title: 退回 }",
+        );
+    Definition::parse("returning.yaml", &src).unwrap()
+}
+
+fn act_to(s: &mut Sim, key: &str, action: &str, to_step: Option<&str>) -> Result<(), ModelError> {
+    let cmd = Command::Act {
+        task_id: s.open_key(key),
+        input: ActionInput {
+            action: action.into(),
+            comment: Some("请补充".into()),
+            data: None,
+            to_step: to_step.map(Into::into),
+        },
+    };
+    let d = machine::decide(&s.def, &s.inst, &s.tasks, "someone", &cmd, &ctx(&s.org))?;
+    s.apply(d);
+    Ok(())
+}
+
+#[test]
+fn return_goes_to_the_step_its_approver_chooses_among_those_offered() {
+    let mut s = Sim::of(returning(), "health", "2030-01-01");
+    s.act_key("creator", "submit", None, None).unwrap();
+    s.act_key("department@K-ORG", "agree", None, None).unwrap();
+    // Only the drafting was passed: the filing is not offered, nor is no choice.
+    let r = act_to(&mut s, "department@T-PC", "return", Some("filing"));
+    assert!(
+        matches!(&r, Err(ModelError::NotAllowed(Refusal::StepNotOffered { allowed, .. })) if allowed == &["drafting"]),
+        "{r:?}"
+    );
+    let r = act_to(&mut s, "department@T-PC", "return", None);
+    assert!(
+        matches!(&r, Err(ModelError::Invalid { field, .. }) if field == "to_step"),
+        "{r:?}"
+    );
+    // An action that goes where its file says takes no step.
+    let r = act_to(&mut s, "department@T-PC", "agree", Some("drafting"));
+    assert!(
+        matches!(&r, Err(ModelError::Invalid { field, .. }) if field == "to_step"),
+        "{r:?}"
+    );
+    act_to(&mut s, "department@T-PC", "return", Some("drafting")).unwrap();
+    assert_eq!(s.inst.step, "drafting");
+    assert!(s.open().iter().all(|t| t.step == "drafting"));
+    // The consultation keeps its opinions: the organization department is not asked again.
+    s.act_key("creator", "submit", None, None).unwrap();
+    let asked: Vec<_> = s.open().iter().map(|t| t.assignee.key.clone()).collect();
+    assert_eq!(asked, ["department@T-PC", "department@K-HEALTH"]);
+    s.act_key("department@T-PC", "agree", None, None).unwrap();
+    s.act_key("department@K-HEALTH", "agree", None, None).unwrap();
+    s.act_key("secretary@T", "elected", None, election()).unwrap();
+    // Filing offers exactly what its file lists.
+    let r = act_to(&mut s, "department@K-ORG", "return", Some("revising"));
+    assert!(matches!(&r, Err(ModelError::NotAllowed(_))), "{r:?}");
+    let before = s.tasks.len();
+    act_to(&mut s, "department@K-ORG", "return", Some("consultation")).unwrap();
+    // Everyone agreed before and the consultation keeps opinions: it passes
+    // by itself to the election again, asking no department twice.
+    assert_eq!(s.inst.step, "committee_by_election");
+    let opened: Vec<_> = s.tasks[before..].iter().map(|t| t.step.as_str()).collect();
+    assert_eq!(opened, ["committee_by_election"]);
+}
+
 fn election() -> Option<Value> {
     Some(json!({"meeting_date": "2026-12-15", "votes": 31}))
 }
@@ -238,9 +319,12 @@ fn consultation_tasks_carry_due_dates_reminders_and_escalation() {
     let c = ctx(&s.org);
     let submit = Command::Act {
         task_id: s.open_key("creator"),
-        action: "submit".into(),
-        comment: None,
-        data: None,
+        input: ActionInput {
+            action: "submit".into(),
+            comment: None,
+            data: None,
+            to_step: None,
+        },
     };
     let d = machine::decide(&s.def, &s.inst, &s.tasks, "nominator", &submit, &c).unwrap();
     assert_eq!(d.open.len(), 3);
@@ -443,9 +527,12 @@ fn missing_organization_department_is_a_directory_error() {
     let d = machine::start(&def, "i".into(), "n".into(), data, &ctx(&org)).unwrap();
     let submit = Command::Act {
         task_id: "x".into(),
-        action: "submit".into(),
-        comment: None,
-        data: None,
+        input: ActionInput {
+            action: "submit".into(),
+            comment: None,
+            data: None,
+            to_step: None,
+        },
     };
     let task = Task {
         id: "x".into(),
@@ -532,11 +619,14 @@ struct Tally {
 fn act_cmd(task: &Task, action: &str, comment: bool) -> Command {
     Command::Act {
         task_id: task.id.clone(),
-        action: action.into(),
-        comment: comment.then(|| "意见".into()),
-        data: matches!(action, "elected" | "not_elected")
-            .then(election)
-            .flatten(),
+        input: ActionInput {
+            action: action.into(),
+            comment: comment.then(|| "意见".into()),
+            data: matches!(action, "elected" | "not_elected")
+                .then(election)
+                .flatten(),
+            to_step: None,
+        },
     }
 }
 
@@ -562,7 +652,8 @@ fn check_accepted(s: &Sim, actor: &str, cmd: &Command, d: &Decision) -> Result<(
         );
     }
     match cmd {
-        Command::Act { task_id, action, .. } => {
+        Command::Act { task_id, input } => {
+            let action = &input.action;
             prop_assert_eq!(&d.history.action, action);
             let own = d.close.iter().find(|c| &c.task_id == task_id);
             prop_assert!(
@@ -660,9 +751,12 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
             Move::Foreign => {
                 let cmd = Command::Act {
                     task_id: "of-another-instance".into(),
-                    action: "agree".into(),
-                    comment: None,
-                    data: None,
+                    input: ActionInput {
+                        action: "agree".into(),
+                        comment: None,
+                        data: None,
+                        to_step: None,
+                    },
                 };
                 let r = machine::decide(&s.def, &s.inst, &s.tasks, "someone", &cmd, &c);
                 prop_assert!(is_conflict(&r), "a foreign task: {r:?}");
@@ -715,8 +809,7 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                 let db = machine::decide(&s.def, &s.inst, &s.tasks, "second", &cmd_b, &c);
                 let (Ok(da), Ok(_)) = (da, db) else { continue };
                 check_accepted(&s, "first", &cmd_a, &da)?;
-                let acknowledges =
-                    |cmd: &Command| matches!(cmd, Command::Act { action, .. } if action == "acknowledge");
+                let acknowledges = |cmd: &Command| matches!(cmd, Command::Act { input, .. } if input.action == "acknowledge");
                 if acknowledges(&cmd_a) {
                     acknowledged.insert(a.assignee.key.clone());
                 }

@@ -11,6 +11,7 @@ pub mod scale;
 use crate::demo;
 use anyhow::Context as _;
 use naxian_engine::{Actor, Engine, InstanceView, Settings, StartRequest, SystemClock};
+use naxian_model::machine::ActionInput;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -70,24 +71,27 @@ async fn appointment(engine: &Engine, cast: &Cast, n: usize) -> anyhow::Result<u
         .await?;
     let id = view.instance.id.clone();
     let t = open_task(&view, &cast.nominator)?.id.clone();
-    let mut view = engine.act(&cast.nominator, &t, "submit", None, None).await?;
+    let mut view = engine
+        .act(&cast.nominator, &t, ActionInput::named("submit"))
+        .await?;
     for a in &cast.consulted {
         let t = open_task(&view, a)?.id.clone();
-        view = engine.act(a, &t, "agree", None, None).await?;
+        view = engine.act(a, &t, ActionInput::named("agree")).await?;
     }
     let t = open_task(&view, &cast.secretary)?.id.clone();
     view = engine
         .act(
             &cast.secretary,
             &t,
-            "elected",
-            None,
-            Some(json!({"meeting_date": "2026-12-20"})),
+            ActionInput {
+                data: Some(json!({"meeting_date": "2026-12-20"})),
+                ..ActionInput::named("elected")
+            },
         )
         .await?;
     for a in &cast.filing {
         let t = open_task(&view, a)?.id.clone();
-        view = engine.act(a, &t, "acknowledge", None, None).await?;
+        view = engine.act(a, &t, ActionInput::named("acknowledge")).await?;
     }
     anyhow::ensure!(
         view.instance.outcome.as_deref() == Some("appointed"),

@@ -7,6 +7,7 @@
 
 use crate::config::Config;
 use anyhow::Context as _;
+use naxian_model::machine::ActionInput;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -167,7 +168,9 @@ async fn prepare(
             )
             .await?;
         let draft = view.tasks[0].id.clone();
-        let view = engine.act(&nominator, &draft, "submit", None, None).await?;
+        let view = engine
+            .act(&nominator, &draft, ActionInput::named("submit"))
+            .await?;
         for t in view
             .tasks
             .iter()

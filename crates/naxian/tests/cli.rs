@@ -1,6 +1,7 @@
 //! The `naxian` command line, run as a user would: workflow check, user and
 //! token creation, migrate, and audit verification catching a tampered row.
 
+use naxian_model::machine::ActionInput;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -161,7 +162,14 @@ async fn audit_verify_reports_a_tampered_entry() {
             .unwrap();
         let task = view.tasks[0].id.clone();
         engine
-            .act(&nominator, &task, "submit", Some("请审核".into()), None)
+            .act(
+                &nominator,
+                &task,
+                ActionInput {
+                    comment: Some("请审核".into()),
+                    ..ActionInput::named("submit")
+                },
+            )
             .await
             .unwrap();
     }

@@ -10,6 +10,7 @@ use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::Json;
+use naxian_model::machine::ActionInput;
 use naxian_model::TaskStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -76,6 +77,9 @@ struct ActBody {
     /// instance) the instance fields it changes.
     #[schema(value_type = Option<Object>)]
     data: Option<Value>,
+    /// For an action whose approver chooses where the instance goes (e.g. a
+    /// return to a chosen step): one of the steps the action offers.
+    to_step: Option<String>,
 }
 
 /// The JSON answer to a task action or a withdrawal, as an idempotent
@@ -121,7 +125,16 @@ async fn act(
     let view = keyed(
         &headers,
         &actor.login,
-        s.engine.act(&actor, &id, &b.action, b.comment, b.data),
+        s.engine.act(
+            &actor,
+            &id,
+            ActionInput {
+                action: b.action,
+                comment: b.comment,
+                data: b.data,
+                to_step: b.to_step,
+            },
+        ),
     )
     .await?;
     Ok(Json(views::envelope(&view)))

@@ -17,6 +17,7 @@ use axum::{Form, Router};
 use naxian_engine::sessions::WebSession;
 use naxian_engine::{EngineError, StartRequest};
 use naxian_model::fields::{get_path, set_path, FieldType};
+use naxian_model::machine::ActionInput;
 use naxian_model::{Problem, Refusal, TaskStatus};
 use serde_json::{json, Value};
 
@@ -195,7 +196,7 @@ async fn nominate(
         .map(|t| t.id.clone())
         .unwrap_or_default();
     if get("then") == Some("submit") {
-        if let Err(e) = s.engine.act(&w.actor, &task, "submit", None, None).await {
+        if let Err(e) = s.engine.act(&w.actor, &task, ActionInput::named("submit")).await {
             return message_page(&s, &w, e).await;
         }
     }

@@ -20,6 +20,7 @@ use naxian_engine::notify::due_text;
 use naxian_engine::sessions::WebSession;
 use naxian_engine::EngineError;
 use naxian_model::fields::{get_path, set_path, FieldType};
+use naxian_model::machine::ActionInput;
 use naxian_model::Definition;
 use naxian_store::AttachmentRecord;
 use serde_json::{json, Value};
@@ -58,6 +59,8 @@ pub struct ActionView {
     pub title: String,
     pub comment_required: bool,
     pub fields: Vec<ActionFieldView>,
+    /// The steps (name, title) its approver chooses among; empty when the action goes where its file says.
+    pub to_steps: Vec<(String, String)>,
 }
 
 /// An input for one field, filled with its current value.
@@ -256,6 +259,20 @@ pub async fn render_task(
                                 .map(|(f, spec)| field_input(f, spec, None, spec.required))
                                 .collect()
                         },
+                        to_steps: a
+                            .to
+                            .as_deref()
+                            .map(|to| naxian_model::machine::return_steps(def, inst, &p.record.tasks, to))
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|step| {
+                                let title = def
+                                    .step(&step)
+                                    .and_then(|st| st.title.clone())
+                                    .unwrap_or_else(|| step.clone());
+                                (step, title)
+                            })
+                            .collect(),
                     })
                     .collect()
             })
@@ -377,7 +394,14 @@ async fn act(
         }
     }
     let data = (data.as_object().is_some_and(|o| !o.is_empty())).then_some(data);
-    match s.engine.act(&w.actor, &id, &action, comment, data).await {
+    let to_step = get("to_step").map(str::to_string).filter(|s| !s.is_empty());
+    let input = ActionInput {
+        action,
+        comment,
+        data,
+        to_step,
+    };
+    match s.engine.act(&w.actor, &id, input).await {
         Ok(_) => render_task(&s, &w, &id, StatusCode::OK, None, Some("已办理。".into())).await,
         Err(EngineError::Invalid { field, problem }) => {
             let label = field_label(form_of.as_ref(), &field);
@@ -450,8 +474,10 @@ async fn withdraw(
 
 /// The label of the field an error names (`data.narrative.progress` → 工作进展), or `意见` for the comment.
 fn field_label(form_of: Option<&(naxian_model::Task, Arc<Definition>)>, field: &str) -> String {
-    if field == "comment" {
-        return "意见".into();
+    match field {
+        "comment" => return "意见".into(),
+        "to_step" => return "退回到".into(),
+        _ => {}
     }
     let path = field.strip_prefix("data.").unwrap_or(field);
     form_of

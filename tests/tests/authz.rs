@@ -104,6 +104,10 @@ const MATRIX: &[(&str, &str)] = &[
     ),
     ("GET /api/v1/tasks", "401 200 200 200 200 200 200 200 200 200 200"),
     (
+        "GET /api/v1/tasks/{id}",
+        "401 403 403 403 403 200 200 200 200 200 200",
+    ),
+    (
         "POST /api/v1/tasks/{id}/urge",
         "401 403 403 403 403 403 200 403 403 429 429",
     ),
@@ -125,6 +129,10 @@ const MATRIX: &[(&str, &str)] = &[
     ),
     (
         "GET /api/v1/workflows",
+        "401 200 200 200 200 200 200 200 200 200 200",
+    ),
+    (
+        "GET /api/v1/workflows/{name}",
         "401 200 200 200 200 200 200 200 200 200 200",
     ),
     (
@@ -197,6 +205,7 @@ async fn call(app: &TestApp, f: &Fixture, op: &str, token: Option<&str>, n: usiz
     let path = template
         .replace("{code}", "JN-PY-MG")
         .replace("{login}", "jn-py-nominator")
+        .replace("{name}", "sanzhang-appointment")
         .replace(
             "{id}",
             if template.starts_with("/api/v1/tasks/") {

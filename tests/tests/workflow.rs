@@ -18,7 +18,7 @@ async fn appointed_by_committee_by_election(app: &TestApp) {
     let id = inst["id"].as_str().unwrap().to_string();
     assert_eq!(inst["step"], "drafting");
     assert_eq!(inst["status"], "active");
-    assert_eq!(inst["version"], 2);
+    assert_eq!(inst["version"], 3);
 
     let inst = app.act(&nominator, &id, "submit", json!({})).await;
     assert_eq!(steps(&inst), "consultation");
@@ -359,7 +359,7 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
     let source =
         std::fs::read_to_string(naxian_tests::workspace_dir().join("workflows/sanzhang-appointment.yaml"))
             .unwrap()
-            .replace("version: 2", "version: 3")
+            .replace("version: 3", "version: 4")
             .replace(
                 "    sign_off: all\n    # After a return",
                 "    sign_off: any\n    # After a return",
@@ -405,16 +405,16 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
         .iter()
         .find(|w| w["name"] == "sanzhang-appointment")
         .unwrap();
-    assert_eq!(appointment["version"], 3);
+    assert_eq!(appointment["version"], 4);
 
     let new = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
     let new_id = new["id"].as_str().unwrap().to_string();
-    assert_eq!(new["version"], 3);
+    assert_eq!(new["version"], 4);
     app.act(&nominator, &new_id, "submit", json!({})).await;
 
     let org = app.token("jn-py-org").await;
     let old_after = app.act(&org, &old_id, "agree", json!({})).await;
-    assert_eq!(old_after["version"], 2);
+    assert_eq!(old_after["version"], 3);
     assert_eq!(
         steps(&old_after),
         "consultation",
@@ -435,7 +435,7 @@ async fn sequential_consultation_returns_to_a_chosen_step(app: &TestApp) {
     let source =
         std::fs::read_to_string(naxian_tests::workspace_dir().join("workflows/sanzhang-appointment.yaml"))
             .unwrap()
-            .replace("version: 2", "version: 3")
+            .replace("version: 3", "version: 4")
             .replace(
                 "    sign_off: all\n    # After a return",
                 "    sign_off: sequential\n    # After a return",
@@ -502,6 +502,162 @@ async fn sequential_consultation_returns_to_a_chosen_step(app: &TestApp) {
     assert_eq!(steps(&inst), "drafting");
     let inst = app.act(&nominator, &id, "submit", json!({})).await;
     assert_eq!(open(&inst), ["JN-PY-MG-PC"], "who agreed is not asked again");
+}
+
+/// A client builds every form from the API alone: the definition with its
+/// fields, labels, choices, steps and actions, and a task with what its
+/// viewer may do on it.
+async fn definitions_and_tasks_are_discoverable(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let def = app
+        .get(&nominator, "/api/v1/workflows/sanzhang-appointment")
+        .await;
+    assert_eq!(def["version"], 3, "the newest by default");
+    assert_eq!(def["started_by"], "nominator");
+    let sector = &def["fields"]["candidate.sector"];
+    assert_eq!(sector["type"], "choice");
+    assert_eq!(sector["label"], "领域");
+    assert_eq!(sector["required"], true);
+    assert_eq!(
+        sector["choices"],
+        json!([{"value": "health", "label": "卫生健康"}, {"value": "education", "label": "教育"},
+               {"value": "agriculture", "label": "农业农村"}, {"value": "other", "label": "其他"}])
+    );
+    assert_eq!(
+        def["fields"]["target_org"]["kinds"],
+        json!(["county", "township", "street"])
+    );
+    let text = app
+        .client
+        .get(app.url("/api/v1/workflows/sanzhang-appointment"))
+        .bearer_auth(&nominator)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let at = |key: &str| text.find(&format!("\"{key}\":")).unwrap();
+    assert!(
+        at("candidate.name") < at("candidate.birth_year"),
+        "fields in the file's order"
+    );
+    assert!(
+        at("drafting") < at("consultation") && at("consultation") < at("filing"),
+        "steps too"
+    );
+    let consultation = &def["steps"]["consultation"];
+    assert_eq!(consultation["kind"], "human");
+    assert_eq!(consultation["sign_off"], "all");
+    assert_eq!(consultation["actions"]["object"]["comment"], "required");
+    assert_eq!(consultation["actions"]["object"]["to"], "revising");
+    assert_eq!(consultation["actions"]["agree"]["title"], "同意");
+    assert_eq!(def["steps"]["routing"]["kind"], "route");
+    let meeting = &def["steps"]["congress_election"]["actions"]["elected"]["data"]["meeting_date"];
+    assert_eq!(
+        (&meeting["type"], &meeting["required"]),
+        (&json!("date"), &json!(true))
+    );
+    // The nominator's submission amends the nomination: its editable fields, not its unit.
+    let submit = &def["steps"]["drafting"]["actions"]["submit"]["data"];
+    assert!(
+        submit.get("candidate.name").is_some() && submit.get("target_org").is_none(),
+        "{submit}"
+    );
+    assert_eq!(def["ends"]["appointed"]["title"], "已任职");
+    let older = app
+        .get(&nominator, "/api/v1/workflows/sanzhang-appointment?version=3")
+        .await;
+    assert_eq!(older["version"], 3);
+    for (path, want) in [
+        (
+            "/api/v1/workflows/sanzhang-appointment?version=99",
+            StatusCode::NOT_FOUND,
+        ),
+        ("/api/v1/workflows/no-such-flow", StatusCode::NOT_FOUND),
+        (
+            "/api/v1/workflows/sanzhang-appointment?version=x",
+            StatusCode::BAD_REQUEST,
+        ),
+    ] {
+        let (status, body) = app.send(Some(&nominator), "GET", path, None).await;
+        assert_eq!(status, want, "{path}: {body}");
+    }
+
+    let id = app.in_consultation(&nominator).await;
+    let org = app.token("jn-py-org").await;
+    let task_id = app.task_of(&org, &id).await["id"].as_str().unwrap().to_string();
+    let task = app.get(&org, &format!("/api/v1/tasks/{task_id}")).await;
+    assert_eq!(task["step"], "consultation");
+    assert_eq!(task["step_title"], "征求意见");
+    let actions: Vec<&String> = task["actions"].as_object().unwrap().keys().collect();
+    assert_eq!(actions, ["agree", "object", "return"]);
+    assert_eq!(task["actions"]["return"]["comment"], "required");
+    assert_eq!(task["instance"]["summary"], "王卫东（玫瑰镇卫生院院长）");
+    assert_eq!(task["instance"]["org_unit_name"], "玫瑰镇科协");
+    // Who may see the task but not act on it is offered nothing.
+    let seen = app.get(&nominator, &format!("/api/v1/tasks/{task_id}")).await;
+    assert_eq!(seen["actions"], json!({}));
+    let (status, _) = app
+        .send(
+            Some(&app.token("qd-pd-org").await),
+            "GET",
+            &format!("/api/v1/tasks/{task_id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// An administrator registers a workflow by sending its YAML as it is.
+async fn a_workflow_is_registered_from_its_yaml(app: &TestApp) {
+    let source =
+        std::fs::read_to_string(naxian_tests::workspace_dir().join("workflows/sanzhang-appointment.yaml"))
+            .unwrap()
+            .replace("version: 3", "version: 4");
+    let admin = app.token("admin").await;
+    let post = |body: String, headers: &'static [(&'static str, &'static str)]| {
+        let admin = admin.clone();
+        async move {
+            let mut req = app
+                .client
+                .post(app.url("/api/v1/workflows"))
+                .bearer_auth(admin)
+                .body(body);
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            let resp = req.send().await.unwrap();
+            let status = resp.status();
+            (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, body) = post(source.clone(), &[("content-type", "application/yaml")]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["version"], 4);
+    let (status, _) = post(
+        source.clone(),
+        &[("content-type", "application/yaml; charset=utf-8")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "the same source again changes nothing");
+    let broken = source
+        .replace("version: 4", "version: 5")
+        .replace("to: consultation", "to: nowhere");
+    let (status, body) = post(broken, &[("content-type", "application/yaml")]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "source");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("request:"),
+        "{body}"
+    );
+    let (status, _) = post(source, &[("content-type", "text/plain")]).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let nominator = app.token("jn-py-nominator").await;
+    let def = app
+        .get(&nominator, "/api/v1/workflows/sanzhang-appointment")
+        .await;
+    assert_eq!(def["version"], 4, "the broken version 5 was not stored");
 }
 
 /// Two replicas on one database. The server's keeps each instance it moved
@@ -646,4 +802,6 @@ on_both_backends!(
     newer_version_leaves_running_instances_alone,
     replicas_decide_on_what_the_database_holds,
     sequential_consultation_returns_to_a_chosen_step,
+    definitions_and_tasks_are_discoverable,
+    a_workflow_is_registered_from_its_yaml,
 );

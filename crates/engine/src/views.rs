@@ -23,6 +23,16 @@ pub struct May {
     pub attach: bool,
 }
 
+/// One task as the API shows it.
+pub struct TaskRead {
+    pub task: Task,
+    pub record: InstanceView,
+    /// The name of the instance's unit.
+    pub unit_name: String,
+    /// The viewer may act on it (its actions are offered).
+    pub may_act: bool,
+}
+
 /// An open task the viewer does not hold, with the unit that holds it.
 pub struct Pending {
     pub task: Task,
@@ -96,6 +106,25 @@ impl Engine {
         }
     }
 
+    /// One task for the API: the task, its instance as the viewer may read
+    /// it, its unit's name, and whether the viewer may act on it; the read
+    /// goes to the access log.
+    pub async fn task_read(&self, actor: &Actor, task_id: &str) -> Result<TaskRead> {
+        let record = self.task_instance(actor, task_id, Some("api")).await?;
+        let task = record
+            .tasks
+            .iter()
+            .find(|t| t.id == task_id)
+            .cloned()
+            .ok_or_else(|| no_task(task_id))?;
+        Ok(TaskRead {
+            unit_name: self.unit_name(&record.instance.org_unit).await?,
+            may_act: may_act(actor, &task, &record.instance),
+            task,
+            record,
+        })
+    }
+
     /// A task's page for `actor`; the read goes to the access log.
     pub async fn task_page(&self, actor: &Actor, task_id: &str) -> Result<TaskPage> {
         let record = self.task_instance(actor, task_id, Some("page")).await?;
@@ -108,7 +137,7 @@ impl Engine {
         let inst = &record.instance;
         let active = inst.status == Status::Active;
         let may = May {
-            act: task.status == TaskStatus::Open && actor.holds_task(&task) && task.step == inst.step,
+            act: may_act(actor, &task, inst),
             urge: active && crate::campaigns::may_urge(actor, inst),
             withdraw: active && machine::withdrawal(&record.definition, inst, &actor.login).is_ok(),
             attach: crate::attachments::may_attach(actor, &record),
@@ -223,6 +252,12 @@ impl Engine {
             .map(|p| p.code)
             .ok_or(EngineError::NotFound(Refusal::NoUnitToShow))
     }
+}
+
+/// Whether `actor` may act on `task` now: it is open, theirs, and of the
+/// step the instance is at.
+fn may_act(actor: &Actor, task: &Task, inst: &Instance) -> bool {
+    task.status == TaskStatus::Open && actor.holds_task(task) && task.step == inst.step
 }
 
 fn no_task(id: &str) -> EngineError {

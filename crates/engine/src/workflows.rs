@@ -121,6 +121,24 @@ impl Engine {
         Ok(self.store.latest_workflows().await?)
     }
 
+    /// One workflow's definition: the version asked for, else its newest.
+    pub async fn find_definition(&self, name: &str, version: Option<i64>) -> Result<Arc<Definition>> {
+        let version = match version {
+            Some(v) => v,
+            None => self
+                .store
+                .latest_workflows()
+                .await?
+                .into_iter()
+                .find(|w| w.name == name)
+                .map(|w| w.version)
+                .ok_or_else(|| {
+                    EngineError::NotFound(naxian_model::Refusal::NoWorkflow { name: name.into() })
+                })?,
+        };
+        self.definition(name, version).await
+    }
+
     /// The newest version of one workflow.
     pub async fn latest_definition(&self, name: &str) -> Result<Arc<Definition>> {
         let latest = self.store.latest_workflows().await?;

@@ -12,7 +12,7 @@ use crate::fields::FieldSpec;
 use crate::schedule::CatchUp;
 use indexmap::IndexMap;
 use marked_yaml::{LoaderOptions, Spanned};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 
@@ -84,7 +84,7 @@ impl fmt::Display for DefinitionErrors {
 impl std::error::Error for DefinitionErrors {}
 
 /// How many of a step's assignees must complete before it moves on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum SignOff {
     /// 会签: every assignee.
@@ -111,12 +111,23 @@ impl SignOff {
 }
 
 /// Whether an action wants a comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum CommentRule {
     #[default]
     Optional,
     Required,
+}
+
+impl CommentRule {
+    pub const ALL: &'static [CommentRule] = &[CommentRule::Optional, CommentRule::Required];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CommentRule::Optional => "optional",
+            CommentRule::Required => "required",
+        }
+    }
 }
 
 /// Who a step's task goes to: `{role: creator}` (the user who started the
@@ -1112,6 +1123,25 @@ impl Definition {
         } else {
             a.data.iter().map(|(f, spec)| (f.as_str(), spec)).collect()
         }
+    }
+
+    /// The fields a form for `action` on `step` offers: what the action
+    /// carries, or for an amending action the instance's fields a person
+    /// may change (not fixed at the start, not its unit, not the service's own).
+    pub fn form_fields(&self, step: &str, action: &str) -> Vec<(&str, &crate::fields::FieldSpec)> {
+        let amends = self
+            .step(step)
+            .and_then(|st| st.actions.get(action))
+            .is_some_and(|a| a.amend_data);
+        self.action_fields(step, action)
+            .into_iter()
+            .filter(|(f, spec)| {
+                !amends
+                    || (!spec.readonly
+                        && *f != self.org_field.as_str()
+                        && spec.kind != crate::fields::FieldType::Json)
+            })
+            .collect()
     }
 
     /// The label of the field at `path` (under `data`) as a form on `step`

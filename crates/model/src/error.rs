@@ -85,6 +85,8 @@ pub enum Refusal {
     NoUser { login: String },
     #[error("no org unit `{code}`")]
     NoOrgUnit { code: String },
+    #[error("no workflow `{name}`")]
+    NoWorkflow { name: String },
     #[error("no workflow `{name}` version {version}")]
     NoWorkflowVersion { name: String, version: i64 },
     #[error("no such export")]

@@ -6,12 +6,12 @@ use crate::directory::OrgKind;
 use crate::error::{Counted, ModelError, Problem};
 use chrono::NaiveDate;
 use indexmap::IndexMap;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::borrow::Borrow;
 use std::hash::Hash;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     Text,
@@ -30,6 +30,86 @@ pub enum FieldType {
     Spans,
 }
 
+/// A choice field's values with the label a form shows for each: written as
+/// a map (`{male: 男, female: 女}`), or as a list whose values are their own labels.
+impl FieldType {
+    pub const ALL: &'static [FieldType] = &[
+        FieldType::Text,
+        FieldType::Integer,
+        FieldType::Choice,
+        FieldType::Date,
+        FieldType::Phone,
+        FieldType::Email,
+        FieldType::OrgUnit,
+        FieldType::Json,
+        FieldType::Datetime,
+        FieldType::Spans,
+    ];
+
+    /// The name a file writes for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::Integer => "integer",
+            FieldType::Choice => "choice",
+            FieldType::Date => "date",
+            FieldType::Phone => "phone",
+            FieldType::Email => "email",
+            FieldType::OrgUnit => "org_unit",
+            FieldType::Json => "json",
+            FieldType::Datetime => "datetime",
+            FieldType::Spans => "spans",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Choices {
+    Labelled(IndexMap<String, String>),
+    Listed(Vec<String>),
+}
+
+impl Default for Choices {
+    fn default() -> Self {
+        Choices::Listed(Vec::new())
+    }
+}
+
+impl Choices {
+    /// The values, in the file's order.
+    pub fn values(&self) -> Vec<&str> {
+        match self {
+            Choices::Labelled(m) => m.keys().map(String::as_str).collect(),
+            Choices::Listed(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+
+    /// Each value with its label, in the file's order.
+    pub fn labelled(&self) -> Vec<(&str, &str)> {
+        match self {
+            Choices::Labelled(m) => m.iter().map(|(k, l)| (k.as_str(), l.as_str())).collect(),
+            Choices::Listed(v) => v.iter().map(|k| (k.as_str(), k.as_str())).collect(),
+        }
+    }
+
+    /// The label of `value`, if it is one of the choices.
+    pub fn label(&self, value: &str) -> Option<&str> {
+        self.labelled()
+            .into_iter()
+            .find(|(k, _)| *k == value)
+            .map(|(_, l)| l)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.values().is_empty()
+    }
+
+    pub fn contains(&self, value: &str) -> bool {
+        self.values().contains(&value)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
@@ -46,7 +126,7 @@ pub struct FieldSpec {
     #[serde(default)]
     pub max: Option<i64>,
     #[serde(default)]
-    pub choices: Vec<String>,
+    pub choices: Choices,
     #[serde(default)]
     pub kinds: Vec<OrgKind>,
     /// Set when the instance opens; an action's amendment may not change it.
@@ -114,9 +194,9 @@ impl FieldSpec {
                 match self.kind {
                     FieldType::Phone if !is_phone(s) => return Err(bad(Problem::NotPhone)),
                     FieldType::Email if !is_email(s) => return Err(bad(Problem::NotEmail)),
-                    FieldType::Choice if !self.choices.iter().any(|c| c == s) => {
+                    FieldType::Choice if !self.choices.contains(s) => {
                         return Err(bad(Problem::NotOneOf {
-                            choices: self.choices.clone(),
+                            choices: self.choices.values().into_iter().map(str::to_string).collect(),
                         }))
                     }
                     FieldType::Date => {

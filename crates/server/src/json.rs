@@ -23,11 +23,7 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         if !is_json(req.headers()) {
-            return Err(ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "the body must be sent as `Content-Type: application/json`",
-            ));
+            return Err(not_json());
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|r| {
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -42,6 +38,25 @@ where
         })?;
         parse(&bytes).map(ApiJson)
     }
+}
+
+impl<T: DeserializeOwned> ApiJson<T> {
+    /// The same checks on a body already read, for a handler that also
+    /// takes other types of body.
+    pub fn from_parts(headers: &HeaderMap, body: &[u8]) -> Result<Self, ApiError> {
+        if !is_json(headers) {
+            return Err(not_json());
+        }
+        parse(body).map(ApiJson)
+    }
+}
+
+fn not_json() -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "the body must be sent as `Content-Type: application/json`",
+    )
 }
 
 /// Whether the request says its body is JSON (`application/json`, with any

@@ -15,6 +15,7 @@ mod routes;
 mod upload;
 mod views;
 pub mod web;
+mod workflow_view;
 
 pub use error::{status_of, ApiError};
 pub use metrics::Metrics;

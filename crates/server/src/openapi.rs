@@ -6,7 +6,9 @@
 //! names of the model's enums — is here.
 
 use crate::error::ErrorBody;
+use naxian_model::definition::CommentRule;
 use naxian_model::directory::{DeptFunction, OrgKind, Role};
+use naxian_model::fields::FieldType;
 use naxian_model::{Status, TaskStatus};
 use serde::Deserialize;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -56,7 +58,15 @@ macro_rules! names_of_all {
         }
     )*};
 }
-names_of_all!(OrgKind, Role, DeptFunction, Status, TaskStatus);
+names_of_all!(
+    OrgKind,
+    Role,
+    DeptFunction,
+    Status,
+    TaskStatus,
+    FieldType,
+    CommentRule
+);
 
 /// The same names, or null.
 impl<T: Names> Names for Option<T> {

@@ -65,6 +65,15 @@ pub struct Assignee {
 
 #[derive(Serialize, ToSchema)]
 pub struct Task {
+    #[serde(flatten)]
+    core: TaskCore,
+    /// The actions it offers (none once it is closed).
+    actions: Vec<String>,
+}
+
+/// A task without what it offers: the part a list row and a task's own view share.
+#[derive(Serialize, ToSchema)]
+pub struct TaskCore {
     id: String,
     instance_id: String,
     workflow: String,
@@ -77,8 +86,6 @@ pub struct Task {
     due_at: Option<String>,
     #[schema(schema_with = names::<TaskStatus>)]
     status: TaskStatus,
-    /// The actions it offers (none once it is closed).
-    actions: Vec<String>,
     /// A closed task: the action it was closed with.
     action: Option<String>,
     comment: Option<String>,
@@ -90,16 +97,28 @@ pub struct Task {
 }
 
 pub fn task(def: &Definition, t: &ModelTask, workflow: &str, org_unit: &str) -> Task {
+    task_of(t, workflow, org_unit, &task_title(def, t), &task_actions(def, t))
+}
+
+/// The workflow's and the step's titles (`三长任职：征求意见`).
+pub fn task_title(def: &Definition, t: &ModelTask) -> String {
     let step_title = def
         .step(&t.step)
         .and_then(|s| s.title.clone())
         .unwrap_or_else(|| t.step.clone());
-    let title = format!("{}：{step_title}", def.title);
-    task_of(t, workflow, org_unit, &title, &task_actions(def, t))
+    format!("{}：{step_title}", def.title)
 }
 
 fn task_of(t: &ModelTask, workflow: &str, org_unit: &str, title: &str, actions: &[String]) -> Task {
     Task {
+        core: task_core(t, workflow, org_unit, title),
+        actions: actions.to_vec(),
+    }
+}
+
+/// A task's own fields; `title` is the workflow's and the step's.
+pub fn task_core(t: &ModelTask, workflow: &str, org_unit: &str, title: &str) -> TaskCore {
+    TaskCore {
         id: t.id.clone(),
         instance_id: t.instance_id.clone(),
         workflow: workflow.to_string(),
@@ -113,7 +132,6 @@ fn task_of(t: &ModelTask, workflow: &str, org_unit: &str, title: &str, actions: 
         },
         due_at: t.due_at.map(time),
         status: t.status,
-        actions: actions.to_vec(),
         action: t.action.clone(),
         comment: t.comment.clone(),
         actor: t.actor.clone(),

@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::openapi::{BodyRefusals, IdempotencyKey, Refusals, WriteRefusals};
 use crate::views;
+use crate::workflow_view::{self, TaskDetail};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -21,6 +22,7 @@ use utoipa_axum::routes;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(inbox))
+        .routes(routes!(one))
         .routes(routes!(act))
         .routes(routes!(urge))
 }
@@ -64,6 +66,22 @@ async fn inbox(
             .map(|item| views::inbox_row(&item.row, &item.actions, &item.title))
             .collect(),
     ))
+}
+
+/// One task the caller may see, with the actions they may take on it as a
+/// form needs them, and its instance's summary.
+#[utoipa::path(get, path = "/tasks/{id}", operation_id = "getTask", security(("bearer" = [])),
+    params(("id" = String, Path)), responses(
+    (status = 200, description = "The task", body = TaskDetail),
+    Refusals,
+))]
+async fn one(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TaskDetail>> {
+    let read = s.engine.task_read(&actor, &id).await?;
+    Ok(Json(workflow_view::task_detail(&read)))
 }
 
 #[derive(Deserialize, ToSchema)]

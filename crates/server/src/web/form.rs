@@ -1,7 +1,7 @@
 //! Reading submitted forms and choosing inputs for fields, shared by every
 //! page family with a form.
 
-use naxian_model::fields::FieldType;
+use naxian_model::fields::{Choices, FieldType};
 
 /// The first value of a form field.
 pub fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -17,4 +17,13 @@ pub fn input_type(kind: FieldType) -> &'static str {
         FieldType::Date => "date",
         _ => "text",
     }
+}
+
+/// The options of a select: each choice's value and the label its file gives.
+pub fn choice_options(choices: &Choices) -> Vec<(String, String)> {
+    choices
+        .labelled()
+        .into_iter()
+        .map(|(v, l)| (v.to_string(), l.to_string()))
+        .collect()
 }

@@ -1,11 +1,11 @@
 //! Starting an appointment: the nomination form generated from the
 //! workflow's fields, its submission, and the list of one's own nominations.
 
-use super::form::{field, input_type};
+use super::form::{choice_options, field, input_type};
 use super::inbox::{InboxPage, Row};
 use super::layout::{nav, Nav};
 use super::message::{forbidden, message_page};
-use super::text::{zh, zh_problem};
+use super::text::zh_problem;
 use super::{csrf_ok, page, Browser};
 use crate::AppState;
 use askama::Template;
@@ -117,10 +117,7 @@ async fn nominate_page(
             choices: if spec.kind == FieldType::OrgUnit {
                 units.clone()
             } else {
-                spec.choices
-                    .iter()
-                    .map(|c| (c.clone(), zh(c).to_string()))
-                    .collect()
+                choice_options(&spec.choices)
             },
             name,
             value,

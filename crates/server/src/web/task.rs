@@ -3,7 +3,7 @@
 //! urge (催办) and withdraw (撤回). What the viewer may do is the engine's
 //! answer ([`naxian_engine::views::TaskPage`]).
 
-use super::form::{field, input_type};
+use super::form::{choice_options, field, input_type};
 use super::layout::{nav, Nav};
 use super::message::{forbidden, message_page};
 use super::text::{zh, zh_problem};
@@ -88,11 +88,7 @@ fn field_input(
         input,
         required: required || spec.required,
         value,
-        choices: spec
-            .choices
-            .iter()
-            .map(|c| (c.clone(), zh(c).to_string()))
-            .collect(),
+        choices: choice_options(&spec.choices),
     }
 }
 
@@ -215,7 +211,7 @@ pub async fn render_task(
                 {
                     p.unit_name.clone()
                 }
-                Value::String(x) => zh(x).to_string(),
+                Value::String(x) => spec.choices.label(x).unwrap_or(x).to_string(),
                 Value::Null => return None,
                 Value::Object(_) | Value::Array(_) => return None,
                 other => other.to_string(),
@@ -235,30 +231,19 @@ pub async fn render_task(
                         name: name.to_string(),
                         title: a.title.clone().unwrap_or_else(|| name.to_string()),
                         comment_required: a.comment == naxian_model::definition::CommentRule::Required,
-                        fields: if a.amend_data {
-                            // The instance's own fields, as they stand, to amend with the action.
-                            def.fields
-                                .iter()
-                                .filter(|(f, spec)| {
-                                    !spec.readonly
-                                        && f.as_str() != def.org_field.as_str()
-                                        && spec.kind != FieldType::Json
-                                })
-                                .map(|(f, spec)| {
-                                    field_input(
-                                        f,
-                                        spec,
-                                        get_path(&inst.data, f),
-                                        a.requires.iter().any(|r| r == f.as_str()),
-                                    )
-                                })
-                                .collect()
-                        } else {
-                            a.data
-                                .iter()
-                                .map(|(f, spec)| field_input(f, spec, None, spec.required))
-                                .collect()
-                        },
+                        fields: def
+                            .form_fields(&task.step, name)
+                            .into_iter()
+                            .map(|(f, spec)| {
+                                if a.amend_data {
+                                    // The instance's own fields, as they stand, to amend with the action.
+                                    let required = a.requires.iter().any(|r| r == f);
+                                    field_input(f, spec, get_path(&inst.data, f), required)
+                                } else {
+                                    field_input(f, spec, None, spec.required)
+                                }
+                            })
+                            .collect(),
                         to_steps: a
                             .to
                             .as_deref()

@@ -133,6 +133,7 @@ pub fn zh_refusal(refusal: &Refusal) -> String {
         Refusal::NoAttachment { .. } => "没有这个附件。".into(),
         Refusal::NoUser { login } => format!("没有账号 {login}。"),
         Refusal::NoOrgUnit { code } => format!("没有单位 {code}。"),
+        Refusal::NoWorkflow { name } => format!("没有流程 {name}。"),
         Refusal::NoWorkflowVersion { name, version } => format!("没有流程 {name} 的第 {version} 版。"),
         Refusal::NoExport => "没有这种导出文件。".into(),
         Refusal::NoTemplate => "没有这个模板。".into(),

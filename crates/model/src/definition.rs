@@ -150,6 +150,9 @@ pub struct AssignSpec {
     /// When the level exists but has no such department: skip instead of refusing.
     #[serde(default)]
     pub optional: bool,
+    /// A condition (see `condition`) under which this assignment applies.
+    #[serde(default)]
+    pub when: Option<Spanned<String>>,
 }
 
 impl AssignSpec {
@@ -614,16 +617,7 @@ impl Definition {
                 for r in &step.route {
                     target_ok(&r.to, &mut out, "route");
                     if let Some(w) = &r.when {
-                        if !KNOWN_FACTS.contains(&w.as_str()) {
-                            out.push((
-                                line_of(w),
-                                format!(
-                                    "unknown fact `{}` (known: {})",
-                                    w.as_str(),
-                                    KNOWN_FACTS.join(", ")
-                                ),
-                            ));
-                        }
+                        self.check_condition(w, &mut out);
                     }
                 }
                 if step.route.last().is_some_and(|r| r.when.is_some()) {
@@ -920,7 +914,35 @@ impl Definition {
         }
     }
 
+    /// What a condition of this workflow may name: its fields, each action's
+    /// data under the key it is stored at, and the facts.
+    pub fn condition_scope(&self) -> crate::condition::Scope<'_> {
+        let mut fields: BTreeMap<String, &FieldSpec> =
+            self.fields.iter().map(|(k, v)| (k.to_string(), v)).collect();
+        for (sname, step) in &self.steps {
+            for action in step.actions.values() {
+                let key = action.data_key.as_deref().unwrap_or(sname.as_str());
+                for (f, spec) in &action.data {
+                    fields.insert(format!("{key}.{f}"), spec);
+                }
+            }
+        }
+        crate::condition::Scope {
+            fields,
+            facts: KNOWN_FACTS,
+        }
+    }
+
+    fn check_condition(&self, when: &Spanned<String>, out: &mut Vec<(usize, String)>) {
+        if let Err(m) = crate::condition::check(when, &self.condition_scope()) {
+            out.push((line_of(when), m));
+        }
+    }
+
     fn check_assign(&self, a: &AssignSpec, out: &mut Vec<(usize, String)>) {
+        if let Some(w) = &a.when {
+            self.check_condition(w, out);
+        }
         let r = a;
         {
             {

@@ -53,6 +53,8 @@ pub enum Refusal {
     },
     #[error("`{step}` is not a step this action may send the instance to (allowed: {})", .allowed.join(", "))]
     StepNotOffered { step: String, allowed: Vec<String> },
+    #[error("the condition `{condition}` cannot be decided: {detail}")]
+    ConditionFailed { condition: String, detail: String },
     #[error("no route of `{step}` applies")]
     NoRoute { step: String },
     #[error("the workflow routes in a cycle")]

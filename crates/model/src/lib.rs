@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod condition;
 pub mod definition;
 pub mod directory;
 pub mod error;

@@ -688,13 +688,13 @@ fn enter(
                         chosen = Some((r.to.to_string(), why));
                         break;
                     }
-                    Some(fact) => {
-                        let (holds, reason) = evaluate_fact(fact, ctx);
+                    Some(when) => {
+                        let (holds, reason) = holds(def, when, &inst.data, ctx)?;
                         if holds {
                             chosen = Some((r.to.to_string(), reason));
                             break;
                         }
-                        declined.push(format!("not {}: {reason}", fact.as_str()));
+                        declined.push(format!("not {}: {reason}", when.as_str()));
                     }
                 }
             }
@@ -798,6 +798,45 @@ fn task_clock(
     (Some(due), out)
 }
 
+/// Whether a workflow's condition holds for an instance with `data`, and
+/// why: the reasons of the facts it names.
+pub fn holds(
+    def: &Definition,
+    when: &str,
+    data: &Value,
+    ctx: &Context<'_>,
+) -> Result<(bool, String), ModelError> {
+    let scope = def.condition_scope();
+    let mut facts = BTreeMap::new();
+    let mut reasons = Vec::new();
+    for fact in scope.facts {
+        let (value, reason) = evaluate_fact(fact, ctx);
+        facts.insert(*fact, value);
+        if mentions(when, fact) {
+            reasons.push(reason);
+        }
+    }
+    let paths: Vec<&str> = scope.fields.keys().map(String::as_str).collect();
+    let value = crate::condition::evaluate(when, data, &paths, &facts).map_err(|detail| {
+        ModelError::Conflict(Refusal::ConditionFailed {
+            condition: when.to_string(),
+            detail,
+        })
+    })?;
+    let reason = if reasons.is_empty() {
+        format!("{when}: {value}")
+    } else {
+        reasons.join("; ")
+    };
+    Ok((value, reason))
+}
+
+/// Whether `text` names `word` as a whole identifier.
+fn mentions(text: &str, word: &str) -> bool {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|w| w == word)
+}
+
 /// A named fact and the reason it holds or not.
 pub fn evaluate_fact(fact: &str, ctx: &Context<'_>) -> (bool, String) {
     match fact {
@@ -846,6 +885,11 @@ pub fn resolve_step(
     })?;
     let mut out: Vec<Assignee> = Vec::new();
     for spec in &sdef.assign {
+        if let Some(when) = &spec.when {
+            if !holds(def, when, &inst.data, ctx)?.0 {
+                continue;
+            }
+        }
         let a = if spec.is_creator() {
             Some(Assignee {
                 key: "creator".into(),

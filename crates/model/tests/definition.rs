@@ -137,7 +137,7 @@ fn route_needs_a_fallback_and_known_facts() {
         "  r:\n    route:\n      - { when: moon_full, to: b }\nends:",
     );
     let e = errors(&src);
-    assert!(e.contains("unknown fact `moon_full`"), "{e}");
+    assert!(e.contains("unknown field or fact `moon_full`"), "{e}");
     assert!(e.contains("no way out when no route matches"), "{e}");
 }
 
@@ -198,4 +198,57 @@ fn chosen_targets_are_steps_that_exist() {
             .replace("{ to: done }", "{ to: passed }"),
     );
     assert!(e.contains("`passed` is reserved"), "{e}");
+}
+
+#[test]
+fn conditions_are_checked_against_the_fields_when_the_file_loads() {
+    let base = BASE
+        .replace(
+            "  org: { type: org_unit, required: true, kinds: [county] }",
+            "  org: { type: org_unit, required: true, kinds: [county] }\n  post: { type: choice, choices: { chair: 主席, member: 委员 } }\n  age: { type: integer }",
+        )
+        .replace("{ to: b }", "{ to: r }");
+    let with = |when: &str| {
+        base.replace(
+            "ends:",
+            &format!("  r:\n    route:\n      - {{ when: '{when}', to: b }}\n      - {{ to: b }}\nends:"),
+        )
+    };
+    for ok in [
+        "congress_due || post == \"chair\"",
+        "age >= 40 && target_is_township",
+        "post in [\"chair\", \"member\"]",
+        "b.approve_note == null",
+    ] {
+        let src = with(ok).replace(
+            "approve: { to: done }",
+            "approve: { to: done, data: { approve_note: { type: text } } }",
+        );
+        Definition::parse("t.yaml", &src).unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+    for (bad, says) in [
+        (
+            "post == \"chiar\"",
+            "`chiar` is not a choice of `post` (choices: chair, member)",
+        ),
+        (
+            "age == \"forty\"",
+            "`age` is an integer field and cannot be compared with \"forty\"",
+        ),
+        (
+            "candidate.sector == \"health\"",
+            "unknown field or fact `candidate.sector`",
+        ),
+        ("post", "is a choice field, not true or false"),
+        ("post ==", "does not parse"),
+    ] {
+        let e = errors(&with(bad));
+        assert!(e.contains("t.yaml:23:") && e.contains(says), "{bad}: {e}");
+    }
+    // An assignment's condition is checked the same way.
+    let e = errors(&BASE.replace(
+        "      - { role: secretary, unit: target }",
+        "      - { role: secretary, unit: target, when: 'rank > 2' }",
+    ));
+    assert!(e.contains("t.yaml:16:") && e.contains("`rank`"), "{e}");
 }

@@ -296,6 +296,67 @@ fn return_goes_to_the_step_its_approver_chooses_among_those_offered() {
     assert_eq!(opened, ["committee_by_election"]);
 }
 
+/// Conditions over the data: a chair is always elected by the congress, and
+/// the health department is asked only about a health-sector candidate.
+#[test]
+fn conditions_choose_routes_and_assignments_from_the_data() {
+    let src = SHIPPED
+        .replace(
+            "- { when: congress_due, to: congress_election }",
+            "- { when: 'congress_due || post == \"chair\"', to: congress_election }",
+        )
+        .replace(
+            "- { role: department, department: \"{candidate.sector}\", of: county, optional: true }",
+            "- { role: department, department: health, of: county, when: 'candidate.sector == \"health\"' }",
+        );
+    let def = Definition::parse("conditions.yaml", &src).unwrap();
+    let org = township_ctx("2030-01-01");
+    let run = |sector: &str, post: &str| {
+        let mut data = nomination(sector);
+        data["post"] = json!(post);
+        let data = machine::prepare_data(&def, &data).unwrap();
+        let mut s = Sim {
+            def: def.clone(),
+            org: org.clone(),
+            inst: machine::start(&def, "i1".into(), "nominator".into(), data.clone(), &ctx(&org))
+                .unwrap()
+                .instance,
+            tasks: vec![],
+            history: 0,
+            next_id: 0,
+            members: vec![],
+        };
+        let d = machine::start(&def, "i1".into(), "nominator".into(), data, &ctx(&org)).unwrap();
+        s.apply(d);
+        s.act_key("creator", "submit", None, None).unwrap();
+        let asked: Vec<String> = s.open().iter().map(|t| t.assignee.key.clone()).collect();
+        for key in asked {
+            s.act_key(&key, "agree", None, None).unwrap();
+        }
+        s
+    };
+    let chair = run("health", "chair");
+    assert_eq!(
+        chair.inst.step, "congress_election",
+        "a chair goes to the congress mid-term too"
+    );
+    let member = run("education", "member");
+    assert_eq!(member.inst.step, "committee_by_election");
+    let consulted = |s: &Sim| -> Vec<String> {
+        s.tasks
+            .iter()
+            .filter(|t| t.step == "consultation")
+            .map(|t| t.assignee.key.clone())
+            .collect()
+    };
+    assert!(consulted(&chair).contains(&"department@K-HEALTH".to_string()));
+    assert!(
+        !consulted(&member).iter().any(|k| k.contains("HEALTH")),
+        "{:?}",
+        consulted(&member)
+    );
+}
+
 fn election() -> Option<Value> {
     Some(json!({"meeting_date": "2026-12-15", "votes": 31}))
 }

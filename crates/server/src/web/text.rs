@@ -114,6 +114,9 @@ pub fn zh_refusal(refusal: &Refusal) -> String {
         Refusal::UnknownStep { step } => format!("流程中没有环节 {step}，请联系管理员。"),
         Refusal::ActionNotAllowed { .. } => "当前环节不能进行此操作。".into(),
         Refusal::StepNotOffered { .. } => "不能退回到所选环节，请从列出的环节中选择。".into(),
+        Refusal::ConditionFailed { condition, .. } => {
+            format!("流程条件“{condition}”无法判断，请联系管理员。")
+        }
         Refusal::NoRoute { step } => format!("环节 {step} 没有适用的去向，请联系管理员。"),
         Refusal::RoutesInCycle => "流程配置有误（环节循环），请联系管理员。".into(),
         Refusal::Nobody { unit, .. } => format!("单位 {unit} 没有可以办理下一环节的人员，请联系管理员。"),

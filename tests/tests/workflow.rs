@@ -660,6 +660,54 @@ async fn a_workflow_is_registered_from_its_yaml(app: &TestApp) {
     assert_eq!(def["version"], 4, "the broken version 5 was not stored");
 }
 
+/// A township whose party committee has no one: the submission that would
+/// open a task for no one is refused, naming whom the directory lacks, and
+/// nothing is written; once someone holds the role it goes through.
+async fn a_task_never_opens_for_no_one(app: &TestApp) {
+    let admin = app.token("admin").await;
+    for unit in [
+        json!({"code": "JN-PY-XC", "name": "孝直镇科协", "kind": "township", "parent": "JN-PY"}),
+        json!({"code": "JN-PY-XC-PC", "name": "孝直镇党委", "kind": "department", "parent": "JN-PY-XC", "function": "party_committee"}),
+    ] {
+        let (status, body) = app
+            .send(Some(&admin), "POST", "/api/v1/org-units", Some(unit))
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let nominator = app.token("jn-py-nominator").await;
+    let inst = app.nominate(&nominator, nomination("JN-PY-XC", "health")).await;
+    let id = inst["id"].as_str().unwrap().to_string();
+    let (status, body) = app.try_act(&nominator, &id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("nobody holds department at 孝直镇党委 (JN-PY-XC-PC)"),
+        "{message}"
+    );
+    let after = app.get(&nominator, &format!("/api/v1/instances/{id}")).await;
+    assert_eq!(steps(&after), "drafting", "nothing was written");
+    let (status, body) = app
+        .send(
+            Some(&admin),
+            "POST",
+            "/api/v1/users",
+            Some(json!({"login": "jn-py-xc-pc", "name": "孝直镇党委", "email": "xc@example.cn", "password": "Chushi-2026"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = app
+        .send(
+            Some(&admin),
+            "POST",
+            "/api/v1/users/jn-py-xc-pc/grants",
+            Some(json!({"role": "department", "org_unit": "JN-PY-XC-PC"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let inst = app.act(&nominator, &id, "submit", json!({})).await;
+    assert_eq!(steps(&inst), "consultation");
+}
+
 /// Two replicas on one database. The server's keeps each instance it moved
 /// last, to decide the next action without reading it again; once the other
 /// replica has moved the instance on, what the server kept is stale, and it
@@ -804,4 +852,5 @@ on_both_backends!(
     sequential_consultation_returns_to_a_chosen_step,
     definitions_and_tasks_are_discoverable,
     a_workflow_is_registered_from_its_yaml,
+    a_task_never_opens_for_no_one,
 );

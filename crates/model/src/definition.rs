@@ -335,6 +335,37 @@ pub struct StepDef {
     /// E-mail templates for this step's tasks, instead of the general ones.
     #[serde(default)]
     pub mail: MailDef,
+    /// Assignees passed without a task, each pass written to the history.
+    #[serde(default)]
+    pub auto_pass: Vec<AutoPass>,
+    /// What to do with an assignee whose role nobody holds.
+    #[serde(default)]
+    pub no_holder: NoHolder,
+}
+
+/// When an assignee's part of a step is done without asking them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AutoPass {
+    /// One who holds it started the instance (发起人自动通过).
+    Creator,
+    /// One who holds it completed their part of an earlier step of the
+    /// instance (an action with `complete: true`).
+    ApprovedBefore,
+}
+
+/// What a step does with an assignee whose role nobody holds, so that no
+/// task ever opens for no one.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum NoHolder {
+    /// Refuse the action that would open the step, naming whom the directory lacks.
+    #[default]
+    Refuse,
+    /// Leave the assignee out, with the reason in the history.
+    Skip,
+    /// Give the task to this role instead (refused if nobody holds it either).
+    EscalateTo(Box<AssignSpec>),
 }
 
 /// Which templates a step's e-mails use.
@@ -717,6 +748,25 @@ impl Definition {
             }
             if let Some(t) = &step.timers {
                 self.check_timers(sname.as_str(), step, t, &mut out);
+            }
+            let passes = !step.auto_pass.is_empty() || step.no_holder == NoHolder::Skip;
+            if passes && step.next.is_none() {
+                out.push((
+                    sline,
+                    format!(
+                        "step `{}` may pass assignees without a task (auto_pass, no_holder: skip) and needs `next` to go on then",
+                        sname.as_str()
+                    ),
+                ));
+            }
+            if let NoHolder::EscalateTo(to) = &step.no_holder {
+                self.check_assign(to, &mut out);
+                if to.is_creator() {
+                    out.push((
+                        line_of(&to.role),
+                        "no_holder escalates to a role, not the creator".into(),
+                    ));
+                }
             }
             for t in [&step.mail.assigned, &step.mail.reminder] {
                 if !KNOWN_TEMPLATES.contains(&t.as_str()) {

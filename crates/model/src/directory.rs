@@ -240,9 +240,18 @@ pub struct Body {
     pub congress_date: Option<NaiveDate>,
 }
 
+/// One user holding one role at one unit (a grant), as decisions see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holding {
+    pub login: String,
+    pub role: Role,
+    /// The code of the unit the grant is at; it covers the units below too.
+    pub unit: String,
+}
+
 /// What decisions about one instance may know of the directory: the unit the
-/// instance belongs to, its ancestors, the departments hanging off them, and
-/// the unit's body.
+/// instance belongs to, its ancestors, the departments hanging off them, the
+/// unit's body, and who holds which role at any of those units.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrgContext {
     /// From the root down to the target, the target last.
@@ -250,6 +259,8 @@ pub struct OrgContext {
     /// Departments whose parent is one of the units in `chain`.
     pub departments: Vec<OrgUnit>,
     pub body: Option<Body>,
+    /// The grants at the units of `chain` and `departments`.
+    pub holdings: Vec<Holding>,
 }
 
 impl OrgContext {
@@ -263,6 +274,26 @@ impl OrgContext {
             return self.chain.last();
         }
         self.chain.iter().rev().find(|u| level.matches(u.kind))
+    }
+
+    /// Who holds `role` at the unit at `unit_path` (one of this context's
+    /// units) or at a unit above it.
+    pub fn holders(&self, role: Role, unit_path: &str) -> Vec<&str> {
+        let on_path: Vec<&str> = unit_path.split('/').filter(|c| !c.is_empty()).collect();
+        self.holdings
+            .iter()
+            .filter(|h| h.role == role && on_path.contains(&h.unit.as_str()))
+            .map(|h| h.login.as_str())
+            .collect()
+    }
+
+    /// The name of one of this context's units, or its code.
+    pub fn unit_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.chain
+            .iter()
+            .chain(&self.departments)
+            .find(|u| u.code == code)
+            .map_or(code, |u| u.name.as_str())
     }
 
     /// The department with `function` directly under `unit`.

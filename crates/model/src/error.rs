@@ -61,6 +61,13 @@ pub enum Refusal {
     RoutesInCycle,
     #[error("the directory is incomplete: nobody can be assigned step `{step}` for unit {unit}")]
     Nobody { step: String, unit: String },
+    #[error("the directory is incomplete: nobody holds {role} at {unit_name} ({unit}) for step `{step}`")]
+    NoHolder {
+        step: String,
+        role: String,
+        unit: String,
+        unit_name: String,
+    },
     #[error("the directory is incomplete: unit {unit} has no {level} level above it")]
     NoLevel { unit: String, level: String },
     #[error(

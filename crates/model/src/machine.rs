@@ -4,7 +4,8 @@
 
 use crate::calendar::{Calendar, Span};
 use crate::definition::{
-    template_field, ActionDef, AssignSpec, CommentRule, Definition, SignOff, Target, TimersDef, WithdrawDef,
+    template_field, ActionDef, AssignSpec, AutoPass, CommentRule, Definition, NoHolder, SignOff, Target,
+    TimersDef, WithdrawDef,
 };
 use crate::directory::{DeptFunction, Level, OrgContext, Role};
 use crate::error::{ModelError, Problem, Refusal};
@@ -308,7 +309,7 @@ pub fn start(
         updated_at: ctx.now,
     };
     let mut out = Outcome::default();
-    enter(def, &mut instance, def.start.as_str(), ctx, &mut out)?;
+    enter(def, &mut instance, def.start.as_str(), &[], ctx, &mut out)?;
     let note = out.note();
     Ok(Decision {
         instance,
@@ -351,7 +352,7 @@ pub fn decide(
         Command::Withdraw { comment } => {
             let w = withdrawal(def, instance, actor)?;
             out.cancel_all(&open_here);
-            enter(def, &mut next, w.to.as_str(), ctx, &mut out)?;
+            enter(def, &mut next, w.to.as_str(), tasks, ctx, &mut out)?;
             HistoryEntry {
                 actor: actor.into(),
                 step: instance.step.clone(),
@@ -430,7 +431,7 @@ pub fn decide(
                 let to = destination(def, instance, tasks, action, to, to_step.as_deref())?;
                 let others: Vec<&Task> = open_here.iter().copied().filter(|t| t.id != task.id).collect();
                 out.cancel_all(&others);
-                enter(def, &mut next, &to, ctx, &mut out)?;
+                enter(def, &mut next, &to, tasks, ctx, &mut out)?;
             } else {
                 if to_step.is_some() {
                     return Err(ModelError::invalid(
@@ -449,11 +450,14 @@ pub fn decide(
                     SignOff::All => others.is_empty(),
                     SignOff::Any => true,
                     SignOff::Sequential | SignOff::AtLeast(_) => {
+                        // Every assignee was screened, and its passes and
+                        // skips written, when the step was entered.
                         let assignees = resolve_step(def, &instance.step, &next, ctx)?;
                         let (kept, pending) = split_completed(&next, &instance.step, assignees);
-                        let met = kept >= step.sign_off.needed(kept + pending.len());
+                        let waiting = screen(def, &mut next, &instance.step, pending, tasks, ctx, None)?;
+                        let met = kept >= step.sign_off.needed(kept + waiting.len());
                         if !met && step.sign_off == SignOff::Sequential && others.is_empty() {
-                            let first = pending.into_iter().take(1).collect();
+                            let first = waiting.into_iter().take(1).collect();
                             open_tasks(
                                 &instance.step,
                                 step.timers.as_ref(),
@@ -469,7 +473,7 @@ pub fn decide(
                 if met {
                     out.cancel_all(&others);
                     let next_step = step.next.as_ref().expect("validated: completing steps have next");
-                    enter(def, &mut next, next_step.as_str(), ctx, &mut out)?;
+                    enter(def, &mut next, next_step.as_str(), tasks, ctx, &mut out)?;
                 }
             }
             HistoryEntry {
@@ -639,6 +643,7 @@ fn enter(
     def: &Definition,
     inst: &mut Instance,
     name: &str,
+    tasks: &[Task],
     ctx: &Context<'_>,
     out: &mut Outcome,
 ) -> Result<(), ModelError> {
@@ -708,15 +713,27 @@ fn enter(
             inst.completed.remove(&name);
         }
         let assignees = resolve_step(def, &name, inst, ctx)?;
-        let (kept, mut pending) = split_completed(inst, &name, assignees);
-        if kept > 0 && kept >= step.sign_off.needed(kept + pending.len()) {
-            if let Some(next) = &step.next {
+        let (kept, pending) = split_completed(inst, &name, assignees);
+        let before = inst.completed.get(&name).map_or(0, Vec::len);
+        let mut pending = screen(def, inst, &name, pending, tasks, ctx, Some(&mut out.notes))?;
+        let passed = inst.completed.get(&name).map_or(0, Vec::len) - before;
+        let done = kept + passed;
+        if pending.is_empty() || (done > 0 && done >= step.sign_off.needed(done + pending.len())) {
+            let Some(next) = &step.next else {
+                return Err(ModelError::Conflict(Refusal::Nobody {
+                    step: name.clone(),
+                    unit: inst.org_unit.clone(),
+                }));
+            };
+            if kept > 0 {
                 out.notes.push(format!(
                     "{name} skipped: {kept} assignee(s) had already completed it, enough for its sign-off"
                 ));
-                name = next.to_string();
-                continue;
+            } else if passed == 0 {
+                out.notes.push(format!("{name} skipped: no one is left to ask"));
             }
+            name = next.to_string();
+            continue;
         }
         if step.sign_off == SignOff::Sequential {
             pending.truncate(1);
@@ -725,6 +742,114 @@ fn enter(
         return Ok(());
     }
     Err(ModelError::Conflict(Refusal::RoutesInCycle))
+}
+
+/// Who holds an assignee's task: its user, or whoever holds its role at its unit or above.
+pub fn holders_of<'c>(a: &'c Assignee, ctx: &'c Context<'_>) -> Vec<&'c str> {
+    match (&a.user, a.role) {
+        (Some(user), _) => vec![user.as_str()],
+        (None, Some(role)) => ctx.org.holders(role, &a.unit_path),
+        (None, None) => Vec::new(),
+    }
+}
+
+/// The pending assignees of `step` that still need a task: those whose role
+/// nobody holds are skipped, refused or replaced as the step's `no_holder`
+/// says, and those its `auto_pass` names are counted as completed. With
+/// `notes`, each pass and skip is written there for the history.
+#[allow(clippy::too_many_arguments)]
+fn screen(
+    def: &Definition,
+    inst: &mut Instance,
+    step: &str,
+    pending: Vec<Assignee>,
+    tasks: &[Task],
+    ctx: &Context<'_>,
+    mut notes: Option<&mut Vec<String>>,
+) -> Result<Vec<Assignee>, ModelError> {
+    let sdef = def.step(step).ok_or_else(|| {
+        ModelError::Conflict(Refusal::UnknownStep {
+            step: step.to_string(),
+        })
+    })?;
+    let mut note = |text: String| {
+        if let Some(n) = notes.as_deref_mut() {
+            n.push(text);
+        }
+    };
+    let approvers = earlier_approvers(def, step, tasks);
+    let mut waiting = Vec::new();
+    for mut a in pending {
+        let mut holders: Vec<String> = holders_of(&a, ctx).into_iter().map(str::to_string).collect();
+        if holders.is_empty() {
+            let nobody = |a: &Assignee| {
+                ModelError::Directory(Refusal::NoHolder {
+                    step: step.to_string(),
+                    role: a.role.map(|r| r.to_string()).unwrap_or_default(),
+                    unit: a.unit.clone(),
+                    unit_name: ctx.org.unit_name(&a.unit).to_string(),
+                })
+            };
+            match &sdef.no_holder {
+                NoHolder::Refuse => return Err(nobody(&a)),
+                NoHolder::Skip => {
+                    note(format!("{step}: {} skipped: nobody holds it", a.key));
+                    continue;
+                }
+                NoHolder::EscalateTo(spec) => {
+                    let to = resolve_role(spec, inst, ctx)?.ok_or_else(|| nobody(&a))?;
+                    holders = holders_of(&to, ctx).into_iter().map(str::to_string).collect();
+                    if holders.is_empty() {
+                        return Err(nobody(&to));
+                    }
+                    note(format!("{step}: nobody holds {}: sent to {}", a.key, to.key));
+                    a = to;
+                }
+            }
+        }
+        let pass = if sdef.auto_pass.contains(&AutoPass::Creator) && holders.contains(&inst.creator) {
+            Some(format!(
+                "{step}: {} passed: its holder {} started this instance",
+                a.key, inst.creator
+            ))
+        } else if sdef.auto_pass.contains(&AutoPass::ApprovedBefore) {
+            holders.iter().find(|h| approvers.contains(h)).map(|h| {
+                format!(
+                    "{step}: {} passed: its holder {h} approved an earlier step",
+                    a.key
+                )
+            })
+        } else {
+            None
+        };
+        match pass {
+            Some(reason) => {
+                note(reason);
+                let done = inst.completed.entry(step.to_string()).or_default();
+                if !done.contains(&a.key) {
+                    done.push(a.key.clone());
+                }
+            }
+            None => waiting.push(a),
+        }
+    }
+    Ok(waiting)
+}
+
+/// Who completed their part (an action with `complete: true`) of a step
+/// other than `step`.
+fn earlier_approvers(def: &Definition, step: &str, tasks: &[Task]) -> Vec<String> {
+    tasks
+        .iter()
+        .filter(|t| t.status == TaskStatus::Done && t.step != step)
+        .filter(|t| {
+            let action = t.action.as_deref().unwrap_or_default();
+            def.step(&t.step)
+                .and_then(|s| s.actions.get(action))
+                .is_some_and(|a| a.complete)
+        })
+        .filter_map(|t| t.actor.clone())
+        .collect()
 }
 
 /// How many of a step's `assignees` completed it already (kept from an

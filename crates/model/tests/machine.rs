@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use naxian_model::calendar::Calendar;
 use naxian_model::definition::Definition;
-use naxian_model::directory::{Body, DeptFunction, OrgContext, OrgKind, OrgUnit};
+use naxian_model::directory::{Body, DeptFunction, Holding, OrgContext, OrgKind, OrgUnit, Role};
 use naxian_model::machine::{
     self, ActionInput, Command, Context, Decision, Effect, Instance, Status, Task, TaskStatus, TimerKind,
 };
@@ -70,7 +70,19 @@ fn township_ctx(term_end: &str) -> OrgContext {
             Some(DeptFunction::PartyCommittee),
         ),
     ];
+    let held = |login: &str, role: Role, unit: &str| Holding {
+        login: login.into(),
+        role,
+        unit: unit.into(),
+    };
     OrgContext {
+        holdings: vec![
+            held("org-li", Role::Department, "K-ORG"),
+            held("health-zhao", Role::Department, "K-HEALTH"),
+            held("pc-wang", Role::Department, "T-PC"),
+            held("sec-chen", Role::Secretary, "T"),
+            held("city-sun", Role::Supervisor, "C"),
+        ],
         chain: vec![p, c, k, t],
         departments,
         body: Some(Body {
@@ -109,6 +121,8 @@ struct Sim {
     history: usize,
     next_id: usize,
     members: Vec<Effect>,
+    /// The note of the last decision applied.
+    last_note: Option<String>,
 }
 
 impl Sim {
@@ -132,6 +146,7 @@ impl Sim {
             history: 0,
             next_id: 0,
             members: vec![],
+            last_note: None,
         };
         sim.apply(d);
         sim
@@ -143,6 +158,7 @@ impl Sim {
             assert_eq!(t.status, TaskStatus::Open, "closing a task that is not open");
             t.status = c.status;
             t.action = c.action.clone();
+            t.actor = c.actor.clone();
         }
         for n in d.open {
             self.next_id += 1;
@@ -163,6 +179,7 @@ impl Sim {
         self.members.extend(d.effects);
         self.inst = d.instance;
         self.history += 1;
+        self.last_note = d.history.note;
     }
 
     fn open(&self) -> Vec<&Task> {
@@ -325,6 +342,7 @@ fn conditions_choose_routes_and_assignments_from_the_data() {
             history: 0,
             next_id: 0,
             members: vec![],
+            last_note: None,
         };
         let d = machine::start(&def, "i1".into(), "nominator".into(), data, &ctx(&org)).unwrap();
         s.apply(d);
@@ -355,6 +373,108 @@ fn conditions_choose_routes_and_assignments_from_the_data() {
         "{:?}",
         consulted(&member)
     );
+}
+
+/// A nomination under `src` in `org`, submitted by its nominator.
+fn submitted(src: &str, org: OrgContext) -> Result<Sim, ModelError> {
+    let def = Definition::parse("variant.yaml", src).unwrap();
+    let mut s = Sim::of(def, "health", "2030-01-01");
+    s.org = org;
+    s.act_key("creator", "submit", None, None)?;
+    Ok(s)
+}
+
+fn without(holder: &str) -> OrgContext {
+    let mut org = township_ctx("2030-01-01");
+    org.holdings.retain(|h| h.login != holder);
+    org
+}
+
+#[test]
+fn a_role_nobody_holds_is_refused_skipped_or_escalated_as_the_step_says() {
+    // By default the submission that would open a task for no one is refused.
+    let r = submitted(SHIPPED, without("pc-wang"));
+    assert!(
+        matches!(&r, Err(ModelError::Directory(Refusal::NoHolder { unit, role, .. })) if unit == "T-PC" && role == "department"),
+        "{:?}",
+        r.err()
+    );
+    let consultation = "    keep_completed: true\n";
+    let skip = SHIPPED.replacen(consultation, "    keep_completed: true\n    no_holder: skip\n", 1);
+    let s = submitted(&skip, without("pc-wang")).unwrap();
+    let asked: Vec<_> = s.open().iter().map(|t| t.assignee.key.clone()).collect();
+    assert_eq!(asked, ["department@K-ORG", "department@K-HEALTH"]);
+    let note = s.last_note.clone().unwrap_or_default();
+    assert!(
+        note.contains("department@T-PC skipped: nobody holds it"),
+        "{note}"
+    );
+    let escalate = SHIPPED.replacen(
+        consultation,
+        "    keep_completed: true\n    no_holder: { escalate_to: { role: supervisor, unit: city } }\n",
+        1,
+    );
+    let s = submitted(&escalate, without("pc-wang")).unwrap();
+    let asked: Vec<_> = s.open().iter().map(|t| t.assignee.key.clone()).collect();
+    assert_eq!(asked, ["department@K-ORG", "supervisor@C", "department@K-HEALTH"]);
+    // Escalated to a role nobody holds either: refused.
+    let mut org = without("pc-wang");
+    org.holdings.retain(|h| h.login != "city-sun");
+    assert!(matches!(
+        submitted(&escalate, org),
+        Err(ModelError::Directory(Refusal::NoHolder { .. }))
+    ));
+}
+
+#[test]
+fn auto_pass_skips_the_creator_and_who_approved_before_with_the_reason() {
+    let filing = "    copy:\n";
+    let passing = |how: &str| SHIPPED.replacen(filing, &format!("    auto_pass: [{how}]\n    copy:\n"), 1);
+    let through_election = |src: &str, org: OrgContext| {
+        let mut s = submitted(src, org).unwrap();
+        for (key, actor) in [
+            ("department@K-ORG", "org-li"),
+            ("department@T-PC", "pc-wang"),
+            ("department@K-HEALTH", "health-zhao"),
+        ] {
+            let cmd = Command::Act {
+                task_id: s.open_key(key),
+                input: ActionInput::named("agree"),
+            };
+            let d = machine::decide(&s.def, &s.inst, &s.tasks, actor, &cmd, &ctx(&s.org)).unwrap();
+            s.apply(d);
+        }
+        s.act_key("secretary@T", "elected", None, election()).unwrap();
+        s
+    };
+    // The organization department and the party committee agreed in the
+    // consultation: the filing passes them both, and the instance ends.
+    let s = through_election(&passing("approved_before"), township_ctx("2030-01-01"));
+    assert_eq!(s.inst.outcome.as_deref(), Some("appointed"));
+    let note = s.last_note.clone().unwrap_or_default();
+    assert!(
+        note.contains("department@K-ORG passed: its holder org-li approved an earlier step"),
+        "{note}"
+    );
+    assert!(note.contains("department@T-PC passed"), "{note}");
+    // Without auto_pass the filing waits for both.
+    let s = through_election(SHIPPED, township_ctx("2030-01-01"));
+    assert_eq!(s.open().len(), 2);
+    // The nominator also holds the organization department: only it passes.
+    let mut org = township_ctx("2030-01-01");
+    org.holdings.push(Holding {
+        login: "nominator".into(),
+        role: Role::Department,
+        unit: "K-ORG".into(),
+    });
+    let s = through_election(&passing("creator"), org);
+    let open: Vec<_> = s.open().iter().map(|t| t.assignee.key.clone()).collect();
+    assert_eq!(open, ["department@T-PC"]);
+    assert!(s
+        .last_note
+        .clone()
+        .unwrap_or_default()
+        .contains("its holder nominator started this instance"));
 }
 
 fn election() -> Option<Value> {

@@ -2,7 +2,7 @@
 //! model's problems with input.
 
 use naxian_model::directory::DeptFunction;
-use naxian_model::{Counted, OrgKind, Problem, Refusal};
+use naxian_model::{Counted, OrgKind, Problem, Refusal, Role};
 
 /// The Chinese for a stored value, or the value itself.
 pub fn zh(value: &str) -> &str {
@@ -120,6 +120,10 @@ pub fn zh_refusal(refusal: &Refusal) -> String {
         Refusal::NoRoute { step } => format!("环节 {step} 没有适用的去向，请联系管理员。"),
         Refusal::RoutesInCycle => "流程配置有误（环节循环），请联系管理员。".into(),
         Refusal::Nobody { unit, .. } => format!("单位 {unit} 没有可以办理下一环节的人员，请联系管理员。"),
+        Refusal::NoHolder { role, unit_name, .. } => {
+            let label = role.parse::<Role>().map_or(role.as_str(), |r| r.label());
+            format!("{unit_name}没有人担任“{label}”，事项无法交其办理，请联系管理员设置人员。")
+        }
         Refusal::NoLevel { unit, .. } => format!("单位 {unit} 缺少所需的上级单位，请联系管理员。"),
         Refusal::NoDepartment {
             unit_name, function, ..

@@ -187,11 +187,30 @@ macro_rules! sql_directory {
                             None => return Err(StoreError::database(format!("unit {c} on path {path} is missing"))),
                         }
                     }
-                    let departments = units
+                    let departments: Vec<OrgUnit> = units
                         .into_iter()
                         .filter(|u| u.kind == naxian_model::OrgKind::Department && !codes.contains(&u.code.as_str()))
                         .collect();
-                    Ok(Some(OrgContext { chain, departments, body }))
+                    let mut at: Vec<&str> = codes.clone();
+                    at.extend(departments.iter().map(|d| d.code.as_str()));
+                    let sql = format!(
+                        "SELECT login, role, org_unit FROM grants WHERE org_unit IN ({}) ORDER BY org_unit, role, login",
+                        placeholders(1, at.len())
+                    );
+                    let mut q = sqlx::query_as::<_, (String, String, String)>(&sql);
+                    for c in &at {
+                        q = q.bind(*c);
+                    }
+                    let holdings = q
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?
+                        .into_iter()
+                        .filter_map(|(login, role, unit)| {
+                            role.parse().ok().map(|role| naxian_model::directory::Holding { login, role, unit })
+                        })
+                        .collect();
+                    Ok(Some(OrgContext { chain, departments, body, holdings }))
                 }
 
                 async fn create_user(&self, u: &UserRecord) -> Result<()> {

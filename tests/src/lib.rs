@@ -389,6 +389,14 @@ impl ReceivedMail {
         self.parsed().body_text(0).unwrap_or_default().to_string()
     }
 
+    /// The HTML alternative, if the message has one.
+    pub fn html(&self) -> Option<String> {
+        let parsed = self.parsed();
+        (parsed.html_body_count() > 0 && parsed.text_body_count() > 0)
+            .then(|| parsed.body_html(0).unwrap_or_default().to_string())
+            .filter(|h| h.contains("<html"))
+    }
+
     /// Every header name, lower-cased, in order.
     pub fn header_names(&self) -> Vec<String> {
         self.parsed()
@@ -489,6 +497,14 @@ impl SmtpServer {
                 "/nonexistent".into(),
             )
             .expect("SMTP URL"),
+            templates: std::sync::Arc::new(
+                naxian_mail::MailTemplates::load(
+                    &workspace_dir().join("templates/mail"),
+                    Some(&workspace_dir().join("workflows")),
+                )
+                .expect("the shipped mail templates"),
+            ),
+            public_url: "https://naxian.example.cn".into(),
             from: "纳贤 <noreply@naxian.local>".into(),
             max_attempts,
             backoff: chrono::Duration::seconds(30),

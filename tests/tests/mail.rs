@@ -86,6 +86,20 @@ async fn new_tasks_are_mailed_to_their_holders_once() {
         let body = m.body();
         assert!(body.contains("王卫东（玫瑰镇卫生院院长） · 玫瑰镇科协"), "{body}");
         assert!(body.contains("办理期限："), "{body}");
+        // The task's page, at the address users reach the service by.
+        let task = view
+            .tasks
+            .iter()
+            .find(|t| {
+                t.status == naxian_model::TaskStatus::Open
+                    && m.to[0].starts_with(&t.assignee.unit.to_lowercase())
+            })
+            .unwrap();
+        let link = format!("https://naxian.example.cn/tasks/{}", task.id);
+        assert!(body.contains(&link), "{body}");
+        let html = m.html().expect("an HTML alternative");
+        assert!(html.contains("王卫东（玫瑰镇卫生院院长） · 玫瑰镇科协"), "{html}");
+        assert!(html.contains(&link.replace('/', "&#x2f;")), "{html}");
         let id = m.message_id();
         assert!(
             sent.iter()

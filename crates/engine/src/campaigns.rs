@@ -292,6 +292,7 @@ impl Engine {
             "by": by,
             "instance_id": inst.id,
             "task_id": task.id,
+            "workflow": def.name.as_str(),
         });
         let mail = self.messages(&format!("urge:{}:{day}", task.id), &users, "urge", params);
         if !self

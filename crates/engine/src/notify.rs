@@ -24,6 +24,7 @@ pub fn due_text(t: Option<DateTime<Utc>>) -> String {
 /// `personal` stay out: outbox rows outlive the retention period that
 /// purges them from the instance, and no template needs them.
 pub fn task_params(mut params: Value, def: &Definition, inst: &Instance) -> Value {
+    params["workflow"] = json!(def.name.as_str());
     if let Some(obj) = inst.data.as_object() {
         for (k, v) in obj {
             let personal = def.fields.get(k.as_str()).is_some_and(|f| f.personal);
@@ -194,12 +195,19 @@ impl Engine {
                 Some("return") => "returned",
                 _ => continue,
             };
+            // The e-mail links to the creator's task the return opened, if it did.
+            let task = opened
+                .iter()
+                .find(|t| t.assignee.user.as_deref() == Some(inst.creator.as_str()))
+                .map_or(c.task_id.as_str(), |t| t.id.as_str());
             let params = json!({
                 "title": subject.workflow_title,
                 "subject": subject.text,
                 "by": actor_name,
                 "comment": c.comment.clone().unwrap_or_default(),
                 "instance_id": inst.id,
+                "task_id": task,
+                "workflow": def.name.as_str(),
             });
             out.extend(self.messages(&format!("{template}:{}", c.task_id), &creator, template, params));
         }
@@ -213,6 +221,7 @@ impl Engine {
                 .rev()
                 .find_map(|c| c.action.clone())
                 .unwrap_or_default();
+            let last_task = closes.last().map(|c| c.task_id.clone()).unwrap_or_default();
             let action_title = step
                 .actions
                 .get(last.as_str())
@@ -233,7 +242,8 @@ impl Engine {
                     user: None,
                 };
                 let users = self.nearest_holders(seen, &target).await?;
-                let params = json!({"title": subject.workflow_title, "subject": subject.text, "text": text, "instance_id": inst.id});
+                let params = json!({"title": subject.workflow_title, "subject": subject.text, "text": text,
+                                    "instance_id": inst.id, "task_id": last_task, "workflow": def.name.as_str()});
                 out.extend(self.messages(
                     &format!(
                         "copy:{}:{from_step}:{}",
@@ -257,6 +267,8 @@ impl Engine {
                 "outcome": outcome,
                 "outcome_title": title,
                 "instance_id": inst.id,
+                "task_id": closes.last().map(|c| c.task_id.as_str()),
+                "workflow": def.name.as_str(),
             });
             out.extend(self.messages(&format!("outcome:{}", inst.id), &creator, "outcome", params));
         }

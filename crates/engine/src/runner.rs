@@ -19,12 +19,28 @@ use std::time::Duration as StdDuration;
 #[derive(Clone)]
 pub struct Mailer {
     pub transport: Transport,
+    /// The templates every e-mail is rendered from.
+    pub templates: std::sync::Arc<naxian_mail::MailTemplates>,
+    /// Where users reach the service (`server.public_url`): e-mails link to its pages.
+    pub public_url: String,
     /// The sender, e.g. `纳贤 <noreply@example.cn>`.
     pub from: String,
     /// After this many failed attempts an e-mail is dead (kept, retryable by hand).
     pub max_attempts: i32,
     /// The first retry waits this long; each later one twice as long, up to an hour.
     pub backoff: Duration,
+}
+
+/// An outbox row's parameters with where its e-mail links to: the service
+/// (`public_url`) and, for an e-mail about a task, the task's page (`link`).
+fn linked(params: &serde_json::Value, public_url: &str) -> serde_json::Value {
+    let mut p = params.clone();
+    let base = public_url.trim_end_matches('/');
+    if let Some(task) = p.get("task_id").and_then(|t| t.as_str()).map(str::to_string) {
+        p["link"] = serde_json::json!(format!("{base}/tasks/{task}"));
+    }
+    p["public_url"] = serde_json::json!(base);
+    p
 }
 
 /// A claimed batch, used only while the lease is surely still ours: past a
@@ -127,6 +143,7 @@ impl Engine {
             "due_at": due_text(task.due_at),
             "instance_id": rec.instance.id,
             "task_id": task.id,
+            "workflow": def.name.as_str(),
         });
         let step_timers = def.step(&task.step).and_then(|s| s.timers.as_ref());
         let mail: Vec<OutboxMessage> = match timer.kind {
@@ -218,7 +235,9 @@ impl Engine {
                     break;
                 }
                 let m = &row.message;
-                let outcome = match naxian_mail::render(&m.template, &m.params) {
+                let params = linked(&m.params, &mailer.public_url);
+                let workflow = params.get("workflow").and_then(|w| w.as_str());
+                let outcome = match mailer.templates.render(&m.template, workflow, &params) {
                     None => Err(MailError::Permanent(format!("unknown template `{}`", m.template))),
                     Some(r) => {
                         let mail = Outgoing {
@@ -231,6 +250,7 @@ impl Engine {
                                 .collect(),
                             subject: r.subject,
                             body: r.body,
+                            html: r.html,
                         };
                         mailer.transport.send(&mail).await
                     }

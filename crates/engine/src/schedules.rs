@@ -212,7 +212,7 @@ impl Engine {
                     return Ok((format!("every report for {period} was submitted"), Vec::new()));
                 }
                 let users = self.notify_targets(sdef).await?;
-                let params = json!({"month": period, "cities": late.join("\n"), "title": def.title});
+                let params = json!({"month": period, "cities": late.join("\n"), "title": def.title, "workflow": def.name.as_str()});
                 let mail = self.messages(&key, &users, "report_missed", params);
                 Ok((
                     format!("{} late for {period}: {}", late.len(), late.join("、")),

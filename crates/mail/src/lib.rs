@@ -1,5 +1,5 @@
 //! E-mail for Naxian: the zh-CN templates every notification is rendered
-//! from, messages built only through lettre's typed API (so no field can
+//! from (files, see `templates`), messages built only through lettre's typed API (so no field can
 //! inject a header), and the transports that deliver them — SMTP (plain,
 //! STARTTLS or TLS, with credentials) or `.eml` files in a folder.
 
@@ -7,7 +7,7 @@ mod smtp;
 mod templates;
 mod transport;
 
-pub use templates::{render, Rendered, TEMPLATES};
+pub use templates::{MailTemplates, Rendered, TEMPLATES};
 pub use transport::{Outgoing, Transport};
 
 use thiserror::Error;

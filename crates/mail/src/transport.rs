@@ -5,6 +5,7 @@ use crate::smtp::SmtpClient;
 use crate::MailError;
 use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
+use lettre::message::MultiPart;
 use lettre::Message;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,7 +20,10 @@ pub struct Outgoing {
     /// (name, address) pairs.
     pub to: Vec<(String, String)>,
     pub subject: String,
+    /// The plain-text body.
     pub body: String,
+    /// The HTML alternative; when empty the message is plain text only.
+    pub html: String,
 }
 
 impl Outgoing {
@@ -48,10 +52,15 @@ impl Outgoing {
                 .map_err(|e| bad(format!("recipient `{addr}`: {e}")))?;
             builder = builder.to(Mailbox::new(Some(name.replace(['\r', '\n'], " ")), address));
         }
-        builder
-            .header(ContentType::TEXT_PLAIN)
-            .body(self.body.clone())
-            .map_err(|e| bad(format!("building the message: {e}")))
+        let built = if self.html.is_empty() {
+            builder.header(ContentType::TEXT_PLAIN).body(self.body.clone())
+        } else {
+            builder.multipart(MultiPart::alternative_plain_html(
+                self.body.clone(),
+                self.html.clone(),
+            ))
+        };
+        built.map_err(|e| bad(format!("building the message: {e}")))
     }
 }
 
@@ -116,7 +125,21 @@ mod tests {
             to: vec![("张三".into(), "zhang@example.cn".into())],
             subject: subject.into(),
             body: "正文".into(),
+            html: "<p>正文</p>".into(),
         }
+    }
+
+    #[test]
+    fn a_message_with_html_is_multipart_alternative_text_first() {
+        let raw = String::from_utf8(mail("x").build().unwrap().formatted()).unwrap();
+        assert!(raw.contains("multipart/alternative"), "{raw}");
+        let text = raw.find("text/plain").unwrap();
+        let html = raw.find("text/html").unwrap();
+        assert!(text < html, "the plain text first, for readers without HTML");
+        let mut plain = mail("x");
+        plain.html.clear();
+        let raw = String::from_utf8(plain.build().unwrap().formatted()).unwrap();
+        assert!(!raw.contains("multipart") && raw.contains("text/plain"), "{raw}");
     }
 
     #[test]

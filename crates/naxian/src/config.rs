@@ -31,6 +31,9 @@ pub struct Server {
     /// its work (a query to a database that stopped answering, say) is
     /// dropped. Multipart uploads are not bounded (their bodies may be slow).
     pub request_timeout_seconds: u64,
+    /// Where users reach the service, as e-mails link to its pages
+    /// (`https://naxian.example.cn`); empty: `http://` and `listen`.
+    pub public_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -39,6 +42,8 @@ pub struct Paths {
     pub data_dir: PathBuf,
     pub workflows: PathBuf,
     pub holidays: PathBuf,
+    /// The e-mail templates (`<name>/subject.txt`, `body.txt`, `body.html`).
+    pub mail_templates: PathBuf,
 }
 
 #[derive(Debug, Clone, Deserialize, Default)]
@@ -102,6 +107,7 @@ impl Default for Server {
             attachment_max_mib: 10,
             lost_request_after_seconds: 60,
             request_timeout_seconds: 10,
+            public_url: String::new(),
         }
     }
 }
@@ -112,6 +118,7 @@ impl Default for Paths {
             data_dir: "./data".into(),
             workflows: "./workflows".into(),
             holidays: "./config/holidays".into(),
+            mail_templates: "./templates/mail".into(),
         }
     }
 }
@@ -176,6 +183,12 @@ impl Config {
         if let Some(v) = get("NAXIAN_WORKFLOWS") {
             self.paths.workflows = v.into();
         }
+        if let Some(v) = get("NAXIAN_PUBLIC_URL") {
+            self.server.public_url = v;
+        }
+        if let Some(v) = get("NAXIAN_MAIL_TEMPLATES") {
+            self.paths.mail_templates = v.into();
+        }
         if let Some(v) = get("NAXIAN_DATABASE_URL") {
             self.database.url = v;
         }
@@ -184,6 +197,14 @@ impl Config {
         }
         if let Some(v) = get("NAXIAN_MAIL_FROM") {
             self.mail.from = v;
+        }
+    }
+
+    /// Where users reach the service: `server.public_url`, else the address it listens on.
+    pub fn public_url(&self) -> String {
+        match self.server.public_url.trim() {
+            "" => format!("http://{}", self.server.listen),
+            url => url.trim_end_matches('/').to_string(),
         }
     }
 
@@ -200,8 +221,12 @@ impl Config {
     pub fn mailer(&self) -> anyhow::Result<naxian_engine::runner::Mailer> {
         let transport =
             naxian_mail::Transport::from_url(&self.mail.smtp_url, self.paths.data_dir.join("mail"))?;
+        let templates =
+            naxian_mail::MailTemplates::load(&self.paths.mail_templates, Some(&self.paths.workflows))?;
         Ok(naxian_engine::runner::Mailer {
             transport,
+            templates: std::sync::Arc::new(templates),
+            public_url: self.public_url(),
             from: self.mail.from.clone(),
             max_attempts: self.mail.max_attempts.max(1),
             backoff: chrono::Duration::seconds(self.mail.retry_after_seconds.max(1)),

@@ -12,6 +12,7 @@ use crate::fields::FieldSpec;
 use crate::schedule::CatchUp;
 use indexmap::IndexMap;
 use marked_yaml::{LoaderOptions, Spanned};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
@@ -84,7 +85,7 @@ impl fmt::Display for DefinitionErrors {
 impl std::error::Error for DefinitionErrors {}
 
 /// How many of a step's assignees must complete before it moves on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SignOff {
     /// 会签: every assignee.
@@ -111,7 +112,7 @@ impl SignOff {
 }
 
 /// Whether an action wants a comment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CommentRule {
     #[default]
@@ -133,15 +134,17 @@ impl CommentRule {
 /// Who a step's task goes to: `{role: creator}` (the user who started the
 /// instance), `{role, unit?}` (a role at a region unit) or
 /// `{role, department, of, optional?}` (a role at a department).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignSpec {
+    #[schemars(with = "String")]
     pub role: Spanned<String>,
     /// For a role held at a region unit: which level (default: the target).
     #[serde(default)]
     pub unit: Option<Level>,
     /// For a department: its function, or `{field.path}` to read it from the data.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub department: Option<Spanned<String>>,
     /// The level whose department is meant. When the instance's unit has no
     /// ancestor of that level, this assignment does not apply.
@@ -152,6 +155,7 @@ pub struct AssignSpec {
     pub optional: bool,
     /// A condition (see `condition`) under which this assignment applies.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub when: Option<Spanned<String>>,
 }
 
@@ -167,7 +171,7 @@ pub const CREATOR: &str = "creator";
 /// Where an action moves the instance: one step or end named in the file,
 /// or a step its approver chooses at run time (`to_step`) among those listed,
 /// or among those the instance has passed through (`to: passed`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Target {
     Step(String),
@@ -205,11 +209,12 @@ impl Target {
 }
 
 /// One action of a human step.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionDef {
     /// Move the instance to this step or end, or to one its approver chooses.
     #[serde(default)]
+    #[schemars(with = "Option<Target>")]
     pub to: Option<Spanned<Target>>,
     /// The assignee has done their part (counts toward the step's sign-off).
     #[serde(default)]
@@ -232,40 +237,49 @@ pub struct ActionDef {
 }
 
 /// One route of a route step: the first whose fact holds is taken.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RouteDef {
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub when: Option<Spanned<String>>,
+    #[schemars(with = "String")]
     pub to: Spanned<String>,
 }
 
 /// The clock around a human step's tasks.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TimersDef {
     /// `10 working days`, `3 days`, `12 hours` after the task opens …
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub due: Option<Spanned<String>>,
     /// … or the moment in this data field (RFC 3339), for deadlines set per instance.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub due_field: Option<Spanned<String>>,
     /// Reminders to the task's holders, each this long before the due date …
     #[serde(default)]
+    #[schemars(with = "Vec<String>")]
     pub remind_before: Vec<Spanned<String>>,
     /// … or those listed in this data field.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub remind_before_field: Option<Spanned<String>>,
     /// How long after the due date an open task is escalated …
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub escalate_after: Option<Spanned<String>>,
     /// … and to whom (a role at a level above the instance's unit).
     #[serde(default)]
     pub escalate_to: Option<AssignSpec>,
     /// How long after the due date the task takes `timeout_action` by itself.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub timeout_after: Option<Spanned<String>>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub timeout_action: Option<Spanned<String>>,
 }
 
@@ -308,7 +322,7 @@ impl TimersDef {
 }
 
 /// A step: human (with `assign` and `actions`) or automatic (with `route`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepDef {
     #[serde(default)]
@@ -321,9 +335,11 @@ pub struct StepDef {
     #[serde(default)]
     pub keep_completed: bool,
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, ActionDef>")]
     pub actions: IndexMap<Spanned<String>, ActionDef>,
     /// Where the step goes once its sign-off is met.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub next: Option<Spanned<String>>,
     #[serde(default)]
     pub route: Vec<RouteDef>,
@@ -344,7 +360,7 @@ pub struct StepDef {
 }
 
 /// When an assignee's part of a step is done without asking them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AutoPass {
     /// One who holds it started the instance (发起人自动通过).
@@ -356,7 +372,7 @@ pub enum AutoPass {
 
 /// What a step does with an assignee whose role nobody holds, so that no
 /// task ever opens for no one.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NoHolder {
     /// Refuse the action that would open the step, naming whom the directory lacks.
@@ -369,7 +385,7 @@ pub enum NoHolder {
 }
 
 /// Which templates a step's e-mails use.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MailDef {
     #[serde(default = "default_assigned")]
@@ -415,7 +431,7 @@ impl StepDef {
 
 /// `add_member`: the end makes a person a current member of the unit's body,
 /// each value read from the named data field.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMemberEffect {
     pub name: String,
@@ -426,7 +442,7 @@ pub struct AddMemberEffect {
     pub since: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndDef {
     #[serde(default)]
@@ -436,10 +452,12 @@ pub struct EndDef {
 }
 
 /// Withdrawal by the creator: from which steps, and with which outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WithdrawDef {
+    #[schemars(with = "Vec<String>")]
     pub steps: Vec<Spanned<String>>,
+    #[schemars(with = "String")]
     pub to: Spanned<String>,
 }
 
@@ -458,14 +476,16 @@ fn default_timezone() -> String {
 }
 
 /// A schedule of a workflow: when it fires and what it does.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleDef {
     /// Six or seven fields, seconds first: `0 0 9 1 * *` is 09:00 on the 1st.
+    #[schemars(with = "String")]
     pub cron: Spanned<String>,
     #[serde(default = "default_timezone")]
     pub timezone: String,
     pub catch_up: CatchUp,
+    #[schemars(with = "String")]
     pub job: Spanned<String>,
     #[serde(default)]
     pub for_each: Option<crate::directory::OrgKind>,
@@ -473,6 +493,7 @@ pub struct ScheduleDef {
     #[serde(default)]
     pub prefill: Option<String>,
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub step: Option<Spanned<String>>,
     #[serde(default)]
     pub notify: Option<AssignSpec>,
@@ -482,27 +503,36 @@ pub struct ScheduleDef {
 pub const KNOWN_PREFILLS: &[&str] = &["appointment_figures"];
 
 /// A workflow definition as written in YAML, checked by [`Definition::parse`].
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Definition {
+    #[schemars(with = "String")]
     pub name: Spanned<String>,
     pub version: i64,
     pub title: String,
     /// The data field holding the code of the org unit the instance belongs to.
+    #[schemars(with = "String")]
     pub org_field: Spanned<String>,
     /// The role a user must hold at (or above) the instance's unit to start one.
+    #[schemars(with = "String")]
     pub started_by: Spanned<String>,
     /// One line naming an instance in lists and e-mails, with `{field.path}` placeholders.
     #[serde(default)]
+    #[schemars(with = "Option<String>")]
     pub summary: Option<Spanned<String>>,
+    #[schemars(with = "String")]
     pub start: Spanned<String>,
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, FieldSpec>")]
     pub fields: IndexMap<Spanned<String>, FieldSpec>,
     #[serde(default)]
     pub withdraw: Option<WithdrawDef>,
+    #[schemars(with = "IndexMap<String, StepDef>")]
     pub steps: IndexMap<Spanned<String>, StepDef>,
+    #[schemars(with = "IndexMap<String, EndDef>")]
     pub ends: IndexMap<Spanned<String>, EndDef>,
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, ScheduleDef>")]
     pub schedules: IndexMap<Spanned<String>, ScheduleDef>,
 }
 
@@ -511,6 +541,17 @@ fn line_of<T>(s: &Spanned<T>) -> usize {
 }
 
 impl Definition {
+    /// The JSON Schema of a workflow file, as `workflows/schema.json` holds it,
+    /// for editors to check a file as it is typed. What only the loader can
+    /// check (names that exist, conditions, reachability) it leaves to `parse`.
+    pub fn json_schema() -> String {
+        let mut schema = schemars::schema_for!(Definition);
+        schema.insert("title".into(), "Naxian workflow definition".into());
+        let mut text = serde_json::to_string_pretty(&schema).expect("a schema serializes");
+        text.push('\n');
+        text
+    }
+
     /// Parses and validates one definition file; `file` names it in errors.
     pub fn parse(file: &str, source: &str) -> Result<Definition, DefinitionErrors> {
         let err = |line: usize, message: String| {

@@ -10,7 +10,7 @@ use std::str::FromStr;
 macro_rules! text_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $text:literal | $zh:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 
@@ -170,7 +170,7 @@ mod tree_tests {
 
 /// The level a workflow names when it asks for "the department of the county"
 /// or "of the township": the nearest unit of that level on the way to the root.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Province,

@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use std::str::FromStr;
 
 /// What to do with slots missed while no replica was running.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CatchUp {
     /// Fire the latest missed slot once; record the earlier ones as skipped.

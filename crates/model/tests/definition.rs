@@ -252,3 +252,74 @@ fn conditions_are_checked_against_the_fields_when_the_file_loads() {
     ));
     assert!(e.contains("t.yaml:16:") && e.contains("`rank`"), "{e}");
 }
+
+/// The schema editors validate workflow files with is the one the Rust types
+/// give: regenerate it with `cargo run -p naxian -- workflow schema > workflows/schema.json`.
+#[test]
+fn the_committed_json_schema_is_current() {
+    let committed = include_str!("../../../workflows/schema.json");
+    assert!(
+        committed == Definition::json_schema(),
+        "workflows/schema.json is stale: run `cargo run -p naxian -- workflow schema > workflows/schema.json`"
+    );
+}
+
+/// An editor using the schema accepts the shipped files and flags a typo
+/// in a key as the loader would.
+#[test]
+fn the_shipped_files_validate_against_the_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../../workflows/schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let as_json = |src: &str| yaml_to_json(&marked_yaml::parse_yaml(0, src).unwrap());
+    for (name, src) in [
+        ("sanzhang-appointment", SHIPPED),
+        (
+            "monthly-progress-report",
+            include_str!("../../../workflows/monthly-progress-report.yaml"),
+        ),
+        (
+            "deadline-campaign",
+            include_str!("../../../workflows/deadline-campaign.yaml"),
+        ),
+    ] {
+        let doc = as_json(src);
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+    }
+    let typo = as_json(&SHIPPED.replace("    keep_completed: true", "    keep_complete: true"));
+    assert!(!validator.is_valid(&typo), "an unknown key is flagged");
+    let bad_sign_off = as_json(&SHIPPED.replacen("sign_off: all", "sign_off: most", 1));
+    assert!(!validator.is_valid(&bad_sign_off));
+}
+
+/// A YAML document as JSON, plain scalars typed as an editor's YAML
+/// language server types them (booleans, integers, null), quoted ones text.
+fn yaml_to_json(node: &marked_yaml::Node) -> serde_json::Value {
+    use marked_yaml::Node;
+    use serde_json::Value;
+    match node {
+        Node::Scalar(s) => {
+            let text = s.as_str();
+            if !s.may_coerce() {
+                return Value::String(text.to_string());
+            }
+            if let Some(b) = s.as_bool() {
+                return Value::Bool(b);
+            }
+            if let Ok(i) = text.parse::<i64>() {
+                return Value::from(i);
+            }
+            match text {
+                "null" | "~" => Value::Null,
+                _ => Value::String(text.to_string()),
+            }
+        }
+        Node::Sequence(items) => Value::Array(items.iter().map(yaml_to_json).collect()),
+        Node::Mapping(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.as_str().to_string(), yaml_to_json(v)))
+                .collect(),
+        ),
+    }
+}

@@ -95,6 +95,8 @@ enum WorkflowCmd {
     Check { path: Option<PathBuf> },
     /// Print a definition's steps as a Graphviz graph.
     Graph { path: PathBuf },
+    /// Print the JSON Schema of workflow files (workflows/schema.json).
+    Schema,
 }
 
 #[derive(Subcommand)]
@@ -238,6 +240,7 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
             }
+            WorkflowCmd::Schema => print!("{}", naxian_model::Definition::json_schema()),
             WorkflowCmd::Graph { path } => {
                 let src = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
                 let def = naxian_model::Definition::parse(&path.display().to_string(), &src)?;

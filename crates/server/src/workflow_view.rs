@@ -74,11 +74,33 @@ pub struct Step {
     #[schema(schema_with = step_kinds)]
     kind: &'static str,
     /// `all`, `any`, `sequential` or `{"at_least": N}`.
-    #[schema(value_type = Object)]
+    #[schema(schema_with = sign_off_schema)]
     sign_off: SignOff,
     actions: IndexMap<String, Action>,
     /// Where the step goes once its sign-off is met.
     next: Option<String>,
+}
+
+fn sign_off_schema() -> utoipa::openapi::schema::OneOfBuilder {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Type};
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["all", "any", "sequential"])),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Object)
+                .property(
+                    "at_least",
+                    ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)),
+                )
+                .required("at_least")
+                .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(
+                    false,
+                ))),
+        )
 }
 
 fn step_kinds() -> utoipa::openapi::schema::ObjectBuilder {

@@ -12,6 +12,7 @@ pub mod definition;
 pub mod directory;
 pub mod error;
 pub mod fields;
+pub mod graph;
 pub mod machine;
 pub mod schedule;
 

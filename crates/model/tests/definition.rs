@@ -323,3 +323,48 @@ fn yaml_to_json(node: &marked_yaml::Node) -> serde_json::Value {
         ),
     }
 }
+
+/// The complete example of docs/WORKFLOWS.md, which uses every construct.
+fn documented_example() -> String {
+    let doc = include_str!("../../../docs/WORKFLOWS.md");
+    let start = doc
+        .find("```yaml file=township-founding.yaml\n")
+        .expect("the complete example");
+    let body = &doc[start..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    body[..body.find("\n```").unwrap()].to_string()
+}
+
+#[test]
+fn the_documented_example_loads_validates_and_draws_every_construct() {
+    let src = documented_example();
+    let def = Definition::parse("township-founding.yaml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../../workflows/schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let doc = yaml_to_json(&marked_yaml::parse_yaml(0, &src).unwrap());
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    let dot = def.dot();
+    for shown in [
+        "\"deciding\" [shape=diamond",
+        "members >= 100 || sector == \\\"health\\\"",
+        "sign-off: at least 2",
+        "sign-off: one after another",
+        "passes: creator",
+        "passes: approved before",
+        "nobody holds it: skipped",
+        "nobody holds it: to supervisor at city",
+        "keeps opinions on return",
+        "when sector == \\\"health\\\"",
+        "10 working days after due: agree",
+        "copies supervisor at province",
+        "\"association_review\" -> \"association_review\" [label=\"return (to a step passed)\", style=dashed]",
+        "\"county_review\" -> \"party_committee\" [label=\"object (chosen)\", style=dashed]",
+        "\"county_review\" -> \"filing\" [label=\"next (agree)\"]",
+        "[label=\"withdraw\", style=dotted]",
+        "\"founded\" [shape=doublecircle",
+    ] {
+        assert!(dot.contains(shown), "the graph lacks {shown}:\n{dot}");
+    }
+}

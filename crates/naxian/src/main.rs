@@ -244,16 +244,7 @@ async fn main() -> anyhow::Result<()> {
             WorkflowCmd::Graph { path } => {
                 let src = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
                 let def = naxian_model::Definition::parse(&path.display().to_string(), &src)?;
-                println!("digraph \"{}\" {{", def.name.as_str());
-                for (from, edges) in def.edges() {
-                    for (label, to) in edges {
-                        println!("  \"{from}\" -> \"{to}\" [label=\"{label}\"];");
-                    }
-                }
-                for end in def.ends.keys() {
-                    println!("  \"{}\" [shape=doublecircle];", end.as_str());
-                }
-                println!("}}");
+                print!("{}", def.dot());
             }
         },
         Cmd::User { command } => match command {

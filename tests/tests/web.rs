@@ -408,7 +408,59 @@ async fn the_board_charts_steps_overdue_counties_and_coverage_over_time(app: &Te
     assert_eq!(bar_count(&board, "chart-overdue", "商河县科协"), "0");
 }
 
+/// A workflow registered as a file is started from the web like the
+/// appointment: the documented township-founding example, by a nominator.
+async fn any_registered_workflow_is_started_from_the_web(app: &TestApp) {
+    let doc = std::fs::read_to_string(naxian_tests::workspace_dir().join("docs/WORKFLOWS.md")).unwrap();
+    let start = doc.find("```yaml file=township-founding.yaml\n").unwrap();
+    let body = &doc[start..];
+    let body = &body[body.find('\n').unwrap() + 1..];
+    let source = &body[..body.find("\n```").unwrap()];
+    let (status, b) = app
+        .send(
+            Some(&app.token("admin").await),
+            "POST",
+            "/api/v1/workflows",
+            Some(serde_json::json!({"source": source})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{b}");
+    let nominator = login(app, "jn-py-nominator").await;
+    let (status, form) = get(&nominator, app, "/nominations/new?workflow=township-founding").await;
+    assert_eq!(status, StatusCode::OK, "{form}");
+    assert!(form.contains("<h1>发起：乡镇科协成立申请</h1>"), "{form}");
+    assert!(
+        form.contains("会员人数") && form.contains("玫瑰镇科协"),
+        "its fields and the units"
+    );
+    let token = csrf(&form);
+    let r = nominator
+        .post(app.url("/nominations/new"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("workflow", "township-founding"),
+            ("applicant.name", "赵申请"),
+            ("applicant.phone", "13905310000"),
+            ("members", "40"),
+            ("township", "JN-PY-MG"),
+            ("sector", "education"),
+            ("founded_on", "2027-01-10"),
+            ("then", "submit"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().await.unwrap());
+    let (_, task) = get(&nominator, app, r.headers()["location"].to_str().unwrap()).await;
+    assert!(task.contains("赵申请"), "{task}");
+    assert!(
+        task.contains("乡镇党委审核"),
+        "submitted: at the party committee now: {task}"
+    );
+}
+
 naxian_tests::on_both_backends!(
+    any_registered_workflow_is_started_from_the_web,
     nominate_and_consult_through_the_forms,
     forms_without_the_token_or_from_elsewhere_are_refused,
     urge_and_withdraw_from_the_task_page,

@@ -14,9 +14,6 @@ use naxian_model::{Counted, Problem, Refusal, Status, TaskStatus};
 use naxian_store::CampaignRecord;
 use serde_json::json;
 
-/// The workflow each campaign target runs.
-pub const CAMPAIGN: &str = "deadline-campaign";
-
 pub struct NewCampaign {
     pub title: String,
     pub due_at: String,
@@ -60,7 +57,7 @@ impl Engine {
     /// The units `actor` may address a campaign to, of the kinds the campaign
     /// workflow targets, in directory order: the choices of the web form.
     pub async fn campaign_targets(&self, actor: &Actor) -> Result<Vec<OrgUnit>> {
-        let def = self.latest_definition(CAMPAIGN).await?;
+        let def = self.campaign_workflow().await?;
         let kinds = def
             .fields
             .get("target")
@@ -139,7 +136,7 @@ impl Engine {
                 )
             })?;
         }
-        let def = self.latest_definition(CAMPAIGN).await?;
+        let def = self.campaign_workflow().await?;
         let kinds = def
             .fields
             .get("target")
@@ -196,7 +193,7 @@ impl Engine {
             let key = format!("campaign:{}:{}", record.id, unit.code);
             if as_supervisor {
                 let start = StartRequest {
-                    workflow: CAMPAIGN.into(),
+                    workflow: def.name.to_string(),
                     data,
                 };
                 self.start_keyed(actor, start, Some(key)).await?;
@@ -216,12 +213,13 @@ impl Engine {
         let now = self.clock.now();
         let mut targets = Vec::new();
         let mut visible = actor.is_admin || record.created_by == actor.login;
+        let workflow = self.campaign_workflow().await?.name.to_string();
         for code in &record.targets {
             let Some(unit) = self.store.org_unit(code).await? else {
                 continue;
             };
             visible |= actor.covers(&unit.path);
-            let instances = self.store.instances_under(CAMPAIGN, &unit.path).await?;
+            let instances = self.store.instances_under(&workflow, &unit.path).await?;
             let inst = instances.iter().find(|i| {
                 i.org_unit == unit.code && naxian_model::fields::get_str(&i.data, "campaign") == Some(id)
             });

@@ -4,11 +4,11 @@
 
 use crate::auth::Actor;
 use crate::error::Result;
-use crate::reports::{APPOINTMENT, SECTORS};
+use crate::reports::SECTORS;
 use crate::Engine;
 use chrono::{Datelike, NaiveDate};
 use naxian_model::directory::OrgKind;
-use naxian_model::{OrgUnit, Status};
+use naxian_model::{Instance, OrgUnit, Status};
 use std::collections::{BTreeSet, HashMap};
 
 /// Months the coverage line covers, the current one last.
@@ -57,11 +57,20 @@ impl Engine {
         let today = self.clock.today();
         let units = self.store.units_under(&root.path).await?;
         let members = self.store.members_under(&root.path).await?;
-        let instances = self.store.instances_under(APPOINTMENT, &root.path).await?;
-        let overdue = self
-            .store
-            .overdue_tasks_under(APPOINTMENT, &root.path, self.clock.now())
-            .await?;
+        let instances: Vec<Instance> = self
+            .appointments_under(&root.path)
+            .await?
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        let mut overdue = Vec::new();
+        for workflow in self.member_workflows().await? {
+            overdue.extend(
+                self.store
+                    .overdue_tasks_under(&workflow, &root.path, self.clock.now())
+                    .await?,
+            );
+        }
 
         // Coverage over time, per city.
         // The current month counts as of today.
@@ -110,23 +119,23 @@ impl Engine {
         // Appointments under way by step, in the order of the workflow.
         let active: Vec<_> = instances.iter().filter(|i| i.status == Status::Active).collect();
         let mut by_step: Vec<(String, usize)> = Vec::new();
-        let mut versions = BTreeSet::new();
+        let mut versions: BTreeSet<(String, i64)> = BTreeSet::new();
         for i in &active {
-            versions.insert(i.version);
+            versions.insert((i.workflow.clone(), i.version));
         }
-        let mut titles: HashMap<(i64, String), String> = HashMap::new();
-        for v in versions {
-            let def = self.definition(APPOINTMENT, v).await?;
+        let mut titles: HashMap<(String, i64, String), String> = HashMap::new();
+        for (workflow, v) in versions {
+            let def = self.definition(&workflow, v).await?;
             for (name, st) in &def.steps {
                 let title = st.title.clone().unwrap_or_else(|| name.to_string());
                 if !by_step.iter().any(|(t, _)| *t == title) {
                     by_step.push((title.clone(), 0));
                 }
-                titles.insert((v, name.to_string()), title);
+                titles.insert((workflow.clone(), v, name.to_string()), title);
             }
         }
         for i in &active {
-            if let Some(title) = titles.get(&(i.version, i.step.clone())) {
+            if let Some(title) = titles.get(&(i.workflow.clone(), i.version, i.step.clone())) {
                 if let Some(slot) = by_step.iter_mut().find(|(t, _)| t == title) {
                     slot.1 += 1;
                 }

@@ -283,15 +283,30 @@ mod tests {
 
     #[test]
     fn text_fields_go_to_templates_and_personal_ones_do_not() {
-        let source = include_str!("../../../workflows/monthly-progress-report.yaml").replace(
-            "  month: {",
-            "  contact: { type: text, personal: true, label: 联系电话 }\n  month: {",
-        );
-        let def = Definition::parse("monthly-progress-report.yaml", &source).unwrap();
+        let source = "name: report
+version: 1
+title: 报告
+org_field: city
+started_by: supervisor
+start: reporting
+fields:
+  city: { type: org_unit, required: true, kinds: [city] }
+  month: { type: text, required: true }
+  contact: { type: text, personal: true, label: 联系电话 }
+  figures: { type: json }
+steps:
+  reporting:
+    assign: [{ role: reporter, unit: target }]
+    actions:
+      submit: { to: done }
+ends:
+  done: {}
+";
+        let def = Definition::parse("report.yaml", source).unwrap();
         let at = Utc.with_ymd_and_hms(2026, 11, 1, 1, 0, 0).unwrap();
         let inst = Instance {
             id: "i1".into(),
-            workflow: "monthly-progress-report".into(),
+            workflow: "report".into(),
             version: 1,
             step: "reporting".into(),
             status: naxian_model::machine::Status::Active,

@@ -12,10 +12,6 @@ use naxian_model::{Instance, OrgUnit, Status, TaskStatus};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-/// The workflow whose figures are reported.
-pub const APPOINTMENT: &str = "sanzhang-appointment";
-/// The monthly report workflow.
-pub const MONTHLY: &str = "monthly-progress-report";
 /// The sectors whose chiefs a body should include.
 pub const SECTORS: &[&str] = &["health", "education", "agriculture"];
 
@@ -56,13 +52,29 @@ pub struct MonthlyRow {
 }
 
 impl Engine {
+    /// Every appointment under the unit at `path` (an instance of a workflow
+    /// whose end adds members), each with the field its end reads the
+    /// member's sector from.
+    pub(crate) async fn appointments_under(&self, path: &str) -> Result<Vec<(Instance, String)>> {
+        let mut out = Vec::new();
+        for def in self.latest_definitions().await? {
+            let Some(add) = def.ends.values().find_map(|e| e.add_member.as_ref()) else {
+                continue;
+            };
+            for i in self.store.instances_under(def.name.as_str(), path).await? {
+                out.push((i, add.sector.clone()));
+            }
+        }
+        Ok(out)
+    }
+
     /// Figures for a city as of now: appointments by county and sector, and
     /// coverage of its counties and townships by sector.
     pub async fn appointment_figures(&self, city: &OrgUnit, month: &str) -> Result<Value> {
         let now = self.clock.now();
         let today = self.clock.today();
         let units = self.store.units_under(&city.path).await?;
-        let instances = self.store.instances_under(APPOINTMENT, &city.path).await?;
+        let instances = self.appointments_under(&city.path).await?;
         let mut total = Counts::default();
         let mut by_county: BTreeMap<String, Counts> = BTreeMap::new();
         let mut by_sector: BTreeMap<String, Counts> = BTreeMap::new();
@@ -72,7 +84,7 @@ impl Engine {
                 .filter(|u| u.kind == OrgKind::County && path.starts_with(&u.path))
                 .max_by_key(|u| u.path.len())
         };
-        for inst in &instances {
+        for (inst, sector_field) in &instances {
             let overdue = if inst.status == Status::Active {
                 self.store
                     .tasks_of(&inst.id)
@@ -82,7 +94,7 @@ impl Engine {
             } else {
                 false
             };
-            let sector = naxian_model::fields::get_str(&inst.data, "candidate.sector")
+            let sector = naxian_model::fields::get_str(&inst.data, sector_field)
                 .unwrap_or("other")
                 .to_string();
             let county = county_of(&inst.org_path)
@@ -157,11 +169,20 @@ impl Engine {
     pub async fn monthly_reports(&self, actor: &Actor, month: &str) -> Result<Vec<MonthlyRow>> {
         let now = self.clock.now();
         let mut rows = Vec::new();
+        let reports: Vec<_> = self
+            .latest_definitions()
+            .await?
+            .into_iter()
+            .filter(|d| d.is_report())
+            .collect();
         for city in self.store.units_of_kind(OrgKind::City).await? {
             if !actor.is_admin && !actor.covers(&city.path) {
                 continue;
             }
-            let instances = self.store.instances_under(MONTHLY, &city.path).await?;
+            let mut instances = Vec::new();
+            for def in &reports {
+                instances.extend(self.store.instances_under(def.name.as_str(), &city.path).await?);
+            }
             let found: Option<&Instance> = instances.iter().find(|i| {
                 i.org_unit == city.code && naxian_model::fields::get_str(&i.data, "month") == Some(month)
             });
@@ -177,18 +198,28 @@ impl Engine {
                 });
                 continue;
             };
+            // The step the report is written in: the one its schedules remind of.
+            let writing = reports
+                .iter()
+                .find(|d| d.name.as_str() == inst.workflow)
+                .and_then(|d| d.schedules.values().find_map(|s| s.step.as_deref().cloned()))
+                .unwrap_or_default();
             let tasks = self.store.tasks_of(&inst.id).await?;
             let history = self.store.history(&inst.id).await?;
             let due_at = tasks
                 .iter()
-                .filter(|t| t.step == "reporting")
+                .filter(|t| t.step == writing)
                 .filter_map(|t| t.due_at)
                 .max();
-            let submitted_at = history.iter().rev().find(|h| h.action == "submit").map(|h| h.at);
-            let status = match (inst.status, inst.step.as_str()) {
-                (Status::Completed, _) => "accepted",
-                (_, "reporting") if due_at.is_some_and(|d| d < now) => "overdue",
-                (_, "reporting") => "open",
+            let submitted_at = history
+                .iter()
+                .rev()
+                .find(|h| h.step == writing && h.action != "create")
+                .map(|h| h.at);
+            let status = match inst.status {
+                Status::Completed => "accepted",
+                _ if inst.step == writing && due_at.is_some_and(|d| d < now) => "overdue",
+                _ if inst.step == writing => "open",
                 _ => "submitted",
             };
             rows.push(MonthlyRow {
@@ -260,7 +291,7 @@ impl Engine {
         let today = self.clock.today();
         let units = self.store.units_under(&root.path).await?;
         let members = self.store.members_under(&root.path).await?;
-        let instances = self.store.instances_under(APPOINTMENT, &root.path).await?;
+        let instances = self.appointments_under(&root.path).await?;
         let mut rows = Vec::new();
         for u in units
             .iter()
@@ -283,11 +314,11 @@ impl Engine {
                     .push((m.name.clone(), m.post.clone()));
             }
             let mut in_progress: BTreeMap<String, usize> = BTreeMap::new();
-            for i in instances
+            for (i, sector_field) in instances
                 .iter()
-                .filter(|i| i.org_unit == u.code && i.status == Status::Active)
+                .filter(|(i, _)| i.org_unit == u.code && i.status == Status::Active)
             {
-                let sector = naxian_model::fields::get_str(&i.data, "candidate.sector").unwrap_or("other");
+                let sector = naxian_model::fields::get_str(&i.data, sector_field).unwrap_or("other");
                 *in_progress.entry(sector.to_string()).or_default() += 1;
             }
             rows.push(CoverageRow {

@@ -139,6 +139,54 @@ impl Engine {
         self.definition(name, version).await
     }
 
+    /// The newest version of every workflow's definition.
+    pub async fn latest_definitions(&self) -> Result<Vec<Arc<Definition>>> {
+        let mut out = Vec::new();
+        for w in self.store.latest_workflows().await? {
+            out.push(self.definition(&w.name, w.version).await?);
+        }
+        Ok(out)
+    }
+
+    /// The workflows whose ends add members (the appointments), by name.
+    pub async fn member_workflows(&self) -> Result<Vec<String>> {
+        Ok(self
+            .latest_definitions()
+            .await?
+            .iter()
+            .filter(|d| d.adds_members())
+            .map(|d| d.name.to_string())
+            .collect())
+    }
+
+    /// The workflows of the periodic progress reports, by name.
+    pub async fn report_workflows(&self) -> Result<Vec<String>> {
+        Ok(self
+            .latest_definitions()
+            .await?
+            .iter()
+            .filter(|d| d.is_report())
+            .map(|d| d.name.to_string())
+            .collect())
+    }
+
+    /// The workflow a campaign opens (`campaign: true`); the first by name
+    /// when several say so.
+    pub async fn campaign_workflow(&self) -> Result<Arc<Definition>> {
+        self.latest_definitions()
+            .await?
+            .into_iter()
+            .find(|d| d.campaign)
+            .ok_or_else(|| {
+                EngineError::invalid(
+                    "workflow",
+                    Problem::NoWorkflow {
+                        name: "campaign: true".into(),
+                    },
+                )
+            })
+    }
+
     /// The newest version of one workflow.
     pub async fn latest_definition(&self, name: &str) -> Result<Arc<Definition>> {
         let latest = self.store.latest_workflows().await?;

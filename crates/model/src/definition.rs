@@ -534,6 +534,34 @@ pub struct Definition {
     #[serde(default)]
     #[schemars(with = "IndexMap<String, ScheduleDef>")]
     pub schedules: IndexMap<Spanned<String>, ScheduleDef>,
+    /// This workflow is what a deadline campaign (限时任务) opens, one instance
+    /// per target unit: it has the fields a campaign fills (see
+    /// [`CAMPAIGN_FIELDS`]).
+    #[serde(default)]
+    pub campaign: bool,
+}
+
+/// The fields a campaign fills in each instance it opens, with their types.
+pub const CAMPAIGN_FIELDS: &[(&str, crate::fields::FieldType)] = &[
+    ("campaign", crate::fields::FieldType::Text),
+    ("title", crate::fields::FieldType::Text),
+    ("target", crate::fields::FieldType::OrgUnit),
+    ("due_at", crate::fields::FieldType::Datetime),
+    ("remind_before", crate::fields::FieldType::Spans),
+];
+
+impl Definition {
+    /// Whether an end of this workflow adds a member to a body: the
+    /// appointments the coverage board, its charts and the figures count.
+    pub fn adds_members(&self) -> bool {
+        self.ends.values().any(|e| e.add_member.is_some())
+    }
+
+    /// Whether this workflow's schedules open progress reports, filled in
+    /// with the figures (`prefill`) when they open.
+    pub fn is_report(&self) -> bool {
+        self.schedules.values().any(|s| s.prefill.is_some())
+    }
 }
 
 fn line_of<T>(s: &Spanned<T>) -> usize {
@@ -673,6 +701,19 @@ impl Definition {
         }
         for (name, sched) in &self.schedules {
             self.check_schedule(name, sched, &mut out);
+        }
+        if self.campaign {
+            for (field, kind) in CAMPAIGN_FIELDS {
+                if self.fields.get(*field).is_none_or(|f| f.kind != *kind) {
+                    out.push((
+                        line_of(&self.name),
+                        format!(
+                            "a campaign workflow needs the field `{field}` of type {}",
+                            kind.as_str()
+                        ),
+                    ));
+                }
+            }
         }
         for (sname, step) in &self.steps {
             let sline = line_of(sname);

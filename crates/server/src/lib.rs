@@ -170,6 +170,48 @@ mod layering {
         );
     }
 
+    /// The engine and the server serve any workflow: what they do for one
+    /// is what its file declares (an end that adds members, a schedule that
+    /// opens reports, `campaign: true`), never its name. Tests included.
+    #[test]
+    fn no_shipped_workflow_is_named_in_the_engine_or_the_server() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let names: Vec<String> = naxian_engine::check_definitions(&root.join("workflows"))
+            .expect("the shipped workflows")
+            .iter()
+            .map(|d| d.name.to_string())
+            .collect();
+        assert!(names.len() >= 3, "{names:?}");
+        fn visit(dir: &std::path::Path, out: &mut Vec<(std::path::PathBuf, String)>) {
+            for entry in std::fs::read_dir(dir).expect("read src") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    visit(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs" || e == "html") {
+                    out.push((path.clone(), std::fs::read_to_string(&path).expect("read source")));
+                }
+            }
+        }
+        let mut files = Vec::new();
+        for dir in [
+            "crates/engine/src",
+            "crates/server/src",
+            "crates/server/templates",
+        ] {
+            visit(&root.join(dir), &mut files);
+        }
+        let found: Vec<String> = files
+            .iter()
+            .flat_map(|(path, text)| {
+                names
+                    .iter()
+                    .filter(|n| text.contains(n.as_str()))
+                    .map(move |n| format!("{} names {n}", path.display()))
+            })
+            .collect();
+        assert!(found.is_empty(), "{found:?}");
+    }
+
     /// Handlers ask the engine, whose rules decide what a request may see and
     /// do; a handler reading the store would answer past those rules.
     #[test]

@@ -137,7 +137,7 @@ async fn download(
 #[schema(as = StartRequest)]
 struct StartBody {
     workflow: String,
-    /// The workflow's fields (its `fields:`), e.g. for sanzhang-appointment:
+    /// The workflow's fields (its `fields:`), e.g. for the appointment of a chief:
     /// candidate {name, gender, birth_year, phone, email, employer, position,
     /// sector, title?}, target_org, post, mode, reason.
     #[schema(value_type = Object)]

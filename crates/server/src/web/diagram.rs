@@ -204,9 +204,14 @@ pub fn draw(def: &Definition, current: &str, visited: &[&str]) -> Diagram {
 mod tests {
     use super::*;
 
+    /// The shipped workflow whose end adds a member: the appointment.
     fn appointment() -> Definition {
-        let src = include_str!("../../../../workflows/sanzhang-appointment.yaml");
-        Definition::parse("sanzhang-appointment.yaml", src).expect("the shipped workflow")
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../workflows");
+        naxian_engine::check_definitions(&dir)
+            .expect("the shipped workflows")
+            .into_iter()
+            .find(|d| d.adds_members())
+            .expect("a shipped workflow adds members")
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::text::zh_problem;
 use super::{csrf_ok, page, Browser};
 use crate::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -21,20 +21,27 @@ use naxian_model::machine::ActionInput;
 use naxian_model::{Problem, Refusal, TaskStatus};
 use serde_json::{json, Value};
 
-/// The workflow this page starts.
-const APPOINTMENT: &str = "sanzhang-appointment";
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/nominations", get(nominations))
         .route("/nominations/new", get(nominate_form).post(nominate))
 }
 
+/// The appointments (instances of the workflows whose ends add members) the
+/// user started.
 async fn nominations(State(s): State<AppState>, Browser(w): Browser) -> Response {
-    let list = match s.engine.own_instances(&w.actor, APPOINTMENT).await {
-        Ok(list) => list,
+    let mut list = Vec::new();
+    let workflows = match s.engine.member_workflows().await {
+        Ok(w) => w,
         Err(e) => return message_page(&s, &w, e).await,
     };
+    for workflow in workflows {
+        match s.engine.own_instances(&w.actor, &workflow).await {
+            Ok(mine) => list.extend(mine),
+            Err(e) => return message_page(&s, &w, e).await,
+        }
+    }
+    list.sort_by_key(|n| std::cmp::Reverse(n.instance.created_at));
     let rows = list
         .into_iter()
         .map(|n| Row {
@@ -73,17 +80,44 @@ pub struct FieldView {
 struct NominatePage {
     nav: Option<Nav>,
     csrf: String,
+    heading: String,
+    workflow: String,
     error: Option<String>,
     fields: Vec<FieldView>,
+}
+
+/// Which workflow the form starts: `?workflow=NAME`, else the first whose
+/// end adds members (a nomination).
+#[derive(serde::Deserialize)]
+struct Which {
+    workflow: Option<String>,
+}
+
+async fn workflow_to_start(
+    s: &AppState,
+    asked: Option<&str>,
+) -> Result<std::sync::Arc<naxian_model::Definition>, EngineError> {
+    let name = match asked.filter(|w| !w.is_empty()) {
+        Some(w) => w.to_string(),
+        None => s
+            .engine
+            .member_workflows()
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(EngineError::Forbidden(Refusal::NothingToNominate))?,
+    };
+    s.engine.latest_definition(&name).await
 }
 
 async fn nominate_page(
     s: &AppState,
     w: &WebSession,
+    asked: Option<&str>,
     values: &Value,
     error: Option<(String, Problem)>,
 ) -> Result<NominatePage, EngineError> {
-    let def = s.engine.latest_definition(APPOINTMENT).await?;
+    let def = workflow_to_start(s, asked).await?;
     // The units this nominator may nominate for, as the choices of the unit field.
     let units: Vec<(String, String)> = s
         .engine
@@ -130,13 +164,23 @@ async fn nominate_page(
     Ok(NominatePage {
         nav: Some(nav(s, w, "new").await),
         csrf: w.csrf.clone(),
+        heading: if def.adds_members() {
+            "新建提名".to_string()
+        } else {
+            format!("发起：{}", def.title)
+        },
+        workflow: def.name.to_string(),
         error: general,
         fields,
     })
 }
 
-async fn nominate_form(State(s): State<AppState>, Browser(w): Browser) -> Response {
-    match nominate_page(&s, &w, &json!({}), None).await {
+async fn nominate_form(
+    State(s): State<AppState>,
+    Browser(w): Browser,
+    Query(which): Query<Which>,
+) -> Response {
+    match nominate_page(&s, &w, which.workflow.as_deref(), &json!({}), None).await {
         Ok(p) => page(StatusCode::OK, p),
         Err(e) => message_page(&s, &w, e).await,
     }
@@ -152,8 +196,9 @@ async fn nominate(
     if !csrf_ok(&headers, &w, get("csrf")) {
         return forbidden();
     }
-    let Ok(def) = s.engine.latest_definition(APPOINTMENT).await else {
-        return (StatusCode::SERVICE_UNAVAILABLE, "系统暂时无法使用").into_response();
+    let def = match workflow_to_start(&s, get("workflow")).await {
+        Ok(def) => def,
+        Err(e) => return message_page(&s, &w, e).await,
     };
     let mut data = json!({});
     for (name, spec) in &def.fields {
@@ -171,7 +216,7 @@ async fn nominate(
         .start(
             &w.actor,
             StartRequest {
-                workflow: APPOINTMENT.into(),
+                workflow: def.name.to_string(),
                 data: data.clone(),
             },
         )
@@ -179,7 +224,7 @@ async fn nominate(
     let view = match started {
         Ok(v) => v,
         Err(EngineError::Invalid { field, problem }) => {
-            return match nominate_page(&s, &w, &data, Some((field, problem))).await {
+            return match nominate_page(&s, &w, Some(def.name.as_str()), &data, Some((field, problem))).await {
                 Ok(p) => page(StatusCode::BAD_REQUEST, p),
                 Err(e) => crate::ApiError::from(e).into_response(),
             }
@@ -192,7 +237,10 @@ async fn nominate(
         .find(|t| t.status == TaskStatus::Open)
         .map(|t| t.id.clone())
         .unwrap_or_default();
-    if get("then") == Some("submit") {
+    let submits = def
+        .step(def.start.as_str())
+        .is_some_and(|st| st.actions.contains_key("submit"));
+    if get("then") == Some("submit") && submits {
         if let Err(e) = s.engine.act(&w.actor, &task, ActionInput::named("submit")).await {
             return message_page(&s, &w, e).await;
         }

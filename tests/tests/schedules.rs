@@ -354,3 +354,42 @@ async fn two_replicas_over_a_year_fire_each_slot_once() {
     );
     app.stop().await;
 }
+
+/// A city nobody reports for does not keep the others' reports from
+/// opening: the run opens the rest and names it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_city_without_a_reporter_is_named_and_the_others_open() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.token("admin").await;
+    let (status, body) = app
+        .send(
+            Some(&admin),
+            "POST",
+            "/api/v1/org-units",
+            Some(serde_json::json!({"code": "ZB", "name": "淄博市科协", "kind": "city", "parent": "SD"})),
+        )
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+    app.clock.set(t("2026-12-01T09:00:05+08:00"));
+    assert_eq!(app.engine.run_schedules_once("a").await.unwrap(), 1);
+    let open = app
+        .engine
+        .store()
+        .slots("monthly-progress-report.open", 10)
+        .await
+        .unwrap();
+    assert_eq!(open[0].status, "done");
+    let note = open[0].note.clone().unwrap_or_default();
+    assert!(note.contains("nobody to hold it at ZB"), "{note}");
+    let cities = app
+        .engine
+        .store()
+        .units_of_kind(naxian_model::OrgKind::City)
+        .await
+        .unwrap()
+        .len();
+    assert!(
+        note.contains(&format!("opened {} of {cities}", cities - 1)),
+        "{note}"
+    );
+}

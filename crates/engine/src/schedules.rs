@@ -13,7 +13,7 @@ use naxian_model::definition::ScheduleDef;
 use naxian_model::directory::OrgKind;
 use naxian_model::fields::get_str;
 use naxian_model::schedule::{CatchUp, Schedule};
-use naxian_model::{Definition, Status};
+use naxian_model::{Definition, Refusal, Status};
 use naxian_store::{OutboxMessage, StoreError, UserRecord};
 use serde_json::json;
 use std::sync::Arc;
@@ -137,6 +137,7 @@ impl Engine {
             "open_for_each" => {
                 let kind = sdef.for_each.unwrap_or(OrgKind::City);
                 let mut opened = 0;
+                let mut unheld = Vec::new();
                 let units = self.store.units_of_kind(kind).await?;
                 for unit in &units {
                     let mut data = json!({ "month": period });
@@ -145,14 +146,23 @@ impl Engine {
                         data["figures"] = self.appointment_figures(unit, &period).await?;
                     }
                     let unique = format!("{}:{}:{period}", def.name.as_str(), unit.code);
-                    if self.start_as_system(def, data, unique).await?.is_some() {
-                        opened += 1;
+                    match self.start_as_system(def, data, unique).await {
+                        Ok(Some(_)) => opened += 1,
+                        Ok(None) => {}
+                        // One unit the directory lacks a holder for must not keep
+                        // the others' from opening; the run's result names it.
+                        Err(EngineError::NotAllowed(r @ Refusal::NoHolder { .. })) => {
+                            tracing::warn!(schedule = %sched.name, unit = %unit.code, "{r}");
+                            unheld.push(unit.code.clone());
+                        }
+                        Err(e) => return Err(e),
                     }
                 }
-                Ok((
-                    format!("opened {opened} of {} for {period}", units.len()),
-                    Vec::new(),
-                ))
+                let mut result = format!("opened {opened} of {} for {period}", units.len());
+                if !unheld.is_empty() {
+                    result.push_str(&format!("; nobody to hold it at {}", unheld.join(", ")));
+                }
+                Ok((result, Vec::new()))
             }
             "remind_open" => {
                 let step = sdef.step.as_deref().map(String::as_str).unwrap_or_default();

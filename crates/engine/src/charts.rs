@@ -4,7 +4,6 @@
 
 use crate::auth::Actor;
 use crate::error::Result;
-use crate::reports::SECTORS;
 use crate::Engine;
 use chrono::{Datelike, NaiveDate};
 use naxian_model::directory::OrgKind;
@@ -90,16 +89,18 @@ impl Engine {
                 None => groups.push((city.name.clone(), vec![t])),
             }
         }
+        let vocabulary = self.member_vocabulary().await?;
+        let sectors = vocabulary.sector_values();
         let coverage_by_city = groups
             .into_iter()
             .map(|(city, list)| {
-                let places = (list.len() * SECTORS.len()) as f64;
+                let places = (list.len() * sectors.len()) as f64;
                 let series = ends
                     .iter()
                     .map(|end| {
                         let filled = list
                             .iter()
-                            .flat_map(|t| SECTORS.iter().map(move |s| (t, s)))
+                            .flat_map(|t| sectors.iter().map(move |s| (t, s)))
                             .filter(|(t, s)| {
                                 members.iter().any(|(m, _)| {
                                     m.org_unit == t.code
@@ -109,7 +110,12 @@ impl Engine {
                                 })
                             })
                             .count();
-                        filled as f64 * 100.0 / places
+                        // No sector to cover (no appointment workflow says which): nothing is covered.
+                        if places == 0.0 {
+                            0.0
+                        } else {
+                            filled as f64 * 100.0 / places
+                        }
                     })
                     .collect();
                 (city, series)

@@ -12,8 +12,27 @@ use naxian_model::{Instance, OrgUnit, Status, TaskStatus};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
-/// The sectors whose chiefs a body should include.
-pub const SECTORS: &[&str] = &["health", "education", "agriculture"];
+/// What the appointments' files say of the members they add: the sectors
+/// the coverage counts (their `add_member`'s `covers`) and the labels of
+/// the sectors and posts a member is recorded with.
+#[derive(Debug, Clone, Default)]
+pub struct Vocabulary {
+    /// (value, label) of each sector the coverage counts, in the files' order.
+    pub sectors: Vec<(String, String)>,
+    labels: BTreeMap<String, String>,
+}
+
+impl Vocabulary {
+    /// The label of a sector or post value, or the value itself.
+    pub fn label<'a>(&'a self, value: &'a str) -> &'a str {
+        self.labels.get(value).map_or(value, String::as_str)
+    }
+
+    /// The values of the sectors the coverage counts.
+    pub fn sector_values(&self) -> Vec<&str> {
+        self.sectors.iter().map(|(v, _)| v.as_str()).collect()
+    }
+}
 
 /// `YYYY-MM` of a moment in Asia/Shanghai.
 pub fn month_of(t: DateTime<Utc>) -> String {
@@ -52,6 +71,32 @@ pub struct MonthlyRow {
 }
 
 impl Engine {
+    /// The sectors and posts of the members the appointments add, from their files.
+    pub async fn member_vocabulary(&self) -> Result<Vocabulary> {
+        let mut v = Vocabulary::default();
+        for def in self.latest_definitions().await? {
+            let Some(add) = def.ends.values().find_map(|e| e.add_member.as_ref()) else {
+                continue;
+            };
+            for path in [&add.sector, &add.post] {
+                if let Some(f) = def.fields.get(path.as_str()) {
+                    for (value, label) in f.choices.labelled() {
+                        v.labels
+                            .entry(value.to_string())
+                            .or_insert_with(|| label.to_string());
+                    }
+                }
+            }
+            for c in &add.covers {
+                if !v.sectors.iter().any(|(s, _)| s == c) {
+                    let label = v.label(c).to_string();
+                    v.sectors.push((c.clone(), label));
+                }
+            }
+        }
+        Ok(v)
+    }
+
     /// Every appointment under the unit at `path` (an instance of a workflow
     /// whose end adds members), each with the field its end reads the
     /// member's sector from.
@@ -112,6 +157,8 @@ impl Engine {
             }
         }
         let members = self.store.members_under(&city.path).await?;
+        let vocabulary = self.member_vocabulary().await?;
+        let sectors = vocabulary.sector_values();
         let current = |unit: &OrgUnit, sector: &str| {
             members.iter().any(|(m, _)| {
                 m.org_unit == unit.code && m.sector == sector && m.term_end.is_none_or(|e| e >= today)
@@ -124,16 +171,16 @@ impl Engine {
         ] {
             let level: Vec<&OrgUnit> = units.iter().filter(|u| kinds.contains(&u.kind)).collect();
             let mut covered = Map::new();
-            for s in SECTORS {
+            for s in &sectors {
                 covered.insert((*s).into(), json!(level.iter().filter(|u| current(u, s)).count()));
             }
             let full = level
                 .iter()
-                .filter(|u| SECTORS.iter().all(|s| current(u, s)))
+                .filter(|u| sectors.iter().all(|s| current(u, s)))
                 .count();
             let blank: Vec<&str> = level
                 .iter()
-                .filter(|u| !SECTORS.iter().any(|s| current(u, s)))
+                .filter(|u| !sectors.iter().any(|s| current(u, s)))
                 .map(|u| u.name.as_str())
                 .collect();
             coverage.insert(

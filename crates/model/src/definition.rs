@@ -440,6 +440,10 @@ pub struct AddMemberEffect {
     pub mode: String,
     #[serde(default)]
     pub since: Option<String>,
+    /// The sectors (values of the `sector` field's choices) whose chiefs a
+    /// body should include: what the coverage board counts.
+    #[serde(default)]
+    pub covers: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default, JsonSchema)]
@@ -701,6 +705,38 @@ impl Definition {
         }
         for (name, sched) in &self.schedules {
             self.check_schedule(name, sched, &mut out);
+        }
+        for (ename, end) in &self.ends {
+            let Some(add) = &end.add_member else { continue };
+            for path in [&add.name, &add.sector, &add.post, &add.mode]
+                .into_iter()
+                .chain(add.since.as_ref())
+            {
+                let declared = self.fields.contains_key(path.as_str())
+                    || self.condition_scope().fields.contains_key(path);
+                if !declared {
+                    out.push((
+                        line_of(ename),
+                        format!("add_member reads undeclared field `{path}`"),
+                    ));
+                }
+            }
+            let choices = self
+                .fields
+                .get(add.sector.as_str())
+                .map(|f| f.choices.clone())
+                .unwrap_or_default();
+            for c in &add.covers {
+                if !choices.contains(c) {
+                    out.push((
+                        line_of(ename),
+                        format!(
+                            "add_member covers `{c}`, which is not a choice of `{}`",
+                            add.sector
+                        ),
+                    ));
+                }
+            }
         }
         if self.campaign {
             for (field, kind) in CAMPAIGN_FIELDS {

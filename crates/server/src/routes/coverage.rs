@@ -7,7 +7,6 @@ use crate::openapi::{names, Refusals};
 use crate::AppState;
 use axum::extract::{Query, State};
 use axum::Json;
-use naxian_engine::reports::SECTORS;
 use naxian_model::OrgKind;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -33,7 +32,7 @@ struct CoverageQuery {
 struct Coverage {
     under: String,
     /// The sectors each unit is counted in.
-    sectors: Vec<&'static str>,
+    sectors: Vec<String>,
     units: Vec<UnitCoverage>,
 }
 
@@ -47,11 +46,11 @@ struct UnitCoverage {
     /// The county it is in (its own name, for a county).
     county: String,
     /// Its body's current chiefs, by sector.
-    members: BTreeMap<&'static str, Vec<Chief>>,
+    members: BTreeMap<String, Vec<Chief>>,
     /// Whether the sector has a chief in the body, by sector.
-    covered: BTreeMap<&'static str, bool>,
+    covered: BTreeMap<String, bool>,
     /// `covered`, `in_progress` or `blank`, by sector.
-    state: BTreeMap<&'static str, &'static str>,
+    state: BTreeMap<String, &'static str>,
     /// Every sector covered.
     full: bool,
 }
@@ -79,6 +78,8 @@ async fn coverage(
         .under
         .ok_or_else(|| ApiError::invalid("under", "is required: the code of an org unit"))?;
     let rows = s.engine.coverage(&actor, &under).await?;
+    let vocabulary = s.engine.member_vocabulary().await?;
+    let sectors = vocabulary.sector_values();
     let units = rows
         .iter()
         .map(|r| UnitCoverage {
@@ -86,7 +87,7 @@ async fn coverage(
             name: r.unit.name.clone(),
             kind: r.unit.kind.as_str(),
             county: r.county.clone(),
-            members: SECTORS
+            members: sectors
                 .iter()
                 .map(|sector| {
                     let chiefs = r
@@ -101,20 +102,23 @@ async fn coverage(
                                 .collect()
                         })
                         .unwrap_or_default();
-                    (*sector, chiefs)
+                    (sector.to_string(), chiefs)
                 })
                 .collect(),
-            covered: SECTORS
+            covered: sectors
                 .iter()
-                .map(|sector| (*sector, r.covered(sector)))
+                .map(|sector| (sector.to_string(), r.covered(sector)))
                 .collect(),
-            state: SECTORS.iter().map(|sector| (*sector, r.state(sector))).collect(),
-            full: SECTORS.iter().all(|s| r.covered(s)),
+            state: sectors
+                .iter()
+                .map(|sector| (sector.to_string(), r.state(sector)))
+                .collect(),
+            full: sectors.iter().all(|s| r.covered(s)),
         })
         .collect();
     Ok(Json(Coverage {
         under,
-        sectors: SECTORS.to_vec(),
+        sectors: sectors.iter().map(|s| s.to_string()).collect(),
         units,
     }))
 }

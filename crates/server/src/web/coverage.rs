@@ -3,7 +3,6 @@
 
 use super::layout::{nav, Nav};
 use super::message::message_page;
-use super::text::zh;
 use super::{page, Browser};
 use crate::AppState;
 use askama::Template;
@@ -40,7 +39,7 @@ struct CoveragePage {
     step_chart: super::charts::BarChart,
     overdue_chart: super::charts::BarChart,
     coverage_chart: super::charts::LineChart,
-    sectors: Vec<(&'static str, &'static str)>,
+    sectors: Vec<(String, String)>,
     rows: Vec<CoverageLine>,
 }
 
@@ -62,10 +61,11 @@ async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Quer
         Ok(name) => name,
         Err(e) => return message_page(&s, &w, e).await,
     };
-    let sectors: Vec<(&'static str, &'static str)> = naxian_engine::reports::SECTORS
-        .iter()
-        .map(|s| (*s, zh(s)))
-        .collect();
+    let vocabulary = match s.engine.member_vocabulary().await {
+        Ok(v) => v,
+        Err(e) => return message_page(&s, &w, e).await,
+    };
+    let sectors = vocabulary.sectors.clone();
     let townships: Vec<_> = rows
         .iter()
         .filter(|r| r.unit.kind != naxian_model::OrgKind::County)
@@ -94,9 +94,9 @@ async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Quer
                     let state = r.state(sector);
                     let text = match state {
                         "covered" => {
-                            let names: Vec<String> = r.members[*sector]
+                            let names: Vec<String> = r.members[sector]
                                 .iter()
-                                .map(|(n, p)| format!("{n}（{}）", zh(p)))
+                                .map(|(n, p)| format!("{n}（{}）", vocabulary.label(p)))
                                 .collect();
                             format!("已覆盖：{}", names.join("、"))
                         }

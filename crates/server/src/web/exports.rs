@@ -13,7 +13,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use naxian_engine::notify::due_text;
-use naxian_engine::reports::{month_of, SECTORS};
+use naxian_engine::reports::month_of;
 use naxian_engine::sessions::WebSession;
 use naxian_engine::EngineError;
 use serde::Deserialize;
@@ -113,10 +113,11 @@ async fn instances(s: &AppState, w: &WebSession) -> Result<Table, EngineError> {
 async fn coverage(s: &AppState, w: &WebSession, under: Option<String>) -> Result<Table, EngineError> {
     let root = s.engine.board_root(&w.actor, under).await?;
     let rows = s.engine.coverage(&w.actor, &root).await?;
+    let vocabulary = s.engine.member_vocabulary().await?;
     let mut headers = strings(["县（市、区）", "乡镇（街道）"]);
-    for sector in SECTORS {
-        headers.push(format!("{}状态", zh(sector)));
-        headers.push(format!("{}人选", zh(sector)));
+    for (_, label) in &vocabulary.sectors {
+        headers.push(format!("{label}状态"));
+        headers.push(format!("{label}人选"));
     }
     let rows = rows
         .iter()
@@ -129,7 +130,7 @@ async fn coverage(s: &AppState, w: &WebSession, under: Option<String>) -> Result
                     r.unit.name.clone()
                 },
             ];
-            for sector in SECTORS {
+            for sector in vocabulary.sector_values() {
                 line.push(
                     match r.state(sector) {
                         "covered" => "已覆盖",
@@ -140,10 +141,10 @@ async fn coverage(s: &AppState, w: &WebSession, under: Option<String>) -> Result
                 );
                 let names: Vec<String> = r
                     .members
-                    .get(*sector)
+                    .get(sector)
                     .into_iter()
                     .flatten()
-                    .map(|(n, p)| format!("{n}（{}）", zh(p)))
+                    .map(|(n, p)| format!("{n}（{}）", vocabulary.label(p)))
                     .collect();
                 line.push(names.join("、"));
             }

@@ -4,21 +4,11 @@
 use naxian_model::directory::DeptFunction;
 use naxian_model::{Counted, OrgKind, Problem, Refusal, Role};
 
-/// The Chinese for a stored value, or the value itself.
+/// The Chinese for a value of the service's own (an instance's status, the
+/// history's `create` and `withdraw`), or the value itself. The labels of a
+/// workflow's data are its file's (`choices`), never here.
 pub fn zh(value: &str) -> &str {
     match value {
-        "male" => "男",
-        "female" => "女",
-        "health" => "卫生健康",
-        "education" => "教育",
-        "agriculture" => "农业农村",
-        "other" => "其他",
-        "member" => "委员",
-        "standing_member" => "常委",
-        "vice_chair" => "副主席",
-        "chair" => "主席",
-        "part_time" => "兼职",
-        "attachment" => "挂职",
         "active" => "办理中",
         "completed" => "已办结",
         "create" => "发起",
@@ -30,7 +20,6 @@ pub fn zh(value: &str) -> &str {
 /// What is wrong with a field, in the user's language. Every kind of the
 /// model's is listed, so a new kind cannot reach a form untranslated.
 pub fn zh_problem(problem: &Problem) -> String {
-    let list = |v: &[String]| v.iter().map(|c| zh(c)).collect::<Vec<_>>().join("、");
     match problem {
         Problem::Required | Problem::RequiredTo { .. } => "必填".into(),
         Problem::CommentRequired { .. } => "请填写意见".into(),
@@ -65,7 +54,10 @@ pub fn zh_problem(problem: &Problem) -> String {
         Problem::Immutable => "提交后不能修改".into(),
         Problem::TakesNoData { .. } => "此操作无需填写内容".into(),
         Problem::ChoosesNoStep { .. } => "此操作不需要选择环节".into(),
-        Problem::WrongKind { allowed, .. } => format!("须为{}", list(allowed)),
+        Problem::WrongKind { allowed, .. } => format!(
+            "须为{}",
+            allowed.iter().map(|k| zh_kind(k)).collect::<Vec<_>>().join("、")
+        ),
         Problem::NoOrgUnit { code } => format!("没有编码为 {code} 的单位"),
         Problem::NoWorkflow { name } => format!("没有流程 {name}"),
         Problem::ListedTwice { value } => format!("{value} 重复了"),

@@ -119,7 +119,30 @@ pub fn workspace_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// The shipped appointment workflow's source, numbered as `version`.
+pub fn appointment_as_version(version: i64) -> String {
+    let source =
+        std::fs::read_to_string(workspace_dir().join("workflows/sanzhang-appointment.yaml")).unwrap();
+    let shipped = "\nversion: 3\n";
+    assert!(source.contains(shipped), "the shipped appointment is version 3");
+    source.replacen(shipped, &format!("\nversion: {version}\n"), 1)
+}
+
 impl TestApp {
+    /// Registers a workflow as the administrator, which must be new.
+    pub async fn register_workflow(&self, source: &str) {
+        let admin = self.token("admin").await;
+        let (status, body) = self
+            .send(
+                Some(&admin),
+                "POST",
+                "/api/v1/workflows",
+                Some(json!({"source": source})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+
     pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_via(backend, None).await
     }

@@ -34,16 +34,7 @@ ends:
 ";
 
 async fn a_task_left_past_its_timeout_is_acted_on_by_the_system(app: &TestApp) {
-    let admin = app.token("admin").await;
-    let (status, body) = app
-        .send(
-            Some(&admin),
-            "POST",
-            "/api/v1/workflows",
-            Some(json!({"source": QUICK})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    app.register_workflow(QUICK).await;
 
     app.clock.set(t("2026-11-30T10:00:00+08:00"));
     let nominator = app.token("jn-py-nominator").await;

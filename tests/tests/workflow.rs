@@ -356,14 +356,10 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
     app.act(&nominator, &old_id, "submit", json!({})).await;
 
     // Version 2 needs only one department's agreement (或签).
-    let source =
-        std::fs::read_to_string(naxian_tests::workspace_dir().join("workflows/sanzhang-appointment.yaml"))
-            .unwrap()
-            .replace("version: 3", "version: 4")
-            .replace(
-                "    sign_off: all\n    # After a return",
-                "    sign_off: any\n    # After a return",
-            );
+    let source = naxian_tests::appointment_as_version(4).replace(
+        "    sign_off: all\n    # After a return",
+        "    sign_off: any\n    # After a return",
+    );
     assert!(source.contains("sign_off: any"));
     let admin = app.token("admin").await;
     let (status, body) = app
@@ -432,28 +428,16 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
 /// whose departments may send the nomination back to a step it has passed,
 /// chosen when they return it.
 async fn sequential_consultation_returns_to_a_chosen_step(app: &TestApp) {
-    let source =
-        std::fs::read_to_string(naxian_tests::workspace_dir().join("workflows/sanzhang-appointment.yaml"))
-            .unwrap()
-            .replace("version: 3", "version: 4")
-            .replace(
-                "    sign_off: all\n    # After a return",
-                "    sign_off: sequential\n    # After a return",
-            )
-            .replace(
-                "return: { to: revising, comment: required, title: 退回补充 }",
-                "return: { to: passed, comment: required, title: 退回补充 }",
-            );
-    let admin = app.token("admin").await;
-    let (status, body) = app
-        .send(
-            Some(&admin),
-            "POST",
-            "/api/v1/workflows",
-            Some(json!({"source": source})),
+    let source = naxian_tests::appointment_as_version(4)
+        .replace(
+            "    sign_off: all\n    # After a return",
+            "    sign_off: sequential\n    # After a return",
         )
-        .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+        .replace(
+            "return: { to: revising, comment: required, title: 退回补充 }",
+            "return: { to: passed, comment: required, title: 退回补充 }",
+        );
+    app.register_workflow(&source).await;
     let nominator = app.token("jn-py-nominator").await;
     let inst = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
     let id = inst["id"].as_str().unwrap().to_string();
@@ -611,10 +595,7 @@ async fn definitions_and_tasks_are_discoverable(app: &TestApp) {
 
 /// An administrator registers a workflow by sending its YAML as it is.
 async fn a_workflow_is_registered_from_its_yaml(app: &TestApp) {
-    let source =
-        std::fs::read_to_string(naxian_tests::workspace_dir().join("workflows/sanzhang-appointment.yaml"))
-            .unwrap()
-            .replace("version: 3", "version: 4");
+    let source = naxian_tests::appointment_as_version(4);
     let admin = app.token("admin").await;
     let post = |body: String, headers: &'static [(&'static str, &'static str)]| {
         let admin = admin.clone();

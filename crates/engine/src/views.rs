@@ -86,37 +86,37 @@ impl Engine {
     /// A task and the definition it runs on, for reading what its actions
     /// take; only for someone who may see its instance.
     pub async fn task_form(&self, actor: &Actor, task_id: &str) -> Result<(Task, Arc<Definition>)> {
-        let view = self.task_instance(actor, task_id, None).await?;
-        let task = view
-            .tasks
-            .iter()
-            .find(|t| t.id == task_id)
-            .cloned()
-            .ok_or_else(|| no_task(task_id))?;
+        let (task, view) = self.task_instance(actor, task_id, None).await?;
         Ok((task, view.definition))
     }
 
-    /// The instance a task belongs to, as the viewer may see it (read into
-    /// the access log as `how`, when given).
-    async fn task_instance(&self, actor: &Actor, task_id: &str, how: Option<&str>) -> Result<InstanceView> {
+    /// A task as its instance holds it, with the instance as the viewer may
+    /// see it (read into the access log as `how`, when given).
+    async fn task_instance(
+        &self,
+        actor: &Actor,
+        task_id: &str,
+        how: Option<&str>,
+    ) -> Result<(Task, InstanceView)> {
         let task = self.store.task(task_id).await?.ok_or_else(|| no_task(task_id))?;
-        match how {
-            Some(how) => self.read_record(actor, &task.instance_id, how).await,
-            None => self.instance_view(actor, &task.instance_id).await,
-        }
-    }
-
-    /// One task for the API: the task, its instance as the viewer may read
-    /// it, its unit's name, and whether the viewer may act on it; the read
-    /// goes to the access log.
-    pub async fn task_read(&self, actor: &Actor, task_id: &str) -> Result<TaskRead> {
-        let record = self.task_instance(actor, task_id, Some("api")).await?;
+        let record = match how {
+            Some(how) => self.read_record(actor, &task.instance_id, how).await?,
+            None => self.instance_view(actor, &task.instance_id).await?,
+        };
         let task = record
             .tasks
             .iter()
             .find(|t| t.id == task_id)
             .cloned()
             .ok_or_else(|| no_task(task_id))?;
+        Ok((task, record))
+    }
+
+    /// One task for the API: the task, its instance as the viewer may read
+    /// it, its unit's name, and whether the viewer may act on it; the read
+    /// goes to the access log.
+    pub async fn task_read(&self, actor: &Actor, task_id: &str) -> Result<TaskRead> {
+        let (task, record) = self.task_instance(actor, task_id, Some("api")).await?;
         Ok(TaskRead {
             unit_name: self.unit_name(&record.instance.org_unit).await?,
             may_act: may_act(actor, &task, &record.instance),
@@ -127,13 +127,7 @@ impl Engine {
 
     /// A task's page for `actor`; the read goes to the access log.
     pub async fn task_page(&self, actor: &Actor, task_id: &str) -> Result<TaskPage> {
-        let record = self.task_instance(actor, task_id, Some("page")).await?;
-        let task = record
-            .tasks
-            .iter()
-            .find(|t| t.id == task_id)
-            .cloned()
-            .ok_or_else(|| no_task(task_id))?;
+        let (task, record) = self.task_instance(actor, task_id, Some("page")).await?;
         let inst = &record.instance;
         let active = inst.status == Status::Active;
         let may = May {

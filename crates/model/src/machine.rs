@@ -777,7 +777,12 @@ fn screen(
             n.push(text);
         }
     };
-    let approvers = earlier_approvers(def, step, tasks);
+    // Read only by `approved_before`, and every entered step screens.
+    let approvers = if sdef.auto_pass.contains(&AutoPass::ApprovedBefore) {
+        earlier_approvers(def, step, tasks)
+    } else {
+        Vec::new()
+    };
     let mut waiting = Vec::new();
     for mut a in pending {
         let mut holders: Vec<String> = holders_of(&a, ctx).into_iter().map(str::to_string).collect();

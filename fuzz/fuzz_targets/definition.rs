@@ -3,11 +3,15 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use naxian_model::Definition;
+use naxian_model::{Catalogue, Definition};
+use std::sync::OnceLock;
+
+static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(source) = std::str::from_utf8(data) {
-        if let Err(errors) = Definition::parse("fuzz.yaml", source) {
+        let catalogue = CATALOGUE.get_or_init(Catalogue::shipped);
+        if let Err(errors) = Definition::parse("fuzz.yaml", source, catalogue) {
             // Every error must render (it is what `workflow check` prints).
             let _ = errors.to_string();
         }

@@ -177,6 +177,7 @@ impl TestApp {
         config.paths.data_dir = dir.path().to_path_buf();
         config.paths.workflows = workspace_dir().join("workflows");
         config.paths.holidays = workspace_dir().join("config/holidays");
+        config.paths.catalogue = workspace_dir().join("config/catalogue.yaml");
         tune(&mut config);
         let state = naxian::build(&config, true, true).await.expect("build the app");
         let clock = state.test_clock.clone().expect("test clock");

@@ -994,8 +994,186 @@ async fn a_keyed_action_committed_before_a_crash_is_replayed(app: &TestApp) {
     assert_eq!(r.status(), StatusCode::CONFLICT);
 }
 
+/// A role and a department function added to the catalogue over the API
+/// serve at once: a workflow naming the role registers (refused before, with
+/// its line), the role's holders may do what it says, and a department
+/// takes the function. Bad entries are refused by field and change nothing.
+async fn the_catalogue_is_data_administrators_extend(app: &TestApp) {
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2027-03-05T10:00:00+08:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    );
+    let admin = app.token("admin").await;
+    let catalogue = app.get(&admin, "/api/v1/catalogue").await;
+    let role = |c: &Value, name: &str| {
+        c["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .cloned()
+    };
+    assert_eq!(
+        role(&catalogue, "supervisor").unwrap(),
+        json!({"name": "supervisor", "label": "督导", "may": ["coverage", "reports", "campaigns"]})
+    );
+    assert!(catalogue["functions"]
+        .as_array()
+        .unwrap()
+        .contains(&json!({"name": "party_committee", "label": "乡镇党委"})));
+
+    // A workflow started by a role nobody has defined is refused with its line.
+    let source =
+        naxian_tests::appointment_as_version(4).replace("started_by: nominator", "started_by: liaison");
+    let (status, body) = app
+        .send(
+            Some(&admin),
+            "POST",
+            "/api/v1/workflows",
+            Some(json!({"source": source})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["field"], "source");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains(":8: unknown role `liaison`"), "{message}");
+
+    // Only a global administrator changes the catalogue; bad entries name their field.
+    let reporter = app.token("jn-reporter").await;
+    let good = json!({"label": "联络员", "may": []});
+    let (status, _) = app
+        .send(
+            Some(&reporter),
+            "PUT",
+            "/api/v1/roles/liaison",
+            Some(good.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    for (path, body, field) in [
+        ("/api/v1/roles/liaison", json!({"label": " "}), "label"),
+        ("/api/v1/roles/liaison", json!({"label": "督导"}), "label"),
+        (
+            "/api/v1/roles/liaison",
+            json!({"label": "联络员", "may": ["everything"]}),
+            "may",
+        ),
+        (
+            "/api/v1/roles/liaison",
+            json!({"label": "联络员", "may": ["coverage", "coverage"]}),
+            "may",
+        ),
+        ("/api/v1/roles/Liaison-1", good.clone(), "name"),
+        ("/api/v1/roles/creator", json!({"label": "发起人"}), "name"),
+        ("/api/v1/functions/science", json!({"label": "组织部"}), "label"),
+    ] {
+        let (status, resp) = app.send(Some(&admin), "PUT", path, Some(body.clone())).await;
+        assert_eq!(
+            (status, resp["error"]["field"].clone()),
+            (StatusCode::BAD_REQUEST, json!(field)),
+            "{path} {body}: {resp}"
+        );
+    }
+    assert_eq!(
+        app.get(&admin, "/api/v1/catalogue").await,
+        catalogue,
+        "nothing changed"
+    );
+
+    // Defined, the role starts the workflow and is granted like any other.
+    let (status, body) = app
+        .send(Some(&admin), "PUT", "/api/v1/roles/liaison", Some(good))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body, json!({"name": "liaison", "label": "联络员", "may": []}));
+    let (status, body) = app
+        .send(
+            Some(&admin),
+            "POST",
+            "/api/v1/workflows",
+            Some(json!({"source": source})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = app
+        .send(
+            Some(&admin),
+            "POST",
+            "/api/v1/users",
+            Some(json!({"login": "jn-liaison", "name": "联络员小周", "email": "zhou@example.cn", "password": "naxian-demo"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = app
+        .send(
+            Some(&admin),
+            "POST",
+            "/api/v1/users/jn-liaison/grants",
+            Some(json!({"role": "liaison", "org_unit": "JN"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // What the role may do is what the catalogue says, now.
+    let liaison = app.token("jn-liaison").await;
+    let campaign = json!({"title": "报送联络表", "due_at": "2027-03-20T18:00:00+08:00", "targets": ["JN-PY"], "remind_before": ["P1D"]});
+    let (status, _) = app
+        .send(
+            Some(&liaison),
+            "POST",
+            "/api/v1/campaigns",
+            Some(campaign.clone()),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the role may not open campaigns yet"
+    );
+    let (status, _) = app
+        .send(
+            Some(&admin),
+            "PUT",
+            "/api/v1/roles/liaison",
+            Some(json!({"label": "联络员", "may": ["campaigns"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .send(Some(&liaison), "POST", "/api/v1/campaigns", Some(campaign))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // A department function is data too.
+    let science = json!({"code": "JN-PY-SCI", "name": "平阴县科技局", "kind": "department", "parent": "JN-PY", "function": "science"});
+    let (status, body) = app
+        .send(Some(&admin), "POST", "/api/v1/org-units", Some(science.clone()))
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (StatusCode::BAD_REQUEST, json!("function")),
+        "{body}"
+    );
+    let (status, _) = app
+        .send(
+            Some(&admin),
+            "PUT",
+            "/api/v1/functions/science",
+            Some(json!({"label": "科技"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = app
+        .send(Some(&admin), "POST", "/api/v1/org-units", Some(science))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["function"], "science");
+}
+
 on_both_backends!(
     a_keyed_action_committed_before_a_crash_is_replayed,
+    the_catalogue_is_data_administrators_extend,
     directory_rules_a_province_relies_on,
     unauthenticated_and_bad_tokens_get_401,
     someone_elses_task_is_403,

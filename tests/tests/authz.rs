@@ -120,6 +120,18 @@ const MATRIX: &[(&str, &str)] = &[
         "401 403 403 403 403 403 403 403 403 403 201",
     ),
     (
+        "GET /api/v1/catalogue",
+        "401 200 200 200 200 200 200 200 200 200 200",
+    ),
+    (
+        "PUT /api/v1/roles/{name}",
+        "401 403 403 403 403 403 403 403 403 403 200",
+    ),
+    (
+        "PUT /api/v1/functions/{name}",
+        "401 403 403 403 403 403 403 403 403 403 200",
+    ),
+    (
         "POST /api/v1/users/{login}/grants",
         "401 403 403 403 403 403 403 403 403 403 201",
     ),
@@ -205,7 +217,14 @@ async fn call(app: &TestApp, f: &Fixture, op: &str, token: Option<&str>, n: usiz
     let path = template
         .replace("{code}", "JN-PY-MG")
         .replace("{login}", "jn-py-nominator")
-        .replace("{name}", "sanzhang-appointment")
+        .replace(
+            "{name}",
+            if template.starts_with("/api/v1/roles/") || template.starts_with("/api/v1/functions/") {
+                "liaison"
+            } else {
+                "sanzhang-appointment"
+            },
+        )
         .replace(
             "{id}",
             if template.starts_with("/api/v1/tasks/") {
@@ -248,6 +267,8 @@ async fn call(app: &TestApp, f: &Fixture, op: &str, token: Option<&str>, n: usiz
             Some(json!({"role": "viewer", "org_unit": format!("JN-PY-{}", ["MG", "YS"][n % 2])}))
         }
         "PUT /api/v1/users/{login}/preferences" => Some(json!({"digest": true})),
+        "PUT /api/v1/roles/{name}" => Some(json!({"label": "联络员", "may": ["reports"]})),
+        "PUT /api/v1/functions/{name}" => Some(json!({"label": "联络"})),
         "POST /api/v1/workflows" => Some(json!({"source": std::fs::read_to_string(
             naxian_tests::workspace_dir().join("workflows/sanzhang-appointment.yaml")).unwrap()})),
         "POST /api/v1/instances" => {
@@ -392,6 +413,11 @@ const WEB_MATRIX: &[(&str, &str)] = &[
         "303 403 403 403 403 403 403 403 403 403 200",
     ),
     ("POST /admin/users", "303 403 403 403 403 403 403 403 403 403 200"),
+    ("POST /admin/roles", "303 403 403 403 403 403 403 403 403 403 200"),
+    (
+        "POST /admin/functions",
+        "303 403 403 403 403 403 403 403 403 403 200",
+    ),
     (
         "POST /admin/grants",
         "303 403 403 403 403 403 403 403 403 403 200",
@@ -598,6 +624,12 @@ async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usi
                     ("email", "azw@example.cn"),
                     ("password", "Chushi-2026"),
                 ],
+                "/admin/roles" => vec![
+                    ("name", "liaison_web"),
+                    ("label", "网页联络员"),
+                    ("may", "reports"),
+                ],
+                "/admin/functions" => vec![("name", "liaison_web"), ("label", "网页联络")],
                 "/admin/grants" => vec![
                     ("login", "jn-py-nominator"),
                     ("role", "viewer"),

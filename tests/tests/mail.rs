@@ -401,7 +401,7 @@ async fn a_grant_made_elsewhere_is_mailed_at_the_next_transition() {
         store
             .add_grant(
                 "jn-py-org-2",
-                naxian_model::directory::Role::Department,
+                &"department".parse::<naxian_model::Role>().unwrap(),
                 "JN-PY-ORG",
             )
             .await

@@ -8,7 +8,7 @@ use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, Pass
 use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use naxian_model::directory::Role;
-use naxian_model::Task;
+use naxian_model::{Capability, Task};
 use naxian_store::{Grant, TokenRecord, UserRecord};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
@@ -168,10 +168,10 @@ pub struct Actor {
 
 impl Actor {
     /// Whether the actor holds `role` at a unit covering `path`.
-    pub fn holds(&self, role: Role, path: &str) -> bool {
+    pub fn holds(&self, role: &Role, path: &str) -> bool {
         self.grants
             .iter()
-            .any(|g| g.role == role && path.starts_with(&g.org_path))
+            .any(|g| g.role == *role && path.starts_with(&g.org_path))
     }
 
     /// Whether any grant of the actor covers `path`.
@@ -179,24 +179,40 @@ impl Actor {
         self.grants.iter().any(|g| path.starts_with(&g.org_path))
     }
 
-    /// Whether the actor holds any of `roles` anywhere.
-    pub fn holds_any(&self, roles: &[Role]) -> bool {
-        self.grants.iter().any(|g| roles.contains(&g.role))
+    /// Whether a role the actor holds at a unit covering `path` lets them do
+    /// `what` (the catalogue says which roles do); a global administrator may
+    /// do everything.
+    pub fn may(&self, what: Capability, path: &str) -> bool {
+        self.is_admin
+            || self
+                .grants
+                .iter()
+                .any(|g| g.may.contains(&what) && path.starts_with(&g.org_path))
+    }
+
+    /// Whether the actor may do `what` anywhere at all.
+    pub fn may_somewhere(&self, what: Capability) -> bool {
+        self.is_admin || self.grants.iter().any(|g| g.may.contains(&what))
+    }
+
+    /// The grants that let the actor do `what`.
+    pub fn grants_for(&self, what: Capability) -> impl Iterator<Item = &Grant> {
+        self.grants.iter().filter(move |g| g.may.contains(&what))
     }
 
     /// Whether the actor administers anything at all.
     pub fn administers_any(&self) -> bool {
-        self.is_admin || self.holds_any(&[Role::Admin])
+        self.may_somewhere(Capability::Administer)
     }
 
     /// An administrator of the whole service, or of the unit at `path`.
     pub fn administers(&self, path: &str) -> bool {
-        self.is_admin || self.holds(Role::Admin, path)
+        self.may(Capability::Administer, path)
     }
 
     /// Whether the task is assigned to the actor, or to a role they hold there.
     pub fn holds_task(&self, task: &Task) -> bool {
-        match (&task.assignee.user, task.assignee.role) {
+        match (&task.assignee.user, &task.assignee.role) {
             (Some(user), _) => *user == self.login,
             (None, Some(role)) => self.holds(role, &task.assignee.unit_path),
             (None, None) => false,

@@ -9,7 +9,8 @@ use crate::notify::{due_text, step_title, Subject};
 use crate::{Engine, StartRequest};
 use chrono::{DateTime, Utc};
 use naxian_model::calendar::Span;
-use naxian_model::directory::{OrgUnit, Role};
+use naxian_model::directory::OrgUnit;
+use naxian_model::Capability;
 use naxian_model::{Counted, Problem, Refusal, Status, TaskStatus};
 use naxian_store::CampaignRecord;
 use serde_json::json;
@@ -43,14 +44,14 @@ pub struct CampaignView {
 }
 
 /// Whether `actor` may urge (催办) the open tasks of `inst`: its creator, a
-/// supervisor over its unit, or an administrator.
+/// role over its unit that opens campaigns (a supervisor), or an administrator.
 pub fn may_urge(actor: &Actor, inst: &naxian_model::Instance) -> bool {
-    actor.is_admin || inst.creator == actor.login || actor.holds(Role::Supervisor, &inst.org_path)
+    inst.creator == actor.login || actor.may(Capability::Campaigns, &inst.org_path)
 }
 
 /// Whether `actor` may address a campaign to `unit`.
 fn may_target(actor: &Actor, unit: &OrgUnit) -> bool {
-    actor.is_admin || actor.holds(Role::Supervisor, &unit.path)
+    actor.may(Capability::Campaigns, &unit.path)
 }
 
 impl Engine {
@@ -68,9 +69,7 @@ impl Engine {
             vec![""]
         } else {
             actor
-                .grants
-                .iter()
-                .filter(|g| g.role == Role::Supervisor)
+                .grants_for(Capability::Campaigns)
                 .map(|g| g.org_path.as_str())
                 .collect()
         };
@@ -182,16 +181,21 @@ impl Engine {
         };
         self.store.create_campaign(&record).await?;
         // Every target was checked above; each start is keyed, so a retry cannot double one.
-        // A supervisor starts the tasks as themselves; a global administrator without
-        // supervisor grants has the service start them.
-        let as_supervisor = units.iter().all(|u| actor.holds(Role::Supervisor, &u.path));
+        // One who holds the campaign workflow's starting role over every target
+        // starts the tasks as themselves; anyone else allowed to open the
+        // campaign (a global administrator, a role the catalogue lets open
+        // campaigns) has the service start them.
+        let starts_as_self = match def.started_by.parse::<naxian_model::Role>() {
+            Ok(role) => units.iter().all(|u| actor.holds(&role, &u.path)),
+            Err(_) => false,
+        };
         for unit in &units {
             let data = json!({
                 "campaign": record.id, "title": title, "target": unit.code,
                 "due_at": due_at.to_rfc3339(), "remind_before": req.remind_before,
             });
             let key = format!("campaign:{}:{}", record.id, unit.code);
-            if as_supervisor {
+            if starts_as_self {
                 let start = StartRequest {
                     workflow: def.name.to_string(),
                     data,

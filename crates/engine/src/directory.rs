@@ -5,7 +5,8 @@ use crate::auth::{hash_password, Actor};
 use crate::error::{EngineError, Result};
 use crate::Engine;
 use chrono::NaiveDate;
-use naxian_model::directory::{validate_code, Body, DeptFunction, OrgKind, OrgUnit, Role};
+use naxian_model::directory::{validate_code, Body, OrgKind, OrgUnit};
+use naxian_model::Catalogue;
 use naxian_model::{Problem, Refusal};
 use naxian_store::{Contact, MemberRecord, UserRecord};
 
@@ -68,14 +69,21 @@ fn check_email(v: &str) -> Result<String> {
 
 /// Checks a new org unit under `parent` (already looked up) and whether the
 /// actor may create it there.
-pub(crate) fn build_org_unit(actor: &Actor, req: NewOrgUnit, parent: Option<&OrgUnit>) -> Result<OrgUnit> {
+pub(crate) fn build_org_unit(
+    actor: &Actor,
+    catalogue: &Catalogue,
+    req: NewOrgUnit,
+    parent: Option<&OrgUnit>,
+) -> Result<OrgUnit> {
     validate_code(&req.code).map_err(|p| EngineError::invalid("code", p))?;
     let name = check_name("name", &req.name, 100)?;
     let kind = OrgKind::from_label(&req.kind).map_err(|p| EngineError::invalid("kind", p))?;
     let function = match (kind, req.function.as_deref().filter(|f| !f.trim().is_empty())) {
-        (OrgKind::Department, Some(f)) => {
-            Some(DeptFunction::from_label(f).map_err(|p| EngineError::invalid("function", p))?)
-        }
+        (OrgKind::Department, Some(f)) => Some(
+            catalogue
+                .find_function(f)
+                .map_err(|p| EngineError::invalid("function", p))?,
+        ),
         (OrgKind::Department, None) => {
             return Err(EngineError::invalid("function", Problem::FunctionMissing))
         }
@@ -153,7 +161,7 @@ pub(crate) fn build_user(
     password_hash: Option<String>,
 ) -> Result<UserRecord> {
     if let Some(a) = actor {
-        if !a.is_admin && !a.grants.iter().any(|g| g.role == Role::Admin) {
+        if !a.administers_any() {
             return Err(EngineError::Forbidden(Refusal::NeedsAdmin));
         }
         if req.is_admin && !a.is_admin {
@@ -202,7 +210,8 @@ impl Engine {
                 })?),
                 None => None,
             };
-        let unit = build_org_unit(actor, req, parent.as_ref())?;
+        let catalogue = self.store.catalogue().await?;
+        let unit = build_org_unit(actor, &catalogue, req, parent.as_ref())?;
         match self.store.create_org_unit(&unit).await {
             Ok(()) => Ok(unit),
             Err(naxian_store::StoreError::Conflict(_)) => {
@@ -308,9 +317,11 @@ impl Engine {
     }
 
     pub async fn add_grant(&self, actor: &Actor, login: &str, role: &str, org_unit: &str) -> Result<()> {
-        let role: Role = role
-            .parse()
-            .map_err(|_: String| EngineError::invalid("role", Role::not_one_of()))?;
+        let catalogue = self.store.catalogue().await?;
+        let role = catalogue
+            .role(role)
+            .map(|r| r.name.clone())
+            .ok_or_else(|| EngineError::invalid("role", catalogue.not_a_role()))?;
         let unit = self.store.org_unit(org_unit).await?.ok_or_else(|| {
             EngineError::invalid(
                 "org_unit",
@@ -328,7 +339,7 @@ impl Engine {
         // As the user is spelled, whatever case the request used.
         let login = user.login.as_str();
         self.store
-            .add_grant(login, role, &unit.code)
+            .add_grant(login, &role, &unit.code)
             .await
             .map_err(|e| match e {
                 naxian_store::StoreError::Conflict(_) => EngineError::Conflict(Refusal::AlreadyHolds {

@@ -143,8 +143,8 @@ impl Engine {
     }
 
     /// Who holds `role` at the unit or above it, nearest grant first.
-    pub(crate) async fn holders_seen(&self, seen: Seen, role: Role, path: &str) -> Result<Holders> {
-        let key = (role, path.to_string());
+    pub(crate) async fn holders_seen(&self, seen: Seen, role: &Role, path: &str) -> Result<Holders> {
+        let key = (role.clone(), path.to_string());
         if let Some(h) = self.directory_cache.get(seen, |e| e.holders.get(&key)) {
             return Ok(h);
         }

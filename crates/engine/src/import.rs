@@ -8,6 +8,7 @@ use crate::directory::{build_body, build_org_unit, build_user, require_admin};
 use crate::error::EngineError;
 use crate::{Engine, NewOrgUnit, NewUser};
 use naxian_model::directory::{OrgUnit, Role};
+use naxian_model::Catalogue;
 use naxian_model::Problem;
 use naxian_store::DirectoryBatch;
 use std::collections::{BTreeSet, HashMap};
@@ -215,7 +216,7 @@ fn map_headers(sheet: Sheet, header: &[String]) -> Result<Vec<Option<&'static Co
 }
 
 /// `提名人@JN-PY-XZ; 部门经办人@JN-PY-ORG` → [(role, unit)].
-fn parse_grants(cell: &str) -> Result<Vec<(Role, String)>, Problem> {
+fn parse_grants(catalogue: &Catalogue, cell: &str) -> Result<Vec<(Role, String)>, Problem> {
     let mut out = Vec::new();
     for part in cell
         .split([';', '；', ',', '，', '\n'])
@@ -225,10 +226,12 @@ fn parse_grants(cell: &str) -> Result<Vec<(Role, String)>, Problem> {
         let (role, unit) = part
             .split_once(['@', '＠'])
             .ok_or_else(|| Problem::NotGrant { text: part.into() })?;
-        let role = Role::from_label(role).map_err(|_| Problem::NotGrant { text: part.into() })?;
-        let unit = unit.trim().to_string();
-        if !out.contains(&(role, unit.clone())) {
-            out.push((role, unit));
+        let role = catalogue
+            .find_role(role)
+            .map_err(|_| Problem::NotGrant { text: part.into() })?;
+        let grant = (role, unit.trim().to_string());
+        if !out.contains(&grant) {
+            out.push(grant);
         }
     }
     Ok(out)
@@ -274,6 +277,7 @@ impl Engine {
         if records.is_empty() {
             return Err(ImportError::Rows(vec![RowError::new(2, "file", Problem::NoRows)]));
         }
+        let catalogue = self.store.catalogue().await.map_err(EngineError::from)?;
         let mut batch = DirectoryBatch::default();
         let mut errors = Vec::new();
         let mut passwords = Vec::new();
@@ -299,7 +303,7 @@ impl Engine {
                 }),
             };
             match sheet {
-                Sheet::OrgUnits => match self.import_unit(actor, &batch, &get).await {
+                Sheet::OrgUnits => match self.import_unit(actor, &catalogue, &batch, &get).await {
                     Ok(u) => batch.units.push(u),
                     Err(e) => fail(e),
                 },
@@ -323,7 +327,7 @@ impl Engine {
                         Err(e) => fail(e),
                     }
                 }
-                Sheet::Users => match self.import_user(actor, &batch, &get).await {
+                Sheet::Users => match self.import_user(actor, &catalogue, &batch, &get).await {
                     Ok((user, grants)) => {
                         passwords.push(get("password"));
                         batch.grants.extend(grants);
@@ -382,6 +386,7 @@ impl Engine {
     async fn import_unit(
         &self,
         actor: &Actor,
+        catalogue: &Catalogue,
         batch: &DirectoryBatch,
         get: &impl Fn(&str) -> String,
     ) -> Result<OrgUnit, EngineError> {
@@ -392,6 +397,7 @@ impl Engine {
         };
         let unit = build_org_unit(
             actor,
+            catalogue,
             NewOrgUnit {
                 code: code.clone(),
                 name: get("name"),
@@ -413,6 +419,7 @@ impl Engine {
     async fn import_user(
         &self,
         actor: &Actor,
+        catalogue: &Catalogue,
         batch: &DirectoryBatch,
         get: &impl Fn(&str) -> String,
     ) -> Result<(naxian_store::UserRecord, Vec<(String, Role, String)>), EngineError> {
@@ -445,7 +452,9 @@ impl Engine {
             ));
         }
         let mut grants = Vec::new();
-        for (role, code) in parse_grants(&get("grants")).map_err(|p| EngineError::invalid("grants", p))? {
+        for (role, code) in
+            parse_grants(catalogue, &get("grants")).map_err(|p| EngineError::invalid("grants", p))?
+        {
             let unit = self.existing_unit(batch, "grants", &code).await?;
             require_admin(actor, &unit.path).map_err(|_| {
                 EngineError::invalid("grants", Problem::OutsideAdministration { code: code.clone() })
@@ -476,19 +485,26 @@ mod tests {
 
     #[test]
     fn grants_in_either_language_and_separator() {
+        let cat = Catalogue::shipped();
         assert_eq!(
-            parse_grants("提名人@JN-PY；department＠JN-PY-ORG, 提名人@JN-PY").unwrap(),
+            parse_grants(&cat, "提名人@JN-PY；department＠JN-PY-ORG, 提名人@JN-PY").unwrap(),
             [
-                (Role::Nominator, "JN-PY".to_string()),
-                (Role::Department, "JN-PY-ORG".to_string())
+                (
+                    "nominator".parse::<naxian_model::Role>().unwrap(),
+                    "JN-PY".to_string()
+                ),
+                (
+                    "department".parse::<naxian_model::Role>().unwrap(),
+                    "JN-PY-ORG".to_string()
+                )
             ]
         );
-        assert!(parse_grants("提名人 JN-PY").is_err());
-        assert!(parse_grants("boss@JN-PY")
+        assert!(parse_grants(&cat, "提名人 JN-PY").is_err());
+        assert!(parse_grants(&cat, "boss@JN-PY")
             .unwrap_err()
             .to_string()
             .contains("role"));
-        assert!(parse_grants("").unwrap().is_empty());
+        assert!(parse_grants(&cat, "").unwrap().is_empty());
     }
 
     #[test]

@@ -217,7 +217,7 @@ impl Engine {
         let decision = machine::start(def, id, actor.login.clone(), data.clone(), &ctx)?;
         if let Check::Holder = check {
             let role = def.started_by.parse().map_err(EngineError::Internal)?;
-            if !actor.holds(role, &org.target().path) {
+            if !actor.holds(&role, &org.target().path) {
                 return Err(EngineError::Forbidden(Refusal::StartNeedsRole {
                     workflow: def.name.to_string(),
                     unit: code.clone(),

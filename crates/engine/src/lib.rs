@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod auth;
 mod calendar;
 pub mod campaigns;
+pub mod catalogue;
 pub mod charts;
 pub mod clock;
 mod directory;

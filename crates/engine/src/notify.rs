@@ -60,7 +60,7 @@ pub fn step_title(def: &Definition, step: &str) -> String {
 impl Engine {
     /// The people a task's assignee stands for: everyone whose grant covers its unit.
     pub(crate) async fn recipients_of(&self, seen: Seen, a: &Assignee) -> Result<Vec<UserRecord>> {
-        Ok(match (&a.user, a.role) {
+        Ok(match (&a.user, &a.role) {
             (Some(login), _) => self.user_seen(seen, login).await?.into_iter().collect(),
             (None, Some(role)) => {
                 let mut users: Vec<UserRecord> = self
@@ -97,7 +97,7 @@ impl Engine {
     /// itself, else at the closest unit above it (an escalation to the city
     /// goes to the city, not to everyone above it).
     pub(crate) async fn nearest_holders(&self, seen: Seen, a: &Assignee) -> Result<Vec<UserRecord>> {
-        let Some(role) = a.role else {
+        let Some(role) = &a.role else {
             return self.recipients_of(seen, a).await;
         };
         let all = self.holders_seen(seen, role, &a.unit_path).await?;
@@ -302,7 +302,7 @@ steps:
 ends:
   done: {}
 ";
-        let def = Definition::parse("report.yaml", source).unwrap();
+        let def = Definition::parse("report.yaml", source, &naxian_model::Catalogue::shipped()).unwrap();
         let at = Utc.with_ymd_and_hms(2026, 11, 1, 1, 0, 0).unwrap();
         let inst = Instance {
             id: "i1".into(),

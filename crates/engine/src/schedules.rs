@@ -287,7 +287,7 @@ impl Engine {
         for unit in self.store.units_of_kind(kind).await? {
             let a = naxian_model::Assignee {
                 key: String::new(),
-                role: Some(role),
+                role: Some(role.clone()),
                 unit: unit.code.clone(),
                 unit_path: unit.path.clone(),
                 user: None,

@@ -204,6 +204,21 @@ impl Engine {
         Ok(out)
     }
 
+    /// The workflows `actor` may start by hand (发起), newest versions, by
+    /// title: those whose starting role they hold somewhere.
+    pub async fn startable(&self, actor: &Actor) -> Result<Vec<Arc<Definition>>> {
+        let mut out = Vec::new();
+        for w in self.workflows().await? {
+            let def = self.definition(&w.name, w.version).await?;
+            let holds = actor.grants.iter().any(|g| g.role == def.started_by.as_str());
+            if def.started_by_hand() && holds {
+                out.push(def);
+            }
+        }
+        out.sort_by(|a, b| a.title.cmp(&b.title));
+        Ok(out)
+    }
+
     /// The units `actor` may start `def` for: under the grants of the role
     /// that starts it, of the kinds its unit field takes, in directory order.
     pub async fn start_units(&self, actor: &Actor, def: &Definition) -> Result<Vec<OrgUnit>> {

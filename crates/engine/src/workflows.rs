@@ -5,7 +5,7 @@
 use crate::error::{EngineError, Result};
 use crate::Engine;
 use naxian_model::definition::DefinitionErrors;
-use naxian_model::{Definition, Problem};
+use naxian_model::{Catalogue, Definition, Problem};
 use naxian_store::{Registered, WorkflowRecord};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -24,8 +24,12 @@ pub fn definition_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Validates every definition under `path`; returns what is wrong, file by file.
-pub fn check_definitions(path: &Path) -> std::result::Result<Vec<Definition>, Vec<String>> {
+/// Validates every definition under `path` against `catalogue`; returns what
+/// is wrong, file by file.
+pub fn check_definitions(
+    path: &Path,
+    catalogue: &Catalogue,
+) -> std::result::Result<Vec<Definition>, Vec<String>> {
     let files = definition_files(path).map_err(|e| vec![format!("{}: {e}", path.display())])?;
     if files.is_empty() {
         return Err(vec![format!("{}: no workflow files (*.yaml)", path.display())]);
@@ -36,7 +40,7 @@ pub fn check_definitions(path: &Path) -> std::result::Result<Vec<Definition>, Ve
         let name = f.display().to_string();
         match std::fs::read_to_string(&f) {
             Err(e) => problems.push(format!("{name}: {e}")),
-            Ok(src) => match Definition::parse(&name, &src) {
+            Ok(src) => match Definition::parse(&name, &src, catalogue) {
                 Ok(d) => defs.push(d),
                 Err(DefinitionErrors(errs)) => problems.extend(errs.iter().map(|e| e.to_string())),
             },
@@ -52,7 +56,8 @@ pub fn check_definitions(path: &Path) -> std::result::Result<Vec<Definition>, Ve
 impl Engine {
     /// Validates and stores one definition source.
     pub async fn register_workflow(&self, file: &str, source: &str) -> Result<(Arc<Definition>, Registered)> {
-        let def = Definition::parse(file, source).map_err(|e| {
+        let catalogue = self.store.catalogue().await?;
+        let def = Definition::parse(file, source, &catalogue).map_err(|e| {
             EngineError::invalid(
                 "source",
                 Problem::BadFile {
@@ -78,7 +83,8 @@ impl Engine {
 
     /// Registers every definition in a directory; nothing is stored if any is invalid.
     pub async fn load_workflows(&self, dir: &Path) -> Result<Vec<(String, i64, Registered)>> {
-        check_definitions(dir)
+        let catalogue = self.store.catalogue().await?;
+        check_definitions(dir, &catalogue)
             .map_err(|p| EngineError::invalid("workflows", Problem::BadFile { detail: p.join("\n") }))?;
         let mut out = Vec::new();
         for f in definition_files(dir).map_err(|e| EngineError::Internal(e.to_string()))? {
@@ -105,8 +111,11 @@ impl Engine {
                 version,
             })
         })?;
+        // Roles and functions are never taken out of the catalogue, so what
+        // was registered against it still reads against it.
+        let catalogue = self.store.catalogue().await?;
         let def = Arc::new(
-            Definition::parse(&format!("{name}@{version}"), &rec.source)
+            Definition::parse(&format!("{name}@{version}"), &rec.source, &catalogue)
                 .map_err(|e| EngineError::Internal(format!("stored definition no longer parses: {e}")))?,
         );
         self.definitions

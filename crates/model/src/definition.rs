@@ -7,7 +7,8 @@
 //! itself on a directory fact; an end closes the instance with that outcome.
 
 use crate::calendar::Span;
-use crate::directory::{DeptFunction, Level, Role};
+use crate::catalogue::Catalogue;
+use crate::directory::Level;
 use crate::fields::FieldSpec;
 use crate::schedule::CatchUp;
 use indexmap::IndexMap;
@@ -561,6 +562,12 @@ impl Definition {
         self.ends.values().any(|e| e.add_member.is_some())
     }
 
+    /// Whether people start this workflow themselves (发起), rather than a
+    /// campaign or a schedule opening it for them.
+    pub fn started_by_hand(&self) -> bool {
+        !self.campaign && !self.schedules.values().any(|s| s.job.as_str() == "open_for_each")
+    }
+
     /// Whether this workflow's schedules open progress reports, filled in
     /// with the figures (`prefill`) when they open.
     pub fn is_report(&self) -> bool {
@@ -584,8 +591,9 @@ impl Definition {
         text
     }
 
-    /// Parses and validates one definition file; `file` names it in errors.
-    pub fn parse(file: &str, source: &str) -> Result<Definition, DefinitionErrors> {
+    /// Parses and validates one definition file against the catalogue of
+    /// roles and department functions; `file` names it in errors.
+    pub fn parse(file: &str, source: &str, catalogue: &Catalogue) -> Result<Definition, DefinitionErrors> {
         let err = |line: usize, message: String| {
             DefinitionErrors(vec![DefinitionError {
                 file: file.to_string(),
@@ -598,13 +606,9 @@ impl Definition {
             let text = load.to_string();
             err(leading_line(&text), text)
         })?;
-        let def: Definition = marked_yaml::from_node(&node).map_err(|e| {
-            let by_mark = e.start_mark().map(|m| m.line()).unwrap_or(0);
-            let by_path = e.path().map(|p| line_at_path(&node, p)).unwrap_or(0);
-            let line = by_mark.max(by_path);
-            err(line, e.to_string())
-        })?;
-        let problems = def.problems();
+        let def: Definition =
+            marked_yaml::from_node(&node).map_err(|e| err(error_line(&node, &e), e.to_string()))?;
+        let problems = def.problems(catalogue);
         if problems.is_empty() {
             Ok(def)
         } else {
@@ -634,7 +638,7 @@ impl Definition {
     }
 
     /// Every semantic problem, as (line, message), in file order.
-    fn problems(&self) -> Vec<(usize, String)> {
+    fn problems(&self, cat: &Catalogue) -> Vec<(usize, String)> {
         let mut out = Vec::new();
         let target_ok = |name: &Spanned<String>, out: &mut Vec<(usize, String)>, what: &str| {
             if !self.steps.contains_key(name.as_str()) && !self.ends.contains_key(name.as_str()) {
@@ -660,13 +664,13 @@ impl Definition {
                 ));
             }
         }
-        if self.started_by.parse::<Role>().is_err() {
+        if cat.role(self.started_by.as_str()).is_none() {
             out.push((
                 line_of(&self.started_by),
                 format!(
                     "unknown role `{}` (known: {})",
                     self.started_by.as_str(),
-                    Role::names()
+                    cat.role_names()
                 ),
             ));
         }
@@ -704,7 +708,7 @@ impl Definition {
             }
         }
         for (name, sched) in &self.schedules {
-            self.check_schedule(name, sched, &mut out);
+            self.check_schedule(name, sched, cat, &mut out);
         }
         for (ename, end) in &self.ends {
             let Some(add) = &end.add_member else { continue };
@@ -797,7 +801,7 @@ impl Definition {
                 }
             }
             for a in &step.assign {
-                self.check_assign(a, &mut out);
+                self.check_assign(a, cat, &mut out);
             }
             if step.actions.is_empty() {
                 out.push((
@@ -865,7 +869,7 @@ impl Definition {
                 (None, false) => {}
             }
             if let Some(t) = &step.timers {
-                self.check_timers(sname.as_str(), step, t, &mut out);
+                self.check_timers(sname.as_str(), step, t, cat, &mut out);
             }
             let passes = !step.auto_pass.is_empty() || step.no_holder == NoHolder::Skip;
             if passes && step.next.is_none() {
@@ -878,7 +882,7 @@ impl Definition {
                 ));
             }
             if let NoHolder::EscalateTo(to) = &step.no_holder {
-                self.check_assign(to, &mut out);
+                self.check_assign(to, cat, &mut out);
                 if to.is_creator() {
                     out.push((
                         line_of(&to.role),
@@ -895,7 +899,7 @@ impl Definition {
                 }
             }
             for c in &step.copy {
-                self.check_assign(c, &mut out);
+                self.check_assign(c, cat, &mut out);
                 if c.is_creator() {
                     out.push((line_of(&c.role), "copy to a role, not the creator".into()));
                 }
@@ -928,7 +932,13 @@ impl Definition {
         out
     }
 
-    fn check_schedule(&self, name: &Spanned<String>, s: &ScheduleDef, out: &mut Vec<(usize, String)>) {
+    fn check_schedule(
+        &self,
+        name: &Spanned<String>,
+        s: &ScheduleDef,
+        cat: &Catalogue,
+        out: &mut Vec<(usize, String)>,
+    ) {
         if let Err(m) = crate::schedule::Schedule::new(name, &s.cron, &s.timezone, s.catch_up) {
             out.push((line_of(&s.cron), format!("schedule `{}`: {m}", name.as_str())));
         }
@@ -964,7 +974,7 @@ impl Definition {
             }
         }
         match (&s.notify, job) {
-            (Some(n), _) => self.check_assign(n, out),
+            (Some(n), _) => self.check_assign(n, cat, out),
             (None, "report_missed") => out.push((line_of(&s.job), "report_missed needs `notify`".into())),
             _ => {}
         }
@@ -983,7 +993,14 @@ impl Definition {
             .collect()
     }
 
-    fn check_timers(&self, sname: &str, step: &StepDef, t: &TimersDef, out: &mut Vec<(usize, String)>) {
+    fn check_timers(
+        &self,
+        sname: &str,
+        step: &StepDef,
+        t: &TimersDef,
+        cat: &Catalogue,
+        out: &mut Vec<(usize, String)>,
+    ) {
         match (&t.due, &t.due_field) {
             (Some(_), None) => {}
             (None, Some(f)) => {
@@ -1020,7 +1037,7 @@ impl Definition {
         }
         match (&t.escalate_after, &t.escalate_to) {
             (Some(_), Some(to)) => {
-                self.check_assign(to, out);
+                self.check_assign(to, cat, out);
                 if to.is_creator() {
                     out.push((line_of(&to.role), "escalate to a role, not the creator".into()));
                 }
@@ -1107,20 +1124,20 @@ impl Definition {
         }
     }
 
-    fn check_assign(&self, a: &AssignSpec, out: &mut Vec<(usize, String)>) {
+    fn check_assign(&self, a: &AssignSpec, cat: &Catalogue, out: &mut Vec<(usize, String)>) {
         if let Some(w) = &a.when {
             self.check_condition(w, out);
         }
         let r = a;
         {
             {
-                if !a.is_creator() && r.role.parse::<Role>().is_err() {
+                if !a.is_creator() && cat.role(r.role.as_str()).is_none() {
                     out.push((
                         line_of(&r.role),
                         format!(
                             "unknown role `{}` (known: creator, {})",
                             r.role.as_str(),
-                            Role::names()
+                            cat.role_names()
                         ),
                     ));
                 }
@@ -1139,13 +1156,13 @@ impl Definition {
                                     format!("department reads undeclared field `{field}`"),
                                 ));
                             }
-                        } else if d.parse::<DeptFunction>().is_err() {
+                        } else if cat.function(d.as_str()).is_none() {
                             out.push((
                                 line_of(d),
                                 format!(
                                     "unknown department function `{}` (known: {})",
                                     d.as_str(),
-                                    DeptFunction::names()
+                                    cat.function_names()
                                 ),
                             ));
                         }
@@ -1235,6 +1252,14 @@ fn sname_spanned<'a>(def: &'a Definition, name: &str) -> &'a Spanned<String> {
 }
 
 /// The line of the deepest node a serde path (`steps.a.asign`, `x[0]`) reaches.
+/// The line of a typing error in a file read as `node`: where serde stopped,
+/// or where the path it names leads, whichever is further down.
+pub(crate) fn error_line(node: &marked_yaml::Node, e: &marked_yaml::FromNodeError) -> usize {
+    let by_mark = e.start_mark().map(|m| m.line()).unwrap_or(0);
+    let by_path = e.path().map(|p| line_at_path(node, p)).unwrap_or(0);
+    by_mark.max(by_path)
+}
+
 fn line_at_path(root: &marked_yaml::Node, path: &str) -> usize {
     let mut node = root;
     let mut line = node.span().start().map(|m| m.line()).unwrap_or(0);
@@ -1350,7 +1375,7 @@ pub fn template_field(s: &str) -> Option<&str> {
 }
 
 /// The loader's messages carry `line:column` somewhere; take the first number pair.
-fn leading_line(text: &str) -> usize {
+pub(crate) fn leading_line(text: &str) -> usize {
     text.split(|c: char| !c.is_ascii_digit() && c != ':')
         .find_map(|tok| {
             let mut parts = tok.split(':');

@@ -82,29 +82,99 @@ text_enum!(
     }
 );
 
-text_enum!(
-    /// What a department does; decides who is consulted and who files.
-    DeptFunction {
-        Organization => "organization" | "组织部",
-        PartyCommittee => "party_committee" | "乡镇党委",
-        Health => "health" | "卫生健康",
-        Education => "education" | "教育",
-        Agriculture => "agriculture" | "农业农村",
-        Other => "other" | "其他",
+/// A name from the catalogue (roles, department functions): lower-case
+/// letters, digits and `_`, starting with a letter. Whether the catalogue
+/// holds it is the catalogue's to say ([`crate::catalogue::Catalogue`]).
+macro_rules! catalogue_name {
+    ($(#[$m:meta])* $name:ident) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                check_catalogue_name(s).map(|()| $name(s.to_string()))
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(s: String) -> Result<Self, String> {
+                check_catalogue_name(&s).map(|()| $name(s))
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(n: $name) -> String {
+                n.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "pattern": CATALOGUE_NAME_PATTERN })
+            }
+        }
+    };
+}
+
+/// The spelling of a catalogue name, for schemas.
+pub const CATALOGUE_NAME_PATTERN: &str = "^[a-z][a-z0-9_]{0,39}$";
+
+fn check_catalogue_name(s: &str) -> Result<(), String> {
+    let mut chars = s.chars();
+    let ok = s.len() <= 40
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{s}` is not a name: lower-case letters, digits and `_`, starting with a letter, at most 40"
+        ))
     }
+}
+
+catalogue_name!(
+    /// What a department does (组织部, 卫生健康, …); decides who is consulted
+    /// and who files. The functions there are come from the catalogue.
+    DeptFunction
 );
 
-text_enum!(
-    /// A role a user holds at an org unit (and the units below it).
-    Role {
-        Admin => "admin" | "管理员",
-        Nominator => "nominator" | "提名人",
-        Department => "department" | "部门经办人",
-        Secretary => "secretary" | "科协秘书",
-        Reporter => "reporter" | "月报填报人",
-        Supervisor => "supervisor" | "督导",
-        Viewer => "viewer" | "查看",
-    }
+catalogue_name!(
+    /// A role a user holds at an org unit (and the units below it). The roles
+    /// there are, with their labels and what each may do beyond its own
+    /// tasks, come from the catalogue.
+    Role
 );
 
 impl OrgKind {
@@ -278,11 +348,11 @@ impl OrgContext {
 
     /// Who holds `role` at the unit at `unit_path` (one of this context's
     /// units) or at a unit above it.
-    pub fn holders(&self, role: Role, unit_path: &str) -> Vec<&str> {
+    pub fn holders(&self, role: &Role, unit_path: &str) -> Vec<&str> {
         let on_path: Vec<&str> = unit_path.split('/').filter(|c| !c.is_empty()).collect();
         self.holdings
             .iter()
-            .filter(|h| h.role == role && on_path.contains(&h.unit.as_str()))
+            .filter(|h| h.role == *role && on_path.contains(&h.unit.as_str()))
             .map(|h| h.login.as_str())
             .collect()
     }
@@ -297,9 +367,9 @@ impl OrgContext {
     }
 
     /// The department with `function` directly under `unit`.
-    pub fn department(&self, unit: &OrgUnit, function: DeptFunction) -> Option<&OrgUnit> {
-        self.departments
-            .iter()
-            .find(|d| d.parent.as_deref() == Some(unit.code.as_str()) && d.function == Some(function))
+    pub fn department(&self, unit: &OrgUnit, function: &DeptFunction) -> Option<&OrgUnit> {
+        self.departments.iter().find(|d| {
+            d.parent.as_deref() == Some(unit.code.as_str()) && d.function.as_ref() == Some(function)
+        })
     }
 }

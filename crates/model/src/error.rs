@@ -150,6 +150,8 @@ pub enum Refusal {
     TopLevelNeedsGlobalAdmin,
     #[error("only a global administrator makes another")]
     AdminNeedsGlobalAdmin,
+    #[error("only a global administrator changes the catalogue of roles and functions")]
+    CatalogueNeedsGlobalAdmin,
     #[error("only the user or an administrator changes this")]
     OnlySelfOrAdmin,
     #[error("the instance is closed")]
@@ -244,6 +246,9 @@ pub enum Problem {
     NotCode,
     #[error("must be 1 to 64 ASCII letters, digits, '.', '_' or '-'")]
     NotLogin,
+    /// A catalogue name (a role, a department function).
+    #[error("must be 1 to 40 lower-case letters, digits or '_', starting with a letter")]
+    NotName,
     #[error("cannot be changed after creation")]
     Immutable,
     #[error("action `{action}` does not let its approver choose a step")]
@@ -256,6 +261,8 @@ pub enum Problem {
     NoOrgUnit { code: String },
     #[error("no workflow `{name}`")]
     NoWorkflow { name: String },
+    #[error("`{name}` is reserved")]
+    Reserved { name: String },
     #[error("`{value}` is listed twice")]
     ListedTwice { value: String },
     #[error("`{value}` appears on an earlier row")]

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod calendar;
+pub mod catalogue;
 pub mod condition;
 pub mod definition;
 pub mod directory;
@@ -16,6 +17,7 @@ pub mod graph;
 pub mod machine;
 pub mod schedule;
 
+pub use catalogue::{Capability, Catalogue};
 pub use definition::{Definition, DefinitionError};
 pub use directory::{Body, OrgContext, OrgKind, OrgUnit, Role};
 pub use error::{Counted, ModelError, Problem, Refusal};

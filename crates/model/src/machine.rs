@@ -746,7 +746,7 @@ fn enter(
 
 /// Who holds an assignee's task: its user, or whoever holds its role at its unit or above.
 pub fn holders_of<'c>(a: &'c Assignee, ctx: &'c Context<'_>) -> Vec<&'c str> {
-    match (&a.user, a.role) {
+    match (&a.user, &a.role) {
         (Some(user), _) => vec![user.as_str()],
         (None, Some(role)) => ctx.org.holders(role, &a.unit_path),
         (None, None) => Vec::new(),
@@ -790,7 +790,7 @@ fn screen(
             let nobody = |a: &Assignee| {
                 ModelError::Directory(Refusal::NoHolder {
                     step: step.to_string(),
-                    role: a.role.map(|r| r.to_string()).unwrap_or_default(),
+                    role: a.role.as_ref().map(|r| r.to_string()).unwrap_or_default(),
                     unit: a.unit.clone(),
                     unit_name: ctx.org.unit_name(&a.unit).to_string(),
                 })
@@ -1067,7 +1067,7 @@ pub fn resolve_role(
         })?;
         return Ok(Some(Assignee {
             key: format!("{role}@{}", unit.code),
-            role: Some(role),
+            role: Some(role.clone()),
             unit: unit.code.clone(),
             unit_path: unit.path.clone(),
             user: None,
@@ -1084,11 +1084,11 @@ pub fn resolve_role(
     let found = function_text
         .parse::<DeptFunction>()
         .ok()
-        .and_then(|f| ctx.org.department(unit, f));
+        .and_then(|f| ctx.org.department(unit, &f));
     match found {
         Some(d) => Ok(Some(Assignee {
             key: format!("{role}@{}", d.code),
-            role: Some(role),
+            role: Some(role.clone()),
             unit: d.code.clone(),
             unit_path: d.path.clone(),
             user: None,

@@ -7,7 +7,12 @@ const SHIPPED: &str = include_str!("../../../workflows/sanzhang-appointment.yaml
 
 #[test]
 fn shipped_appointment_workflow_is_valid() {
-    let def = Definition::parse("sanzhang-appointment.yaml", SHIPPED).unwrap();
+    let def = Definition::parse(
+        "sanzhang-appointment.yaml",
+        SHIPPED,
+        &naxian_model::Catalogue::shipped(),
+    )
+    .unwrap();
     assert_eq!(def.name.as_str(), "sanzhang-appointment");
     assert_eq!(def.start.as_str(), "drafting");
     assert!(def.step("consultation").unwrap().keep_completed);
@@ -37,12 +42,14 @@ ends:
 ";
 
 fn errors(src: &str) -> String {
-    Definition::parse("t.yaml", src).unwrap_err().to_string()
+    Definition::parse("t.yaml", src, &naxian_model::Catalogue::shipped())
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
 fn base_is_valid() {
-    Definition::parse("t.yaml", BASE).unwrap();
+    Definition::parse("t.yaml", BASE, &naxian_model::Catalogue::shipped()).unwrap();
 }
 
 #[test]
@@ -88,6 +95,42 @@ fn unknown_role_and_action_are_errors() {
     );
 }
 
+/// Roles and functions are the catalogue's: a file naming one it lacks is
+/// refused with the line, and loads once the catalogue has it.
+#[test]
+fn roles_and_functions_are_the_catalogues() {
+    use naxian_model::catalogue::{FunctionEntry, RoleEntry};
+    let src = BASE
+        .replace("started_by: nominator", "started_by: liaison")
+        .replace(
+            "- { role: secretary, unit: target }",
+            "- { role: department, department: science, of: county }",
+        );
+    let e = errors(&src);
+    assert!(e.contains("t.yaml:5: unknown role `liaison`"), "{e}");
+    assert!(
+        e.contains("t.yaml:16: unknown department function `science`"),
+        "{e}"
+    );
+    let mut catalogue = naxian_model::Catalogue::shipped();
+    catalogue.roles.push(RoleEntry {
+        name: "liaison".parse().unwrap(),
+        label: "联络员".into(),
+        may: Vec::new(),
+    });
+    catalogue.functions.push(FunctionEntry {
+        name: "science".parse().unwrap(),
+        label: "科技".into(),
+    });
+    let def = Definition::parse("t.yaml", &src, &catalogue).unwrap();
+    assert_eq!(def.started_by.as_str(), "liaison");
+    // A catalogue without the shipped roles refuses what the shipped one takes.
+    let bare = naxian_model::Catalogue::default();
+    let e = Definition::parse("t.yaml", BASE, &bare).unwrap_err().to_string();
+    assert!(e.contains("t.yaml:5: unknown role `nominator`"), "{e}");
+    assert!(e.contains("t.yaml:16: unknown role `secretary`"), "{e}");
+}
+
 #[test]
 fn unknown_keys_and_bad_yaml_are_errors_with_lines() {
     let e = errors(&BASE.replace(
@@ -111,6 +154,7 @@ fn timers_are_checked() {
     Definition::parse(
         "t.yaml",
         &with("{ due: 10 working days, remind_before: [1 day] }"),
+        &naxian_model::Catalogue::shipped(),
     )
     .unwrap();
     let e = errors(&with("{ due: soon }"));
@@ -151,7 +195,7 @@ fn sign_off_modes_parse_and_at_least_is_bounded() {
         ("sequential", SignOff::Sequential),
         ("{ at_least: 1 }", SignOff::AtLeast(1)),
     ] {
-        let def = Definition::parse("t.yaml", &with(text)).unwrap();
+        let def = Definition::parse("t.yaml", &with(text), &naxian_model::Catalogue::shipped()).unwrap();
         assert_eq!(def.step("b").unwrap().sign_off, mode, "{text}");
     }
     // Step `b` assigns one role: at least two of one cannot be met.
@@ -171,7 +215,7 @@ fn chosen_targets_are_steps_that_exist() {
             &format!("approve: {{ to: done }}\n      return: {{ to: {to} }}"),
         )
     };
-    let def = Definition::parse("t.yaml", &with("[a]")).unwrap();
+    let def = Definition::parse("t.yaml", &with("[a]"), &naxian_model::Catalogue::shipped()).unwrap();
     let to = def
         .step("b")
         .unwrap()
@@ -182,7 +226,7 @@ fn chosen_targets_are_steps_that_exist() {
         .as_deref()
         .unwrap();
     assert_eq!((to.fixed(), to.named()), (None, vec!["a"]));
-    Definition::parse("t.yaml", &with("passed")).unwrap();
+    Definition::parse("t.yaml", &with("passed"), &naxian_model::Catalogue::shipped()).unwrap();
     let e = errors(&with("[a, done]"));
     assert!(
         e.contains("t.yaml:19:") && e.contains("only steps: `done` is an end"),
@@ -224,7 +268,8 @@ fn conditions_are_checked_against_the_fields_when_the_file_loads() {
             "approve: { to: done }",
             "approve: { to: done, data: { approve_note: { type: text } } }",
         );
-        Definition::parse("t.yaml", &src).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        Definition::parse("t.yaml", &src, &naxian_model::Catalogue::shipped())
+            .unwrap_or_else(|e| panic!("{ok}: {e}"));
     }
     for (bad, says) in [
         (
@@ -338,7 +383,12 @@ fn documented_example() -> String {
 #[test]
 fn the_documented_example_loads_validates_and_draws_every_construct() {
     let src = documented_example();
-    let def = Definition::parse("township-founding.yaml", &src).unwrap_or_else(|e| panic!("{e}"));
+    let def = Definition::parse(
+        "township-founding.yaml",
+        &src,
+        &naxian_model::Catalogue::shipped(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../../../workflows/schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();

@@ -15,7 +15,12 @@ use serde_json::{json, Value};
 const SHIPPED: &str = include_str!("../../../workflows/sanzhang-appointment.yaml");
 
 fn def() -> Definition {
-    Definition::parse("sanzhang-appointment.yaml", SHIPPED).unwrap()
+    Definition::parse(
+        "sanzhang-appointment.yaml",
+        SHIPPED,
+        &naxian_model::Catalogue::shipped(),
+    )
+    .unwrap()
 }
 
 /// The sign-off modes the consultation step is played with.
@@ -30,7 +35,12 @@ fn def_signed(mode: &str) -> Definition {
         &format!("    sign_off: {mode}\n    # After a return"),
         1,
     );
-    Definition::parse("sanzhang-appointment.yaml", &src).unwrap()
+    Definition::parse(
+        "sanzhang-appointment.yaml",
+        &src,
+        &naxian_model::Catalogue::shipped(),
+    )
+    .unwrap()
 }
 
 fn unit(code: &str, kind: OrgKind, parent: Option<&OrgUnit>, function: Option<DeptFunction>) -> OrgUnit {
@@ -55,19 +65,27 @@ fn township_ctx(term_end: &str) -> OrgContext {
             "K-ORG",
             OrgKind::Department,
             Some(&k),
-            Some(DeptFunction::Organization),
+            Some(
+                "organization"
+                    .parse::<naxian_model::directory::DeptFunction>()
+                    .unwrap(),
+            ),
         ),
         unit(
             "K-HEALTH",
             OrgKind::Department,
             Some(&k),
-            Some(DeptFunction::Health),
+            Some("health".parse::<DeptFunction>().unwrap()),
         ),
         unit(
             "T-PC",
             OrgKind::Department,
             Some(&t),
-            Some(DeptFunction::PartyCommittee),
+            Some(
+                "party_committee"
+                    .parse::<naxian_model::directory::DeptFunction>()
+                    .unwrap(),
+            ),
         ),
     ];
     let held = |login: &str, role: Role, unit: &str| Holding {
@@ -77,11 +95,11 @@ fn township_ctx(term_end: &str) -> OrgContext {
     };
     OrgContext {
         holdings: vec![
-            held("org-li", Role::Department, "K-ORG"),
-            held("health-zhao", Role::Department, "K-HEALTH"),
-            held("pc-wang", Role::Department, "T-PC"),
-            held("sec-chen", Role::Secretary, "T"),
-            held("city-sun", Role::Supervisor, "C"),
+            held("org-li", "department".parse::<Role>().unwrap(), "K-ORG"),
+            held("health-zhao", "department".parse::<Role>().unwrap(), "K-HEALTH"),
+            held("pc-wang", "department".parse::<Role>().unwrap(), "T-PC"),
+            held("sec-chen", "secretary".parse::<Role>().unwrap(), "T"),
+            held("city-sun", "supervisor".parse::<Role>().unwrap(), "C"),
         ],
         chain: vec![p, c, k, t],
         departments,
@@ -251,7 +269,7 @@ fn returning() -> Definition {
             "acknowledge: { complete: true, title: 确认备案 }",
             "acknowledge: { complete: true, title: 确认备案 }\n      return: { to: [consultation, drafting], title: 退回 }",
         );
-    Definition::parse("returning.yaml", &src).unwrap()
+    Definition::parse("returning.yaml", &src, &naxian_model::Catalogue::shipped()).unwrap()
 }
 
 fn act_to(s: &mut Sim, key: &str, action: &str, to_step: Option<&str>) -> Result<(), ModelError> {
@@ -326,7 +344,7 @@ fn conditions_choose_routes_and_assignments_from_the_data() {
             "- { role: department, department: \"{candidate.sector}\", of: county, optional: true }",
             "- { role: department, department: health, of: county, when: 'candidate.sector == \"health\"' }",
         );
-    let def = Definition::parse("conditions.yaml", &src).unwrap();
+    let def = Definition::parse("conditions.yaml", &src, &naxian_model::Catalogue::shipped()).unwrap();
     let org = township_ctx("2030-01-01");
     let run = |sector: &str, post: &str| {
         let mut data = nomination(sector);
@@ -377,7 +395,7 @@ fn conditions_choose_routes_and_assignments_from_the_data() {
 
 /// A nomination under `src` in `org`, submitted by its nominator.
 fn submitted(src: &str, org: OrgContext) -> Result<Sim, ModelError> {
-    let def = Definition::parse("variant.yaml", src).unwrap();
+    let def = Definition::parse("variant.yaml", src, &naxian_model::Catalogue::shipped()).unwrap();
     let mut s = Sim::of(def, "health", "2030-01-01");
     s.org = org;
     s.act_key("creator", "submit", None, None)?;
@@ -464,7 +482,7 @@ fn auto_pass_skips_the_creator_and_who_approved_before_with_the_reason() {
     let mut org = township_ctx("2030-01-01");
     org.holdings.push(Holding {
         login: "nominator".into(),
-        role: Role::Department,
+        role: "department".parse::<Role>().unwrap(),
         unit: "K-ORG".into(),
     });
     let s = through_election(&passing("creator"), org);

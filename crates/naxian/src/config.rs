@@ -42,6 +42,9 @@ pub struct Paths {
     pub data_dir: PathBuf,
     pub workflows: PathBuf,
     pub holidays: PathBuf,
+    /// The catalogue of roles and department functions added to the store
+    /// at start (`config/catalogue.yaml`).
+    pub catalogue: PathBuf,
     /// The e-mail templates (`<name>/subject.txt`, `body.txt`, `body.html`).
     pub mail_templates: PathBuf,
 }
@@ -118,6 +121,7 @@ impl Default for Paths {
             data_dir: "./data".into(),
             workflows: "./workflows".into(),
             holidays: "./config/holidays".into(),
+            catalogue: "./config/catalogue.yaml".into(),
             mail_templates: "./templates/mail".into(),
         }
     }
@@ -183,6 +187,9 @@ impl Config {
         if let Some(v) = get("NAXIAN_WORKFLOWS") {
             self.paths.workflows = v.into();
         }
+        if let Some(v) = get("NAXIAN_CATALOGUE") {
+            self.paths.catalogue = v.into();
+        }
         if let Some(v) = get("NAXIAN_PUBLIC_URL") {
             self.server.public_url = v;
         }
@@ -231,6 +238,17 @@ impl Config {
             max_attempts: self.mail.max_attempts.max(1),
             backoff: chrono::Duration::seconds(self.mail.retry_after_seconds.max(1)),
         })
+    }
+
+    /// The catalogue file (`paths.catalogue`), read and checked: what
+    /// `workflow check` and `workflow graph` check files against.
+    pub fn catalogue(&self) -> anyhow::Result<naxian_model::Catalogue> {
+        let path = &self.paths.catalogue;
+        let text = std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        Ok(naxian_model::Catalogue::parse(
+            &path.display().to_string(),
+            &text,
+        )?)
     }
 
     pub fn engine_settings(&self) -> naxian_engine::Settings {

@@ -221,7 +221,7 @@ async fn main() -> anyhow::Result<()> {
         Cmd::Workflow { command } => match command {
             WorkflowCmd::Check { path } => {
                 let path = path.unwrap_or(config.paths.workflows.clone());
-                match naxian_engine::check_definitions(&path) {
+                match naxian_engine::check_definitions(&path, &config.catalogue()?) {
                     Ok(defs) => {
                         for d in defs {
                             println!(
@@ -243,7 +243,8 @@ async fn main() -> anyhow::Result<()> {
             WorkflowCmd::Schema => print!("{}", naxian_model::Definition::json_schema()),
             WorkflowCmd::Graph { path } => {
                 let src = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
-                let def = naxian_model::Definition::parse(&path.display().to_string(), &src)?;
+                let def =
+                    naxian_model::Definition::parse(&path.display().to_string(), &src, &config.catalogue()?)?;
                 print!("{}", def.dot());
             }
         },

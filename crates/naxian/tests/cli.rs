@@ -141,6 +141,7 @@ async fn audit_verify_reports_a_tampered_entry() {
     let mut config = naxian::config::Config::default();
     config.database.url = url.clone();
     config.paths.workflows = workspace().join("workflows");
+    config.paths.catalogue = workspace().join("config/catalogue.yaml");
     let state = naxian::build(&config, true, false).await.unwrap();
     let engine = &state.engine;
     let nominator = engine.actor("jn-py-nominator").await.unwrap();

@@ -7,8 +7,9 @@
 
 use crate::error::ErrorBody;
 use naxian_model::definition::CommentRule;
-use naxian_model::directory::{DeptFunction, OrgKind, Role};
+use naxian_model::directory::{OrgKind, CATALOGUE_NAME_PATTERN};
 use naxian_model::fields::FieldType;
+use naxian_model::Capability;
 use naxian_model::{Status, TaskStatus};
 use serde::Deserialize;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -58,15 +59,7 @@ macro_rules! names_of_all {
         }
     )*};
 }
-names_of_all!(
-    OrgKind,
-    Role,
-    DeptFunction,
-    Status,
-    TaskStatus,
-    FieldType,
-    CommentRule
-);
+names_of_all!(OrgKind, Capability, Status, TaskStatus, FieldType, CommentRule);
 
 /// The same names, or null.
 impl<T: Names> Names for Option<T> {
@@ -86,6 +79,24 @@ pub fn names<T: Names>() -> ObjectBuilder {
         utoipa::openapi::schema::SchemaType::new(Type::String)
     };
     ObjectBuilder::new().schema_type(ty).enum_values(Some(all))
+}
+
+/// A name of the catalogue (a role, a department function): which names
+/// exist is data (`GET /api/v1/catalogue`), so the document gives their spelling.
+pub fn catalogue_name() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::new(Type::String))
+        .pattern(Some(CATALOGUE_NAME_PATTERN))
+}
+
+/// The same, or null.
+pub fn catalogue_name_or_null() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            Type::String,
+            Type::Null,
+        ]))
+        .pattern(Some(CATALOGUE_NAME_PATTERN))
 }
 
 /// The optional header that makes a write safe to send again.

@@ -6,7 +6,7 @@ use crate::openapi::names;
 use chrono::{DateTime, SecondsFormat, Utc};
 use naxian_engine::clock::shanghai;
 use naxian_engine::InstanceView;
-use naxian_model::directory::{Body as ModelBody, DeptFunction, OrgKind, OrgUnit as ModelUnit, Role};
+use naxian_model::directory::{Body as ModelBody, OrgKind, OrgUnit as ModelUnit};
 use naxian_model::machine::task_actions;
 use naxian_model::{Definition, Status, Task as ModelTask, TaskStatus};
 use naxian_store::{HistoryRecord, InboxRow, MemberRecord};
@@ -57,8 +57,8 @@ pub fn instance_summary(i: &naxian_model::Instance) -> InstanceSummary {
 /// Who a task is for: a role at a unit, or one user.
 #[derive(Serialize, ToSchema)]
 pub struct Assignee {
-    #[schema(schema_with = names::<Option<Role>>)]
-    role: Option<&'static str>,
+    #[schema(schema_with = crate::openapi::catalogue_name_or_null)]
+    role: Option<String>,
     unit: String,
     user: Option<String>,
 }
@@ -126,7 +126,7 @@ pub fn task_core(t: &ModelTask, workflow: &str, org_unit: &str, title: &str) -> 
         title: title.to_string(),
         org_unit: org_unit.to_string(),
         assignee: Assignee {
-            role: t.assignee.role.map(|r| r.as_str()),
+            role: t.assignee.role.as_ref().map(|r| r.to_string()),
             unit: t.assignee.unit.clone(),
             user: t.assignee.user.clone(),
         },
@@ -213,8 +213,8 @@ pub struct OrgUnit {
     #[schema(schema_with = names::<OrgKind>)]
     kind: &'static str,
     parent: Option<String>,
-    #[schema(schema_with = names::<Option<DeptFunction>>)]
-    function: Option<&'static str>,
+    #[schema(schema_with = crate::openapi::catalogue_name_or_null)]
+    function: Option<String>,
 }
 
 pub fn org_unit(u: &ModelUnit) -> OrgUnit {
@@ -223,7 +223,7 @@ pub fn org_unit(u: &ModelUnit) -> OrgUnit {
         name: u.name.clone(),
         kind: u.kind.as_str(),
         parent: u.parent.clone(),
-        function: u.function.map(|f| f.as_str()),
+        function: u.function.as_ref().map(|f| f.to_string()),
     }
 }
 

@@ -38,6 +38,7 @@ macro_rules! suite {
             timers_and_outbox => [directory, users_grants_tokens, workflows],
             racing_claims => [],
             schedule_slots => [directory, users_grants_tokens, workflows, transitions, concurrent_apply, timers_and_outbox],
+            catalogue => [directory, users_grants_tokens],
             directory_generation => [
                 directory, users_grants_tokens, workflows, transitions, concurrent_apply, timers_and_outbox, schedule_slots
             ],
@@ -118,7 +119,7 @@ pub async fn directory_generation<S: Store>(store: Arc<S>) {
         );
         last = now;
     };
-    s.add_grant("cf_user", Role::Viewer, "cf_T").await.unwrap();
+    s.add_grant("cf_user", &role("viewer"), "cf_T").await.unwrap();
     moved(generation().await, "a grant");
     s.set_digest("cf_user", false).await.unwrap();
     moved(generation().await, "a user's change");
@@ -177,7 +178,7 @@ pub async fn directory_generation<S: Store>(store: Arc<S>) {
         outbox: vec![],
         at: at(1),
     };
-    s.add_grant("cf_user", Role::Viewer, "cf_K").await.unwrap();
+    s.add_grant("cf_user", &role("viewer"), "cf_K").await.unwrap();
     moved(generation().await, "a second grant");
     assert!(
         matches!(s.apply(&change).await, Err(StoreError::DirectoryMoved(_))),
@@ -371,6 +372,14 @@ pub async fn schedule_slots<S: Store>(s: Arc<S>) {
     assert!(s.instance("cf_i5").await.unwrap().is_none());
 }
 
+fn role(name: &str) -> Role {
+    name.parse().expect("a role name")
+}
+
+fn function(name: &str) -> DeptFunction {
+    name.parse().expect("a function name")
+}
+
 fn unit(code: &str, kind: OrgKind, parent: Option<&OrgUnit>, function: Option<DeptFunction>) -> OrgUnit {
     OrgUnit {
         code: code.into(),
@@ -393,19 +402,19 @@ pub async fn directory<S: Store>(store: Arc<S>) {
         "cf_K-ORG",
         OrgKind::Department,
         Some(&k),
-        Some(DeptFunction::Organization),
+        Some(function("organization")),
     );
     let pc = unit(
         "cf_T-PC",
         OrgKind::Department,
         Some(&t),
-        Some(DeptFunction::PartyCommittee),
+        Some(function("party_committee")),
     );
     let other = unit(
         "cfxK-ORG",
         OrgKind::Department,
         Some(&kx),
-        Some(DeptFunction::Organization),
+        Some(function("organization")),
     );
     for u in [&p, &k, &kx, &t, &org, &pc, &other] {
         s.create_org_unit(u).await.expect("create org unit");
@@ -449,6 +458,89 @@ pub async fn directory<S: Store>(store: Arc<S>) {
     assert!(s.org_context_at("/cf_P/cf_K/gone/").await.unwrap().is_none());
 }
 
+/// The catalogue: the migration's roles and functions, the file's entries
+/// added after them without touching what is there, an upsert by name, a
+/// label unique among its kind, and grants reading their role's capabilities.
+pub async fn catalogue<S: Store>(store: Arc<S>) {
+    use naxian_model::catalogue::{Capability, FunctionEntry, RoleEntry};
+    let s: &dyn Store = store.as_ref();
+    let first = s.catalogue().await.unwrap();
+    assert_eq!(first.role_label("department"), "部门经办人");
+    assert_eq!(first.function_label("party_committee"), "乡镇党委");
+    // An administrator renames a role; the file still has the old label and a new role.
+    let viewer = RoleEntry {
+        name: role("viewer"),
+        label: "观察员".into(),
+        may: vec![Capability::Coverage],
+    };
+    s.put_role(&viewer).await.unwrap();
+    let mut file = naxian_model::Catalogue::shipped();
+    file.roles.push(RoleEntry {
+        name: role("cf_liaison"),
+        label: "联络员".into(),
+        may: vec![Capability::Reports],
+    });
+    file.functions.push(FunctionEntry {
+        name: function("cf_science"),
+        label: "科技".into(),
+    });
+    assert_eq!(s.seed_catalogue(&file).await.unwrap(), 2);
+    assert_eq!(
+        s.seed_catalogue(&file).await.unwrap(),
+        0,
+        "a second start adds nothing"
+    );
+    let now = s.catalogue().await.unwrap();
+    assert_eq!(
+        now.role("viewer"),
+        Some(&viewer),
+        "the administrator's change stays"
+    );
+    assert_eq!(
+        now.roles.last().unwrap().name,
+        "cf_liaison",
+        "new entries come last"
+    );
+    assert_eq!(now.function_label("cf_science"), "科技");
+    // Labels are unique: an import names roles by label.
+    let twin = RoleEntry {
+        name: role("cf_twin"),
+        label: "联络员".into(),
+        may: Vec::new(),
+    };
+    assert!(matches!(s.put_role(&twin).await, Err(StoreError::Conflict(_))));
+    let twin = FunctionEntry {
+        name: function("cf_twin"),
+        label: "科技".into(),
+    };
+    assert!(matches!(
+        s.put_function(&twin).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(s.catalogue().await.unwrap().roles.len(), now.roles.len());
+    // A grant carries what its role may do, as the catalogue says now.
+    s.add_grant("cf_user", &role("cf_liaison"), "cf_K").await.unwrap();
+    let may = |grants: Vec<Grant>| {
+        grants
+            .into_iter()
+            .find(|g| g.role == "cf_liaison")
+            .map(|g| g.may)
+            .unwrap()
+    };
+    assert_eq!(may(s.grants("cf_user").await.unwrap()), vec![Capability::Reports]);
+    s.put_role(&RoleEntry {
+        name: role("cf_liaison"),
+        label: "联络员".into(),
+        may: vec![Capability::Coverage, Capability::Campaigns],
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        may(s.grants("cf_user").await.unwrap()),
+        vec![Capability::Coverage, Capability::Campaigns]
+    );
+}
+
 pub async fn users_grants_tokens<S: Store>(store: Arc<S>) {
     let s: &dyn Store = store.as_ref();
     let u = UserRecord {
@@ -475,33 +567,33 @@ pub async fn users_grants_tokens<S: Store>(store: Arc<S>) {
         ["cf_user"]
     );
     assert!(s.set_digest("cf_user", false).await.unwrap());
-    s.add_grant("cf_user", Role::Department, "cf_K-ORG")
+    s.add_grant("cf_user", &role("department"), "cf_K-ORG")
         .await
         .unwrap();
-    s.add_grant("cf_user", Role::Nominator, "cf_K").await.unwrap();
+    s.add_grant("cf_user", &role("nominator"), "cf_K").await.unwrap();
     assert!(matches!(
-        s.add_grant("cf_user", Role::Nominator, "cf_K").await,
+        s.add_grant("cf_user", &role("nominator"), "cf_K").await,
         Err(StoreError::Conflict(_))
     ));
     assert!(s
-        .add_grant("cf_user", Role::Viewer, "no-such-unit")
+        .add_grant("cf_user", &role("viewer"), "no-such-unit")
         .await
         .is_err());
     let grants = s.grants("cf_user").await.unwrap();
     assert_eq!(grants.len(), 2);
     assert!(grants
         .iter()
-        .any(|g| g.role == Role::Nominator && g.org_path == "/cf_P/cf_K/"));
+        .any(|g| g.role == role("nominator") && g.org_path == "/cf_P/cf_K/"));
     let contacts = s.contacts_under("/cf_P/cf_K/").await.unwrap();
     let seen: Vec<(&str, Role, &str)> = contacts
         .iter()
-        .map(|c| (c.unit.code.as_str(), c.role, c.email.as_str()))
+        .map(|c| (c.unit.code.as_str(), c.role.clone(), c.email.as_str()))
         .collect();
     assert_eq!(
         seen,
         [
-            ("cf_K", Role::Nominator, "u@example.cn"),
-            ("cf_K-ORG", Role::Department, "u@example.cn")
+            ("cf_K", role("nominator"), "u@example.cn"),
+            ("cf_K-ORG", role("department"), "u@example.cn")
         ]
     );
     assert!(s.contacts_under("/cf_P/cf_K/cf_T/").await.unwrap().is_empty());
@@ -686,7 +778,7 @@ fn creator_assignee() -> Assignee {
 fn dept_assignee(code: &str, path: &str) -> Assignee {
     Assignee {
         key: format!("department@{code}"),
-        role: Some(Role::Department),
+        role: Some(role("department")),
         unit: code.into(),
         unit_path: path.into(),
         user: None,
@@ -987,7 +1079,7 @@ pub async fn import_batches<S: Store>(store: Arc<S>) {
         units: vec![unit("cf_I1")],
         bodies: vec![("cf_I1".into(), body.clone())],
         users: vec![user("cf_imp1")],
-        grants: vec![("cf_imp1".into(), Role::Nominator, "cf_I1".into())],
+        grants: vec![("cf_imp1".into(), role("nominator"), "cf_I1".into())],
     };
     s.import_directory(&good).await.unwrap();
     assert_eq!(s.org_unit("cf_I1").await.unwrap(), Some(unit("cf_I1")));
@@ -1007,7 +1099,7 @@ pub async fn import_batches<S: Store>(store: Arc<S>) {
         units: vec![unit("cf_I2")],
         bodies: vec![("cf_I2".into(), body)],
         users: vec![user("cf_imp2")],
-        grants: vec![("cf_imp2".into(), Role::Nominator, "no-such-unit".into())],
+        grants: vec![("cf_imp2".into(), role("nominator"), "no-such-unit".into())],
     };
     assert!(s.import_directory(&bad).await.is_err());
     assert_eq!(s.org_unit("cf_I2").await.unwrap(), None);
@@ -1335,7 +1427,10 @@ pub async fn calendar<S: Store>(store: Arc<S>) {
         "saving a year replaces it"
     );
     // Holders of a role at or above a unit.
-    let holders = s.holders(Role::Department, "/cf_P/cf_K/cf_K-ORG/").await.unwrap();
+    let holders = s
+        .holders(&role("department"), "/cf_P/cf_K/cf_K-ORG/")
+        .await
+        .unwrap();
     assert_eq!(
         holders
             .iter()
@@ -1344,12 +1439,12 @@ pub async fn calendar<S: Store>(store: Arc<S>) {
         [("cf_user", "/cf_P/cf_K/cf_K-ORG/")]
     );
     assert!(s
-        .holders(Role::Department, "/cf_P/cfxK/cfxK-ORG/")
+        .holders(&role("department"), "/cf_P/cfxK/cfxK-ORG/")
         .await
         .unwrap()
         .is_empty());
     assert!(s
-        .holders(Role::Secretary, "/cf_P/cf_K/cf_K-ORG/")
+        .holders(&role("secretary"), "/cf_P/cf_K/cf_K-ORG/")
         .await
         .unwrap()
         .is_empty());

@@ -29,7 +29,7 @@ pub fn change_document(c: &Change, time: fn(DateTime<Utc>) -> String) -> Value {
         })).collect::<Vec<_>>(),
         "open": c.open.iter().map(|t| json!({
             "id": t.id, "instance_id": t.instance_id, "step": t.step, "assignee_key": t.assignee.key,
-            "role": t.assignee.role.map(|r| r.as_str()), "unit": t.assignee.unit,
+            "role": t.assignee.role.as_ref().map(|r| r.as_str()), "unit": t.assignee.unit,
             "unit_path": t.assignee.unit_path, "user_login": t.assignee.user,
             "created_at": time(t.created_at), "due_at": t.due_at.map(time),
         })).collect::<Vec<_>>(),

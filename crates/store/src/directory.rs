@@ -1,8 +1,10 @@
 //! The directory: org units, their bodies and members, users and their
-//! role grants, and who holds a role where.
+//! role grants, who holds a role where, and the catalogue of roles and
+//! department functions.
 
 use crate::{Contact, DirectoryBatch, Grant, MemberRecord, Result, UserRecord};
 use async_trait::async_trait;
+use naxian_model::catalogue::{Catalogue, FunctionEntry, RoleEntry};
 use naxian_model::directory::{Body, OrgContext, OrgUnit, Role};
 
 /// The directory: units, bodies, members, users, grants.
@@ -25,14 +27,14 @@ pub trait DirectoryStore: Send + Sync {
     async fn directory_generation(&self) -> Result<i64>;
     async fn create_user(&self, user: &UserRecord) -> Result<()>;
     async fn user(&self, login: &str) -> Result<Option<UserRecord>>;
-    async fn add_grant(&self, login: &str, role: Role, org_unit: &str) -> Result<()>;
+    async fn add_grant(&self, login: &str, role: &Role, org_unit: &str) -> Result<()>;
     /// Turns a user's daily digest on or off; false if there is no such user.
     async fn set_digest(&self, login: &str, digest: bool) -> Result<bool>;
     async fn digest_users(&self) -> Result<Vec<UserRecord>>;
     async fn grants(&self, login: &str) -> Result<Vec<Grant>>;
     /// Users holding `role` at a unit whose path is a prefix of `unit_path`,
     /// each with the path of the unit of that grant (nearest first).
-    async fn holders(&self, role: Role, unit_path: &str) -> Result<Vec<(UserRecord, String)>>;
+    async fn holders(&self, role: &Role, unit_path: &str) -> Result<Vec<(UserRecord, String)>>;
     /// Units of a kind, in code order.
     async fn units_of_kind(&self, kind: naxian_model::OrgKind) -> Result<Vec<OrgUnit>>;
     /// The unit at `path` and every unit below it.
@@ -42,4 +44,15 @@ pub trait DirectoryStore: Send + Sync {
     /// Every grant at or below `path` with its unit and user: the liaison
     /// list (联络表) and the administration pages read this.
     async fn contacts_under(&self, path: &str) -> Result<Vec<Contact>>;
+    /// The catalogue of roles and department functions, in their order.
+    async fn catalogue(&self) -> Result<Catalogue>;
+    /// Adds the entries of `shipped` the store does not hold yet, after the
+    /// others; those it holds keep what administrators made of them.
+    /// Returns how many were added.
+    async fn seed_catalogue(&self, shipped: &Catalogue) -> Result<usize>;
+    /// Adds a role, or changes the label and capabilities of the one so named.
+    /// A label another role has is a conflict.
+    async fn put_role(&self, role: &RoleEntry) -> Result<()>;
+    /// The same for a department function.
+    async fn put_function(&self, function: &FunctionEntry) -> Result<()>;
 }

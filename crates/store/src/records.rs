@@ -24,6 +24,9 @@ pub struct Grant {
     pub org_unit: String,
     /// The path of the unit, so that coverage is a prefix test.
     pub org_path: String,
+    /// What the role lets its holder do beyond tasks, as the catalogue says
+    /// at the time of reading.
+    pub may: Vec<naxian_model::Capability>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

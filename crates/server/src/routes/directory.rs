@@ -11,7 +11,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use naxian_engine::{NewOrgUnit, NewUser};
-use naxian_model::directory::{DeptFunction, OrgKind, Role};
+use naxian_model::directory::OrgKind;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use utoipa::ToSchema;
@@ -83,7 +83,7 @@ struct OrgUnitRequest {
     kind: String,
     parent: Option<String>,
     /// For a department: what it does in the consultation.
-    #[schema(schema_with = names::<Option<DeptFunction>>)]
+    #[schema(schema_with = crate::openapi::catalogue_name_or_null)]
     function: Option<String>,
 }
 
@@ -222,7 +222,7 @@ async fn create_user(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct GrantRequest {
-    #[schema(schema_with = names::<Role>)]
+    #[schema(schema_with = crate::openapi::catalogue_name)]
     role: String,
     org_unit: String,
 }

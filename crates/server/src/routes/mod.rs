@@ -2,6 +2,7 @@
 //! route is registered with its documented operation (`openapi`).
 
 pub mod campaigns;
+pub mod catalogue;
 pub mod coverage;
 pub mod directory;
 pub mod instances;
@@ -17,6 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn api(state: &AppState) -> OpenApiRouter<AppState> {
     let mut router = OpenApiRouter::new()
         .merge(directory::router())
+        .merge(catalogue::router())
         .merge(workflows::router())
         .merge(instances::router(state))
         .merge(tasks::router())

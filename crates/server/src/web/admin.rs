@@ -18,8 +18,8 @@ use axum::{Form, Router};
 use naxian_engine::import::{read_table, ImportError, Sheet};
 use naxian_engine::sessions::WebSession;
 use naxian_engine::{EngineError, NewOrgUnit, NewUser};
-use naxian_model::directory::{DeptFunction, OrgKind, Role};
-use naxian_model::Refusal;
+use naxian_model::directory::OrgKind;
+use naxian_model::{Capability, Refusal};
 use serde::Deserialize;
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -30,6 +30,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/bodies", post(set_body))
         .route("/admin/users", post(create_user))
         .route("/admin/grants", post(add_grant))
+        .route("/admin/roles", post(put_role))
+        .route("/admin/functions", post(put_function))
         .route("/admin/import", post(import).layer(DefaultBodyLimit::max(limit)))
         .route("/admin/templates/{file}", get(template))
 }
@@ -48,9 +50,17 @@ pub struct UnitLine {
 pub struct ContactLine {
     pub login: String,
     pub name: String,
-    pub role: &'static str,
+    pub role: String,
     pub unit: String,
     pub email: String,
+}
+
+/// A role of the catalogue as its form shows it: each capability with
+/// whether the role has it.
+pub struct RoleLine {
+    pub name: String,
+    pub label: String,
+    pub may: Vec<(&'static str, &'static str, bool)>,
 }
 
 pub struct RowErrorLine {
@@ -74,8 +84,12 @@ struct AdminPage {
     truncated: bool,
     contacts: Vec<ContactLine>,
     kinds: Vec<(&'static str, &'static str)>,
-    functions: Vec<(&'static str, &'static str)>,
-    roles: Vec<(&'static str, &'static str)>,
+    functions: Vec<(String, String)>,
+    roles: Vec<(String, String)>,
+    /// The catalogue's forms, for a global administrator only.
+    edits_catalogue: bool,
+    role_lines: Vec<RoleLine>,
+    capabilities: Vec<(&'static str, &'static str)>,
 }
 
 /// The unit the page opens at: the one asked for, else the highest unit the
@@ -83,9 +97,7 @@ struct AdminPage {
 async fn admin_root(s: &AppState, w: &WebSession, under: Option<String>) -> Result<String, EngineError> {
     let own = w
         .actor
-        .grants
-        .iter()
-        .filter(|g| g.role == Role::Admin)
+        .grants_for(Capability::Administer)
         .min_by_key(|g| g.org_path.len())
         .map(|g| g.org_unit.clone());
     s.engine.board_root(&w.actor, under.or(own)).await
@@ -138,12 +150,16 @@ async fn render(
             name: u.name,
         })
         .collect();
+    let catalogue = match s.engine.catalogue().await {
+        Ok(c) => c,
+        Err(e) => return message_page(s, w, e).await,
+    };
     let contacts = contacts
         .into_iter()
         .map(|c| ContactLine {
+            role: catalogue.role_label(c.role.as_str()).to_string(),
             login: c.login,
             name: c.name,
-            role: c.role.label(),
             unit: c.unit.name,
             email: c.email,
         })
@@ -163,11 +179,30 @@ async fn render(
             truncated,
             contacts,
             kinds: OrgKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
-            functions: DeptFunction::ALL
+            functions: catalogue
+                .functions
                 .iter()
-                .map(|f| (f.as_str(), f.label()))
+                .map(|f| (f.name.to_string(), f.label.clone()))
                 .collect(),
-            roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
+            roles: catalogue
+                .roles
+                .iter()
+                .map(|r| (r.name.to_string(), r.label.clone()))
+                .collect(),
+            edits_catalogue: w.actor.is_admin,
+            role_lines: catalogue
+                .roles
+                .iter()
+                .map(|r| RoleLine {
+                    name: r.name.to_string(),
+                    label: r.label.clone(),
+                    may: Capability::ALL
+                        .iter()
+                        .map(|c| (c.as_str(), c.label(), r.may.contains(c)))
+                        .collect(),
+                })
+                .collect(),
+            capabilities: Capability::ALL.iter().map(|c| (c.as_str(), c.label())).collect(),
         },
     )
 }
@@ -213,7 +248,7 @@ async fn after(s: &AppState, w: &WebSession, result: Result<String, EngineError>
             .await
         }
         Err(EngineError::Conflict(r) | EngineError::NotFound(r)) => {
-            let error = Some(zh_refusal(&r));
+            let error = Some(zh_refusal(&r, &s.engine.catalogue().await.unwrap_or_default()));
             render(
                 s,
                 w,
@@ -239,6 +274,9 @@ fn field_label(field: &str) -> &str {
         .unwrap_or(match field {
             "role" => "角色",
             "org_unit" => "单位代码",
+            "name" => "名称",
+            "label" => "显示名称",
+            "may" => "可以",
             other => other,
         })
 }
@@ -343,6 +381,45 @@ async fn add_grant(
         result.map(|()| format!("已授予 {login} 在 {unit} 的角色。")),
     )
     .await
+}
+
+/// `POST /admin/roles`: a role added, or its label and capabilities changed.
+async fn put_role(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
+        return forbidden();
+    }
+    let input = naxian_engine::catalogue::RoleInput {
+        label: value(&f, "label").into(),
+        may: f
+            .iter()
+            .filter(|(k, _)| k == "may")
+            .map(|(_, v)| v.clone())
+            .collect(),
+    };
+    let result = s.engine.put_role(&w.actor, value(&f, "name"), input).await;
+    after(&s, &w, result.map(|r| format!("已保存角色“{}”。", r.label))).await
+}
+
+/// `POST /admin/functions`: a department function added or relabelled.
+async fn put_function(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
+        return forbidden();
+    }
+    let result = s
+        .engine
+        .put_function(&w.actor, value(&f, "name"), value(&f, "label"))
+        .await;
+    after(&s, &w, result.map(|f| format!("已保存部门职能“{}”。", f.label))).await
 }
 
 /// `POST /admin/import`: a sheet, all of it or none.

@@ -207,7 +207,7 @@ mod tests {
     /// The shipped workflow whose end adds a member: the appointment.
     fn appointment() -> Definition {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../workflows");
-        naxian_engine::check_definitions(&dir)
+        naxian_engine::check_definitions(&dir, &naxian_model::Catalogue::shipped())
             .expect("the shipped workflows")
             .into_iter()
             .find(|d| d.adds_members())

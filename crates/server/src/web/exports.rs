@@ -216,13 +216,14 @@ async fn reports(s: &AppState, w: &WebSession, month: Option<String>) -> Result<
 async fn liaison(s: &AppState, w: &WebSession, under: Option<String>) -> Result<Table, EngineError> {
     let root = s.engine.board_root(&w.actor, under).await?;
     let contacts = s.engine.contacts(&w.actor, &root).await?;
+    let catalogue = s.engine.catalogue().await?;
     let rows = contacts
         .into_iter()
         .map(|c| {
             vec![
                 c.unit.name,
                 c.unit.code,
-                c.role.label().to_string(),
+                catalogue.role_label(c.role.as_str()).to_string(),
                 c.name,
                 c.email,
             ]

@@ -1,9 +1,10 @@
 //! The frame every page shares: the navigation, with the links the viewer's
-//! grants open and the badge of their open tasks.
+//! grants open (by what the catalogue says their roles may do) and the
+//! badge of their open tasks.
 
 use crate::AppState;
 use naxian_engine::sessions::WebSession;
-use naxian_model::Role;
+use naxian_model::Capability;
 
 pub struct Nav {
     pub name: String,
@@ -11,6 +12,7 @@ pub struct Nav {
     pub nominator: bool,
     pub reports: bool,
     pub board: bool,
+    pub campaigns: bool,
     pub inbox_count: usize,
     pub current: &'static str,
     pub admin: bool,
@@ -23,9 +25,10 @@ pub async fn nav(s: &AppState, w: &WebSession, current: &'static str) -> Nav {
     Nav {
         name: a.name.clone(),
         csrf: w.csrf.clone(),
-        nominator: a.holds_any(&[Role::Nominator]),
-        reports: a.is_admin || a.holds_any(&[Role::Reporter, Role::Supervisor, Role::Viewer, Role::Admin]),
-        board: a.is_admin || a.holds_any(&[Role::Supervisor, Role::Viewer, Role::Admin]),
+        nominator: s.engine.startable(a).await.is_ok_and(|w| !w.is_empty()),
+        reports: a.may_somewhere(Capability::Reports),
+        board: a.may_somewhere(Capability::Coverage),
+        campaigns: a.may_somewhere(Capability::Campaigns),
         inbox_count: count,
         current,
         admin: a.administers_any(),

@@ -59,7 +59,7 @@ pub async fn message_page(s: &AppState, w: &WebSession, e: EngineError) -> Respo
         | EngineError::NotFound(r)
         | EngineError::Conflict(r)
         | EngineError::NotAllowed(r)
-        | EngineError::TooMany(r) => zh_refusal(r),
+        | EngineError::TooMany(r) => zh_refusal(r, &s.engine.catalogue().await.unwrap_or_default()),
         _ if status.is_server_error() => match crate::request_log::current() {
             Some(id) if status == StatusCode::INTERNAL_SERVER_ERROR => {
                 format!("请稍后再试。如问题持续，请将编号 {id} 告知管理员。")

@@ -1,8 +1,7 @@
 //! Chinese words for the values the API keeps in English, and for the
 //! model's problems with input.
 
-use naxian_model::directory::DeptFunction;
-use naxian_model::{Counted, OrgKind, Problem, Refusal, Role};
+use naxian_model::{Catalogue, Counted, OrgKind, Problem, Refusal};
 
 /// The Chinese for a value of the service's own (an instance's status, the
 /// history's `create` and `withdraw`), or the value itself. The labels of a
@@ -61,6 +60,8 @@ pub fn zh_problem(problem: &Problem) -> String {
         Problem::NoOrgUnit { code } => format!("没有编码为 {code} 的单位"),
         Problem::NoWorkflow { name } => format!("没有流程 {name}"),
         Problem::ListedTwice { value } => format!("{value} 重复了"),
+        Problem::Reserved { name } => format!("{name} 是保留名称，请换一个"),
+        Problem::NotName => "须为小写英文字母开头，由小写字母、数字或下划线组成，最多40个字符".into(),
         Problem::EarlierRow { value } => format!("{value} 与前面的行重复"),
         Problem::UnitExists { code } => format!("单位 {code} 已存在"),
         Problem::UserExists { login } => format!("账号 {login} 已存在"),
@@ -94,7 +95,7 @@ pub fn zh_problem(problem: &Problem) -> String {
 
 /// Why the workflow refused an action, in the user's language; every kind is
 /// listed, as for [`zh_problem`].
-pub fn zh_refusal(refusal: &Refusal) -> String {
+pub fn zh_refusal(refusal: &Refusal, catalogue: &Catalogue) -> String {
     match refusal {
         Refusal::Completed { .. } => "此事项已办结。".into(),
         Refusal::NoWithdraw => "此类事项不能撤回。".into(),
@@ -113,16 +114,14 @@ pub fn zh_refusal(refusal: &Refusal) -> String {
         Refusal::RoutesInCycle => "流程配置有误（环节循环），请联系管理员。".into(),
         Refusal::Nobody { unit, .. } => format!("单位 {unit} 没有可以办理下一环节的人员，请联系管理员。"),
         Refusal::NoHolder { role, unit_name, .. } => {
-            let label = role.parse::<Role>().map_or(role.as_str(), |r| r.label());
+            let label = catalogue.role_label(role);
             format!("{unit_name}没有人担任“{label}”，事项无法交其办理，请联系管理员设置人员。")
         }
         Refusal::NoLevel { unit, .. } => format!("单位 {unit} 缺少所需的上级单位，请联系管理员。"),
         Refusal::NoDepartment {
             unit_name, function, ..
         } => {
-            let label = function
-                .parse::<DeptFunction>()
-                .map_or(function.as_str(), |f| f.label());
+            let label = catalogue.function_label(function);
             format!("{unit_name}没有登记“{label}”部门，请联系管理员。")
         }
         Refusal::UnknownRole { role } => format!("流程中的角色 {role} 不存在，请联系管理员。"),
@@ -141,9 +140,7 @@ pub fn zh_refusal(refusal: &Refusal) -> String {
         Refusal::UnitExists { code } => format!("单位 {code} 已存在。"),
         Refusal::UserExists { login } => format!("账号 {login} 已存在。"),
         Refusal::AlreadyHolds { login, role, unit } => {
-            let role = role
-                .parse::<naxian_model::Role>()
-                .map_or(role.as_str(), |r| r.label());
+            let role = catalogue.role_label(role);
             format!("{login} 已在 {unit} 担任{role}。")
         }
         Refusal::NotYourTask => "这项任务不是交给您办理的。".into(),
@@ -161,6 +158,7 @@ pub fn zh_refusal(refusal: &Refusal) -> String {
         Refusal::NeedsSupervisor => "只有督导人员可以发起限时任务。".into(),
         Refusal::TopLevelNeedsGlobalAdmin => "只有系统管理员可以新建顶级单位。".into(),
         Refusal::AdminNeedsGlobalAdmin => "只有系统管理员可以设置系统管理员。".into(),
+        Refusal::CatalogueNeedsGlobalAdmin => "只有系统管理员可以修改角色和部门职能。".into(),
         Refusal::OnlySelfOrAdmin => "只有本人或管理员可以修改。".into(),
         Refusal::InstanceClosed => "事项已办结，不能再上传附件。".into(),
         Refusal::AttachNotYours => "只有提名人或办理人可以上传附件。".into(),

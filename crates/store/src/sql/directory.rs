@@ -74,7 +74,7 @@ macro_rules! sql_directory {
                         .bind(&u.name)
                         .bind(u.kind.as_str())
                         .bind(&u.parent)
-                        .bind(u.function.map(|f| f.as_str()))
+                        .bind(u.function.as_ref().map(|f| f.as_str()))
                         .bind(&u.path)
                         .bind(now)
                         .execute(&mut *tx)
@@ -227,9 +227,9 @@ macro_rules! sql_directory {
                     row.as_ref().map(user).transpose()
                 }
 
-                async fn add_grant(&self, login: &str, role: Role, org: &str) -> Result<()> {
+                async fn add_grant(&self, login: &str, role: &Role, org: &str) -> Result<()> {
                     self.import_directory(&$crate::DirectoryBatch {
-                        grants: vec![(login.to_string(), role, org.to_string())],
+                        grants: vec![(login.to_string(), role.clone(), org.to_string())],
                         ..Default::default()
                     })
                     .await
@@ -237,7 +237,8 @@ macro_rules! sql_directory {
 
                 async fn grants(&self, login: &str) -> Result<Vec<Grant>> {
                     let rows = sqlx::query(
-                        "SELECT g.role, g.org_unit, u.path FROM grants g JOIN org_units u ON u.code = g.org_unit
+                        "SELECT g.role, g.org_unit, u.path, r.may FROM grants g JOIN org_units u ON u.code = g.org_unit
+                         LEFT JOIN roles r ON r.name = g.role
                          WHERE g.login = $1 ORDER BY u.path, g.role",
                     )
                     .bind(login)
@@ -249,7 +250,7 @@ macro_rules! sql_directory {
                         .collect()
                 }
 
-                async fn holders(&self, role: Role, unit_path: &str) -> Result<Vec<(UserRecord, String)>> {
+                async fn holders(&self, role: &Role, unit_path: &str) -> Result<Vec<(UserRecord, String)>> {
                     // A grant covers the unit if it is at the unit or one of its
                     // ancestors: exactly the codes on its path.
                     let codes: Vec<&str> = unit_path.split('/').filter(|c| !c.is_empty()).collect();
@@ -318,6 +319,92 @@ macro_rules! sql_directory {
                     rows.iter()
                         .map(|r| $crate::sql::rows::ContactRow::from_row(r).map_err(e)?.into_model())
                         .collect()
+                }
+
+                async fn catalogue(&self) -> Result<naxian_model::Catalogue> {
+                    let roles = sqlx::query("SELECT name, label, may FROM roles ORDER BY position, name")
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    let functions = sqlx::query("SELECT name, label FROM dept_functions ORDER BY position, name")
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    Ok(naxian_model::Catalogue {
+                        roles: roles
+                            .iter()
+                            .map(|r| $crate::sql::rows::RoleRow::from_row(r).map_err(e)?.into_model())
+                            .collect::<Result<_>>()?,
+                        functions: functions
+                            .iter()
+                            .map(|r| $crate::sql::rows::FunctionRow::from_row(r).map_err(e)?.into_model())
+                            .collect::<Result<_>>()?,
+                    })
+                }
+
+                // `WHERE true` in the upserts below: SQLite reads `ON CONFLICT`
+                // after a bare `SELECT … FROM` as part of a join.
+                async fn seed_catalogue(&self, shipped: &naxian_model::Catalogue) -> Result<usize> {
+                    let mut tx = self.writer().begin().await.map_err(e)?;
+                    let mut added = 0;
+                    for r in &shipped.roles {
+                        let done = sqlx::query(
+                            "INSERT INTO roles (name, label, may, position)
+                             SELECT $1, $2, $3, COALESCE(MAX(position), 0) + 1 FROM roles WHERE true
+                             ON CONFLICT (name) DO NOTHING",
+                        )
+                        .bind(r.name.as_str())
+                        .bind(&r.label)
+                        .bind(sqlx::types::Json(&r.may))
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                        added += done.rows_affected() as usize;
+                    }
+                    for f in &shipped.functions {
+                        let done = sqlx::query(
+                            "INSERT INTO dept_functions (name, label, position)
+                             SELECT $1, $2, COALESCE(MAX(position), 0) + 1 FROM dept_functions WHERE true
+                             ON CONFLICT (name) DO NOTHING",
+                        )
+                        .bind(f.name.as_str())
+                        .bind(&f.label)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                        added += done.rows_affected() as usize;
+                    }
+                    tx.commit().await.map_err(e)?;
+                    Ok(added)
+                }
+
+                async fn put_role(&self, r: &naxian_model::catalogue::RoleEntry) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO roles (name, label, may, position)
+                         SELECT $1, $2, $3, COALESCE(MAX(position), 0) + 1 FROM roles WHERE true
+                         ON CONFLICT (name) DO UPDATE SET label = excluded.label, may = excluded.may",
+                    )
+                    .bind(r.name.as_str())
+                    .bind(&r.label)
+                    .bind(sqlx::types::Json(&r.may))
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn put_function(&self, f: &naxian_model::catalogue::FunctionEntry) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO dept_functions (name, label, position)
+                         SELECT $1, $2, COALESCE(MAX(position), 0) + 1 FROM dept_functions WHERE true
+                         ON CONFLICT (name) DO UPDATE SET label = excluded.label",
+                    )
+                    .bind(f.name.as_str())
+                    .bind(&f.label)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
                 }
 
                 async fn set_digest(&self, login: &str, digest: bool) -> Result<bool> {

@@ -287,6 +287,8 @@ pub struct GrantRow {
     role: String,
     org_unit: String,
     path: String,
+    /// The role's capabilities (JSON); none for a role the catalogue lacks.
+    may: Option<Json<Vec<naxian_model::Capability>>>,
 }
 
 impl GrantRow {
@@ -295,6 +297,39 @@ impl GrantRow {
             role: parse("role", &self.role)?,
             org_unit: self.org_unit,
             org_path: self.path,
+            may: self.may.map(|m| m.0).unwrap_or_default(),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct RoleRow {
+    name: String,
+    label: String,
+    may: Json<Vec<naxian_model::Capability>>,
+}
+
+impl RoleRow {
+    pub fn into_model(self) -> Result<naxian_model::catalogue::RoleEntry> {
+        Ok(naxian_model::catalogue::RoleEntry {
+            name: parse("role", &self.name)?,
+            label: self.label,
+            may: self.may.0,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct FunctionRow {
+    name: String,
+    label: String,
+}
+
+impl FunctionRow {
+    pub fn into_model(self) -> Result<naxian_model::catalogue::FunctionEntry> {
+        Ok(naxian_model::catalogue::FunctionEntry {
+            name: parse("function", &self.name)?,
+            label: self.label,
         })
     }
 }

@@ -409,10 +409,10 @@ async fn the_board_charts_steps_overdue_counties_and_coverage_over_time(app: &Te
 }
 
 /// A workflow registered as a file is started from the web like the
-/// appointment: the documented township-founding example, by a nominator.
+/// appointment: the documented founding example, by a nominator.
 async fn any_registered_workflow_is_started_from_the_web(app: &TestApp) {
     let doc = std::fs::read_to_string(naxian_tests::workspace_dir().join("docs/WORKFLOWS.md")).unwrap();
-    let start = doc.find("```yaml file=township-founding.yaml\n").unwrap();
+    let start = doc.find("```yaml file=founding-example.yaml\n").unwrap();
     let body = &doc[start..];
     let body = &body[body.find('\n').unwrap() + 1..];
     let source = &body[..body.find("\n```").unwrap()];
@@ -426,7 +426,7 @@ async fn any_registered_workflow_is_started_from_the_web(app: &TestApp) {
         .await;
     assert_eq!(status, StatusCode::CREATED, "{b}");
     let nominator = login(app, "jn-py-nominator").await;
-    let (status, form) = get(&nominator, app, "/nominations/new?workflow=township-founding").await;
+    let (status, form) = get(&nominator, app, "/nominations/new?workflow=founding-example").await;
     assert_eq!(status, StatusCode::OK, "{form}");
     assert!(form.contains("<h1>发起：乡镇科协成立申请</h1>"), "{form}");
     assert!(
@@ -438,7 +438,7 @@ async fn any_registered_workflow_is_started_from_the_web(app: &TestApp) {
         .post(app.url("/nominations/new"))
         .form(&[
             ("csrf", token.as_str()),
-            ("workflow", "township-founding"),
+            ("workflow", "founding-example"),
             ("applicant.name", "赵申请"),
             ("applicant.phone", "13905310000"),
             ("members", "40"),

@@ -819,7 +819,140 @@ async fn parallel_sign_off_never_refuses_a_legitimate_action(app: &TestApp) {
     assert_eq!(inst["history"].as_array().unwrap().len(), 3, "one agree recorded");
 }
 
+fn open_units(instance: &Value) -> Vec<String> {
+    let mut units: Vec<String> = instance["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["status"] == "open")
+        .map(|t| t["assignee"]["unit"].as_str().unwrap().to_string())
+        .collect();
+    units.sort();
+    units
+}
+
+/// The shipped township founding: the township's secretary applies; its
+/// party committee, the county association and the county organization
+/// department review one at a time in that order; the founding meeting's
+/// date starts the new body's five-year term.
+async fn a_township_association_is_founded(app: &TestApp) {
+    let sec = app.token("jn-py-mg-sec").await;
+    let data = json!({
+        "township": "JN-PY-MG", "applicant": {"name": "赵联络", "phone": "13905310000"},
+        "members": 60, "preparation": "已召开筹备会，拟发展会员60人。",
+    });
+    let (status, inst) = app
+        .send(
+            Some(&sec),
+            "POST",
+            "/api/v1/instances",
+            Some(json!({"workflow": "township-founding", "data": data})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{inst}");
+    let id = inst["id"].as_str().unwrap().to_string();
+    let inst = app.act(&sec, &id, "submit", json!({})).await;
+    assert_eq!(steps(&inst), "review");
+    assert_eq!(
+        open_units(&inst),
+        ["JN-PY-MG-PC"],
+        "one at a time: the party committee first"
+    );
+    let inst = app
+        .act(&app.token("jn-py-mg-pc").await, &id, "agree", json!({}))
+        .await;
+    assert_eq!(open_units(&inst), ["JN-PY"], "then the county association");
+    let inst = app
+        .act(&app.token("jn-py-sec").await, &id, "agree", json!({}))
+        .await;
+    assert_eq!(
+        open_units(&inst),
+        ["JN-PY-ORG"],
+        "then the organization department"
+    );
+    let inst = app
+        .act(&app.token("jn-py-org").await, &id, "agree", json!({}))
+        .await;
+    assert_eq!(steps(&inst), "meeting");
+    let (status, refused) = app
+        .try_act(&sec, &id, "submit", json!({"data": {"chair": "王主席"}}))
+        .await;
+    assert_eq!(
+        (status, refused["error"]["field"].clone()),
+        (StatusCode::BAD_REQUEST, json!("data.meeting_date")),
+        "{refused}"
+    );
+    let inst = app
+        .act(
+            &sec,
+            &id,
+            "submit",
+            json!({"data": {"meeting_date": "2027-03-01", "chair": "王主席"}}),
+        )
+        .await;
+    assert_eq!(
+        (inst["status"].clone(), inst["outcome"].clone()),
+        (json!("completed"), json!("founded"))
+    );
+    let unit = app.get(&sec, "/api/v1/org-units/JN-PY-MG").await;
+    assert_eq!(
+        (
+            unit["body"]["term_start"].clone(),
+            unit["body"]["term_end"].clone()
+        ),
+        (json!("2027-03-01"), json!("2032-03-01")),
+        "{unit}"
+    );
+}
+
+/// The shipped county society founding: two of the three departments its
+/// field calls for are enough, and the field decides which are asked.
+async fn a_society_is_founded_with_two_of_three_departments(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let start = |field: &'static str| {
+        let nominator = nominator.clone();
+        async move {
+            let data = json!({"county": "JN-PY", "society": {
+                "name": "平阴县医学会", "field": field, "members": 30, "sponsor": "平阴县卫生健康局"}});
+            let (status, inst) = app
+                .send(
+                    Some(&nominator),
+                    "POST",
+                    "/api/v1/instances",
+                    Some(json!({"workflow": "society-founding", "data": data})),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{inst}");
+            let id = inst["id"].as_str().unwrap().to_string();
+            let inst = app.act(&nominator, &id, "submit", json!({})).await;
+            (id, inst)
+        }
+    };
+    let (_, farming) = start("agriculture").await;
+    assert_eq!(open_units(&farming), ["JN-PY-AGRI", "JN-PY-EDU", "JN-PY-ORG"]);
+    let (id, inst) = start("health").await;
+    assert_eq!(open_units(&inst), ["JN-PY-EDU", "JN-PY-HEALTH", "JN-PY-ORG"]);
+    let inst = app
+        .act(&app.token("jn-py-org").await, &id, "agree", json!({}))
+        .await;
+    assert_eq!(steps(&inst), "consultation", "one of two");
+    let inst = app
+        .act(&app.token("jn-py-health").await, &id, "agree", json!({}))
+        .await;
+    assert_eq!(steps(&inst), "approval", "two of three are enough");
+    assert!(
+        open_units(&inst).iter().all(|u| u != "JN-PY-EDU"),
+        "the third is no longer asked"
+    );
+    let inst = app
+        .act(&app.token("jn-py-sec").await, &id, "approve", json!({}))
+        .await;
+    assert_eq!(inst["outcome"], "founded");
+}
+
 on_both_backends!(
+    a_township_association_is_founded,
+    a_society_is_founded_with_two_of_three_departments,
     parallel_sign_off_never_refuses_a_legitimate_action,
     appointed_by_committee_by_election,
     appointed_by_congress_election,

@@ -447,6 +447,17 @@ pub struct AddMemberEffect {
     pub covers: Vec<String>,
 }
 
+/// `set_body`: the end gives the unit its leadership body, whose term starts
+/// on the date a data field holds and lasts `years` (a founding, 换届).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SetBodyEffect {
+    /// The date field (a dotted path; an action's data under its key).
+    pub term_start: String,
+    /// The term's length in years (1 to 10).
+    pub years: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EndDef {
@@ -454,6 +465,8 @@ pub struct EndDef {
     pub title: Option<String>,
     #[serde(default)]
     pub add_member: Option<AddMemberEffect>,
+    #[serde(default)]
+    pub set_body: Option<SetBodyEffect>,
 }
 
 /// Withdrawal by the creator: from which steps, and with which outcome.
@@ -711,6 +724,23 @@ impl Definition {
             self.check_schedule(name, sched, cat, &mut out);
         }
         for (ename, end) in &self.ends {
+            if let Some(set) = &end.set_body {
+                let scope = self.condition_scope();
+                match scope.fields.get(set.term_start.as_str()) {
+                    Some(f) if f.kind == crate::fields::FieldType::Date => {}
+                    Some(_) => out.push((
+                        line_of(ename),
+                        format!("set_body's term_start `{}` is not a date field", set.term_start),
+                    )),
+                    None => out.push((
+                        line_of(ename),
+                        format!("set_body reads undeclared field `{}`", set.term_start),
+                    )),
+                }
+                if !(1..=10).contains(&set.years) {
+                    out.push((line_of(ename), "set_body's years must be 1 to 10".into()));
+                }
+            }
             let Some(add) = &end.add_member else { continue };
             for path in [&add.name, &add.sector, &add.post, &add.mode]
                 .into_iter()

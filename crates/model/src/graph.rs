@@ -169,6 +169,14 @@ impl Definition {
             if end.add_member.is_some() {
                 label.push_str("\\nadds a member");
             }
+            if let Some(set) = &end.set_body {
+                let _ = write!(
+                    label,
+                    "\\nsets the body: {} years from {}",
+                    set.years,
+                    quote(&set.term_start)
+                );
+            }
             let _ = writeln!(
                 out,
                 "  \"{}\" [shape=doublecircle, label=\"{label}\"];",

@@ -245,6 +245,11 @@ pub struct Member {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Effect {
     AddMember(Member),
+    /// The unit's leadership body and its term, set or replaced.
+    SetBody {
+        org_unit: String,
+        body: crate::directory::Body,
+    },
 }
 
 /// Everything one accepted command changes, to be persisted in one transaction.
@@ -654,6 +659,22 @@ fn enter(
             inst.step = name.clone();
             inst.status = Status::Completed;
             inst.outcome = Some(name.clone());
+            if let Some(set) = &end.set_body {
+                let start = get_str(&inst.data, &set.term_start)
+                    .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+                    .unwrap_or(ctx.today);
+                let end = start
+                    .checked_add_months(chrono::Months::new(12 * set.years))
+                    .unwrap_or(start);
+                out.effects.push(Effect::SetBody {
+                    org_unit: inst.org_unit.clone(),
+                    body: crate::directory::Body {
+                        term_start: start,
+                        term_end: end,
+                        congress_date: None,
+                    },
+                });
+            }
             if let Some(add) = &end.add_member {
                 let read = |path: &str| get_str(&inst.data, path).unwrap_or_default().to_string();
                 let since = add

@@ -373,7 +373,7 @@ fn yaml_to_json(node: &marked_yaml::Node) -> serde_json::Value {
 fn documented_example() -> String {
     let doc = include_str!("../../../docs/WORKFLOWS.md");
     let start = doc
-        .find("```yaml file=township-founding.yaml\n")
+        .find("```yaml file=founding-example.yaml\n")
         .expect("the complete example");
     let body = &doc[start..];
     let body = &body[body.find('\n').unwrap() + 1..];
@@ -383,12 +383,8 @@ fn documented_example() -> String {
 #[test]
 fn the_documented_example_loads_validates_and_draws_every_construct() {
     let src = documented_example();
-    let def = Definition::parse(
-        "township-founding.yaml",
-        &src,
-        &naxian_model::Catalogue::shipped(),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let def = Definition::parse("founding-example.yaml", &src, &naxian_model::Catalogue::shipped())
+        .unwrap_or_else(|e| panic!("{e}"));
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../../../workflows/schema.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
@@ -413,6 +409,7 @@ fn the_documented_example_loads_validates_and_draws_every_construct() {
         "\"county_review\" -> \"party_committee\" [label=\"object (chosen)\", style=dashed]",
         "\"county_review\" -> \"filing\" [label=\"next (agree)\"]",
         "[label=\"withdraw\", style=dotted]",
+        "sets the body: 5 years from founded_on",
         "\"founded\" [shape=doublecircle",
     ] {
         assert!(dot.contains(shown), "the graph lacks {shown}:\n{dot}");

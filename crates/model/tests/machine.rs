@@ -561,7 +561,9 @@ fn mid_term_body_goes_to_by_election_and_ends_appointed() {
     s.act_key("department@T-PC", "acknowledge", None, None).unwrap();
     assert_eq!(s.inst.status, Status::Completed);
     assert_eq!(s.inst.outcome.as_deref(), Some("appointed"));
-    let Effect::AddMember(m) = &s.members[0];
+    let Effect::AddMember(m) = &s.members[0] else {
+        panic!("an appointment adds a member")
+    };
     assert_eq!(
         (m.org_unit.as_str(), m.post.as_str(), m.sector.as_str()),
         ("T", "vice_chair", "health")

@@ -75,6 +75,15 @@ BEGIN
                                                       since date, term_end date, instance_id text);
     END IF;
 
+    IF jsonb_array_length(c->'bodies') > 0 THEN
+        INSERT INTO bodies (org_unit, term_start, term_end, congress_date, updated_at)
+        SELECT x.org_unit, x.term_start, x.term_end, x.congress_date, at
+          FROM jsonb_to_recordset(c->'bodies') AS x (org_unit text, term_start date, term_end date,
+                                                     congress_date date)
+        ON CONFLICT (org_unit) DO UPDATE SET term_start = excluded.term_start, term_end = excluded.term_end,
+           congress_date = excluded.congress_date, updated_at = excluded.updated_at;
+    END IF;
+
     IF jsonb_array_length(c->'timers') > 0 THEN
         INSERT INTO timers (id, instance_id, task_id, kind, fire_at, later)
         SELECT x.id, x.instance_id, x.task_id, x.kind, x.fire_at, x.later

@@ -72,6 +72,12 @@ BEGIN
     SELECT value ->> 'org_unit', value ->> 'name', value ->> 'sector', value ->> 'post', value ->> 'mode',
            value ->> 'since', value ->> 'term_end', value ->> 'instance_id', NEW.document ->> '$.at'
       FROM json_each(NEW.document, '$.members');
+    INSERT INTO bodies (org_unit, term_start, term_end, congress_date, updated_at)
+    SELECT value ->> 'org_unit', value ->> 'term_start', value ->> 'term_end', value ->> 'congress_date',
+           NEW.document ->> '$.at'
+      FROM json_each(NEW.document, '$.bodies') WHERE true
+    ON CONFLICT (org_unit) DO UPDATE SET term_start = excluded.term_start, term_end = excluded.term_end,
+       congress_date = excluded.congress_date, updated_at = excluded.updated_at;
     INSERT INTO timers (id, instance_id, task_id, kind, fire_at, later)
     SELECT value ->> 'id', value ->> 'instance_id', value ->> 'task_id', value ->> 'kind', value ->> 'fire_at',
            value -> 'later'

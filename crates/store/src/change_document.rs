@@ -38,11 +38,19 @@ pub fn change_document(c: &Change, time: fn(DateTime<Utc>) -> String) -> Value {
             "step": h.step, "action": h.action, "comment": h.comment, "note": h.note,
             "prev_hash": h.prev_hash, "hash": h.hash,
         },
-        "members": c.effects.iter().map(|e| match e {
-            Effect::AddMember(m) => json!({
+        "members": c.effects.iter().filter_map(|e| match e {
+            Effect::AddMember(m) => Some(json!({
                 "org_unit": m.org_unit, "name": m.name, "sector": m.sector, "post": m.post,
                 "mode": m.mode, "since": m.since, "term_end": m.term_end, "instance_id": m.instance_id,
-            }),
+            })),
+            Effect::SetBody { .. } => None,
+        }).collect::<Vec<_>>(),
+        "bodies": c.effects.iter().filter_map(|e| match e {
+            Effect::SetBody { org_unit, body } => Some(json!({
+                "org_unit": org_unit, "term_start": body.term_start, "term_end": body.term_end,
+                "congress_date": body.congress_date,
+            })),
+            Effect::AddMember(_) => None,
         }).collect::<Vec<_>>(),
         "timers": c.timers.iter().map(|t| json!({
             "id": t.id, "instance_id": t.instance_id, "task_id": t.task_id,

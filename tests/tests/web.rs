@@ -459,7 +459,87 @@ async fn any_registered_workflow_is_started_from_the_web(app: &TestApp) {
     );
 }
 
+/// 发起 lists the workflows each user may start; a start form shows every
+/// problem at once, each beside its field and in a summary on top; 我发起的
+/// lists what the user started in any workflow.
+async fn any_workflow_is_started_from_the_start_page(app: &TestApp) {
+    let sec = login(app, "jn-py-mg-sec").await;
+    let (status, list) = get(&sec, app, "/start").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        list.contains("/nominations/new?workflow=township-founding") && list.contains("新建乡镇（街道）科协"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("society-founding"),
+        "a township secretary starts no society: {list}"
+    );
+    let nominator = login(app, "jn-py-nominator").await;
+    let (_, list) = get(&nominator, app, "/start").await;
+    assert!(
+        list.contains("吸纳“三长”进入科协领导机构") && list.contains("县级学会成立"),
+        "{list}"
+    );
+
+    let (_, form) = get(&sec, app, "/nominations/new?workflow=township-founding").await;
+    let token = csrf(&form);
+    let r = sec
+        .post(app.url("/nominations/new"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("workflow", "township-founding"),
+            ("township", "JN-PY-MG"),
+            ("applicant.phone", "12"),
+            ("members", "many"),
+            ("then", "submit"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let html = r.text().await.unwrap();
+    for field in ["applicant.name", "applicant.phone", "members", "preparation"] {
+        assert!(
+            html.contains(&format!("id=\"e-{field}\"")),
+            "{field} has its error: {html}"
+        );
+    }
+    assert!(html.contains("共 4 处需要修改"), "a summary on top: {html}");
+    let admin = app.token("admin").await;
+    let listed = app
+        .get(&admin, "/api/v1/instances?workflow=township-founding")
+        .await;
+    assert!(
+        listed["items"].as_array().unwrap().is_empty(),
+        "nothing was started"
+    );
+
+    let r = sec
+        .post(app.url("/nominations/new"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("workflow", "township-founding"),
+            ("township", "JN-PY-MG"),
+            ("applicant.name", "赵联络"),
+            ("applicant.phone", "13905310000"),
+            ("members", "60"),
+            ("preparation", "已召开筹备会"),
+            ("then", "submit"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, mine) = get(&sec, app, "/nominations").await;
+    assert!(mine.contains("<h1>我发起的</h1>"), "{mine}");
+    assert!(
+        mine.contains("新建乡镇（街道）科协：") && mine.contains("联系人赵联络"),
+        "{mine}"
+    );
+}
+
 naxian_tests::on_both_backends!(
+    any_workflow_is_started_from_the_start_page,
     any_registered_workflow_is_started_from_the_web,
     nominate_and_consult_through_the_forms,
     forms_without_the_token_or_from_elsewhere_are_refused,

@@ -165,8 +165,8 @@ impl FieldSpec {
     }
 
     /// Checks one present value; returns it normalised (text trimmed).
-    fn check_value(&self, path: &str, v: &Value) -> Result<Value, ModelError> {
-        let bad = |p: Problem| ModelError::invalid(path, p);
+    fn check_value(&self, v: &Value) -> Result<Value, Problem> {
+        let bad = std::convert::identity::<Problem>;
         match self.kind {
             FieldType::Text
             | FieldType::Phone
@@ -276,8 +276,29 @@ fn is_email(s: &str) -> bool {
 
 /// Validates `data` (a JSON object) against `fields` keyed by dotted paths.
 /// Unknown fields are refused so that a misspelt field never vanishes silently.
-/// Returns the normalised document.
+/// Returns the normalised document, or the first problem.
 pub fn validate<K>(fields: &IndexMap<K, FieldSpec>, data: &Value, prefix: &str) -> Result<Value, ModelError>
+where
+    K: Borrow<str> + Hash + Eq,
+{
+    let (out, problems) = check(fields, data, prefix);
+    match problems.into_iter().next() {
+        Some((field, problem)) => Err(ModelError::invalid(field, problem)),
+        None => Ok(out),
+    }
+}
+
+/// Every problem of `data` against `fields`, in the order `validate` meets
+/// them: what a form shows all at once.
+pub fn problems<K>(fields: &IndexMap<K, FieldSpec>, data: &Value, prefix: &str) -> Vec<(String, Problem)>
+where
+    K: Borrow<str> + Hash + Eq,
+{
+    check(fields, data, prefix).1
+}
+
+/// The normalised document and every problem found on the way.
+fn check<K>(fields: &IndexMap<K, FieldSpec>, data: &Value, prefix: &str) -> (Value, Vec<(String, Problem)>)
 where
     K: Borrow<str> + Hash + Eq,
 {
@@ -288,12 +309,11 @@ where
             format!("{prefix}.{p}")
         }
     };
-    let obj = data.as_object().ok_or_else(|| {
-        ModelError::invalid(
-            if prefix.is_empty() { "data" } else { prefix },
-            Problem::NotObject,
-        )
-    })?;
+    let Some(obj) = data.as_object() else {
+        let field = if prefix.is_empty() { "data" } else { prefix };
+        return (Value::Null, vec![(field.to_string(), Problem::NotObject)]);
+    };
+    let mut problems = Vec::new();
     // Every leaf present must be declared; a JSON field's inside is its own.
     let mut leaves = Vec::new();
     let json_fields: Vec<&str> = fields
@@ -314,7 +334,7 @@ where
     }
     for (path, _) in &leaves {
         if !fields.keys().any(|k| k.borrow() == path) {
-            return Err(ModelError::invalid(field_name(path), Problem::UnknownField));
+            problems.push((field_name(path), Problem::UnknownField));
         }
     }
     let mut out = Value::Object(Map::new());
@@ -323,16 +343,16 @@ where
         match get_path(data, path) {
             None | Some(Value::Null) => {
                 if spec.required {
-                    return Err(ModelError::invalid(field_name(path), Problem::Required));
+                    problems.push((field_name(path), Problem::Required));
                 }
             }
-            Some(v) => {
-                let v = spec.check_value(&field_name(path), v)?;
-                set_path(&mut out, path, v);
-            }
+            Some(v) => match spec.check_value(v) {
+                Ok(v) => set_path(&mut out, path, v),
+                Err(problem) => problems.push((field_name(path), problem)),
+            },
         }
     }
-    Ok(out)
+    (out, problems)
 }
 
 /// Leaves of a JSON object as (dotted path, value); objects recurse, anything else is a leaf.

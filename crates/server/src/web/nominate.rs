@@ -1,5 +1,6 @@
-//! Starting an appointment: the nomination form generated from the
-//! workflow's fields, its submission, and the list of one's own nominations.
+//! Starting any workflow (发起): the list of the workflows one may start,
+//! the start form generated from a workflow's fields, its submission, and
+//! the list of what one started (我发起的).
 
 use super::form::{choice_options, field, input_type};
 use super::inbox::{InboxPage, Row};
@@ -23,20 +24,45 @@ use serde_json::{json, Value};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/start", get(start_list))
         .route("/nominations", get(nominations))
         .route("/nominations/new", get(nominate_form).post(nominate))
 }
 
-/// The appointments (instances of the workflows whose ends add members) the
-/// user started.
+#[derive(Template)]
+#[template(path = "nominate/start.html")]
+struct StartPage {
+    nav: Option<Nav>,
+    /// (name, title) of each workflow the user may start.
+    workflows: Vec<(String, String)>,
+}
+
+/// `GET /start` (发起): the workflows the user may start, each linking to its form.
+async fn start_list(State(s): State<AppState>, Browser(w): Browser) -> Response {
+    match s.engine.startable(&w.actor).await {
+        Ok(defs) => page(
+            StatusCode::OK,
+            StartPage {
+                nav: Some(nav(&s, &w, "start").await),
+                workflows: defs
+                    .iter()
+                    .map(|d| (d.name.to_string(), d.title.clone()))
+                    .collect(),
+            },
+        ),
+        Err(e) => message_page(&s, &w, e).await,
+    }
+}
+
+/// `GET /nominations` (我发起的): everything the user started, in any workflow.
 async fn nominations(State(s): State<AppState>, Browser(w): Browser) -> Response {
     let mut list = Vec::new();
-    let workflows = match s.engine.member_workflows().await {
+    let workflows = match s.engine.workflows().await {
         Ok(w) => w,
         Err(e) => return message_page(&s, &w, e).await,
     };
     for workflow in workflows {
-        match s.engine.own_instances(&w.actor, &workflow).await {
+        match s.engine.own_instances(&w.actor, &workflow.name).await {
             Ok(mine) => list.extend(mine),
             Err(e) => return message_page(&s, &w, e).await,
         }
@@ -46,7 +72,11 @@ async fn nominations(State(s): State<AppState>, Browser(w): Browser) -> Response
         .into_iter()
         .map(|n| Row {
             id: n.task_id.unwrap_or_default(),
-            title: n.definition.summarize(&n.instance.data),
+            title: format!(
+                "{}：{}",
+                n.definition.title,
+                n.definition.summarize(&n.instance.data)
+            ),
             subject: format!("当前：{}", n.at),
             unit: n.unit_name,
             due: String::new(),
@@ -58,8 +88,8 @@ async fn nominations(State(s): State<AppState>, Browser(w): Browser) -> Response
         StatusCode::OK,
         InboxPage {
             nav: Some(nav(&s, &w, "nominations").await),
-            heading: "我的提名",
-            empty: "您还没有提名。",
+            heading: "我发起的",
+            empty: "您还没有发起过事项。",
             rows,
         },
     )
@@ -83,6 +113,8 @@ struct NominatePage {
     heading: String,
     workflow: String,
     error: Option<String>,
+    /// Every field with a problem, for the summary above the form.
+    summary: Vec<(String, String, String)>,
     fields: Vec<FieldView>,
 }
 
@@ -115,7 +147,7 @@ async fn nominate_page(
     w: &WebSession,
     asked: Option<&str>,
     values: &Value,
-    error: Option<(String, Problem)>,
+    errors: Vec<(String, Problem)>,
 ) -> Result<NominatePage, EngineError> {
     let def = workflow_to_start(s, asked).await?;
     // The units this nominator may nominate for, as the choices of the unit field.
@@ -138,12 +170,11 @@ async fn nominate_page(
             Some(Value::Null) | None => String::new(),
             Some(v) => v.to_string(),
         };
-        let err = match &error {
-            Some((field, problem)) if field.strip_prefix("data.") == Some(name.as_str()) => {
-                zh_problem(problem)
-            }
-            _ => String::new(),
-        };
+        let err = errors
+            .iter()
+            .find(|(field, _)| field.strip_prefix("data.") == Some(name.as_str()))
+            .map(|(_, problem)| zh_problem(problem))
+            .unwrap_or_default();
         fields.push(FieldView {
             label: spec.label.clone().unwrap_or_else(|| name.clone()),
             input: input_type(spec.kind),
@@ -158,9 +189,20 @@ async fn nominate_page(
             error: err,
         });
     }
-    let general = error.and_then(|(field, problem)| {
-        (!fields.iter().any(|f| !f.error.is_empty())).then(|| format!("{field}：{}", zh_problem(&problem)))
-    });
+    // A problem no field of the form shows (the unit outside one's grants).
+    let general = errors
+        .iter()
+        .find(|(field, _)| {
+            !fields
+                .iter()
+                .any(|f| Some(f.name.as_str()) == field.strip_prefix("data."))
+        })
+        .map(|(field, problem)| format!("{field}：{}", zh_problem(problem)));
+    let summary = fields
+        .iter()
+        .filter(|f| !f.error.is_empty())
+        .map(|f| (f.name.clone(), f.label.clone(), f.error.clone()))
+        .collect();
     Ok(NominatePage {
         nav: Some(nav(s, w, "new").await),
         csrf: w.csrf.clone(),
@@ -171,6 +213,7 @@ async fn nominate_page(
         },
         workflow: def.name.to_string(),
         error: general,
+        summary,
         fields,
     })
 }
@@ -180,7 +223,7 @@ async fn nominate_form(
     Browser(w): Browser,
     Query(which): Query<Which>,
 ) -> Response {
-    match nominate_page(&s, &w, which.workflow.as_deref(), &json!({}), None).await {
+    match nominate_page(&s, &w, which.workflow.as_deref(), &json!({}), Vec::new()).await {
         Ok(p) => page(StatusCode::OK, p),
         Err(e) => message_page(&s, &w, e).await,
     }
@@ -211,6 +254,14 @@ async fn nominate(
         };
         set_path(&mut data, name, value);
     }
+    // Every problem of the form at once; the engine still decides the rest.
+    let problems = naxian_model::fields::problems(&def.fields, &data, "data");
+    if !problems.is_empty() {
+        return match nominate_page(&s, &w, Some(def.name.as_str()), &data, problems).await {
+            Ok(p) => page(StatusCode::BAD_REQUEST, p),
+            Err(e) => message_page(&s, &w, e).await,
+        };
+    }
     let started = s
         .engine
         .start(
@@ -224,7 +275,7 @@ async fn nominate(
     let view = match started {
         Ok(v) => v,
         Err(EngineError::Invalid { field, problem }) => {
-            return match nominate_page(&s, &w, Some(def.name.as_str()), &data, Some((field, problem))).await {
+            return match nominate_page(&s, &w, Some(def.name.as_str()), &data, vec![(field, problem)]).await {
                 Ok(p) => page(StatusCode::BAD_REQUEST, p),
                 Err(e) => crate::ApiError::from(e).into_response(),
             }

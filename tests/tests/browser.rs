@@ -344,12 +344,12 @@ async fn a_nomination_from_form_to_appointed_in_chromium() {
 /// inputs take keys in the browser's locale order.
 async fn act_first_here(c: &Client) {
     c.execute(
-        "document.getElementById('elected-meeting_date').value = '2026-12-18';",
+        "document.getElementById('d-meeting_date').value = '2026-12-18';",
         vec![],
     )
     .await
     .unwrap();
-    c.find(Locator::Id("elected-votes"))
+    c.find(Locator::Id("d-votes"))
         .await
         .unwrap()
         .send_keys("23")

@@ -5,6 +5,7 @@
 use naxian_tests::web::{browser, csrf, get, login, task_links};
 use naxian_tests::TestApp;
 use reqwest::StatusCode;
+use serde_json::json;
 
 async fn nominate_and_consult_through_the_forms(app: &TestApp) {
     let anon = browser();
@@ -538,7 +539,58 @@ async fn any_workflow_is_started_from_the_start_page(app: &TestApp) {
     );
 }
 
+/// A task page holds one form: the step's fields once, one opinion box and
+/// a button per action, red for those that send the matter back; the pressed
+/// button decides, and the opinion typed goes with it.
+async fn the_task_page_has_one_opinion_box_and_the_steps_buttons(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let id = app.in_consultation(&nominator).await;
+    let org = login(app, "jn-py-org").await;
+    let task = app.task_of(&app.token("jn-py-org").await, &id).await;
+    let path = format!("/tasks/{}", task["id"].as_str().unwrap());
+    let (_, html) = get(&org, app, &path).await;
+    assert_eq!(
+        html.matches("name=\"comment\"").count(),
+        1,
+        "one opinion box: {html}"
+    );
+    assert_eq!(
+        html.matches("<form class=\"stack card actions\"").count(),
+        1,
+        "{html}"
+    );
+    for (action, class) in [("agree", "primary"), ("object", "danger"), ("return", "danger")] {
+        assert!(
+            html.contains(&format!(
+                "name=\"action\" value=\"{action}\" id=\"act-{action}\" class=\"{class}\""
+            )),
+            "{action} is a {class} button: {html}"
+        );
+    }
+    assert!(html.contains("审批意见（有异议、退回补充时必填）"), "{html}");
+    let token = csrf(&html);
+    let r = org
+        .post(app.url(&format!("{path}/act")))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("comment", "请补充任职经历"),
+            ("action", "object"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let admin = app.token("admin").await;
+    let inst = app.get(&admin, &format!("/api/v1/instances/{id}")).await;
+    let last = inst["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["action"].clone(), last["comment"].clone()),
+        (json!("object"), json!("请补充任职经历"))
+    );
+}
+
 naxian_tests::on_both_backends!(
+    the_task_page_has_one_opinion_box_and_the_steps_buttons,
     any_workflow_is_started_from_the_start_page,
     any_registered_workflow_is_started_from_the_web,
     nominate_and_consult_through_the_forms,

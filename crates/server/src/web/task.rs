@@ -52,6 +52,8 @@ pub struct ActionFieldView {
     pub required: bool,
     pub value: String,
     pub choices: Vec<(String, String)>,
+    /// The titles of the actions that fill it, when not every action does.
+    pub for_actions: String,
 }
 
 pub struct ActionView {
@@ -61,6 +63,64 @@ pub struct ActionView {
     pub fields: Vec<ActionFieldView>,
     /// The steps (name, title) its approver chooses among; empty when the action goes where its file says.
     pub to_steps: Vec<(String, String)>,
+    /// `primary` for what moves the matter on, `danger` for what sends it back or ends it.
+    pub class: &'static str,
+}
+
+/// Actions that send an instance back or end it without its purpose: their
+/// buttons are red.
+const DANGER_ACTIONS: &[&str] = &["object", "return", "reject", "not_elected", "withdraw"];
+
+/// The step's actions as one form: each data field once (with the actions
+/// that fill it, where not all do), one opinion box, one button per action.
+pub struct ActionForm {
+    pub fields: Vec<ActionFieldView>,
+    /// The titles of the actions that require an opinion.
+    pub comment_required_for: String,
+}
+
+impl ActionForm {
+    fn of(actions: &[ActionView]) -> ActionForm {
+        let mut fields: Vec<ActionFieldView> = Vec::new();
+        let mut users: Vec<Vec<&str>> = Vec::new();
+        for a in actions {
+            for f in &a.fields {
+                match fields.iter().position(|x| x.name == f.name) {
+                    Some(i) => {
+                        fields[i].required |= f.required;
+                        users[i].push(&a.title);
+                    }
+                    None => {
+                        fields.push(ActionFieldView {
+                            name: f.name.clone(),
+                            label: f.label.clone(),
+                            input: f.input,
+                            required: f.required,
+                            value: f.value.clone(),
+                            choices: f.choices.clone(),
+                            for_actions: String::new(),
+                        });
+                        users.push(vec![&a.title]);
+                    }
+                }
+            }
+        }
+        for (f, u) in fields.iter_mut().zip(&users) {
+            if u.len() < actions.len() {
+                f.for_actions = u.join("、");
+            }
+        }
+        let comment_required_for = actions
+            .iter()
+            .filter(|a| a.comment_required)
+            .map(|a| a.title.as_str())
+            .collect::<Vec<_>>()
+            .join("、");
+        ActionForm {
+            fields,
+            comment_required_for,
+        }
+    }
 }
 
 /// An input for one field, filled with its current value.
@@ -89,6 +149,7 @@ fn field_input(
         required: required || spec.required,
         value,
         choices: choice_options(&spec.choices),
+        for_actions: String::new(),
     }
 }
 
@@ -127,6 +188,7 @@ struct TaskPage {
     diagram: super::diagram::Diagram,
     fields: Vec<DataView>,
     actions: Vec<ActionView>,
+    action_form: ActionForm,
     history: Vec<HistoryView>,
     attachments: Vec<AttachmentView>,
     can_attach: bool,
@@ -228,6 +290,11 @@ pub async fn render_task(
                 st.actions
                     .iter()
                     .map(|(name, a)| ActionView {
+                        class: if DANGER_ACTIONS.contains(&name.as_str()) {
+                            "danger"
+                        } else {
+                            "primary"
+                        },
                         name: name.to_string(),
                         title: a.title.clone().unwrap_or_else(|| name.to_string()),
                         comment_required: a.comment == naxian_model::definition::CommentRule::Required,
@@ -322,6 +389,7 @@ pub async fn render_task(
             steps,
             diagram: super::diagram::draw(def, inst.outcome.as_deref().unwrap_or(&inst.step), &visited),
             fields,
+            action_form: ActionForm::of(&actions),
             actions,
             history,
             attachments: p.attachments.iter().map(AttachmentView::of).collect(),
@@ -365,7 +433,9 @@ async fn act(
     let mut data = json!({});
     for (k, v) in &form {
         if let Some(field) = k.strip_prefix("data.") {
-            if !v.trim().is_empty() {
+            // The one form shows every action's fields: only the pressed one's count.
+            let fills = kinds.iter().any(|(f, _)| f == field) || form_of.is_none();
+            if fills && !v.trim().is_empty() {
                 let value = match kinds.iter().find(|(f, _)| f == field) {
                     Some((_, FieldType::Integer)) => v
                         .trim()
@@ -379,7 +449,11 @@ async fn act(
         }
     }
     let data = (data.as_object().is_some_and(|o| !o.is_empty())).then_some(data);
-    let to_step = get("to_step").map(str::to_string).filter(|s| !s.is_empty());
+    // The one form holds every action's choice of step; the pressed button's counts.
+    let to_step = get(&format!("to_step.{action}"))
+        .or_else(|| get("to_step"))
+        .map(str::to_string)
+        .filter(|s| !s.is_empty());
     let input = ActionInput {
         action,
         comment,

@@ -666,7 +666,7 @@ impl Engine {
             out.push(InboxItem {
                 actions: machine::task_actions(&def, &row.task),
                 title: format!("{}：{title}", def.title),
-                summary: def.summarize(&row.data),
+                summary: def.summarize(&row.data, &row.unit_name),
                 done_action,
                 row,
             });

@@ -46,7 +46,7 @@ impl Subject {
     pub fn new(def: &Definition, inst: &Instance, unit_name: &str) -> Subject {
         Subject {
             workflow_title: def.title.clone(),
-            text: format!("{} · {unit_name}", def.summarize(&inst.data)),
+            text: format!("{} · {unit_name}", def.summarize(&inst.data, unit_name)),
         }
     }
 }

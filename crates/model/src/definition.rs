@@ -1341,14 +1341,27 @@ pub fn placeholders(text: &str) -> Vec<&str> {
 impl Definition {
     /// The instance's one-line summary: `summary` with its placeholders filled
     /// from `data`, or the workflow's title.
-    pub fn summarize(&self, data: &serde_json::Value) -> String {
+    /// `unit_name` is the name of the instance's unit, which its org field's
+    /// placeholder reads as (the data holds its code).
+    pub fn summarize(&self, data: &serde_json::Value, unit_name: &str) -> String {
         let Some(template) = &self.summary else {
             return self.title.clone();
         };
         let mut out = template.to_string();
         for field in placeholders(template) {
             let value = match crate::fields::get_path(data, field) {
-                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::String(_))
+                    if field == self.org_field.as_str() && !unit_name.is_empty() =>
+                {
+                    unit_name.to_string()
+                }
+                // A choice reads as its label (卫生健康, not health).
+                Some(serde_json::Value::String(s)) => self
+                    .fields
+                    .get(field)
+                    .and_then(|f| f.choices.label(s))
+                    .unwrap_or(s)
+                    .to_string(),
                 Some(serde_json::Value::Null) | None => String::new(),
                 Some(other) => other.to_string(),
             };

@@ -415,3 +415,25 @@ fn the_documented_example_loads_validates_and_draws_every_construct() {
         assert!(dot.contains(shown), "the graph lacks {shown}:\n{dot}");
     }
 }
+
+/// A summary reads the unit by its name and a choice by its label, never
+/// their codes.
+#[test]
+fn summaries_name_the_unit_and_label_the_choices() {
+    let src = include_str!("../../../workflows/society-founding.yaml");
+    let def = Definition::parse("society-founding.yaml", src, &naxian_model::Catalogue::shipped()).unwrap();
+    let data = serde_json::json!({"county": "JN-PY", "society": {"name": "平阴县医学会", "field": "health"}});
+    assert_eq!(def.summarize(&data, "平阴县科协"), "平阴县医学会（医学卫生）");
+    let src = include_str!("../../../workflows/township-founding.yaml");
+    let def = Definition::parse("township-founding.yaml", src, &naxian_model::Catalogue::shipped()).unwrap();
+    let data = serde_json::json!({"township": "JN-PY-MG", "applicant": {"name": "赵联络"}});
+    assert_eq!(
+        def.summarize(&data, "玫瑰镇科协"),
+        "玫瑰镇科协筹建申请（联系人赵联络）"
+    );
+    assert_eq!(
+        def.summarize(&data, ""),
+        "JN-PY-MG筹建申请（联系人赵联络）",
+        "no name known: the code"
+    );
+}

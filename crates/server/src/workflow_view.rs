@@ -290,7 +290,7 @@ pub fn task_detail(read: &TaskRead) -> TaskDetail {
             step: inst.step.clone(),
             status: inst.status,
             outcome: inst.outcome.clone(),
-            summary: def.summarize(&inst.data),
+            summary: def.summarize(&inst.data, &read.unit_name),
             org_unit: inst.org_unit.clone(),
             org_unit_name: read.unit_name.clone(),
         },

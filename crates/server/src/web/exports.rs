@@ -84,7 +84,7 @@ async fn instances(s: &AppState, w: &WebSession) -> Result<Table, EngineError> {
         rows.push(vec![
             i.id.clone(),
             def.title.clone(),
-            def.summarize(&i.data),
+            def.summarize(&i.data, &unit),
             unit,
             zh(i.status.as_str()).to_string(),
             step,

@@ -75,7 +75,7 @@ async fn nominations(State(s): State<AppState>, Browser(w): Browser) -> Response
             title: format!(
                 "{}：{}",
                 n.definition.title,
-                n.definition.summarize(&n.instance.data)
+                n.definition.summarize(&n.instance.data, &n.unit_name)
             ),
             subject: format!("当前：{}", n.at),
             unit: n.unit_name,

@@ -381,7 +381,7 @@ pub async fn render_task(
             can_urge: p.may.urge,
             can_withdraw: p.may.withdraw,
             title: format!("{}：{}", def.title, step_title(&task.step)),
-            subject: def.summarize(&inst.data),
+            subject: def.summarize(&inst.data, &p.unit_name),
             unit: p.unit_name.clone(),
             status: status_text,
             error,

@@ -546,3 +546,126 @@ async fn forged_forms_other_units_and_repeated_logins_are_refused_in_chromium() 
     c.close().await.unwrap();
     app.stop().await;
 }
+
+/// Fills a generated start form: `("text", id, value)` types, `("choose", id, value)` selects.
+async fn fill(c: &Client, fields: &[(&str, &str, &str)]) {
+    for (how, id, value) in fields {
+        let el = c.find(Locator::Css(&format!("[id='f-{id}']"))).await.unwrap();
+        match *how {
+            "choose" => el.select_by_value(value).await.unwrap(),
+            _ => el.send_keys(value).await.unwrap(),
+        };
+    }
+}
+
+/// Opens 发起 from the navigation and the named workflow's form from there.
+async fn start_from_the_list(c: &Client, title: &str) {
+    c.find(Locator::LinkText("发起"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::LinkText(title)).await.unwrap();
+    c.find(Locator::LinkText(title))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("submit-nomination"))
+        .await
+        .unwrap();
+}
+
+/// Each of `holders` logs in and takes `action` on the first task of their inbox.
+async fn each_takes(c: &Client, app: &TestApp, holders: &[&str], action: &str) {
+    for holder in holders {
+        login(c, app, holder).await;
+        act_first(c, action, None).await;
+        logout(c).await;
+    }
+}
+
+/// The shipped founding workflows, started from 发起 and taken to their ends
+/// through the generated forms alone, as their users would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_founding_workflows_run_through_the_generic_forms_in_chromium() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let driver = chromedriver().await;
+    let c = browser(&driver).await;
+
+    // 新建乡镇（街道）科协: the township applies, three review one after another.
+    login(&c, &app, "jn-py-mg-sec").await;
+    start_from_the_list(&c, "新建乡镇（街道）科协").await;
+    fill(
+        &c,
+        &[
+            ("choose", "township", "JN-PY-MG"),
+            ("text", "applicant.name", "赵联络"),
+            ("text", "applicant.phone", "13905310000"),
+            ("text", "members", "60"),
+            ("text", "preparation", "已召开筹备会，拟发展会员60人。"),
+        ],
+    )
+    .await;
+    c.find(Locator::Id("submit-nomination"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "依次审核中").await;
+    logout(&c).await;
+    each_takes(&c, &app, &["jn-py-mg-pc", "jn-py-sec", "jn-py-org"], "agree").await;
+    login(&c, &app, "jn-py-mg-sec").await;
+    act_first(
+        &c,
+        "submit",
+        Some(
+            "document.getElementById('d-meeting_date').value = '2027-03-01';\
+             document.getElementById('d-chair').value = '王主席';",
+        ),
+    )
+    .await;
+    assert!(body(&c).await.contains("已成立"), "{}", body(&c).await);
+    logout(&c).await;
+    let admin = app.token("admin").await;
+    let unit = app.get(&admin, "/api/v1/org-units/JN-PY-MG").await;
+    assert_eq!(unit["body"]["term_end"], "2032-03-01", "{unit}");
+
+    // 县级学会成立: two of three departments, then the county association.
+    login(&c, &app, "jn-py-nominator").await;
+    start_from_the_list(&c, "县级学会成立").await;
+    fill(
+        &c,
+        &[
+            ("choose", "county", "JN-PY"),
+            ("text", "society.name", "平阴县医学会"),
+            ("choose", "society.field", "health"),
+            ("text", "society.members", "30"),
+            ("text", "society.sponsor", "平阴县卫生健康局"),
+        ],
+    )
+    .await;
+    c.find(Locator::Id("submit-nomination"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "县级部门会签中").await;
+    logout(&c).await;
+    each_takes(&c, &app, &["jn-py-org", "jn-py-health"], "agree").await;
+    each_takes(&c, &app, &["jn-py-sec"], "approve").await;
+    login(&c, &app, "jn-py-nominator").await;
+    c.find(Locator::LinkText("我发起的"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "县级学会成立：平阴县医学会（医学卫生）").await;
+    app.stop().await;
+}

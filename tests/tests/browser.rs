@@ -667,5 +667,6 @@ async fn the_founding_workflows_run_through_the_generic_forms_in_chromium() {
         .await
         .unwrap();
     wait_for_text(&c, "县级学会成立：平阴县医学会（医学卫生）").await;
+    c.close().await.unwrap();
     app.stop().await;
 }

@@ -11,7 +11,6 @@ use naxian_model::catalogue::{Capability, FunctionEntry, RoleEntry};
 use naxian_model::directory::{DeptFunction, Role};
 use naxian_model::{Catalogue, Problem, Refusal};
 use naxian_store::StoreError;
-use std::path::Path;
 
 /// A role as an administrator writes it.
 #[derive(Debug, Clone, Default)]
@@ -27,28 +26,15 @@ impl Engine {
         Ok(self.store.catalogue().await?)
     }
 
-    /// Adds the entries of the catalogue file that the store lacks; the file
-    /// must be valid as a whole. Returns how many entries were added.
-    pub async fn load_catalogue(&self, file: &Path) -> Result<usize> {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| EngineError::Internal(format!("{}: {e}", file.display())))?;
-        let shipped = Catalogue::parse(&file.display().to_string(), &text).map_err(|e| {
-            EngineError::invalid(
-                "catalogue",
-                Problem::BadFile {
-                    detail: e.to_string(),
-                },
-            )
-        })?;
-        self.store.seed_catalogue(&shipped).await.map_err(|e| match e {
+    /// Adds the entries of the catalogue file (read and checked by the
+    /// binary) that the store lacks. Returns how many entries were added.
+    pub async fn seed_catalogue(&self, file: &Catalogue) -> Result<usize> {
+        self.store.seed_catalogue(file).await.map_err(|e| match e {
             // A label an administrator gave another entry meanwhile.
             StoreError::Conflict(detail) => EngineError::invalid(
                 "catalogue",
                 Problem::BadFile {
-                    detail: format!(
-                        "{}: a label is taken in the stored catalogue: {detail}",
-                        file.display()
-                    ),
+                    detail: format!("a label of the file is taken in the stored catalogue: {detail}"),
                 },
             ),
             other => other.into(),

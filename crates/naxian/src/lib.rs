@@ -30,7 +30,7 @@ pub async fn build(config: &config::Config, demo: bool, test_clock: bool) -> any
     if let Some(w) = engine.calendar_warning() {
         tracing::warn!("{w}");
     }
-    let added = engine.load_catalogue(&config.paths.catalogue).await?;
+    let added = engine.seed_catalogue(&config.catalogue()?).await?;
     tracing::info!(added, "catalogue of roles and functions loaded");
     let loaded = engine.load_workflows(&config.paths.workflows).await?;
     for (name, version, outcome) in loaded {

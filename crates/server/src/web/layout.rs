@@ -9,7 +9,8 @@ use naxian_model::Capability;
 pub struct Nav {
     pub name: String,
     pub csrf: String,
-    pub nominator: bool,
+    /// Whether the viewer may start any workflow (发起, 我发起的).
+    pub starts: bool,
     pub reports: bool,
     pub board: bool,
     pub campaigns: bool,
@@ -25,7 +26,7 @@ pub async fn nav(s: &AppState, w: &WebSession, current: &'static str) -> Nav {
     Nav {
         name: a.name.clone(),
         csrf: w.csrf.clone(),
-        nominator: s.engine.startable(a).await.is_ok_and(|w| !w.is_empty()),
+        starts: s.engine.startable(a).await.is_ok_and(|w| !w.is_empty()),
         reports: a.may_somewhere(Capability::Reports),
         board: a.may_somewhere(Capability::Coverage),
         campaigns: a.may_somewhere(Capability::Campaigns),

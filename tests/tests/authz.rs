@@ -95,6 +95,14 @@ const MATRIX: &[(&str, &str)] = &[
         "401 403 403 403 403 200 200 200 403 200 200",
     ),
     (
+        "POST /api/v1/org-units/{code}/members",
+        "401 403 403 403 403 403 403 403 403 403 201",
+    ),
+    (
+        "POST /api/v1/org-units/{code}/members/{id}/leave",
+        "401 403 403 403 403 403 403 403 403 403 200",
+    ),
+    (
         "PUT /api/v1/org-units/{code}/body",
         "401 403 403 403 403 403 403 403 403 403 200",
     ),
@@ -169,6 +177,8 @@ struct Fixture {
     task: String,
     attachment: String,
     campaign: String,
+    /// A member of 玫瑰镇's body, entered by the administrator.
+    member: String,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -203,12 +213,27 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{c}");
+    let (status, m) = app
+        .send(
+            Some(&app.token("admin").await),
+            "POST",
+            "/api/v1/org-units/JN-PY-MG/members",
+            Some(member_body("王医生")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{m}");
     Fixture {
         instance,
         task,
         attachment: a["id"].as_str().unwrap().to_string(),
         campaign: c["id"].as_str().unwrap().to_string(),
+        member: m["id"].to_string(),
     }
+}
+
+fn member_body(name: &str) -> Value {
+    json!({"name": name, "sector": "health", "post": "member", "mode": "part_time",
+           "since": "2024-06-01", "chief": true})
 }
 
 /// Calls one operation as one caller; `n` makes created names unique.
@@ -233,6 +258,8 @@ async fn call(app: &TestApp, f: &Fixture, op: &str, token: Option<&str>, n: usiz
                 &f.attachment
             } else if template.starts_with("/api/v1/campaigns/") {
                 &f.campaign
+            } else if template.starts_with("/api/v1/org-units/") {
+                &f.member
             } else {
                 &f.instance
             },
@@ -257,6 +284,10 @@ async fn call(app: &TestApp, f: &Fixture, op: &str, token: Option<&str>, n: usiz
         "POST /api/v1/org-units" => Some(
             json!({"code": format!("AZ-{n}"), "name": "授权测试镇", "kind": "township", "parent": "JN-PY"}),
         ),
+        "POST /api/v1/org-units/{code}/members" => Some(member_body(&format!("成员{n}"))),
+        "POST /api/v1/org-units/{code}/members/{id}/leave" => {
+            Some(json!({"on": "2026-11-30", "reason": "调离"}))
+        }
         "PUT /api/v1/org-units/{code}/body" => {
             Some(json!({"term_start": "2024-01-01", "term_end": "2029-01-01"}))
         }

@@ -103,10 +103,9 @@ impl Engine {
                             .flat_map(|t| sectors.iter().map(move |s| (t, s)))
                             .filter(|(t, s)| {
                                 members.iter().any(|(m, _)| {
-                                    m.org_unit == t.code
-                                        && m.sector == **s
-                                        && m.since <= *end
-                                        && m.term_end.is_none_or(|e| e >= *end)
+                                    m.member.org_unit == t.code
+                                        && m.member.since <= *end
+                                        && m.member.covers(s, *end)
                                 })
                             })
                             .count();

@@ -39,7 +39,7 @@ pub struct Administered {
     pub contacts: Vec<Contact>,
 }
 
-fn check_name(field: &str, v: &str, max: usize) -> Result<String> {
+pub(crate) fn check_name(field: &str, v: &str, max: usize) -> Result<String> {
     let v = v.trim();
     if v.is_empty() {
         return Err(EngineError::invalid(field, Problem::Required));
@@ -256,7 +256,7 @@ impl Engine {
             .members(code)
             .await?
             .into_iter()
-            .filter(|m| m.term_end.is_none_or(|end| end >= today))
+            .filter(|m| m.member.current_on(today))
             .collect();
         Ok((unit, body, members))
     }

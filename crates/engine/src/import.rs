@@ -1,11 +1,13 @@
 //! Importing the directory from a sheet (CSV or XLSX): org units, bodies and
-//! their terms, or users with their role grants. Every row is checked by the
+//! their terms, users with their role grants, or the members already on the
+//! bodies. Every row is checked by the
 //! rules the API applies one at a time; any bad row is reported with its row
 //! number and nothing is written. A clean sheet is written in one transaction.
 
 use crate::auth::{hash_password, Actor};
 use crate::directory::{build_body, build_org_unit, build_user, require_admin};
 use crate::error::EngineError;
+use crate::members::{build_member, parse_yes_no, NewMember};
 use crate::{Engine, NewOrgUnit, NewUser};
 use naxian_model::directory::{OrgUnit, Role};
 use naxian_model::Catalogue;
@@ -19,6 +21,7 @@ pub enum Sheet {
     OrgUnits,
     Bodies,
     Users,
+    Members,
 }
 
 /// A column: its key, its Chinese header, whether it must be filled, and the
@@ -63,14 +66,27 @@ const USERS: &[Column] = &[
     col("grants", "角色@单位代码", false, "提名人@JN-PY-XZ"),
 ];
 
+const MEMBERS: &[Column] = &[
+    col("org_unit", "单位代码", true, "JN-PY-XZ"),
+    col("name", "姓名", true, "王五"),
+    col("sector", "领域", true, "卫生健康"),
+    col("post", "职务", true, "副主席"),
+    col("mode", "任职方式", true, "兼职"),
+    col("since", "任职日期", true, "2024-06-01"),
+    col("chief", "是否三长", false, "是"),
+    col("employer", "工作单位", false, "孝直镇卫生院"),
+    col("position", "单位职务", false, "院长"),
+];
+
 impl Sheet {
-    pub const ALL: &'static [Sheet] = &[Sheet::OrgUnits, Sheet::Bodies, Sheet::Users];
+    pub const ALL: &'static [Sheet] = &[Sheet::OrgUnits, Sheet::Bodies, Sheet::Users, Sheet::Members];
 
     pub fn name(self) -> &'static str {
         match self {
             Sheet::OrgUnits => "org_units",
             Sheet::Bodies => "bodies",
             Sheet::Users => "users",
+            Sheet::Members => "members",
         }
     }
 
@@ -79,6 +95,7 @@ impl Sheet {
             Sheet::OrgUnits => "单位",
             Sheet::Bodies => "领导机构届期",
             Sheet::Users => "用户",
+            Sheet::Members => "领导机构现任成员",
         }
     }
 
@@ -91,6 +108,7 @@ impl Sheet {
             Sheet::OrgUnits => ORG_UNITS,
             Sheet::Bodies => BODIES,
             Sheet::Users => USERS,
+            Sheet::Members => MEMBERS,
         }
     }
 }
@@ -126,6 +144,7 @@ pub struct ImportReport {
     pub bodies: usize,
     pub users: usize,
     pub grants: usize,
+    pub members: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -278,6 +297,10 @@ impl Engine {
             return Err(ImportError::Rows(vec![RowError::new(2, "file", Problem::NoRows)]));
         }
         let catalogue = self.store.catalogue().await.map_err(EngineError::from)?;
+        let vocabulary = match sheet {
+            Sheet::Members => self.member_vocabulary().await?,
+            _ => Default::default(),
+        };
         let mut batch = DirectoryBatch::default();
         let mut errors = Vec::new();
         let mut passwords = Vec::new();
@@ -327,6 +350,10 @@ impl Engine {
                         Err(e) => fail(e),
                     }
                 }
+                Sheet::Members => match self.import_member(actor, &vocabulary, &get).await {
+                    Ok(m) => batch.members.push(m),
+                    Err(e) => fail(e),
+                },
                 Sheet::Users => match self.import_user(actor, &catalogue, &batch, &get).await {
                     Ok((user, grants)) => {
                         passwords.push(get("password"));
@@ -361,7 +388,39 @@ impl Engine {
             bodies: batch.bodies.len(),
             users,
             grants: batch.grants.len(),
+            members: batch.members.len(),
         })
+    }
+
+    async fn import_member(
+        &self,
+        actor: &Actor,
+        vocabulary: &crate::reports::Vocabulary,
+        get: &impl Fn(&str) -> String,
+    ) -> Result<naxian_model::machine::Member, EngineError> {
+        let code = get("org_unit");
+        let unit = self
+            .existing_unit(&DirectoryBatch::default(), "org_unit", &code)
+            .await?;
+        let body = self.store.body(&code).await?;
+        let chief = parse_yes_no(&get("chief")).map_err(|p| EngineError::invalid("chief", p))?;
+        build_member(
+            actor,
+            &unit,
+            body.as_ref(),
+            vocabulary,
+            self.clock.today(),
+            NewMember {
+                name: get("name"),
+                sector: get("sector"),
+                post: get("post"),
+                mode: get("mode"),
+                since: get("since"),
+                chief,
+                employer: Some(get("employer")),
+                position: Some(get("position")),
+            },
+        )
     }
 
     /// A unit named by a row: one imported on an earlier row, or a stored one.

@@ -17,6 +17,7 @@ mod instance_cache;
 mod instances;
 pub mod keyed;
 pub mod login;
+pub mod members;
 pub mod notify;
 pub mod reports;
 mod retention;

@@ -13,16 +13,36 @@ use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
 /// What the appointments' files say of the members they add: the sectors
-/// the coverage counts (their `add_member`'s `covers`) and the labels of
-/// the sectors and posts a member is recorded with.
+/// the coverage counts (their `add_member`'s `covers`) and the values, with
+/// labels, of the sectors, posts and modes a member is recorded with.
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
     /// (value, label) of each sector the coverage counts, in the files' order.
     pub sectors: Vec<(String, String)>,
     labels: BTreeMap<String, String>,
+    /// (value, label) of each choice of a member's `sector`, `post` and `mode`.
+    choices: BTreeMap<&'static str, Vec<(String, String)>>,
 }
 
 impl Vocabulary {
+    /// The value of a member's `attribute` (`sector`, `post` or `mode`)
+    /// written as its value or its label; otherwise the problem, listing the labels.
+    pub fn value_of(
+        &self,
+        attribute: &str,
+        text: &str,
+    ) -> std::result::Result<String, naxian_model::Problem> {
+        let text = text.trim();
+        let choices = self.choices.get(attribute).map(Vec::as_slice).unwrap_or_default();
+        choices
+            .iter()
+            .find(|(v, l)| v == text || l == text)
+            .map(|(v, _)| v.clone())
+            .ok_or_else(|| naxian_model::Problem::NotOneOf {
+                choices: choices.iter().map(|(_, l)| l.clone()).collect(),
+            })
+    }
+
     /// The label of a sector or post value, or the value itself.
     pub fn label<'a>(&'a self, value: &'a str) -> &'a str {
         self.labels.get(value).map_or(value, String::as_str)
@@ -78,9 +98,13 @@ impl Engine {
             let Some(add) = def.ends.values().find_map(|e| e.add_member.as_ref()) else {
                 continue;
             };
-            for path in [&add.sector, &add.post] {
+            for (attribute, path) in [("sector", &add.sector), ("post", &add.post), ("mode", &add.mode)] {
                 if let Some(f) = def.fields.get(path.as_str()) {
+                    let known = v.choices.entry(attribute).or_default();
                     for (value, label) in f.choices.labelled() {
+                        if !known.iter().any(|(k, _)| k == value) {
+                            known.push((value.to_string(), label.to_string()));
+                        }
                         v.labels
                             .entry(value.to_string())
                             .or_insert_with(|| label.to_string());
@@ -160,9 +184,9 @@ impl Engine {
         let vocabulary = self.member_vocabulary().await?;
         let sectors = vocabulary.sector_values();
         let current = |unit: &OrgUnit, sector: &str| {
-            members.iter().any(|(m, _)| {
-                m.org_unit == unit.code && m.sector == sector && m.term_end.is_none_or(|e| e >= today)
-            })
+            members
+                .iter()
+                .any(|(m, _)| m.member.org_unit == unit.code && m.member.covers(sector, today))
         };
         let mut coverage = Map::new();
         for (label, kinds) in [
@@ -288,15 +312,15 @@ pub struct CoverageRow {
     pub unit: OrgUnit,
     /// The county it belongs to (itself for a county).
     pub county: String,
-    /// Current members by sector: (name, post).
-    pub members: BTreeMap<String, Vec<(String, String)>>,
+    /// Current chiefs (三长) by sector: (name, post).
+    pub chiefs: BTreeMap<String, Vec<(String, String)>>,
     /// Appointments under way for this unit, by sector.
     pub in_progress: BTreeMap<String, usize>,
 }
 
 impl CoverageRow {
     pub fn covered(&self, sector: &str) -> bool {
-        self.members.get(sector).is_some_and(|m| !m.is_empty())
+        self.chiefs.get(sector).is_some_and(|m| !m.is_empty())
     }
 
     /// `covered`, `in_progress` or `blank` for a sector.
@@ -332,7 +356,8 @@ impl Engine {
     }
 
     /// The coverage board under a unit: every county and township (street) with
-    /// its body's current chiefs by sector and the appointments under way.
+    /// its body's current chiefs by sector (appointed or entered) and the
+    /// appointments under way.
     pub async fn coverage(&self, actor: &Actor, under: &str) -> Result<Vec<CoverageRow>> {
         let root = self.unit_in_reach(actor, under).await?;
         let today = self.clock.today();
@@ -351,9 +376,10 @@ impl Engine {
                 .next()
                 .unwrap_or_default();
             let mut by_sector: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
-            for (m, _) in members
+            for m in members
                 .iter()
-                .filter(|(m, _)| m.org_unit == u.code && m.term_end.is_none_or(|e| e >= today))
+                .map(|(m, _)| &m.member)
+                .filter(|m| m.org_unit == u.code && m.covers(&m.sector, today))
             {
                 by_sector
                     .entry(m.sector.clone())
@@ -371,7 +397,7 @@ impl Engine {
             rows.push(CoverageRow {
                 unit: u.clone(),
                 county,
-                members: by_sector,
+                chiefs: by_sector,
                 in_progress,
             });
         }

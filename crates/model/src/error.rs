@@ -90,6 +90,10 @@ pub enum Refusal {
     NoCampaign { id: String },
     #[error("no attachment `{id}`")]
     NoAttachment { id: String },
+    #[error("no member {id} at `{code}`")]
+    NoMember { code: String, id: i64 },
+    #[error("member {id} has already left")]
+    MemberLeft { id: i64 },
     #[error("no user `{login}`")]
     NoUser { login: String },
     #[error("no org unit `{code}`")]
@@ -233,6 +237,12 @@ pub enum Problem {
     NotFuture,
     #[error("must be after {other}")]
     NotAfter { other: String },
+    #[error("must not be before {other}")]
+    Before { other: String },
+    #[error("must not be later than today")]
+    InFuture,
+    #[error("only a member of a sector the coverage counts ({}) can be one of the three chiefs", .sectors.join(", "))]
+    ChiefOutsideSectors { sectors: Vec<String> },
     #[error("must list at least one of the {what}")]
     NoneChosen { what: Counted },
     #[error("must list at most {max} {what}")]

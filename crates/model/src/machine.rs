@@ -240,6 +240,32 @@ pub struct Member {
     pub term_end: Option<NaiveDate>,
     /// The appointment that made the member, if one did.
     pub instance_id: Option<String>,
+    /// One of the three chiefs (三长): only chiefs cover a sector on the
+    /// coverage board. Every appointed member is one.
+    #[serde(default)]
+    pub chief: bool,
+    /// Where the person works, and their post there.
+    #[serde(default)]
+    pub employer: Option<String>,
+    #[serde(default)]
+    pub position: Option<String>,
+    /// The day the person stopped being a member before the term's end (届中调整).
+    #[serde(default)]
+    pub left_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub left_reason: Option<String>,
+}
+
+impl Member {
+    /// On the body on `day`: the term not over and the person not gone.
+    pub fn current_on(&self, day: NaiveDate) -> bool {
+        self.term_end.is_none_or(|end| end >= day) && self.left_on.is_none_or(|left| left > day)
+    }
+
+    /// Whether the member counts for `sector` on the coverage board on `day`.
+    pub fn covers(&self, sector: &str, day: NaiveDate) -> bool {
+        self.chief && self.sector == sector && self.current_on(day)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -692,6 +718,11 @@ fn enter(
                     since,
                     term_end: ctx.org.body.as_ref().map(|b| b.term_end),
                     instance_id: Some(inst.id.clone()),
+                    chief: true,
+                    employer: None,
+                    position: None,
+                    left_on: None,
+                    left_reason: None,
                 }));
             }
             return Ok(());

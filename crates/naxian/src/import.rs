@@ -31,8 +31,8 @@ pub async fn run(engine: &Engine, sheet: &str, file: &Path) -> anyhow::Result<()
     match result {
         Ok(r) => {
             println!(
-                "imported {} org units, {} bodies, {} users, {} grants",
-                r.units, r.bodies, r.users, r.grants
+                "imported {} org units, {} bodies, {} users, {} grants, {} members",
+                r.units, r.bodies, r.users, r.grants, r.members
             );
             Ok(())
         }

@@ -247,8 +247,12 @@ pub fn body(b: &ModelBody) -> Body {
     }
 }
 
+/// A member of a body. `source` says how they came: `appointment` (an
+/// appointment made them; `instance_id` names it) or `entered` (entered by
+/// hand or imported).
 #[derive(Serialize, ToSchema)]
 pub struct Member {
+    id: i64,
     name: String,
     sector: String,
     post: String,
@@ -258,10 +262,22 @@ pub struct Member {
     #[schema(format = Date)]
     term_end: Option<String>,
     instance_id: Option<String>,
+    /// One of the three chiefs (三长): only chiefs cover a sector.
+    chief: bool,
+    #[schema(pattern = "^(appointment|entered)$")]
+    source: &'static str,
+    employer: Option<String>,
+    position: Option<String>,
+    /// The day the person left before the term's end, if they did.
+    #[schema(format = Date)]
+    left_on: Option<String>,
+    left_reason: Option<String>,
 }
 
-pub fn member(m: &MemberRecord) -> Member {
+pub fn member(r: &MemberRecord) -> Member {
+    let m = &r.member;
     Member {
+        id: r.id,
         name: m.name.clone(),
         sector: m.sector.clone(),
         post: m.post.clone(),
@@ -269,6 +285,12 @@ pub fn member(m: &MemberRecord) -> Member {
         since: m.since.to_string(),
         term_end: m.term_end.map(|d| d.to_string()),
         instance_id: m.instance_id.clone(),
+        chief: m.chief,
+        source: r.source(),
+        employer: m.employer.clone(),
+        position: m.position.clone(),
+        left_on: m.left_on.map(|d| d.to_string()),
+        left_reason: m.left_reason.clone(),
     }
 }
 

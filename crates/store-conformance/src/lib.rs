@@ -39,6 +39,7 @@ macro_rules! suite {
             racing_claims => [],
             schedule_slots => [directory, users_grants_tokens, workflows, transitions, concurrent_apply, timers_and_outbox],
             catalogue => [directory, users_grants_tokens],
+            members => [directory],
             directory_generation => [
                 directory, users_grants_tokens, workflows, transitions, concurrent_apply, timers_and_outbox, schedule_slots
             ],
@@ -951,6 +952,11 @@ pub async fn transitions<S: Store>(store: Arc<S>) {
         since: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
         term_end: NaiveDate::from_ymd_opt(2029, 1, 1),
         instance_id: Some("cf_i1".into()),
+        chief: true,
+        employer: None,
+        position: None,
+        left_on: None,
+        left_reason: None,
     };
     s.apply(&Change {
         instance: fin,
@@ -980,8 +986,13 @@ pub async fn transitions<S: Store>(store: Arc<S>) {
     .unwrap();
     let members = s.members("cf_T").await.unwrap();
     assert_eq!(members.len(), 1);
-    assert_eq!(members[0].name, "张三");
-    assert_eq!(members[0].instance_id.as_deref(), Some("cf_i1"));
+    assert_eq!(members[0].member.name, "张三");
+    assert_eq!(members[0].member.instance_id.as_deref(), Some("cf_i1"));
+    assert!(
+        members[0].member.chief,
+        "the apply keeps that an appointed member is a chief"
+    );
+    assert_eq!(members[0].source(), "appointment");
     assert!(s.inbox("cf_user", TaskStatus::Open, 50).await.unwrap().is_empty());
     assert_eq!(s.inbox_count("cf_user").await.unwrap(), 0);
 
@@ -1080,11 +1091,16 @@ pub async fn import_batches<S: Store>(store: Arc<S>) {
         bodies: vec![("cf_I1".into(), body.clone())],
         users: vec![user("cf_imp1")],
         grants: vec![("cf_imp1".into(), role("nominator"), "cf_I1".into())],
+        members: vec![baseline_member("cf_I1", "王医生")],
     };
     s.import_directory(&good).await.unwrap();
     assert_eq!(s.org_unit("cf_I1").await.unwrap(), Some(unit("cf_I1")));
     assert_eq!(s.body("cf_I1").await.unwrap(), Some(body.clone()));
     assert_eq!(s.grants("cf_imp1").await.unwrap().len(), 1);
+    let imported = s.members("cf_I1").await.unwrap();
+    assert_eq!(imported.len(), 1);
+    assert_eq!(imported[0].member, baseline_member("cf_I1", "王医生"));
+    assert_eq!(imported[0].source(), "entered");
     let bodies = s.bodies_under("/cf_P/").await.unwrap();
     assert!(bodies.iter().any(|(c, b)| c == "cf_I1" && *b == body));
     assert!(s
@@ -1100,11 +1116,13 @@ pub async fn import_batches<S: Store>(store: Arc<S>) {
         bodies: vec![("cf_I2".into(), body)],
         users: vec![user("cf_imp2")],
         grants: vec![("cf_imp2".into(), role("nominator"), "no-such-unit".into())],
+        members: vec![baseline_member("cf_I2", "李校长")],
     };
     assert!(s.import_directory(&bad).await.is_err());
     assert_eq!(s.org_unit("cf_I2").await.unwrap(), None);
     assert_eq!(s.body("cf_I2").await.unwrap(), None);
     assert_eq!(s.user("cf_imp2").await.unwrap(), None);
+    assert!(s.members("cf_I2").await.unwrap().is_empty());
     // A row already there is a conflict, and again nothing is kept.
     let again = DirectoryBatch {
         units: vec![unit("cf_I3"), unit("cf_I1")],
@@ -1115,6 +1133,73 @@ pub async fn import_batches<S: Store>(store: Arc<S>) {
         Err(StoreError::Conflict(_))
     ));
     assert_eq!(s.org_unit("cf_I3").await.unwrap(), None);
+}
+
+/// A chief already on a body, as an import or the API enters one.
+fn baseline_member(unit: &str, name: &str) -> Member {
+    Member {
+        org_unit: unit.into(),
+        name: name.into(),
+        sector: "health".into(),
+        post: "vice_chair".into(),
+        mode: "part_time".into(),
+        since: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap(),
+        term_end: NaiveDate::from_ymd_opt(2029, 5, 31),
+        instance_id: None,
+        chief: true,
+        employer: Some("县人民医院".into()),
+        position: Some("院长".into()),
+        left_on: None,
+        left_reason: None,
+    }
+}
+
+/// Members entered by hand: each gets its own id; a leave is recorded once,
+/// only at the member's own unit, and racing leaves have one winner.
+pub async fn members<S: Store>(store: Arc<S>) {
+    let s: &dyn Store = store.as_ref();
+    let a = s.add_member(&baseline_member("cf_T", "王医生")).await.unwrap();
+    let b = s.add_member(&baseline_member("cf_T", "李校长")).await.unwrap();
+    assert_ne!(a, b);
+    let stored = s.members("cf_T").await.unwrap();
+    let ids: Vec<i64> = stored.iter().map(|m| m.id).collect();
+    assert!(ids.contains(&a) && ids.contains(&b));
+    let on = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+    assert!(
+        !s.leave_member("cf_K", a, on, None).await.unwrap(),
+        "not a member of that unit"
+    );
+    assert!(!s.leave_member("cf_T", 9_999_999, on, None).await.unwrap());
+    let racers: Vec<_> = (0..4)
+        .map(|n| {
+            let s = store.clone();
+            tokio::spawn(async move {
+                s.leave_member("cf_T", a, on, Some(&format!("调离{n}")))
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for r in racers {
+        won += usize::from(r.await.unwrap());
+    }
+    assert_eq!(won, 1, "one leave wins");
+    let left = s
+        .members("cf_T")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|m| m.id == a)
+        .unwrap();
+    assert_eq!(left.member.left_on, Some(on));
+    assert!(left.member.left_reason.as_deref().unwrap().starts_with("调离"));
+    assert!(!left.member.current_on(on));
+    assert!(left.member.current_on(on.pred_opt().unwrap()));
+    let under = s.members_under("/cf_P/").await.unwrap();
+    assert!(under
+        .iter()
+        .any(|(m, path)| m.id == b && path == "/cf_P/cf_K/cf_T/" && m.member.chief));
 }
 
 pub async fn attachments<S: Store>(store: Arc<S>) {

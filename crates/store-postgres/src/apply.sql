@@ -69,10 +69,10 @@ BEGIN
             h->>'action', h->>'comment', h->>'note', h->>'prev_hash', h->>'hash');
 
     IF jsonb_array_length(c->'members') > 0 THEN
-        INSERT INTO members (org_unit, name, sector, post, mode, since, term_end, instance_id, created_at)
-        SELECT x.org_unit, x.name, x.sector, x.post, x.mode, x.since, x.term_end, x.instance_id, at
+        INSERT INTO members (org_unit, name, sector, post, mode, since, term_end, instance_id, chief, created_at)
+        SELECT x.org_unit, x.name, x.sector, x.post, x.mode, x.since, x.term_end, x.instance_id, x.chief, at
           FROM jsonb_to_recordset(c->'members') AS x (org_unit text, name text, sector text, post text, mode text,
-                                                      since date, term_end date, instance_id text);
+                                                      since date, term_end date, instance_id text, chief boolean);
     END IF;
 
     IF jsonb_array_length(c->'bodies') > 0 THEN

@@ -68,9 +68,9 @@ BEGIN
     SELECT NEW.document ->> '$.history.instance_id', NEW.document ->> '$.history.seq', NEW.document ->> '$.history.at', NEW.document ->> '$.history.actor',
            NEW.document ->> '$.history.step', NEW.document ->> '$.history.action', NEW.document ->> '$.history.comment', NEW.document ->> '$.history.note',
            NEW.document ->> '$.history.prev_hash', NEW.document ->> '$.history.hash';
-    INSERT INTO members (org_unit, name, sector, post, mode, since, term_end, instance_id, created_at)
+    INSERT INTO members (org_unit, name, sector, post, mode, since, term_end, instance_id, chief, created_at)
     SELECT value ->> 'org_unit', value ->> 'name', value ->> 'sector', value ->> 'post', value ->> 'mode',
-           value ->> 'since', value ->> 'term_end', value ->> 'instance_id', NEW.document ->> '$.at'
+           value ->> 'since', value ->> 'term_end', value ->> 'instance_id', value ->> 'chief', NEW.document ->> '$.at'
       FROM json_each(NEW.document, '$.members');
     INSERT INTO bodies (org_unit, term_start, term_end, congress_date, updated_at)
     SELECT value ->> 'org_unit', value ->> 'term_start', value ->> 'term_end', value ->> 'congress_date',

@@ -42,6 +42,7 @@ pub fn change_document(c: &Change, time: fn(DateTime<Utc>) -> String) -> Value {
             Effect::AddMember(m) => Some(json!({
                 "org_unit": m.org_unit, "name": m.name, "sector": m.sector, "post": m.post,
                 "mode": m.mode, "since": m.since, "term_end": m.term_end, "instance_id": m.instance_id,
+                "chief": m.chief,
             })),
             Effect::SetBody { .. } => None,
         }).collect::<Vec<_>>(),

@@ -15,6 +15,18 @@ pub trait DirectoryStore: Send + Sync {
     async fn set_body(&self, code: &str, body: &Body) -> Result<()>;
     async fn body(&self, code: &str) -> Result<Option<Body>>;
     async fn members(&self, code: &str) -> Result<Vec<MemberRecord>>;
+    /// Adds a member to a unit's body; returns the new row's id.
+    async fn add_member(&self, member: &naxian_model::machine::Member) -> Result<i64>;
+    /// Records that member `id` of unit `code` left on `on`. False when there
+    /// is no such member there or they have already left: the row is changed
+    /// only if it still reads as current, so two racing leaves cannot both win.
+    async fn leave_member(
+        &self,
+        code: &str,
+        id: i64,
+        on: chrono::NaiveDate,
+        reason: Option<&str>,
+    ) -> Result<bool>;
     /// Bodies of units at or below `path`, by unit code.
     async fn bodies_under(&self, path: &str) -> Result<Vec<(String, Body)>>;
     /// Writes a whole import in one transaction: on any failure nothing is kept.

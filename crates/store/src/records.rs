@@ -39,7 +39,24 @@ pub struct TokenRecord {
 }
 
 /// A current or past member of a body.
-pub type MemberRecord = naxian_model::machine::Member;
+/// A member of a body as stored, with the row's id (the handle to leave by).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRecord {
+    pub id: i64,
+    pub member: naxian_model::machine::Member,
+}
+
+impl MemberRecord {
+    /// `appointment` for a member an appointment made, `entered` for one
+    /// entered by hand or imported.
+    pub fn source(&self) -> &'static str {
+        if self.member.instance_id.is_some() {
+            "appointment"
+        } else {
+            "entered"
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
 pub struct WorkflowRecord {
@@ -283,6 +300,8 @@ pub struct DirectoryBatch {
     pub users: Vec<UserRecord>,
     /// (login, role, org unit code).
     pub grants: Vec<(String, Role, String)>,
+    /// Members already on a body (not made by an appointment).
+    pub members: Vec<naxian_model::machine::Member>,
 }
 
 /// One read of personal data: who, when, which instance (none for a list or

@@ -91,7 +91,7 @@ async fn coverage(
                 .iter()
                 .map(|sector| {
                     let chiefs = r
-                        .members
+                        .chiefs
                         .get(*sector)
                         .map(|m| {
                             m.iter()

@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod coverage;
 pub mod directory;
 pub mod instances;
+pub mod members;
 pub mod reports;
 pub mod service;
 pub mod tasks;
@@ -18,6 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn api(state: &AppState) -> OpenApiRouter<AppState> {
     let mut router = OpenApiRouter::new()
         .merge(directory::router())
+        .merge(members::router())
         .merge(catalogue::router())
         .merge(workflows::router())
         .merge(instances::router(state))

@@ -465,8 +465,8 @@ async fn import(
     match result {
         Ok(r) => {
             let notice = format!(
-                "已导入：单位 {} 个，届期 {} 个，用户 {} 个，角色 {} 项。",
-                r.units, r.bodies, r.users, r.grants
+                "已导入：单位 {} 个，届期 {} 个，用户 {} 个，角色 {} 项，成员 {} 名。",
+                r.units, r.bodies, r.users, r.grants, r.members
             );
             render(
                 &s,

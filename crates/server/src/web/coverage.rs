@@ -94,7 +94,7 @@ async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Quer
                     let state = r.state(sector);
                     let text = match state {
                         "covered" => {
-                            let names: Vec<String> = r.members[sector]
+                            let names: Vec<String> = r.chiefs[sector]
                                 .iter()
                                 .map(|(n, p)| format!("{n}（{}）", vocabulary.label(p)))
                                 .collect();

@@ -140,7 +140,7 @@ async fn coverage(s: &AppState, w: &WebSession, under: Option<String>) -> Result
                     .to_string(),
                 );
                 let names: Vec<String> = r
-                    .members
+                    .chiefs
                     .get(sector)
                     .into_iter()
                     .flatten()

@@ -43,6 +43,11 @@ pub fn zh_problem(problem: &Problem) -> String {
         Problem::NotTime => "请填写正确的时间".into(),
         Problem::NotFuture => "须晚于当前时间".into(),
         Problem::NotAfter { other } => format!("须晚于{}", zh_field(other)),
+        Problem::Before { other } => format!("不能早于{}", zh_field(other)),
+        Problem::InFuture => "不能晚于今天".into(),
+        Problem::ChiefOutsideSectors { sectors } => {
+            format!("只有{}领域的成员才能标为三长", sectors.join("、"))
+        }
         Problem::NoneChosen { .. } => "请至少选择一个".into(),
         Problem::TooMany { max, what } => format!("最多{max}个{}", zh_counted(*what)),
         Problem::NotDurations | Problem::NotDuration { .. } => {
@@ -129,6 +134,8 @@ pub fn zh_refusal(refusal: &Refusal, catalogue: &Catalogue) -> String {
         Refusal::NoTask { .. } => "没有这项任务。".into(),
         Refusal::NoCampaign { .. } => "没有这项限时任务。".into(),
         Refusal::NoAttachment { .. } => "没有这个附件。".into(),
+        Refusal::NoMember { .. } => "该单位没有这名成员。".into(),
+        Refusal::MemberLeft { .. } => "这名成员已经离任。".into(),
         Refusal::NoUser { login } => format!("没有账号 {login}。"),
         Refusal::NoOrgUnit { code } => format!("没有单位 {code}。"),
         Refusal::NoWorkflow { name } => format!("没有流程 {name}。"),
@@ -188,6 +195,7 @@ fn zh_field(field: &str) -> &str {
     match field {
         "term_start" => "任期开始日期",
         "term_end" => "任期结束日期",
+        "since" => "任职日期",
         other => other,
     }
 }

@@ -10,6 +10,35 @@ macro_rules! sql_directory {
         const _: () = {
             $crate::sql_common!($ty, $db);
 
+            /// One member's row, in the caller's transaction; its id.
+            async fn insert_member(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                m: &naxian_model::machine::Member,
+            ) -> Result<i64> {
+                sqlx::query_scalar(
+                    "INSERT INTO members (org_unit, name, sector, post, mode, since, term_end, instance_id,
+                                          chief, employer, position, left_on, left_reason, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+                )
+                .bind(&m.org_unit)
+                .bind(&m.name)
+                .bind(&m.sector)
+                .bind(&m.post)
+                .bind(&m.mode)
+                .bind(m.since)
+                .bind(m.term_end)
+                .bind(&m.instance_id)
+                .bind(m.chief)
+                .bind(&m.employer)
+                .bind(&m.position)
+                .bind(m.left_on)
+                .bind(&m.left_reason)
+                .bind(Utc::now())
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(e)
+            }
+
             #[async_trait::async_trait]
             impl $crate::DirectoryStore for $ty {
                 async fn create_org_unit(&self, u: &OrgUnit) -> Result<()> {
@@ -46,6 +75,28 @@ macro_rules! sql_directory {
                         .await
                         .map_err(e)?;
                     rows.iter().map(member).collect()
+                }
+
+                async fn add_member(&self, m: &naxian_model::machine::Member) -> Result<i64> {
+                    let mut tx = self.writer().begin().await.map_err(e)?;
+                    let id = insert_member(&mut tx, m).await?;
+                    tx.commit().await.map_err(e)?;
+                    Ok(id)
+                }
+
+                async fn leave_member(&self, code: &str, id: i64, on: chrono::NaiveDate, reason: Option<&str>) -> Result<bool> {
+                    let done = sqlx::query(
+                        "UPDATE members SET left_on = $1, left_reason = $2
+                         WHERE id = $3 AND org_unit = $4 AND left_on IS NULL",
+                    )
+                    .bind(on)
+                    .bind(reason)
+                    .bind(id)
+                    .bind(code)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(done.rows_affected() == 1)
                 }
 
                 async fn bodies_under(&self, path: &str) -> Result<Vec<(String, Body)>> {
@@ -97,6 +148,9 @@ macro_rules! sql_directory {
                         .execute(&mut *tx)
                         .await
                         .map_err(e)?;
+                    }
+                    for m in &b.members {
+                        insert_member(&mut tx, m).await?;
                     }
                     for u in &b.users {
                         sqlx::query(

@@ -61,6 +61,7 @@ impl BodyRow {
 
 #[derive(sqlx::FromRow)]
 pub struct MemberRow {
+    id: i64,
     org_unit: String,
     name: String,
     sector: String,
@@ -69,19 +70,32 @@ pub struct MemberRow {
     since: NaiveDate,
     term_end: Option<NaiveDate>,
     instance_id: Option<String>,
+    chief: bool,
+    employer: Option<String>,
+    position: Option<String>,
+    left_on: Option<NaiveDate>,
+    left_reason: Option<String>,
 }
 
 impl MemberRow {
-    pub fn into_model(self) -> Member {
-        Member {
-            org_unit: self.org_unit,
-            name: self.name,
-            sector: self.sector,
-            post: self.post,
-            mode: self.mode,
-            since: self.since,
-            term_end: self.term_end,
-            instance_id: self.instance_id,
+    pub fn into_model(self) -> crate::MemberRecord {
+        crate::MemberRecord {
+            id: self.id,
+            member: Member {
+                org_unit: self.org_unit,
+                name: self.name,
+                sector: self.sector,
+                post: self.post,
+                mode: self.mode,
+                since: self.since,
+                term_end: self.term_end,
+                instance_id: self.instance_id,
+                chief: self.chief,
+                employer: self.employer,
+                position: self.position,
+                left_on: self.left_on,
+                left_reason: self.left_reason,
+            },
         }
     }
 }

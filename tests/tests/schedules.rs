@@ -84,11 +84,30 @@ async fn a_month_of_progress_reports() {
     app.clock.set(t("2026-11-30T10:00:00+08:00"));
     appoint(engine).await;
 
+    // A chief who joined on the 1st is no part of November's coverage.
+    app.clock.set(t("2026-12-01T08:00:00+08:00"));
+    let admin = engine.actor("admin").await.unwrap();
+    engine
+        .add_member(
+            &admin,
+            "JN-PY-YS",
+            naxian_engine::members::NewMember {
+                name: "周校长".into(),
+                sector: "education".into(),
+                post: "member".into(),
+                mode: "part_time".into(),
+                since: "2026-12-01".into(),
+                chief: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     app.clock.set(t("2026-12-01T09:00:05+08:00"));
     assert_eq!(
         engine.run_schedules_once("a").await.unwrap(),
         1,
-        "the 1st opens the month's reports"
+        "the 1st opens the reports of the month just ended"
     );
     assert_eq!(engine.run_schedules_once("a").await.unwrap(), 0, "and only once");
     engine.dispatch_once(&mailer, "a").await.unwrap();
@@ -103,18 +122,34 @@ async fn a_month_of_progress_reports() {
     );
 
     let supervisor = app.token("sd-supervisor").await;
-    let rows = reports(&app, &supervisor, "2026-12").await;
+    let table = app.get(&supervisor, "/api/v1/reports/monthly").await;
+    assert_eq!(
+        table["month"], "2026-11",
+        "the table shows the month the reports are about"
+    );
+    let rows = reports(&app, &supervisor, "2026-11").await;
     assert_eq!(rows.len(), 2);
+    assert_eq!(
+        reports(&app, &supervisor, "2026-12").await["JN"]["status"],
+        "not_opened"
+    );
     let jn = &rows["JN"];
     assert_eq!(jn["status"], "open");
     assert_eq!(jn["due_at"], "2026-12-25T23:59:59.000+08:00");
     let fig = &jn["figures"];
+    assert_eq!(fig["month"], "2026-11");
+    assert_eq!(fig["coverage_as_of"], "2026-11-30");
     assert_eq!(fig["appointments"]["appointed"], 1);
+    assert_eq!(fig["appointments"]["appointed_this_month"], 1);
     assert_eq!(
-        fig["appointments"]["started_this_month"], 0,
-        "started in November"
+        fig["appointments"]["started_this_month"], 1,
+        "started in November, the month reported"
     );
     assert_eq!(fig["coverage"]["townships"]["covered"]["health"], 1);
+    assert_eq!(
+        fig["coverage"]["townships"]["covered"]["education"], 0,
+        "周校长 joined in December"
+    );
     assert_eq!(fig["coverage"]["townships"]["total"], 4);
     let py = fig["by_county"]
         .as_array()
@@ -152,7 +187,7 @@ async fn a_month_of_progress_reports() {
     // A submitted report is a snapshot: a later appointment leaves it as it was.
     app.clock.set(t("2026-12-02T10:00:00+08:00"));
     appoint(engine).await;
-    let rows = reports(&app, &supervisor, "2026-12").await;
+    let rows = reports(&app, &supervisor, "2026-11").await;
     assert_eq!(rows["JN"]["status"], "submitted");
     assert_eq!(rows["JN"]["figures"]["appointments"]["appointed"], 1);
     assert!(rows["JN"]["submitted_at"]
@@ -171,7 +206,7 @@ async fn a_month_of_progress_reports() {
     assert_eq!(reminded[0].to, ["qd-reporter@demo.naxian.local"]);
     assert_eq!(
         reminded[0].subject(),
-        "【提醒】2026-12工作进展月报将于2026-12-25 23:59截止"
+        "【提醒】2026-11工作进展月报将于2026-12-25 23:59截止"
     );
 
     // The 26th: the province hears who missed it.
@@ -188,18 +223,18 @@ async fn a_month_of_progress_reports() {
         body.contains("青岛市科协") && !body.contains("济南市科协"),
         "{body}"
     );
-    let rows = reports(&app, &supervisor, "2026-12").await;
+    let rows = reports(&app, &supervisor, "2026-11").await;
     assert_eq!(rows["QD"]["status"], "overdue");
 
     // The province accepts Jinan's report.
     app.act(&supervisor, id, "accept", json!({})).await;
     assert_eq!(
-        reports(&app, &supervisor, "2026-12").await["JN"]["status"],
+        reports(&app, &supervisor, "2026-11").await["JN"]["status"],
         "accepted"
     );
     // A city reporter sees only its own city.
     let qd = app.token("qd-reporter").await;
-    let own = reports(&app, &qd, "2026-12").await;
+    let own = reports(&app, &qd, "2026-11").await;
     assert_eq!(own.keys().collect::<Vec<_>>(), ["QD"]);
     let (status, body) = app
         .send(Some(&qd), "GET", "/api/v1/reports/monthly?month=2026-13", None)
@@ -269,7 +304,11 @@ async fn catch_up_after_downtime_and_a_clock_going_back() {
         .iter()
         .map(|i| i.data["month"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(months, ["2026-12".to_string(), "2027-03".to_string()].into());
+    assert_eq!(
+        months,
+        ["2026-11".to_string(), "2027-02".to_string()].into(),
+        "each about the month before it opened"
+    );
     assert_eq!(instances.len(), 4);
 
     // The clock goes back a month: nothing fires again.

@@ -63,6 +63,7 @@ pub fn month_of(t: DateTime<Utc>) -> String {
 struct Counts {
     started: u64,
     appointed: u64,
+    appointed_in_month: u64,
     in_progress: u64,
     overdue: u64,
 }
@@ -70,6 +71,7 @@ struct Counts {
 impl Counts {
     fn json(&self) -> Value {
         json!({"started_this_month": self.started, "appointed": self.appointed,
+               "appointed_this_month": self.appointed_in_month,
                "in_progress": self.in_progress, "overdue": self.overdue})
     }
 }
@@ -137,11 +139,34 @@ impl Engine {
         Ok(out)
     }
 
-    /// Figures for a city as of now: appointments by county and sector, and
-    /// coverage of its counties and townships by sector.
+    /// The month the monthly report table shows unless asked for another:
+    /// the month the reports opened most recently are about (the month just
+    /// ended, for reports opened on the 1st).
+    pub async fn current_report_month(&self) -> Result<String> {
+        let today = self.clock.today();
+        let period = self
+            .latest_definitions()
+            .await?
+            .iter()
+            .flat_map(|d| d.schedules.values())
+            .find(|s| s.prefill.is_some())
+            .map(|s| s.period)
+            .unwrap_or_default();
+        Ok(period.month(today))
+    }
+
+    /// Figures for a city's report of `month` (YYYY-MM): appointments
+    /// started and completed in that month, and those completed and under
+    /// way by now, by county and sector; and coverage of its counties and
+    /// townships by sector as of the month's end (today, for a month not over).
     pub async fn appointment_figures(&self, city: &OrgUnit, month: &str) -> Result<Value> {
         let now = self.clock.now();
-        let today = self.clock.today();
+        let month_end = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+            .ok()
+            .and_then(|first| first.checked_add_months(chrono::Months::new(1)))
+            .and_then(|next| next.pred_opt());
+        let today = month_end.map_or(self.clock.today(), |end| end.min(self.clock.today()));
+        let done_by = |t: DateTime<Utc>| t.with_timezone(&shanghai()).date_naive() <= today;
         let units = self.store.units_under(&city.path).await?;
         let instances = self.appointments_under(&city.path).await?;
         let mut total = Counts::default();
@@ -174,8 +199,10 @@ impl Engine {
                 by_county.entry(county).or_default(),
                 by_sector.entry(sector).or_default(),
             ] {
+                let appointed = inst.outcome.as_deref() == Some("appointed");
                 c.started += u64::from(month_of(inst.created_at) == month);
-                c.appointed += u64::from(inst.outcome.as_deref() == Some("appointed"));
+                c.appointed += u64::from(appointed && done_by(inst.updated_at));
+                c.appointed_in_month += u64::from(appointed && month_of(inst.updated_at) == month);
                 c.in_progress += u64::from(inst.status == Status::Active);
                 c.overdue += u64::from(overdue);
             }
@@ -184,9 +211,9 @@ impl Engine {
         let vocabulary = self.member_vocabulary().await?;
         let sectors = vocabulary.sector_values();
         let current = |unit: &OrgUnit, sector: &str| {
-            members
-                .iter()
-                .any(|(m, _)| m.member.org_unit == unit.code && m.member.covers(sector, today))
+            members.iter().any(|(m, _)| {
+                m.member.org_unit == unit.code && m.member.since <= today && m.member.covers(sector, today)
+            })
         };
         let mut coverage = Map::new();
         for (label, kinds) in [
@@ -229,6 +256,7 @@ impl Engine {
         Ok(json!({
             "as_of": crate::notify::due_text(Some(now)),
             "month": month,
+            "coverage_as_of": today.to_string(),
             "appointments": total.json(),
             "by_county": counties,
             "by_sector": sectors,
@@ -254,9 +282,14 @@ impl Engine {
             for def in &reports {
                 instances.extend(self.store.instances_under(def.name.as_str(), &city.path).await?);
             }
-            let found: Option<&Instance> = instances.iter().find(|i| {
-                i.org_unit == city.code && naxian_model::fields::get_str(&i.data, "month") == Some(month)
-            });
+            // The newest, should two be about one month (a report opened
+            // before its workflow's `period` changed).
+            let found: Option<&Instance> = instances
+                .iter()
+                .filter(|i| {
+                    i.org_unit == city.code && naxian_model::fields::get_str(&i.data, "month") == Some(month)
+                })
+                .max_by_key(|i| i.created_at);
             let Some(inst) = found else {
                 rows.push(MonthlyRow {
                     city,

@@ -6,7 +6,6 @@
 use crate::directory_cache::Seen;
 use crate::error::{EngineError, Result};
 use crate::notify::{due_text, step_title, Subject};
-use crate::reports::month_of;
 use crate::Engine;
 use chrono::{DateTime, Utc};
 use naxian_model::definition::ScheduleDef;
@@ -131,7 +130,9 @@ impl Engine {
         sdef: &ScheduleDef,
         slot: DateTime<Utc>,
     ) -> Result<(String, Vec<OutboxMessage>)> {
-        let period = month_of(slot);
+        let period = sdef
+            .period
+            .month(slot.with_timezone(&sched.timezone).date_naive());
         let key = format!("{}:{}", sched.name, slot.timestamp());
         match sdef.job.as_str() {
             "open_for_each" => {
@@ -145,7 +146,15 @@ impl Engine {
                     if sdef.prefill.as_deref() == Some("appointment_figures") {
                         data["figures"] = self.appointment_figures(unit, &period).await?;
                     }
-                    let unique = format!("{}:{}:{period}", def.name.as_str(), unit.code);
+                    // Keyed by the month the slot falls in, whatever month the
+                    // report is about: one report per unit per slot, also across
+                    // a change of `period`.
+                    let unique = format!(
+                        "{}:{}:{}",
+                        def.name.as_str(),
+                        unit.code,
+                        crate::reports::month_of(slot)
+                    );
                     match self.start_as_system(def, data, unique).await {
                         Ok(Some(_)) => opened += 1,
                         Ok(None) => {}

@@ -510,6 +510,10 @@ pub struct ScheduleDef {
     /// Data filled in by the engine when it opens an instance (`appointment_figures`).
     #[serde(default)]
     pub prefill: Option<String>,
+    /// Which month the instances it opens or chases are about (`month` in
+    /// their data): `this_month` (the default) or `previous_month`.
+    #[serde(default)]
+    pub period: crate::schedule::Period,
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub step: Option<Spanned<String>>,

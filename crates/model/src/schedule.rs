@@ -16,6 +16,28 @@ pub enum CatchUp {
     Skip,
 }
 
+/// Which month the instances a schedule opens (and the reports it chases)
+/// are about, counted from the day the slot falls on: a report opened on
+/// the 1st is about the month just ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Period {
+    #[default]
+    ThisMonth,
+    PreviousMonth,
+}
+
+impl Period {
+    /// `YYYY-MM` of the month the slot on `day` is about.
+    pub fn month(self, day: chrono::NaiveDate) -> String {
+        let day = match self {
+            Period::ThisMonth => day,
+            Period::PreviousMonth => day.checked_sub_months(chrono::Months::new(1)).unwrap_or(day),
+        };
+        day.format("%Y-%m").to_string()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Schedule {
     pub name: String,
@@ -135,6 +157,23 @@ mod tests {
 
     fn monthly(catch_up: CatchUp) -> Schedule {
         Schedule::new("monthly", "0 0 9 1 * *", "Asia/Shanghai", catch_up).unwrap()
+    }
+
+    #[test]
+    fn a_period_names_the_month_reported() {
+        let d = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        assert_eq!(Period::ThisMonth.month(d("2026-12-01")), "2026-12");
+        assert_eq!(Period::PreviousMonth.month(d("2026-12-01")), "2026-11");
+        assert_eq!(
+            Period::PreviousMonth.month(d("2027-01-26")),
+            "2026-12",
+            "across the year"
+        );
+        assert_eq!(
+            Period::PreviousMonth.month(d("2027-03-31")),
+            "2027-02",
+            "a short month before"
+        );
     }
 
     #[test]

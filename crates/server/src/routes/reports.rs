@@ -21,7 +21,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 struct MonthQuery {
-    /// Default: the current month in Asia/Shanghai.
+    /// Default: the month the reports opened most recently are about (the
+    /// month just ended, for reports opened on the 1st).
     #[param(pattern = "^[0-9]{4}-[0-9]{2}$")]
     month: Option<String>,
 }
@@ -78,7 +79,7 @@ async fn monthly(
             }
             m
         }
-        None => naxian_engine::reports::month_of(s.engine.clock().now()),
+        None => s.engine.current_report_month().await?,
     };
     let rows = s.engine.monthly_reports(&actor, &month).await?;
     Ok(Json(MonthlyReports {

@@ -42,10 +42,16 @@ struct MonthQuery {
 }
 
 async fn reports(State(s): State<AppState>, Browser(w): Browser, Query(q): Query<MonthQuery>) -> Response {
-    let month = q
+    let month = match q
         .month
         .filter(|m| m.len() == 7 && chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_ok())
-        .unwrap_or_else(|| naxian_engine::reports::month_of(s.engine.clock().now()));
+    {
+        Some(m) => m,
+        None => match s.engine.current_report_month().await {
+            Ok(m) => m,
+            Err(e) => return message_page(&s, &w, e).await,
+        },
+    };
     let rows = match s.engine.monthly_reports(&w.actor, &month).await {
         Ok(r) => r,
         Err(e) => return message_page(&s, &w, e).await,

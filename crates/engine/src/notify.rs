@@ -58,15 +58,18 @@ pub fn step_title(def: &Definition, step: &str) -> String {
 }
 
 impl Engine {
-    /// The people a task's assignee stands for: everyone whose grant covers its unit.
+    /// The people a task's assignee stands for: the role's holders at its
+    /// unit, or, where the unit has none, everyone whose grant covers it (the
+    /// inbox query, `naxian_store::inbox`, lists tasks by the same rule).
     pub(crate) async fn recipients_of(&self, seen: Seen, a: &Assignee) -> Result<Vec<UserRecord>> {
         Ok(match (&a.user, &a.role) {
             (Some(login), _) => self.user_seen(seen, login).await?.into_iter().collect(),
             (None, Some(role)) => {
-                let mut users: Vec<UserRecord> = self
-                    .holders_seen(seen, role, &a.unit_path)
-                    .await?
+                let holders = self.holders_seen(seen, role, &a.unit_path).await?;
+                let at_unit = holders.iter().any(|(_, p)| *p == a.unit_path);
+                let mut users: Vec<UserRecord> = holders
                     .iter()
+                    .filter(|(_, p)| !at_unit || *p == a.unit_path)
                     .map(|(u, _)| u.clone())
                     .collect();
                 users.sort_by(|x, y| x.login.cmp(&y.login));

@@ -200,6 +200,15 @@ pub async fn load(engine: &Engine, source: &str) -> anyhow::Result<Option<usize>
                 c,
             )
             .await?;
+            // The county's own reporter: a campaign addressed to the county
+            // reaches them, not only the city's reporter above.
+            l.user(
+                &format!("{c}-reporter"),
+                &format!("{}报送员", county.name),
+                "reporter",
+                c,
+            )
+            .await?;
             let county_name = county.name.trim_end_matches("科协");
             for (suffix, function, dept) in DEPARTMENTS {
                 let code = format!("{c}-{suffix}");

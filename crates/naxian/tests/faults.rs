@@ -335,11 +335,13 @@ const TASKS: [(&str, &str); 7] = [
     ("filing", "done"),
 ];
 
-/// The e-mails of one appointment, by kind: one per task opened (the
-/// nominators' draft, three consulted departments, the secretary, two filing
-/// departments), the copy of the filing to the city, the outcome to the nominator.
-const MAILS: [&str; 9] = [
-    "assigned", "assigned", "assigned", "assigned", "assigned", "assigned", "assigned", "copy", "outcome",
+/// The e-mails of one appointment, by kind: one per task opened for someone
+/// other than its actor (three consulted departments, the township's
+/// secretary — not the county's, who holds the role only above it — two
+/// filing departments), the copy of the filing to the city, the outcome to
+/// the nominator.
+const MAILS: [&str; 8] = [
+    "assigned", "assigned", "assigned", "assigned", "assigned", "assigned", "copy", "outcome",
 ];
 
 /// Drives appointments from nomination to appointed, one after another,

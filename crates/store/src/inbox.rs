@@ -57,13 +57,18 @@ fn select_list() -> String {
         .join(", ")
 }
 
-/// The ids of the open tasks of the user `$1`.
+/// The ids of the open tasks of the user `$1`. A role's task at a unit
+/// belongs to the role's holders at that unit; only where the unit has none
+/// does it go to every holder above it (a township without a reporter of its
+/// own: its county's and city's). `Engine::recipients_of` mails by the same rule.
 const OPEN_IDS: &str = "SELECT t.id FROM tasks t WHERE t.status = 'open' AND t.user_login = $1
     UNION
     SELECT t.id FROM grants g JOIN org_units u ON u.code = g.org_unit
       JOIN tasks t ON t.role = g.role AND t.status = 'open' AND t.user_login IS NULL
                   AND t.unit_path >= u.path AND t.unit_path < u.path || '~'
-     WHERE g.login = $1";
+     WHERE g.login = $1
+       AND (g.org_unit = t.unit
+            OR NOT EXISTS (SELECT 1 FROM grants h WHERE h.org_unit = t.unit AND h.role = t.role))";
 
 /// The inbox (open: by due date; done: newest first), bound to (login `$1`, limit `$2`).
 pub fn sql(status: TaskStatus) -> String {

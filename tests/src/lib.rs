@@ -327,6 +327,29 @@ impl TestApp {
         body["instance"].clone()
     }
 
+    /// Uploads one file to an instance's attachments over the API.
+    pub async fn upload(
+        &self,
+        token: &str,
+        instance: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+        let r = reqwest::Client::new()
+            .post(self.url(&format!("/api/v1/instances/{instance}/attachments")))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn try_act(
         &self,
         token: &str,
@@ -345,6 +368,9 @@ impl TestApp {
         self.send(Some(token), "POST", &path, Some(body)).await
     }
 }
+
+/// The smallest file the attachment check takes for a PDF.
+pub const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
 /// A valid nomination of a health-sector candidate for `target`.
 pub fn nomination(target: &str, sector: &str) -> Value {

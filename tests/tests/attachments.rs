@@ -3,12 +3,10 @@
 //! the API and from the task page.
 
 use naxian_tests::web::{get, login, task_links};
-use naxian_tests::{nomination, on_both_backends, TestApp};
+use naxian_tests::{nomination, on_both_backends, TestApp, PDF};
 use reqwest::multipart::{Form, Part};
 use reqwest::StatusCode;
 use serde_json::Value;
-
-const PDF: &[u8] = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n";
 
 async fn upload(
     app: &TestApp,
@@ -17,16 +15,7 @@ async fn upload(
     name: &str,
     bytes: Vec<u8>,
 ) -> (StatusCode, Value) {
-    let form = Form::new().part("file", Part::bytes(bytes).file_name(name.to_string()));
-    let r = reqwest::Client::new()
-        .post(app.url(&format!("/api/v1/instances/{instance}/attachments")))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    (status, r.json().await.unwrap_or(Value::Null))
+    app.upload(token, instance, name, bytes).await
 }
 
 async fn attach_list_and_download(app: &TestApp) {

@@ -2,7 +2,7 @@
 //! SMTP server receiving the e-mails.
 
 use chrono::{DateTime, Utc};
-use naxian_tests::{nomination, on_both_backends, Backend, SmtpServer, TestApp};
+use naxian_tests::{nomination, on_both_backends, Backend, SmtpServer, TestApp, PDF};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -249,3 +249,120 @@ async fn urge_once_a_day_and_copy_on_filing() {
     assert!(outcome.subject().contains("已任职"));
     app.stop().await;
 }
+
+/// The campaign list's counts follow the targets: a county's own reporter
+/// gets the county's task (mail and inbox), opening it ends its silence,
+/// its file is linked from the campaign, and the deadline makes the rest late.
+async fn campaigns_are_listed_with_their_counts(app: &TestApp) {
+    let smtp = SmtpServer::start();
+    let mailer = smtp.mailer(None, 5);
+    app.clock.set(t("2027-03-05T10:00:00+08:00"));
+    let sup = app.token("sd-supervisor").await;
+    let (status, c) = app
+        .send(
+            Some(&sup),
+            "POST",
+            "/api/v1/campaigns",
+            Some(json!({"title": TITLE, "due_at": "2027-03-20T18:00:00+08:00", "targets": ["JN", "JN-PY", "JN-PY-MG"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{c}");
+    let id = c["id"].as_str().unwrap().to_string();
+    let counts = |list: &Value| {
+        let row = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("campaign not listed: {list}"));
+        (
+            row["targets"].as_u64().unwrap(),
+            row["done"].as_u64().unwrap(),
+            row["late"].as_u64().unwrap(),
+            row["silent"].as_u64().unwrap(),
+        )
+    };
+    assert_eq!(counts(&app.get(&sup, "/api/v1/campaigns").await), (3, 0, 0, 3));
+
+    // The county's task reaches the county's reporter, not the city's; the
+    // township, which has no reporter of its own, reaches both above it.
+    app.engine.dispatch_once(&mailer, "t").await.unwrap();
+    let to: Vec<String> = smtp.received().iter().flat_map(|m| m.to.clone()).collect();
+    let told = |login: &str| to.iter().filter(|t| t.starts_with(&format!("{login}@"))).count();
+    assert_eq!((told("jn-reporter"), told("jn-py-reporter")), (2, 2), "{to:?}");
+    let county = app.token("jn-py-reporter").await;
+    let city = app.token("jn-reporter").await;
+    let task_ids = |n: usize| c["targets"][n]["instance_id"].as_str().unwrap().to_string();
+    let county_task = task_ids(1);
+    app.task_of(&county, &county_task).await;
+    app.task_of(&county, &task_ids(2)).await;
+    app.task_of(&city, &task_ids(2)).await;
+    let city_inbox = app.get(&city, "/api/v1/tasks").await;
+    assert!(
+        !city_inbox
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["instance_id"] == county_task.as_str()),
+        "the county's task is not in the city's inbox: {city_inbox}"
+    );
+
+    // Opening the task (reading its record) ends the silence.
+    let (status, _) = app
+        .send(
+            Some(&county),
+            "GET",
+            &format!("/api/v1/instances/{county_task}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(counts(&app.get(&sup, "/api/v1/campaigns").await), (3, 0, 0, 2));
+    let (status, file) = app
+        .upload(&county, &county_task, "实施方案.pdf", PDF.to_vec())
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{file}");
+    app.act(
+        &county,
+        &county_task,
+        "submit",
+        json!({"data": {"note": "已报送"}}),
+    )
+    .await;
+
+    app.clock.set(t("2027-03-21T09:00:00+08:00"));
+    let sup = app.token("sd-supervisor").await;
+    assert_eq!(counts(&app.get(&sup, "/api/v1/campaigns").await), (3, 1, 2, 2));
+    let v = app.get(&sup, &format!("/api/v1/campaigns/{id}")).await;
+    let county_row = &v["targets"][1];
+    assert_eq!(
+        (county_row["status"].as_str(), county_row["opened"].as_bool()),
+        (Some("done"), Some(true))
+    );
+    assert_eq!(county_row["files"][0]["file_name"], "实施方案.pdf");
+    assert_eq!(v["targets"][2]["opened"], false);
+    let r = reqwest::Client::new()
+        .get(app.url(&format!(
+            "/api/v1/attachments/{}",
+            county_row["files"][0]["id"].as_str().unwrap()
+        )))
+        .bearer_auth(&sup)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::OK,
+        "the province downloads the target's file"
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), PDF);
+
+    // A department sees no campaign; the county's reporter sees the one it is in.
+    let org = app.token("jn-py-org").await;
+    assert_eq!(app.get(&org, "/api/v1/campaigns").await, json!([]));
+    let county = app.token("jn-py-reporter").await;
+    assert_eq!(counts(&app.get(&county, "/api/v1/campaigns").await).0, 3);
+}
+
+on_both_backends!(campaigns_are_listed_with_their_counts);

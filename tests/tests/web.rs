@@ -323,6 +323,10 @@ async fn a_campaign_created_and_followed_in_the_browser(app: &TestApp) {
         form.contains("value=\"JN\"") && form.contains("value=\"QD-PD\""),
         "cities and counties to choose from"
     );
+    assert!(
+        form.contains("name=\"all\" value=\"QD\"") && form.contains("value=\"QD-PD-DZ\""),
+        "a select-all per city, and the townships below each county"
+    );
     let token = csrf(&form);
     let r = sup
         .post(app.url("/campaigns/new"))
@@ -344,7 +348,7 @@ async fn a_campaign_created_and_followed_in_the_browser(app: &TestApp) {
             ("title", "报送实施方案"),
             ("due_at", "2027-03-20T18:00"),
             ("targets", "JN"),
-            ("targets", "QD"),
+            ("all", "QD"),
             ("remind", "3,1"),
         ])
         .send()
@@ -358,8 +362,34 @@ async fn a_campaign_created_and_followed_in_the_browser(app: &TestApp) {
         page.contains("报送实施方案") && page.contains("2027-03-20 18:00"),
         "{page}"
     );
-    assert_eq!(page.matches("办理中").count(), 2);
+    assert_eq!(
+        page.matches("办理中").count(),
+        3,
+        "济南 and, by 全选, 青岛's two counties: {page}"
+    );
+    assert!(page.contains("平度市科协") && page.contains("莱西市科协"));
+    assert!(
+        !page.contains(">青岛市科协<"),
+        "全选 takes the counties, not the city"
+    );
     assert!(page.contains("P3D、P1D"));
+    let (status, list) = get(&sup, app, "/campaigns").await;
+    assert_eq!(status, StatusCode::OK);
+    let row = list
+        .split("报送实施方案")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_else(|| panic!("the campaign is listed: {list}"));
+    let cells: Vec<&str> = row
+        .split("<td")
+        .skip(1)
+        .map(|c| c.split('>').nth(1).unwrap().split('<').next().unwrap())
+        .collect();
+    assert_eq!(
+        cells[2..],
+        ["3", "0", "0", "3"],
+        "targets, done, late, silent: {row}"
+    );
 }
 
 /// The count drawn after a bar's label on the board.

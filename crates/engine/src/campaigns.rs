@@ -12,8 +12,9 @@ use naxian_model::calendar::Span;
 use naxian_model::directory::OrgUnit;
 use naxian_model::Capability;
 use naxian_model::{Counted, Problem, Refusal, Status, TaskStatus};
-use naxian_store::CampaignRecord;
+use naxian_store::{AttachmentRecord, CampaignRecord};
 use serde_json::json;
+use std::collections::HashMap;
 
 pub struct NewCampaign {
     pub title: String,
@@ -36,11 +37,90 @@ pub struct TargetStatus {
     pub completed_at: Option<DateTime<Utc>>,
     /// Done after the deadline.
     pub done_late: bool,
+    /// Someone other than the campaign's creator has opened the task.
+    pub opened: bool,
+    /// The files attached to the target's task (on a campaign's page only).
+    pub files: Vec<AttachmentRecord>,
+}
+
+impl TargetStatus {
+    /// Not done, and nobody but the campaign's creator has opened it (未响应).
+    pub fn silent(&self) -> bool {
+        self.status != "done" && !self.opened
+    }
 }
 
 pub struct CampaignView {
     pub record: CampaignRecord,
     pub targets: Vec<TargetStatus>,
+}
+
+/// A campaign as its list shows it: how many targets are done, late and silent.
+pub struct CampaignSummary {
+    pub record: CampaignRecord,
+    pub targets: usize,
+    pub done: usize,
+    /// Past due and not done.
+    pub late: usize,
+    /// Not done and not opened by anyone but the creator (see [`TargetStatus::silent`]).
+    pub silent: usize,
+}
+
+/// Every campaign task, who read it, and the units: what targets are read against.
+struct Progress {
+    workflow: String,
+    /// The task of each (campaign, target unit).
+    instances: HashMap<(String, String), naxian_model::Instance>,
+    /// Who has read each instance.
+    readers: HashMap<String, Vec<String>>,
+    units: HashMap<String, OrgUnit>,
+}
+
+impl Progress {
+    /// An administrator, the campaign's creator, or one whose grant covers
+    /// one of its targets may follow a campaign.
+    fn may_follow(&self, actor: &Actor, record: &CampaignRecord) -> bool {
+        actor.is_admin
+            || record.created_by == actor.login
+            || record
+                .targets
+                .iter()
+                .filter_map(|c| self.units.get(c))
+                .any(|u| actor.covers(&u.path))
+    }
+
+    fn targets(&self, record: &CampaignRecord, now: DateTime<Utc>) -> Vec<TargetStatus> {
+        record
+            .targets
+            .iter()
+            .filter_map(|code| self.units.get(code))
+            .map(|unit| {
+                let inst = self.instances.get(&(record.id.clone(), unit.code.clone()));
+                let completed_at = match inst {
+                    Some(i) if i.status == Status::Completed => Some(i.updated_at),
+                    _ => None,
+                };
+                let status = match completed_at {
+                    Some(_) => "done",
+                    None if now > record.due_at => "late",
+                    None => "open",
+                };
+                let opened = inst
+                    .and_then(|i| self.readers.get(&i.id))
+                    .is_some_and(|r| r.iter().any(|l| *l != record.created_by));
+                TargetStatus {
+                    org_unit: unit.code.clone(),
+                    name: unit.name.clone(),
+                    status,
+                    instance_id: inst.map(|i| i.id.clone()),
+                    done_late: completed_at.is_some_and(|c| c > record.due_at),
+                    completed_at,
+                    opened: opened || completed_at.is_some(),
+                    files: Vec::new(),
+                }
+            })
+            .collect()
+    }
 }
 
 /// Whether `actor` may urge (催办) the open tasks of `inst`: its creator, a
@@ -214,41 +294,70 @@ impl Engine {
             .campaign(id)
             .await?
             .ok_or_else(|| EngineError::NotFound(Refusal::NoCampaign { id: id.to_string() }))?;
-        let now = self.clock.now();
-        let mut targets = Vec::new();
-        let mut visible = actor.is_admin || record.created_by == actor.login;
-        let workflow = self.campaign_workflow().await?.name.to_string();
-        for code in &record.targets {
-            let Some(unit) = self.store.org_unit(code).await? else {
-                continue;
-            };
-            visible |= actor.covers(&unit.path);
-            let instances = self.store.instances_under(&workflow, &unit.path).await?;
-            let inst = instances.iter().find(|i| {
-                i.org_unit == unit.code && naxian_model::fields::get_str(&i.data, "campaign") == Some(id)
-            });
-            let completed_at = match inst {
-                Some(i) if i.status == Status::Completed => Some(i.updated_at),
-                _ => None,
-            };
-            let status = match completed_at {
-                Some(_) => "done",
-                None if now > record.due_at => "late",
-                None => "open",
-            };
-            targets.push(TargetStatus {
-                org_unit: unit.code.clone(),
-                name: unit.name.clone(),
-                status,
-                instance_id: inst.map(|i| i.id.clone()),
-                done_late: completed_at.is_some_and(|c| c > record.due_at),
-                completed_at,
-            });
-        }
-        if !visible {
+        let progress = self.campaign_progress().await?;
+        if !progress.may_follow(actor, &record) {
             return Err(EngineError::Forbidden(Refusal::CampaignHidden));
         }
+        let mut targets = progress.targets(&record, self.clock.now());
+        let files = self.store.attachments_of_workflow(&progress.workflow).await?;
+        for t in &mut targets {
+            if let Some(inst) = &t.instance_id {
+                t.files = files.iter().filter(|f| &f.instance_id == inst).cloned().collect();
+            }
+        }
         Ok(CampaignView { record, targets })
+    }
+
+    /// The campaigns `actor` may follow, newest first, each with its counts.
+    pub async fn campaigns(&self, actor: &Actor) -> Result<Vec<CampaignSummary>> {
+        let progress = self.campaign_progress().await?;
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .campaigns()
+            .await?
+            .into_iter()
+            .filter(|r| progress.may_follow(actor, r))
+            .map(|record| {
+                let targets = progress.targets(&record, now);
+                let count = |f: &dyn Fn(&TargetStatus) -> bool| targets.iter().filter(|t| f(t)).count();
+                CampaignSummary {
+                    targets: targets.len(),
+                    done: count(&|t| t.status == "done"),
+                    late: count(&|t| t.status == "late"),
+                    silent: count(&|t| t.silent()),
+                    record,
+                }
+            })
+            .collect())
+    }
+
+    /// What every campaign's targets are read against, in three queries.
+    async fn campaign_progress(&self) -> Result<Progress> {
+        let workflow = self.campaign_workflow().await?.name.to_string();
+        let mut instances = HashMap::new();
+        for i in self.store.instances_under(&workflow, "").await? {
+            if let Some(c) = naxian_model::fields::get_str(&i.data, "campaign") {
+                instances.insert((c.to_string(), i.org_unit.clone()), i);
+            }
+        }
+        let mut readers: HashMap<String, Vec<String>> = HashMap::new();
+        for (inst, login) in self.store.readers_of(&workflow).await? {
+            readers.entry(inst).or_default().push(login);
+        }
+        let units = self
+            .store
+            .units_under("")
+            .await?
+            .into_iter()
+            .map(|u| (u.code.clone(), u))
+            .collect();
+        Ok(Progress {
+            workflow,
+            instances,
+            readers,
+            units,
+        })
     }
 
     /// 催办: e-mails the holders of an open task; at most once per task and day.

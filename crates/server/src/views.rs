@@ -9,7 +9,7 @@ use naxian_engine::InstanceView;
 use naxian_model::directory::{Body as ModelBody, OrgKind, OrgUnit as ModelUnit};
 use naxian_model::machine::task_actions;
 use naxian_model::{Definition, Status, Task as ModelTask, TaskStatus};
-use naxian_store::{HistoryRecord, InboxRow, MemberRecord};
+use naxian_store::{AttachmentRecord, HistoryRecord, InboxRow, MemberRecord};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -308,5 +308,36 @@ pub fn org_unit_detail(u: &ModelUnit, b: Option<&ModelBody>, members: &[MemberRe
         unit: org_unit(u),
         body: b.map(body),
         members: members.iter().map(member).collect(),
+    }
+}
+
+/// A file attached to an instance.
+#[derive(Serialize, ToSchema)]
+pub struct Attachment {
+    id: String,
+    instance_id: String,
+    /// Cleaned of directories and control characters; ends in the detected extension.
+    file_name: String,
+    /// Detected from the bytes: PDF, JPEG, PNG, Word or Excel.
+    content_type: String,
+    size: i64,
+    sha256: String,
+    uploaded_by: String,
+    #[schema(value_type = String, format = DateTime)]
+    created_at: DateTime<Utc>,
+}
+
+impl From<AttachmentRecord> for Attachment {
+    fn from(a: AttachmentRecord) -> Attachment {
+        Attachment {
+            id: a.id,
+            instance_id: a.instance_id,
+            file_name: a.file_name,
+            content_type: a.content_type,
+            size: a.size,
+            sha256: a.sha256,
+            uploaded_by: a.uploaded_by,
+            created_at: a.created_at,
+        }
     }
 }

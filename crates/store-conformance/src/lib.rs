@@ -40,6 +40,7 @@ macro_rules! suite {
             schedule_slots => [directory, users_grants_tokens, workflows, transitions, concurrent_apply, timers_and_outbox],
             catalogue => [directory, users_grants_tokens],
             members => [directory],
+            campaigns => [directory, users_grants_tokens, workflows, transitions],
             directory_generation => [
                 directory, users_grants_tokens, workflows, transitions, concurrent_apply, timers_and_outbox, schedule_slots
             ],
@@ -1231,9 +1232,57 @@ pub async fn attachments<S: Store>(store: Arc<S>) {
     );
     assert_eq!(s.attachments("cf_i1").await.unwrap(), std::slice::from_ref(&a));
     assert!(s.attachments("cf_i2").await.unwrap().is_empty());
+    assert_eq!(
+        s.attachments_of_workflow("cf-flow").await.unwrap(),
+        std::slice::from_ref(&a),
+        "a workflow's files, without their content"
+    );
+    assert!(s.attachments_of_workflow("no-flow").await.unwrap().is_empty());
     let (meta, bytes) = s.attachment("cf_a1").await.unwrap().expect("stored");
     assert_eq!((meta, bytes), (a, content), "every byte comes back");
     assert!(s.attachment("cf_a9").await.unwrap().is_none());
+}
+
+/// Campaigns list newest first; the access log says who read which instance.
+pub async fn campaigns<S: Store>(store: Arc<S>) {
+    let s: &dyn Store = store.as_ref();
+    let campaign = |id: &str, secs| CampaignRecord {
+        id: id.into(),
+        title: "报送实施方案".into(),
+        due_at: at(86_400),
+        remind_before: vec!["P1D".into()],
+        targets: vec!["cf_T".into()],
+        created_by: "cf_user".into(),
+        created_at: at(secs),
+    };
+    assert!(s.campaigns().await.unwrap().is_empty());
+    s.create_campaign(&campaign("cf_c1", 1)).await.unwrap();
+    s.create_campaign(&campaign("cf_c2", 2)).await.unwrap();
+    let ids: Vec<String> = s.campaigns().await.unwrap().into_iter().map(|c| c.id).collect();
+    assert_eq!(ids, ["cf_c2", "cf_c1"]);
+    assert_eq!(s.campaign("cf_c1").await.unwrap(), Some(campaign("cf_c1", 1)));
+    assert!(s.readers_of("cf-flow").await.unwrap().is_empty());
+    for (login, secs) in [("cf_user", 3), ("cf_user", 4), ("cf_other", 5)] {
+        s.log_access(&AccessRecord {
+            at: at(secs),
+            login: login.into(),
+            instance_id: Some("cf_i1".into()),
+            what: "page".into(),
+        })
+        .await
+        .unwrap();
+    }
+    let mut readers = s.readers_of("cf-flow").await.unwrap();
+    readers.sort();
+    assert_eq!(
+        readers,
+        [
+            ("cf_i1".to_string(), "cf_other".to_string()),
+            ("cf_i1".to_string(), "cf_user".to_string())
+        ],
+        "each reader once"
+    );
+    assert!(s.readers_of("no-flow").await.unwrap().is_empty());
 }
 
 pub async fn concurrent_apply<S: Store>(s: Arc<S>) {

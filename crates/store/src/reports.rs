@@ -10,6 +10,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 pub trait ReportStore: Send + Sync {
     async fn create_campaign(&self, c: &CampaignRecord) -> Result<()>;
     async fn campaign(&self, id: &str) -> Result<Option<CampaignRecord>>;
+    /// Every campaign, newest first.
+    async fn campaigns(&self) -> Result<Vec<CampaignRecord>>;
+    /// Who has read each instance of a workflow: distinct (instance id, login)
+    /// pairs of the access log, for telling an opened task from a silent one.
+    async fn readers_of(&self, workflow: &str) -> Result<Vec<(String, String)>>;
     /// Records an urge of a task on `day` and queues its e-mails, atomically;
     /// false (and nothing queued) if the task was already urged that day.
     async fn urge(

@@ -16,7 +16,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create)).routes(routes!(one))
+    OpenApiRouter::new()
+        .routes(routes!(create, list))
+        .routes(routes!(one))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -58,6 +60,28 @@ struct Target {
     completed_at: Option<String>,
     /// Done after the deadline.
     done_late: bool,
+    /// Someone other than the campaign's creator has opened the task.
+    opened: bool,
+    /// The files attached to the target's task, oldest first.
+    files: Vec<views::Attachment>,
+}
+
+/// A campaign in the list: its targets counted by where they stand.
+#[derive(Serialize, ToSchema)]
+struct CampaignSummary {
+    id: String,
+    title: String,
+    #[schema(format = DateTime)]
+    due_at: String,
+    created_by: String,
+    #[schema(format = DateTime)]
+    created_at: String,
+    targets: usize,
+    done: usize,
+    /// Past due and not done.
+    late: usize,
+    /// Not done and not opened by anyone but the campaign's creator (未响应).
+    silent: usize,
 }
 
 fn target_status() -> utoipa::openapi::schema::ObjectBuilder {
@@ -85,6 +109,8 @@ fn view(v: &CampaignView) -> Campaign {
                 instance_id: t.instance_id.clone(),
                 completed_at: t.completed_at.map(views::time),
                 done_late: t.done_late,
+                opened: t.opened,
+                files: t.files.iter().cloned().map(Into::into).collect(),
             })
             .collect(),
     }
@@ -116,6 +142,32 @@ async fn create(
         )
         .await?;
     Ok((StatusCode::CREATED, Json(view(&v))))
+}
+
+/// The campaigns the caller may follow (created, or addressed to a unit
+/// they cover), newest first, with each one's counts.
+#[utoipa::path(get, path = "/campaigns", operation_id = "listCampaigns", security(("bearer" = [])),
+    responses(
+    (status = 200, description = "Newest first", body = Vec<CampaignSummary>),
+    Refusals,
+))]
+async fn list(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Vec<CampaignSummary>>> {
+    let list = s.engine.campaigns(&actor).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|c| CampaignSummary {
+                id: c.record.id,
+                title: c.record.title,
+                due_at: views::time(c.record.due_at),
+                created_by: c.record.created_by,
+                created_at: views::time(c.record.created_at),
+                targets: c.targets,
+                done: c.done,
+                late: c.late,
+                silent: c.silent,
+            })
+            .collect(),
+    ))
 }
 
 /// A campaign and each target's status.

@@ -5,15 +5,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::openapi::{names, BodyRefusals, IdempotencyKey, Refusals, WriteRefusals};
 use crate::views;
+use crate::views::Attachment;
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
-use chrono::{DateTime, Utc};
 use naxian_engine::StartRequest;
 use naxian_model::Status;
-use naxian_store::AttachmentRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -32,37 +31,6 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes((schemas, paths, files))
         .routes(routes!(download))
         .routes(routes!(access_log))
-}
-
-/// A file attached to an instance.
-#[derive(Serialize, ToSchema)]
-struct Attachment {
-    id: String,
-    instance_id: String,
-    /// Cleaned of directories and control characters; ends in the detected extension.
-    file_name: String,
-    /// Detected from the bytes: PDF, JPEG, PNG, Word or Excel.
-    content_type: String,
-    size: i64,
-    sha256: String,
-    uploaded_by: String,
-    #[schema(value_type = String, format = DateTime)]
-    created_at: DateTime<Utc>,
-}
-
-impl From<AttachmentRecord> for Attachment {
-    fn from(a: AttachmentRecord) -> Attachment {
-        Attachment {
-            id: a.id,
-            instance_id: a.instance_id,
-            file_name: a.file_name,
-            content_type: a.content_type,
-            size: a.size,
-            sha256: a.sha256,
-            uploaded_by: a.uploaded_by,
-            created_at: a.created_at,
-        }
-    }
 }
 
 /// The upload form: one file.

@@ -1,9 +1,11 @@
-//! Deadline campaigns (专项督办): the form a supervisor opens one with, and
-//! its page of targets done, late or in progress.
+//! Deadline campaigns (专项督办): the list of those the user follows, the
+//! form a supervisor opens one with, and a campaign's page of targets done,
+//! late, in progress or silent, with the files each target attached.
 
 use super::form::field;
 use super::layout::{nav, Nav};
 use super::message::{forbidden, message_page};
+use super::target_tree::Tree;
 use super::text::zh_problem;
 use super::{csrf_ok, page, Browser};
 use crate::AppState;
@@ -17,9 +19,11 @@ use naxian_engine::notify::due_text;
 use naxian_engine::sessions::WebSession;
 use naxian_engine::EngineError;
 use naxian_model::Refusal;
+use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/campaigns", get(campaign_list))
         .route("/campaigns/new", get(campaign_form).post(campaign_create))
         .route("/campaigns/{id}", get(campaign))
 }
@@ -29,6 +33,57 @@ pub struct TargetLine {
     pub status: &'static str,
     pub status_text: &'static str,
     pub completed: String,
+    /// 已查看 / 未查看 for a target not done.
+    pub seen: &'static str,
+    /// (attachment id, file name).
+    pub files: Vec<(String, String)>,
+}
+
+struct CampaignLine {
+    id: String,
+    title: String,
+    due: String,
+    created: String,
+    targets: usize,
+    done: usize,
+    late: usize,
+    silent: usize,
+}
+
+#[derive(Template)]
+#[template(path = "campaigns/campaigns.html")]
+struct CampaignsPage {
+    nav: Option<Nav>,
+    may_create: bool,
+    campaigns: Vec<CampaignLine>,
+}
+
+async fn campaign_list(State(s): State<AppState>, Browser(w): Browser) -> Response {
+    let list = match s.engine.campaigns(&w.actor).await {
+        Ok(l) => l,
+        Err(e) => return message_page(&s, &w, e).await,
+    };
+    let campaigns = list
+        .into_iter()
+        .map(|c| CampaignLine {
+            id: c.record.id,
+            title: c.record.title,
+            due: due_text(Some(c.record.due_at)),
+            created: due_text(Some(c.record.created_at)),
+            targets: c.targets,
+            done: c.done,
+            late: c.late,
+            silent: c.silent,
+        })
+        .collect();
+    page(
+        StatusCode::OK,
+        CampaignsPage {
+            nav: Some(nav(&s, &w, "campaigns").await),
+            may_create: w.actor.may_somewhere(naxian_model::Capability::Campaigns),
+            campaigns,
+        },
+    )
 }
 
 #[derive(Template)]
@@ -39,6 +94,7 @@ struct CampaignPage {
     due: String,
     remind: String,
     done: usize,
+    silent: usize,
     targets: Vec<TargetLine>,
 }
 
@@ -60,16 +116,27 @@ async fn campaign(State(s): State<AppState>, Browser(w): Browser, Path(id): Path
                 _ => "办理中",
             },
             completed: due_text(t.completed_at),
+            seen: match (t.status, t.opened) {
+                ("done", _) => "",
+                (_, true) => "已查看",
+                (_, false) => "未查看",
+            },
+            files: t
+                .files
+                .iter()
+                .map(|f| (f.id.clone(), f.file_name.clone()))
+                .collect(),
         })
         .collect();
     page(
         StatusCode::OK,
         CampaignPage {
-            nav: Some(nav(&s, &w, "").await),
+            nav: Some(nav(&s, &w, "campaigns").await),
             title: v.record.title.clone(),
             due: due_text(Some(v.record.due_at)),
             remind: v.record.remind_before.join("、"),
             done: targets.iter().filter(|t| t.status == "done").count(),
+            silent: v.targets.iter().filter(|t| t.silent()).count(),
             targets,
         },
     )
@@ -84,43 +151,44 @@ struct NewCampaignPage {
     title: String,
     due_at: String,
     remind: String,
-    units: Vec<(String, String)>,
+    tree: Tree,
+    /// The codes chosen before a refused submission, kept checked.
+    chosen: Vec<String>,
 }
 
-/// The units a supervisor may give a campaign to: the cities and counties under their grants.
-/// The form offers the cities and counties the user may address; the API
-/// takes any unit the campaign workflow targets.
-async fn campaign_units(s: &AppState, w: &WebSession) -> Vec<(String, String)> {
-    s.engine
-        .campaign_targets(&w.actor)
-        .await
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|u| {
-            matches!(
-                u.kind,
-                naxian_model::OrgKind::City | naxian_model::OrgKind::County
-            )
-        })
-        .map(|u| (u.code, u.name))
-        .collect()
+/// The units the user may give a campaign to, grouped by city and county.
+async fn campaign_units(s: &AppState, w: &WebSession) -> Tree {
+    let units = s.engine.campaign_targets(&w.actor).await.unwrap_or_default();
+    let mut names: HashMap<String, String> = units.iter().map(|u| (u.code.clone(), u.name.clone())).collect();
+    // The cities and counties the units lie under, where not themselves choosable.
+    for u in &units {
+        for code in u.path.split('/').filter(|c| !c.is_empty()).skip(1).take(2) {
+            if !names.contains_key(code) {
+                if let Ok(above) = s.engine.unit(code).await {
+                    names.insert(code.to_string(), above.name);
+                }
+            }
+        }
+    }
+    Tree::new(&units, &names)
 }
 
 async fn campaign_form(State(s): State<AppState>, Browser(w): Browser) -> Response {
-    let units = campaign_units(&s, &w).await;
-    if units.is_empty() {
+    let tree = campaign_units(&s, &w).await;
+    if tree.groups.is_empty() {
         return message_page(&s, &w, EngineError::Forbidden(Refusal::NeedsSupervisor)).await;
     }
     page(
         StatusCode::OK,
         NewCampaignPage {
-            nav: Some(nav(&s, &w, "").await),
+            nav: Some(nav(&s, &w, "campaigns").await),
             csrf: w.csrf.clone(),
             error: None,
             title: String::new(),
             due_at: String::new(),
             remind: "3,1".into(),
-            units,
+            tree,
+            chosen: Vec::new(),
         },
     )
 }
@@ -135,11 +203,14 @@ async fn campaign_create(
     if !csrf_ok(&headers, &w, Some(&get("csrf"))) {
         return forbidden();
     }
-    let targets: Vec<String> = form
-        .iter()
-        .filter(|(k, _)| k == "targets")
-        .map(|(_, v)| v.clone())
-        .collect();
+    let values = |name: &str| -> Vec<String> {
+        form.iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let tree = campaign_units(&s, &w).await;
+    let targets = tree.expand(&values("targets"), &values("all"));
     // A datetime-local field has no zone: it is Shanghai time.
     let due_at = if get("due_at").len() == 16 {
         format!("{}:00+08:00", get("due_at"))
@@ -155,7 +226,7 @@ async fn campaign_create(
     let req = naxian_engine::campaigns::NewCampaign {
         title: get("title"),
         due_at,
-        targets,
+        targets: targets.clone(),
         remind_before: remind,
     };
     match s.engine.create_campaign(&w.actor, req).await {
@@ -168,17 +239,17 @@ async fn campaign_create(
                 "remind_before" => "提前提醒",
                 _ => "输入",
             };
-            let units = campaign_units(&s, &w).await;
             page(
                 StatusCode::BAD_REQUEST,
                 NewCampaignPage {
-                    nav: Some(nav(&s, &w, "").await),
+                    nav: Some(nav(&s, &w, "campaigns").await),
                     csrf: w.csrf.clone(),
                     error: Some(format!("{label}：{}", zh_problem(&problem))),
                     title: get("title"),
                     due_at: get("due_at"),
                     remind: get("remind"),
-                    units,
+                    tree,
+                    chosen: targets,
                 },
             )
         }

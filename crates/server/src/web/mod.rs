@@ -20,6 +20,7 @@ mod message;
 mod nominate;
 mod reports;
 mod table;
+mod target_tree;
 mod task;
 mod text;
 

@@ -43,6 +43,19 @@ macro_rules! sql_attachments {
                     rows.iter().map(attachment).collect()
                 }
 
+                async fn attachments_of_workflow(&self, workflow: &str) -> Result<Vec<$crate::AttachmentRecord>> {
+                    let rows = sqlx::query(
+                        "SELECT a.id, a.instance_id, a.file_name, a.content_type, a.size, a.sha256, a.uploaded_by, a.created_at
+                         FROM attachments a JOIN instances i ON i.id = a.instance_id
+                         WHERE i.workflow = $1 ORDER BY a.created_at, a.id",
+                    )
+                    .bind(workflow)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(attachment).collect()
+                }
+
                 async fn attachment(&self, id: &str) -> Result<Option<($crate::AttachmentRecord, Vec<u8>)>> {
                     let row = sqlx::query("SELECT * FROM attachments WHERE id = $1")
                         .bind(id)

@@ -78,6 +78,28 @@ macro_rules! sql_reports {
                     row.map(|r| CampaignRecord::from_row(&r).map_err(e)).transpose()
                 }
 
+                async fn campaigns(&self) -> Result<Vec<CampaignRecord>> {
+                    let rows = sqlx::query("SELECT * FROM campaigns ORDER BY created_at DESC, id DESC")
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(|r| CampaignRecord::from_row(r).map_err(e)).collect()
+                }
+
+                async fn readers_of(&self, workflow: &str) -> Result<Vec<(String, String)>> {
+                    let rows = sqlx::query(
+                        "SELECT DISTINCT a.instance_id, a.login FROM access_log a
+                         JOIN instances i ON i.id = a.instance_id WHERE i.workflow = $1",
+                    )
+                    .bind(workflow)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| Ok((r.try_get("instance_id").map_err(e)?, r.try_get("login").map_err(e)?)))
+                        .collect()
+                }
+
                 async fn urge(
                     &self,
                     task_id: &str,

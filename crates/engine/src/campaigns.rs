@@ -13,15 +13,22 @@ use naxian_model::directory::OrgUnit;
 use naxian_model::Capability;
 use naxian_model::{Counted, Problem, Refusal, Status, TaskStatus};
 use naxian_store::{AttachmentRecord, CampaignRecord};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 
 pub struct NewCampaign {
+    /// A workflow with `campaign: true`; by default the deadline campaign.
+    pub workflow: Option<String>,
     pub title: String,
     pub due_at: String,
     pub targets: Vec<String>,
     pub remind_before: Vec<String>,
+    /// More of the workflow's fields for every target (普查基准日, say).
+    pub data: Value,
 }
+
+/// The fields a campaign fills in itself on each target's instance.
+pub(crate) const CAMPAIGN_FIELDS: &[&str] = &["campaign", "title", "target", "due_at", "remind_before"];
 
 /// One target of a campaign and where it stands.
 /// The states of a campaign's target (`TargetStatus::status`).
@@ -41,6 +48,10 @@ pub struct TargetStatus {
     pub opened: bool,
     /// The files attached to the target's task (on a campaign's page only).
     pub files: Vec<AttachmentRecord>,
+    /// The city the target lies in (code, name), if any.
+    pub city: Option<(String, String)>,
+    /// The task's data as it stands (null before it has an instance).
+    pub data: Value,
 }
 
 impl TargetStatus {
@@ -68,7 +79,6 @@ pub struct CampaignSummary {
 
 /// Every campaign task, who read it, and the units: what targets are read against.
 struct Progress {
-    workflow: String,
     /// The task of each (campaign, target unit).
     instances: HashMap<(String, String), naxian_model::Instance>,
     /// Who has read each instance.
@@ -117,6 +127,13 @@ impl Progress {
                     completed_at,
                     opened: opened || completed_at.is_some(),
                     files: Vec::new(),
+                    city: unit
+                        .path
+                        .split('/')
+                        .filter_map(|c| self.units.get(c))
+                        .find(|u| u.kind == naxian_model::OrgKind::City)
+                        .map(|u| (u.code.clone(), u.name.clone())),
+                    data: inst.map(|i| i.data.clone()).unwrap_or(Value::Null),
                 }
             })
             .collect()
@@ -137,8 +154,8 @@ fn may_target(actor: &Actor, unit: &OrgUnit) -> bool {
 impl Engine {
     /// The units `actor` may address a campaign to, of the kinds the campaign
     /// workflow targets, in directory order: the choices of the web form.
-    pub async fn campaign_targets(&self, actor: &Actor) -> Result<Vec<OrgUnit>> {
-        let def = self.campaign_workflow().await?;
+    pub async fn campaign_targets(&self, actor: &Actor, workflow: Option<&str>) -> Result<Vec<OrgUnit>> {
+        let def = self.campaign_workflow(workflow).await?;
         let kinds = def
             .fields
             .get("target")
@@ -215,7 +232,16 @@ impl Engine {
                 )
             })?;
         }
-        let def = self.campaign_workflow().await?;
+        let def = self.campaign_workflow(req.workflow.as_deref()).await?;
+        let Some(extra) = req.data.as_object() else {
+            return Err(EngineError::invalid("data", Problem::NotObject));
+        };
+        if let Some(k) = extra.keys().find(|k| CAMPAIGN_FIELDS.contains(&k.as_str())) {
+            return Err(EngineError::invalid(
+                format!("data.{k}"),
+                Problem::Reserved { name: k.clone() },
+            ));
+        }
         let kinds = def
             .fields
             .get("target")
@@ -250,12 +276,31 @@ impl Engine {
             }
             units.push(unit);
         }
+        let id = uuid::Uuid::now_v7().to_string();
+        let data_for = |unit: &str| {
+            let mut data = req.data.clone();
+            naxian_model::fields::merge(
+                &mut data,
+                &json!({
+                    "campaign": id, "title": title, "target": unit,
+                    "due_at": due_at.to_rfc3339(), "remind_before": req.remind_before,
+                }),
+            );
+            data
+        };
+        // The first target's data is checked before anything is written, so
+        // a bad field refuses the whole campaign.
+        if let Some(first) = units.first() {
+            naxian_model::machine::prepare_data(&def, &data_for(&first.code))?;
+        }
         let record = CampaignRecord {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: id.clone(),
+            workflow: def.name.to_string(),
             title: title.clone(),
             due_at,
             remind_before: req.remind_before.clone(),
             targets: req.targets.clone(),
+            data: req.data.clone(),
             created_by: actor.login.clone(),
             created_at: self.clock.now(),
         };
@@ -270,10 +315,7 @@ impl Engine {
             Err(_) => false,
         };
         for unit in &units {
-            let data = json!({
-                "campaign": record.id, "title": title, "target": unit.code,
-                "due_at": due_at.to_rfc3339(), "remind_before": req.remind_before,
-            });
+            let data = data_for(&unit.code);
             let key = format!("campaign:{}:{}", record.id, unit.code);
             if starts_as_self {
                 let start = StartRequest {
@@ -299,7 +341,7 @@ impl Engine {
             return Err(EngineError::Forbidden(Refusal::CampaignHidden));
         }
         let mut targets = progress.targets(&record, self.clock.now());
-        let files = self.store.attachments_of_workflow(&progress.workflow).await?;
+        let files = self.store.attachments_of_workflow(&record.workflow).await?;
         for t in &mut targets {
             if let Some(inst) = &t.instance_id {
                 t.files = files.iter().filter(|f| &f.instance_id == inst).cloned().collect();
@@ -332,18 +374,21 @@ impl Engine {
             .collect())
     }
 
-    /// What every campaign's targets are read against, in three queries.
+    /// What every campaign's targets are read against: two queries per
+    /// campaign workflow and one for the units.
     async fn campaign_progress(&self) -> Result<Progress> {
-        let workflow = self.campaign_workflow().await?.name.to_string();
         let mut instances = HashMap::new();
-        for i in self.store.instances_under(&workflow, "").await? {
-            if let Some(c) = naxian_model::fields::get_str(&i.data, "campaign") {
-                instances.insert((c.to_string(), i.org_unit.clone()), i);
-            }
-        }
         let mut readers: HashMap<String, Vec<String>> = HashMap::new();
-        for (inst, login) in self.store.readers_of(&workflow).await? {
-            readers.entry(inst).or_default().push(login);
+        for def in self.campaign_workflows().await? {
+            let workflow = def.name.as_str();
+            for i in self.store.instances_under(workflow, "").await? {
+                if let Some(c) = naxian_model::fields::get_str(&i.data, "campaign") {
+                    instances.insert((c.to_string(), i.org_unit.clone()), i);
+                }
+            }
+            for (inst, login) in self.store.readers_of(workflow).await? {
+                readers.entry(inst).or_default().push(login);
+            }
         }
         let units = self
             .store
@@ -353,7 +398,6 @@ impl Engine {
             .map(|u| (u.code.clone(), u))
             .collect();
         Ok(Progress {
-            workflow,
             instances,
             readers,
             units,

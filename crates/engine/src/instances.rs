@@ -215,6 +215,8 @@ impl Engine {
         let id = uuid::Uuid::now_v7().to_string();
         // Deciding first reports invalid input (a unit of the wrong kind) as such, before rights.
         let decision = machine::start(def, id, actor.login.clone(), data.clone(), &ctx)?;
+        self.check_unit_tables(def, &decision.instance.data, &org.target().path)
+            .await?;
         if let Check::Holder = check {
             let role = def.started_by.parse().map_err(EngineError::Internal)?;
             if !actor.holds(&role, &org.target().path) {
@@ -395,6 +397,8 @@ impl Engine {
         let calendar = self.calendar();
         let ctx = self.decision_context(&org, &calendar);
         let decision = machine::decide(&def, &rec.instance, &tasks, &actor.login, command, &ctx)?;
+        self.check_unit_tables(&def, &decision.instance.data, &rec.instance.org_path)
+            .await?;
         let mut change = self
             .change_for(
                 &def,

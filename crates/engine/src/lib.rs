@@ -5,6 +5,7 @@
 pub mod attachments;
 pub mod auth;
 mod calendar;
+pub mod campaign_tables;
 pub mod campaigns;
 pub mod catalogue;
 pub mod charts;
@@ -24,6 +25,7 @@ mod retention;
 pub mod runner;
 pub mod schedules;
 pub mod sessions;
+mod tables;
 mod timer_chain;
 pub mod views;
 mod workflows;

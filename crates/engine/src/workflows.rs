@@ -179,21 +179,40 @@ impl Engine {
             .collect())
     }
 
-    /// The workflow a campaign opens (`campaign: true`); the first by name
-    /// when several say so.
-    pub async fn campaign_workflow(&self) -> Result<Arc<Definition>> {
-        self.latest_definitions()
+    /// The workflow a campaign opens: the one named, which must say
+    /// `campaign: true`; by default the first by name whose required fields
+    /// a campaign fills in itself (a plain deadline task, not a form that
+    /// needs more to start).
+    pub async fn campaign_workflow(&self, name: Option<&str>) -> Result<Arc<Definition>> {
+        let campaigns = self.campaign_workflows().await?;
+        let found = match name {
+            Some(n) => campaigns.iter().find(|d| d.name.as_str() == n),
+            None => campaigns.iter().find(|d| {
+                d.fields
+                    .iter()
+                    .all(|(k, f)| !f.required || crate::campaigns::CAMPAIGN_FIELDS.contains(&k.as_str()))
+            }),
+        };
+        found.cloned().ok_or_else(|| {
+            EngineError::invalid(
+                "workflow",
+                Problem::NoWorkflow {
+                    name: name.unwrap_or("campaign: true").into(),
+                },
+            )
+        })
+    }
+
+    /// Every workflow a campaign may open (`campaign: true`), by name.
+    pub async fn campaign_workflows(&self) -> Result<Vec<Arc<Definition>>> {
+        let mut list: Vec<Arc<Definition>> = self
+            .latest_definitions()
             .await?
             .into_iter()
-            .find(|d| d.campaign)
-            .ok_or_else(|| {
-                EngineError::invalid(
-                    "workflow",
-                    Problem::NoWorkflow {
-                        name: "campaign: true".into(),
-                    },
-                )
-            })
+            .filter(|d| d.campaign)
+            .collect();
+        list.sort_by(|a, b| a.name.as_str().cmp(b.name.as_str()));
+        Ok(list)
     }
 
     /// The newest version of one workflow.

@@ -29,6 +29,9 @@ pub enum FieldType {
     Datetime,
     /// A list of durations (`P3D`, `3 working days`).
     Spans,
+    /// A table of integers with named `rows` and `columns`: `{row: {column: n}}`.
+    /// Complete or absent: every row, and every column of each row.
+    Table,
 }
 
 /// A choice field's values with the label a form shows for each: written as
@@ -45,6 +48,7 @@ impl FieldType {
         FieldType::Json,
         FieldType::Datetime,
         FieldType::Spans,
+        FieldType::Table,
     ];
 
     /// The name a file writes for it.
@@ -60,6 +64,7 @@ impl FieldType {
             FieldType::Json => "json",
             FieldType::Datetime => "datetime",
             FieldType::Spans => "spans",
+            FieldType::Table => "table",
         }
     }
 }
@@ -111,6 +116,89 @@ impl Choices {
     }
 }
 
+/// The rows of a table field.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Rows {
+    /// `units`: one row per unit, keyed by code: the instance's unit and the
+    /// units below it of the field's `kinds` (the engine knows which).
+    Units(UnitRows),
+    /// Rows named in the file, as choices are.
+    Named(Choices),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnitRows {
+    Units,
+}
+
+/// A table's column: its label, or its label with bounds and what a zero in it means.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[serde(untagged)]
+pub enum Column {
+    Label(String),
+    Spec(ColumnSpec),
+}
+
+/// By hand rather than `untagged`: an untagged enum reads a YAML file's
+/// numbers back as text, and the bounds would not parse.
+impl<'de> Deserialize<'de> for Column {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Column, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Column;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a label, or {label, min, max, lacking, no_sum}")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Column, E> {
+                Ok(Column::Label(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Column, A::Error> {
+                ColumnSpec::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(Column::Spec)
+            }
+        }
+        d.deserialize_any(Visit)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnSpec {
+    pub label: String,
+    #[serde(default)]
+    pub min: Option<i64>,
+    #[serde(default)]
+    pub max: Option<i64>,
+    /// What a unit whose value here is 0 lacks, as the board shows it (`缺编制`).
+    #[serde(default)]
+    pub lacking: Option<String>,
+    /// Not summed in totals (a year, a yes/no): only counted where non-zero.
+    #[serde(default)]
+    pub no_sum: bool,
+}
+
+impl Column {
+    pub fn label(&self) -> &str {
+        match self {
+            Column::Label(l) => l,
+            Column::Spec(s) => &s.label,
+        }
+    }
+
+    pub fn spec(&self) -> Option<&ColumnSpec> {
+        match self {
+            Column::Label(_) => None,
+            Column::Spec(s) => Some(s),
+        }
+    }
+
+    /// Whether totals add this column up (else they count its non-zero rows).
+    pub fn summed(&self) -> bool {
+        !self.spec().is_some_and(|s| s.no_sum)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldSpec {
@@ -137,6 +225,17 @@ pub struct FieldSpec {
     /// finished instance once the retention period has passed.
     #[serde(default)]
     pub personal: bool,
+    /// A table's rows.
+    #[serde(default)]
+    pub rows: Option<Rows>,
+    /// A table's columns, in order; each cell an integer, at least 0 unless
+    /// the column (or the field's `min`) says otherwise.
+    #[serde(default)]
+    pub columns: IndexMap<String, Column>,
+    /// A table of units whose completed instance gives those units' current
+    /// facts (the census): the newest completed one counts.
+    #[serde(default)]
+    pub unit_facts: bool,
 }
 
 /// Whether `s` holds a control character, other than the line break and the
@@ -160,6 +259,18 @@ impl FieldSpec {
         match self.kind {
             FieldType::Choice if self.choices.is_empty() => Err("a choice needs `choices`".into()),
             FieldType::OrgUnit if self.kinds.is_empty() => Err("an org_unit needs `kinds`".into()),
+            FieldType::Table if self.columns.is_empty() => Err("a table needs `columns`".into()),
+            FieldType::Table => match &self.rows {
+                None => Err("a table needs `rows`".into()),
+                Some(Rows::Units(_)) if self.kinds.is_empty() => {
+                    Err("a table of `rows: units` needs `kinds`".into())
+                }
+                Some(Rows::Named(r)) if r.is_empty() => Err("a table needs `rows`".into()),
+                _ => Ok(()),
+            },
+            _ if self.rows.is_some() || !self.columns.is_empty() || self.unit_facts => {
+                Err("`rows`, `columns` and `unit_facts` belong to a table".into())
+            }
             _ => Ok(()),
         }
     }
@@ -228,6 +339,8 @@ impl FieldSpec {
                 }
                 Ok(v.clone())
             }
+            // Checked cell by cell by `check_table`, which names the cell.
+            FieldType::Table => Ok(v.clone()),
             FieldType::Json => {
                 if !v.is_object() {
                     return Err(bad(Problem::NotObject));
@@ -250,6 +363,98 @@ impl FieldSpec {
             }
         }
     }
+}
+
+impl FieldSpec {
+    /// The bounds of a column's cells.
+    fn cell_bounds(&self, column: &Column) -> (i64, Option<i64>) {
+        let spec = column.spec();
+        (
+            spec.and_then(|c| c.min).or(self.min).unwrap_or(0),
+            spec.and_then(|c| c.max).or(self.max),
+        )
+    }
+
+    /// Checks a table's value, naming each bad cell by its path
+    /// (`facts.JN-PY.staff`); returns the value with its cells as integers.
+    /// Rows of `rows: units` are checked as codes here, against the
+    /// directory by the engine.
+    fn check_table(&self, v: &Value, path: &str, problems: &mut Vec<(String, Problem)>) -> Option<Value> {
+        let Some(rows) = v.as_object() else {
+            problems.push((path.to_string(), Problem::NotObject));
+            return None;
+        };
+        let before = problems.len();
+        if let Some(Rows::Named(named)) = &self.rows {
+            for r in named.values() {
+                if !rows.contains_key(r) {
+                    problems.push((format!("{path}.{r}"), Problem::Required));
+                }
+            }
+        }
+        let mut out = Map::new();
+        for (row, cells) in rows {
+            let row_path = format!("{path}.{row}");
+            match &self.rows {
+                Some(Rows::Named(named)) if !named.contains(row) => {
+                    problems.push((row_path, Problem::UnknownField));
+                    continue;
+                }
+                Some(Rows::Units(_)) => {
+                    if let Err(p) = crate::directory::validate_code(row) {
+                        problems.push((row_path, p));
+                        continue;
+                    }
+                }
+                _ => {}
+            }
+            let Some(cells) = cells.as_object() else {
+                problems.push((row_path, Problem::NotObject));
+                continue;
+            };
+            for k in cells.keys() {
+                if !self.columns.contains_key(k) {
+                    problems.push((format!("{row_path}.{k}"), Problem::UnknownField));
+                }
+            }
+            let mut checked = Map::new();
+            for (key, column) in &self.columns {
+                let cell_path = format!("{row_path}.{key}");
+                let Some(cell) = cells.get(key).filter(|c| !c.is_null()) else {
+                    problems.push((cell_path, Problem::Required));
+                    continue;
+                };
+                let Some(n) = cell.as_i64() else {
+                    problems.push((cell_path, Problem::NotInteger));
+                    continue;
+                };
+                let (min, max) = self.cell_bounds(column);
+                if n < min {
+                    problems.push((cell_path, Problem::TooSmall { min }));
+                } else if let Some(max) = max.filter(|m| n > *m) {
+                    problems.push((cell_path, Problem::TooLarge { max }));
+                } else {
+                    checked.insert(key.clone(), Value::from(n));
+                }
+            }
+            out.insert(row.clone(), Value::Object(checked));
+        }
+        (problems.len() == before).then_some(Value::Object(out))
+    }
+}
+
+/// Column totals of a table's value: each summed column's sum, and for a
+/// column not summed (a year, a yes/no) the number of rows where it is not 0.
+pub fn table_totals(spec: &FieldSpec, value: &Value) -> IndexMap<String, i64> {
+    let mut totals: IndexMap<String, i64> = spec.columns.keys().map(|k| (k.clone(), 0)).collect();
+    for cells in value.as_object().into_iter().flat_map(|rows| rows.values()) {
+        for (key, column) in &spec.columns {
+            let n = cells.get(key).and_then(Value::as_i64).unwrap_or(0);
+            let add = if column.summed() { n } else { i64::from(n != 0) };
+            *totals.entry(key.clone()).or_default() += add;
+        }
+    }
+    totals
 }
 
 fn is_phone(s: &str) -> bool {
@@ -318,7 +523,7 @@ where
     let mut leaves = Vec::new();
     let json_fields: Vec<&str> = fields
         .iter()
-        .filter(|(_, s)| s.kind == FieldType::Json)
+        .filter(|(_, s)| matches!(s.kind, FieldType::Json | FieldType::Table))
         .map(|(k, _)| k.borrow())
         .collect();
     collect_leaves(obj, "", &mut leaves);
@@ -344,6 +549,11 @@ where
             None | Some(Value::Null) => {
                 if spec.required {
                     problems.push((field_name(path), Problem::Required));
+                }
+            }
+            Some(v) if spec.kind == FieldType::Table => {
+                if let Some(v) = spec.check_table(v, &field_name(path), &mut problems) {
+                    set_path(&mut out, path, v);
                 }
             }
             Some(v) => match spec.check_value(v) {
@@ -466,6 +676,92 @@ mod tests {
         let s = specs();
         let v = validate(&s, &json!({"a": {"name": " 张三 "}, "b": 2, "e": "a@b.cn"}), "").unwrap();
         assert_eq!(v, json!({"a": {"name": "张三"}, "b": 2, "e": "a@b.cn"}));
+    }
+
+    fn table() -> IndexMap<String, FieldSpec> {
+        let yaml = "staff:\n  type: table\n  rows: {county: 县, town: 镇}\n  columns:\n    full: 专职\n    year: {label: 成立年份, min: 1949, max: 2100, no_sum: true}\n";
+        marked_yaml::from_yaml(0, yaml).unwrap()
+    }
+
+    #[test]
+    fn a_table_is_checked_cell_by_cell() {
+        let s = table();
+        let good = json!({"staff": {"county": {"full": 3, "year": 1990}, "town": {"full": 0, "year": 2001}}});
+        assert_eq!(validate(&s, &good, "").unwrap(), good);
+        let cases = [
+            (
+                json!({"staff": {"county": {"full": 3, "year": 1990}}}),
+                "staff.town",
+                Problem::Required,
+            ),
+            (
+                json!({"staff": {"county": {"full": 3}, "town": {"full": 0, "year": 2001}}}),
+                "staff.county.year",
+                Problem::Required,
+            ),
+            (
+                json!({"staff": {"county": {"full": -1, "year": 1990}, "town": {"full": 0, "year": 2001}}}),
+                "staff.county.full",
+                Problem::TooSmall { min: 0 },
+            ),
+            (
+                json!({"staff": {"county": {"full": 1, "year": 1800}, "town": {"full": 0, "year": 2001}}}),
+                "staff.county.year",
+                Problem::TooSmall { min: 1949 },
+            ),
+            (
+                json!({"staff": {"county": {"full": "3", "year": 1990}, "town": {"full": 0, "year": 2001}}}),
+                "staff.county.full",
+                Problem::NotInteger,
+            ),
+            (
+                json!({"staff": {"county": {"full": 3, "year": 1990, "x": 1}, "town": {"full": 0, "year": 2001}}}),
+                "staff.county.x",
+                Problem::UnknownField,
+            ),
+            (
+                json!({"staff": {"county": {"full": 3, "year": 1990}, "town": {"full": 0, "year": 2001}, "city": {}}}),
+                "staff.city",
+                Problem::UnknownField,
+            ),
+            (json!({"staff": [1]}), "staff", Problem::NotObject),
+        ];
+        for (data, field, problem) in cases {
+            assert_eq!(
+                validate(&s, &data, "").unwrap_err(),
+                ModelError::invalid(field, problem),
+                "{data}"
+            );
+        }
+        assert_eq!(
+            validate(&s, &json!({}), "").unwrap(),
+            json!({}),
+            "absent is allowed"
+        );
+    }
+
+    #[test]
+    fn totals_sum_counts_and_count_the_rest() {
+        let s = table();
+        let v = json!({"county": {"full": 3, "year": 1990}, "town": {"full": 2, "year": 0}});
+        let t = table_totals(&s["staff"], &v);
+        assert_eq!((t["full"], t["year"]), (5, 1));
+    }
+
+    #[test]
+    fn a_table_spec_needs_rows_and_columns() {
+        let bad: IndexMap<String, FieldSpec> =
+            marked_yaml::from_yaml(0, "t: {type: table, rows: units, columns: {a: A}}\n").unwrap();
+        assert!(bad["t"].check().is_err(), "units rows need kinds");
+        let ok: IndexMap<String, FieldSpec> = marked_yaml::from_yaml(
+            0,
+            "t: {type: table, rows: units, kinds: [county], columns: {a: A}}\n",
+        )
+        .unwrap();
+        assert_eq!(ok["t"].check(), Ok(()));
+        let stray: IndexMap<String, FieldSpec> =
+            marked_yaml::from_yaml(0, "t: {type: integer, columns: {a: A}}\n").unwrap();
+        assert!(stray["t"].check().is_err());
     }
 
     #[test]

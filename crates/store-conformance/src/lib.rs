@@ -1248,10 +1248,12 @@ pub async fn campaigns<S: Store>(store: Arc<S>) {
     let s: &dyn Store = store.as_ref();
     let campaign = |id: &str, secs| CampaignRecord {
         id: id.into(),
+        workflow: "cf-flow".into(),
         title: "报送实施方案".into(),
         due_at: at(86_400),
         remind_before: vec!["P1D".into()],
         targets: vec!["cf_T".into()],
+        data: serde_json::json!({"reference_date": "2026-12-31"}),
         created_by: "cf_user".into(),
         created_at: at(secs),
     };

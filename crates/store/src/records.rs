@@ -246,12 +246,18 @@ pub struct SlotRecord {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CampaignRecord {
     pub id: String,
+    /// The workflow each target's instance is of.
+    pub workflow: String,
     pub title: String,
     pub due_at: DateTime<Utc>,
     #[sqlx(json)]
     pub remind_before: Vec<String>,
     #[sqlx(json)]
     pub targets: Vec<String>,
+    /// The workflow's own fields every target's instance starts with (a
+    /// census's reference date).
+    #[sqlx(json)]
+    pub data: serde_json::Value,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
 }

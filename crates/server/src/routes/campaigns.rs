@@ -19,11 +19,22 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create, list))
         .routes(routes!(one))
+        .routes(routes!(totals))
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CampaignBody {
+    /// A workflow marked `campaign: true`; by default the first by name whose
+    /// required fields the campaign fills in itself (a plain deadline task).
+    #[serde(default)]
+    workflow: Option<String>,
+    /// More of that workflow's fields, the same for every target (普查基准日,
+    /// `reference_date`); the campaign sets `campaign`, `title`, `target`,
+    /// `due_at` and `remind_before` itself.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    data: Option<serde_json::Value>,
     title: String,
     #[schema(format = DateTime)]
     due_at: String,
@@ -38,6 +49,7 @@ struct CampaignBody {
 #[derive(Serialize, ToSchema)]
 struct Campaign {
     id: String,
+    workflow: String,
     title: String,
     #[schema(format = DateTime)]
     due_at: String,
@@ -70,6 +82,7 @@ struct Target {
 #[derive(Serialize, ToSchema)]
 struct CampaignSummary {
     id: String,
+    workflow: String,
     title: String,
     #[schema(format = DateTime)]
     due_at: String,
@@ -94,6 +107,7 @@ fn view(v: &CampaignView) -> Campaign {
     let r = &v.record;
     Campaign {
         id: r.id.clone(),
+        workflow: r.workflow.clone(),
         title: r.title.clone(),
         due_at: views::time(r.due_at),
         remind_before: r.remind_before.clone(),
@@ -134,6 +148,8 @@ async fn create(
         .create_campaign(
             &actor,
             NewCampaign {
+                workflow: b.workflow,
+                data: b.data.unwrap_or_else(|| serde_json::json!({})),
                 title: b.title,
                 due_at: b.due_at,
                 targets: b.targets,
@@ -157,6 +173,7 @@ async fn list(State(s): State<AppState>, Auth(actor): Auth) -> ApiResult<Json<Ve
         list.into_iter()
             .map(|c| CampaignSummary {
                 id: c.record.id,
+                workflow: c.record.workflow,
                 title: c.record.title,
                 due_at: views::time(c.record.due_at),
                 created_by: c.record.created_by,
@@ -183,4 +200,110 @@ async fn one(
 ) -> ApiResult<Json<Campaign>> {
     let v = s.engine.campaign_view(&actor, &id).await?;
     Ok(Json(view(&v)))
+}
+
+/// A column of a number table.
+#[derive(Serialize, ToSchema)]
+struct TotalsColumn {
+    key: String,
+    label: String,
+}
+
+#[derive(Serialize, ToSchema)]
+struct TotalsTable {
+    field: String,
+    label: String,
+    columns: Vec<TotalsColumn>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct TotalsTarget {
+    org_unit: String,
+    name: String,
+    city: String,
+    #[schema(schema_with = target_status)]
+    status: &'static str,
+    /// field → column → total; null until the target's instance is complete.
+    #[schema(value_type = Option<Object>)]
+    totals: Option<naxian_engine::campaign_tables::Sums>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct TotalsCity {
+    name: String,
+    targets: usize,
+    done: usize,
+    #[schema(value_type = Object)]
+    totals: naxian_engine::campaign_tables::Sums,
+}
+
+/// A campaign's number tables added up: each complete target, by city, in all.
+#[derive(Serialize, ToSchema)]
+struct CampaignTotals {
+    id: String,
+    workflow: String,
+    title: String,
+    tables: Vec<TotalsTable>,
+    targets: Vec<TotalsTarget>,
+    cities: Vec<TotalsCity>,
+    #[schema(value_type = Object)]
+    total: naxian_engine::campaign_tables::Sums,
+    /// The names of the targets not complete yet.
+    missing: Vec<String>,
+}
+
+/// The totals of a campaign's number tables (普查): complete targets
+/// only, by city and in all, with the targets still missing.
+#[utoipa::path(get, path = "/campaigns/{id}/totals", operation_id = "getCampaignTotals", security(("bearer" = [])),
+    params(("id" = String, Path)), responses(
+    (status = 200, description = "The totals", body = CampaignTotals),
+    Refusals,
+))]
+async fn totals(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CampaignTotals>> {
+    let t = s.engine.campaign_tables(&actor, &id).await?;
+    Ok(Json(CampaignTotals {
+        id: t.view.record.id.clone(),
+        workflow: t.view.record.workflow.clone(),
+        title: t.view.record.title.clone(),
+        tables: t
+            .tables
+            .into_iter()
+            .map(|c| TotalsTable {
+                field: c.field,
+                label: c.label,
+                columns: c
+                    .columns
+                    .into_iter()
+                    .map(|(key, label)| TotalsColumn { key, label })
+                    .collect(),
+            })
+            .collect(),
+        targets: t
+            .targets
+            .into_iter()
+            .map(|x| TotalsTarget {
+                org_unit: x.code,
+                name: x.name,
+                city: x.city,
+                status: x.status,
+                totals: x.sums,
+            })
+            .collect(),
+        cities: t
+            .cities
+            .into_iter()
+            .map(|c| TotalsCity {
+                name: c.name,
+                targets: c.targets,
+                done: c.done,
+                totals: c.sums,
+            })
+            .collect(),
+        total: t.total,
+        missing: t.missing,
+    }))
 }

@@ -5,6 +5,7 @@
 use super::form::field;
 use super::layout::{nav, Nav};
 use super::message::{forbidden, message_page};
+use super::table::Table;
 use super::target_tree::Tree;
 use super::text::zh_problem;
 use super::{csrf_ok, page, Browser};
@@ -15,6 +16,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
+use naxian_engine::campaign_tables::{CampaignTables, Sums};
 use naxian_engine::notify::due_text;
 use naxian_engine::sessions::WebSession;
 use naxian_engine::EngineError;
@@ -96,25 +98,105 @@ struct CampaignPage {
     done: usize,
     silent: usize,
     targets: Vec<TargetLine>,
+    /// The number tables added up (普查), with the campaign's id for the downloads.
+    totals: Option<Table>,
+    id: String,
+    missing: String,
+}
+
+/// What a target's state reads as.
+fn status_text(status: &str, done_late: bool) -> &'static str {
+    match (status, done_late) {
+        ("done", true) => "逾期完成",
+        ("done", false) => "已完成",
+        ("late", _) => "已逾期",
+        _ => "办理中",
+    }
+}
+
+/// A campaign's number tables added up, as one table: a row per city (its
+/// total over the targets complete) followed by its targets, then the
+/// province's total; a column per table column. None without tables.
+pub fn totals_table(t: &CampaignTables) -> Option<Table> {
+    if t.tables.is_empty() {
+        return None;
+    }
+    let mut headers = vec!["单位".to_string(), "状态".to_string()];
+    for table in &t.tables {
+        for (_, label) in &table.columns {
+            headers.push(format!("{}·{label}", table.label));
+        }
+    }
+    let cells = |sums: Option<&Sums>| -> Vec<String> {
+        t.tables
+            .iter()
+            .flat_map(|table| {
+                table.columns.iter().map(move |(col, _)| {
+                    sums.and_then(|s| s.get(&table.field))
+                        .and_then(|c| c.get(col))
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                })
+            })
+            .collect()
+    };
+    let mut rows = Vec::new();
+    for city in &t.cities {
+        let mut row = vec![
+            format!(
+                "{}（合计）",
+                if city.name.is_empty() {
+                    "其他"
+                } else {
+                    &city.name
+                }
+            ),
+            format!("已通过 {}/{}", city.done, city.targets),
+        ];
+        row.extend(cells(Some(&city.sums)));
+        rows.push(row);
+        for target in t.targets.iter().filter(|x| x.city == city.name) {
+            let done_late = t
+                .view
+                .targets
+                .iter()
+                .any(|v| v.org_unit == target.code && v.done_late);
+            let mut row = vec![
+                target.name.clone(),
+                status_text(target.status, done_late).to_string(),
+            ];
+            row.extend(cells(target.sums.as_ref()));
+            rows.push(row);
+        }
+    }
+    let done: usize = t.cities.iter().map(|c| c.done).sum();
+    let mut row = vec![
+        "全省合计".to_string(),
+        format!("已通过 {done}/{}", t.targets.len()),
+    ];
+    row.extend(cells(Some(&t.total)));
+    rows.push(row);
+    Some(Table {
+        title: format!("{}汇总", t.view.record.title),
+        headers,
+        rows,
+    })
 }
 
 async fn campaign(State(s): State<AppState>, Browser(w): Browser, Path(id): Path<String>) -> Response {
-    let v = match s.engine.campaign_view(&w.actor, &id).await {
-        Ok(v) => v,
+    let t = match s.engine.campaign_tables(&w.actor, &id).await {
+        Ok(t) => t,
         Err(e) => return message_page(&s, &w, e).await,
     };
+    let totals = totals_table(&t);
+    let v = &t.view;
     let targets: Vec<TargetLine> = v
         .targets
         .iter()
         .map(|t| TargetLine {
             name: t.name.clone(),
             status: t.status,
-            status_text: match (t.status, t.done_late) {
-                ("done", true) => "逾期完成",
-                ("done", false) => "已完成",
-                ("late", _) => "已逾期",
-                _ => "办理中",
-            },
+            status_text: status_text(t.status, t.done_late),
             completed: due_text(t.completed_at),
             seen: match (t.status, t.opened) {
                 ("done", _) => "",
@@ -138,6 +220,9 @@ async fn campaign(State(s): State<AppState>, Browser(w): Browser, Path(id): Path
             done: targets.iter().filter(|t| t.status == "done").count(),
             silent: v.targets.iter().filter(|t| t.silent()).count(),
             targets,
+            totals,
+            id: v.record.id.clone(),
+            missing: t.missing.join("、"),
         },
     )
 }
@@ -158,7 +243,11 @@ struct NewCampaignPage {
 
 /// The units the user may give a campaign to, grouped by city and county.
 async fn campaign_units(s: &AppState, w: &WebSession) -> Tree {
-    let units = s.engine.campaign_targets(&w.actor).await.unwrap_or_default();
+    let units = s
+        .engine
+        .campaign_targets(&w.actor, None)
+        .await
+        .unwrap_or_default();
     let mut names: HashMap<String, String> = units.iter().map(|u| (u.code.clone(), u.name.clone())).collect();
     // The cities and counties the units lie under, where not themselves choosable.
     for u in &units {
@@ -224,6 +313,8 @@ async fn campaign_create(
         .map(|d| format!("P{d}D"))
         .collect();
     let req = naxian_engine::campaigns::NewCampaign {
+        workflow: None,
+        data: serde_json::json!({}),
         title: get("title"),
         due_at,
         targets: targets.clone(),

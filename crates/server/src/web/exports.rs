@@ -1,5 +1,6 @@
 //! Downloads of what the pages show, as XLSX or CSV: the instances list, the
-//! coverage matrix, the monthly report table and the liaison list (联络表).
+//! coverage matrix, the monthly report table, the liaison list (联络表) and a
+//! campaign's totals (普查).
 //! Each export asks the engine exactly what its page asks, so a user downloads
 //! no more than they may see.
 
@@ -46,12 +47,21 @@ async fn export(
         "coverage" => coverage(&s, &w, q.under).await,
         "reports" => reports(&s, &w, q.month).await,
         "liaison" => liaison(&s, &w, q.under).await,
-        _ => Err(EngineError::NotFound(naxian_model::Refusal::NoExport)),
+        _ => match name.strip_prefix("campaign-") {
+            Some(id) => campaign_totals(&s, &w, id).await,
+            None => Err(EngineError::NotFound(naxian_model::Refusal::NoExport)),
+        },
     };
     match table {
         Ok(t) => t.download(format),
         Err(e) => message_page(&s, &w, e).await,
     }
+}
+
+/// A campaign's number tables added up (普查), as its page shows them.
+async fn campaign_totals(s: &AppState, w: &WebSession, id: &str) -> Result<Table, EngineError> {
+    let t = s.engine.campaign_tables(&w.actor, id).await?;
+    super::campaigns::totals_table(&t).ok_or(EngineError::NotFound(naxian_model::Refusal::NoExport))
 }
 
 fn strings<const N: usize>(v: [&str; N]) -> Vec<String> {

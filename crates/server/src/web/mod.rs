@@ -18,6 +18,7 @@ mod layout;
 mod login;
 mod message;
 mod nominate;
+mod number_table;
 mod reports;
 mod table;
 mod target_tree;

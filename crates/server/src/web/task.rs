@@ -6,6 +6,7 @@
 use super::form::{choice_options, field, input_type};
 use super::layout::{nav, Nav};
 use super::message::{forbidden, message_page};
+use super::number_table::{self, TableView};
 use super::text::{zh, zh_problem};
 use super::{csrf_ok, page, Browser};
 use crate::AppState;
@@ -24,6 +25,7 @@ use naxian_model::machine::ActionInput;
 use naxian_model::Definition;
 use naxian_store::AttachmentRecord;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 pub fn router() -> Router<AppState> {
@@ -54,6 +56,8 @@ pub struct ActionFieldView {
     pub choices: Vec<(String, String)>,
     /// The titles of the actions that fill it, when not every action does.
     pub for_actions: String,
+    /// A number table's rows and cells (`input` is `table`).
+    pub table: Option<TableView>,
 }
 
 pub struct ActionView {
@@ -99,6 +103,7 @@ impl ActionForm {
                             value: f.value.clone(),
                             choices: f.choices.clone(),
                             for_actions: String::new(),
+                            table: f.table.clone(),
                         });
                         users.push(vec![&a.title]);
                     }
@@ -123,19 +128,25 @@ impl ActionForm {
     }
 }
 
-/// An input for one field, filled with its current value.
+/// An input for one field, filled with its current value; a number table
+/// takes its rows from `tables`.
 fn field_input(
     name: &str,
     spec: &naxian_model::fields::FieldSpec,
     value: Option<&Value>,
     required: bool,
+    tables: &HashMap<String, Vec<(String, String)>>,
 ) -> ActionFieldView {
+    let table = (spec.kind == FieldType::Table)
+        .then(|| number_table::view(name, spec, tables.get(name).map_or(&[][..], Vec::as_slice), value));
     let value = match value {
         Some(Value::String(v)) => v.clone(),
         Some(Value::Null) | None => String::new(),
         Some(v) => v.to_string(),
     };
-    let input = if !spec.choices.is_empty() {
+    let input = if table.is_some() {
+        "table"
+    } else if !spec.choices.is_empty() {
         "select"
     } else if spec.multiline() {
         "textarea"
@@ -150,6 +161,7 @@ fn field_input(
         value,
         choices: choice_options(&spec.choices),
         for_actions: String::new(),
+        table,
     }
 }
 
@@ -187,6 +199,8 @@ struct TaskPage {
     steps: Vec<StepView>,
     diagram: super::diagram::Diagram,
     fields: Vec<DataView>,
+    /// The number tables filled in, when no action of the page edits them.
+    tables: Vec<TableView>,
     actions: Vec<ActionView>,
     action_form: ActionForm,
     history: Vec<HistoryView>,
@@ -284,6 +298,7 @@ pub async fn render_task(
             })
         })
         .collect();
+    let table_rows = number_table::row_labels(s, def, &inst.org_path).await;
     let actions = if p.may.act {
         def.step(&task.step)
             .map(|st| {
@@ -305,9 +320,9 @@ pub async fn render_task(
                                 if a.amend_data {
                                     // The instance's own fields, as they stand, to amend with the action.
                                     let required = a.requires.iter().any(|r| r == f);
-                                    field_input(f, spec, get_path(&inst.data, f), required)
+                                    field_input(f, spec, get_path(&inst.data, f), required, &table_rows)
                                 } else {
-                                    field_input(f, spec, None, spec.required)
+                                    field_input(f, spec, None, spec.required, &table_rows)
                                 }
                             })
                             .collect(),
@@ -332,6 +347,21 @@ pub async fn render_task(
     } else {
         Vec::new()
     };
+    let tables = def
+        .fields
+        .iter()
+        .filter(|(name, spec)| {
+            spec.kind == FieldType::Table
+                && get_path(&inst.data, name).is_some()
+                && !actions
+                    .iter()
+                    .any(|a| a.fields.iter().any(|f| f.name == name.as_str()))
+        })
+        .map(|(name, spec)| {
+            let rows = table_rows.get(name.as_str()).map_or(&[][..], Vec::as_slice);
+            number_table::view(name, spec, rows, get_path(&inst.data, name))
+        })
+        .collect();
     let step_title = |step: &str| {
         def.step(step)
             .and_then(|st| st.title.clone())
@@ -389,6 +419,7 @@ pub async fn render_task(
             steps,
             diagram: super::diagram::draw(def, inst.outcome.as_deref().unwrap_or(&inst.step), &visited),
             fields,
+            tables,
             action_form: ActionForm::of(&actions),
             actions,
             history,
@@ -434,10 +465,14 @@ async fn act(
     for (k, v) in &form {
         if let Some(field) = k.strip_prefix("data.") {
             // The one form shows every action's fields: only the pressed one's count.
-            let fills = kinds.iter().any(|(f, _)| f == field) || form_of.is_none();
+            // A number table's cell is `data.FIELD.ROW.COLUMN`.
+            let filled = kinds.iter().find(|(f, kind)| {
+                f == field || (*kind == FieldType::Table && field.starts_with(&format!("{f}.")))
+            });
+            let fills = filled.is_some() || form_of.is_none();
             if fills && !v.trim().is_empty() {
-                let value = match kinds.iter().find(|(f, _)| f == field) {
-                    Some((_, FieldType::Integer)) => v
+                let value = match filled {
+                    Some((_, FieldType::Integer | FieldType::Table)) => v
                         .trim()
                         .parse::<i64>()
                         .map(Value::from)
@@ -463,7 +498,12 @@ async fn act(
     match s.engine.act(&w.actor, &id, input).await {
         Ok(_) => render_task(&s, &w, &id, StatusCode::OK, None, Some("已办理。".into())).await,
         Err(EngineError::Invalid { field, problem }) => {
-            let label = field_label(form_of.as_ref(), &field);
+            let path = field.strip_prefix("data.").unwrap_or(&field);
+            let label = match &form_of {
+                Some((_, def)) => number_table::cell_label(&s, def, path).await,
+                None => None,
+            }
+            .unwrap_or_else(|| field_label(form_of.as_ref(), &field));
             let error = format!("{label}：{}", zh_problem(&problem));
             render_task(&s, &w, &id, StatusCode::BAD_REQUEST, Some(error), None).await
         }

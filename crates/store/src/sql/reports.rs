@@ -53,8 +53,8 @@ macro_rules! sql_reports {
 
                 async fn create_campaign(&self, c: &CampaignRecord) -> Result<()> {
                     sqlx::query(
-                        "INSERT INTO campaigns (id, title, due_at, remind_before, targets, created_by, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        "INSERT INTO campaigns (id, title, due_at, remind_before, targets, created_by, created_at, workflow, data)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     )
                     .bind(&c.id)
                     .bind(&c.title)
@@ -63,6 +63,8 @@ macro_rules! sql_reports {
                     .bind(Json(&c.targets))
                     .bind(&c.created_by)
                     .bind(c.created_at)
+                    .bind(&c.workflow)
+                    .bind(Json(&c.data))
                     .execute(self.writer())
                     .await
                     .map_err(e)?;

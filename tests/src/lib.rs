@@ -335,10 +335,25 @@ impl TestApp {
         name: &str,
         bytes: Vec<u8>,
     ) -> (StatusCode, Value) {
-        let form = reqwest::multipart::Form::new().part(
+        self.upload_into(token, instance, None, name, bytes).await
+    }
+
+    /// Uploads one file into an attachment slot of the instance's workflow.
+    pub async fn upload_into(
+        &self,
+        token: &str,
+        instance: &str,
+        slot: Option<&str>,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let mut form = reqwest::multipart::Form::new().part(
             "file",
             reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
         );
+        if let Some(slot) = slot {
+            form = form.text("slot", slot.to_string());
+        }
         let r = reqwest::Client::new()
             .post(self.url(&format!("/api/v1/instances/{instance}/attachments")))
             .bearer_auth(token)
@@ -367,6 +382,16 @@ impl TestApp {
         let path = format!("/api/v1/tasks/{}/actions", task["id"].as_str().unwrap());
         self.send(Some(token), "POST", &path, Some(body)).await
     }
+}
+
+/// The start of an Office Open XML file whose first entry lies under `dir`
+/// (`word/` a Word file, `xl/` an Excel one): all the type check reads.
+pub fn ooxml(dir: &str) -> Vec<u8> {
+    let mut b = b"PK\x03\x04".to_vec();
+    b.extend([0u8; 26]);
+    b.extend(format!("{dir}document.xml").as_bytes());
+    b.extend([0u8; 64]);
+    b
 }
 
 /// The smallest file the attachment check takes for a PDF.

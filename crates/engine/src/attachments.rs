@@ -76,11 +76,13 @@ pub fn may_attach(actor: &Actor, view: &crate::InstanceView) -> bool {
 }
 
 impl Engine {
-    /// Attaches a file to an active instance (see [`may_attach`]).
+    /// Attaches a file to an active instance (see [`may_attach`]), into
+    /// one of its workflow's slots if `slot` names one.
     pub async fn attach(
         &self,
         actor: &Actor,
         instance_id: &str,
+        slot: Option<&str>,
         file_name: &str,
         bytes: &[u8],
     ) -> Result<AttachmentRecord> {
@@ -107,9 +109,16 @@ impl Engine {
             let choices = ACCEPTED.iter().map(|(_, _, n)| n.to_string()).collect();
             return Err(EngineError::invalid("file", Problem::NotOneOf { choices }));
         };
+        if let Some(slot) = slot {
+            let def = self
+                .definition(&view.instance.workflow, view.instance.version)
+                .await?;
+            crate::slots::check_slot(&def, slot, ext)?;
+        }
         let record = AttachmentRecord {
             id: uuid::Uuid::now_v7().to_string(),
             instance_id: instance_id.to_string(),
+            slot: slot.map(str::to_string),
             file_name: clean_file_name(file_name, ext),
             content_type: mime.to_string(),
             size: bytes.len() as i64,

@@ -27,8 +27,12 @@ pub struct NewCampaign {
     pub data: Value,
 }
 
-/// The fields a campaign fills in itself on each target's instance.
-pub(crate) const CAMPAIGN_FIELDS: &[&str] = &["campaign", "title", "target", "due_at", "remind_before"];
+/// Whether a campaign fills in this field itself on each target's instance.
+pub(crate) fn set_by_campaign(field: &str) -> bool {
+    naxian_model::definition::CAMPAIGN_FIELDS
+        .iter()
+        .any(|(f, _)| *f == field)
+}
 
 /// One target of a campaign and where it stands.
 /// The states of a campaign's target (`TargetStatus::status`).
@@ -236,7 +240,7 @@ impl Engine {
         let Some(extra) = req.data.as_object() else {
             return Err(EngineError::invalid("data", Problem::NotObject));
         };
-        if let Some(k) = extra.keys().find(|k| CAMPAIGN_FIELDS.contains(&k.as_str())) {
+        if let Some(k) = extra.keys().find(|k| set_by_campaign(k)) {
             return Err(EngineError::invalid(
                 format!("data.{k}"),
                 Problem::Reserved { name: k.clone() },

@@ -399,6 +399,8 @@ impl Engine {
         let decision = machine::decide(&def, &rec.instance, &tasks, &actor.login, command, &ctx)?;
         self.check_unit_tables(&def, &decision.instance.data, &rec.instance.org_path)
             .await?;
+        self.check_required_slots(&def, &rec.instance.id, &tasks, command)
+            .await?;
         let mut change = self
             .change_for(
                 &def,

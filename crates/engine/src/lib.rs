@@ -25,6 +25,7 @@ mod retention;
 pub mod runner;
 pub mod schedules;
 pub mod sessions;
+pub mod slots;
 mod tables;
 mod timer_chain;
 pub mod views;

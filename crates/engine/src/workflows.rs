@@ -190,7 +190,7 @@ impl Engine {
             None => campaigns.iter().find(|d| {
                 d.fields
                     .iter()
-                    .all(|(k, f)| !f.required || crate::campaigns::CAMPAIGN_FIELDS.contains(&k.as_str()))
+                    .all(|(k, f)| !f.required || crate::campaigns::set_by_campaign(k.as_str()))
             }),
         };
         found.cloned().ok_or_else(|| {

@@ -561,6 +561,59 @@ pub struct Definition {
     /// [`CAMPAIGN_FIELDS`]).
     #[serde(default)]
     pub campaign: bool,
+    /// Typed attachment slots (a stamped scan, a Word file): each file
+    /// uploaded into a slot must be of its types; a required slot must hold
+    /// one before an action that submits the form (`amend_data`).
+    #[serde(default)]
+    #[schemars(with = "IndexMap<String, SlotSpec>")]
+    pub attachments: IndexMap<Spanned<String>, SlotSpec>,
+}
+
+/// The kinds of file an attachment may be, by the extension the service
+/// gives the type it detects from the bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    Pdf,
+    Jpg,
+    Png,
+    Docx,
+    Doc,
+    Xlsx,
+    Xls,
+}
+
+impl FileKind {
+    /// The extension, as the service names a detected type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "pdf",
+            FileKind::Jpg => "jpg",
+            FileKind::Png => "png",
+            FileKind::Docx => "docx",
+            FileKind::Doc => "doc",
+            FileKind::Xlsx => "xlsx",
+            FileKind::Xls => "xls",
+        }
+    }
+}
+
+/// One attachment slot of a workflow.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlotSpec {
+    pub label: String,
+    /// The kinds of file it takes.
+    pub types: Vec<FileKind>,
+    #[serde(default)]
+    pub required: bool,
+}
+
+impl SlotSpec {
+    /// Whether a file of the detected extension `ext` fits the slot.
+    pub fn takes(&self, ext: &str) -> bool {
+        self.types.iter().any(|t| t.as_str() == ext)
+    }
 }
 
 /// The fields a campaign fills in each instance it opens, with their types.
@@ -706,6 +759,24 @@ impl Definition {
         for (fname, spec) in &self.fields {
             if let Err(m) = spec.check() {
                 out.push((line_of(fname), format!("field `{}`: {m}", fname.as_str())));
+            }
+        }
+        for (slot, spec) in &self.attachments {
+            // Slot names follow the rule of catalogue names.
+            if slot.as_str().parse::<crate::directory::Role>().is_err() {
+                out.push((
+                    line_of(slot),
+                    format!(
+                        "attachment slot `{}`: a name is lower-case letters, digits and '_'",
+                        slot.as_str()
+                    ),
+                ));
+            }
+            if spec.types.is_empty() {
+                out.push((
+                    line_of(slot),
+                    format!("attachment slot `{}` needs `types`", slot.as_str()),
+                ));
             }
         }
         if let Some(w) = &self.withdraw {

@@ -316,6 +316,8 @@ pub fn org_unit_detail(u: &ModelUnit, b: Option<&ModelBody>, members: &[MemberRe
 pub struct Attachment {
     id: String,
     instance_id: String,
+    /// The workflow's attachment slot the file fills, if any.
+    slot: Option<String>,
     /// Cleaned of directories and control characters; ends in the detected extension.
     file_name: String,
     /// Detected from the bytes: PDF, JPEG, PNG, Word or Excel.
@@ -332,6 +334,7 @@ impl From<AttachmentRecord> for Attachment {
         Attachment {
             id: a.id,
             instance_id: a.instance_id,
+            slot: a.slot,
             file_name: a.file_name,
             content_type: a.content_type,
             size: a.size,

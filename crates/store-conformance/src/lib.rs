@@ -1209,6 +1209,7 @@ pub async fn attachments<S: Store>(store: Arc<S>) {
     let a = AttachmentRecord {
         id: "cf_a1".into(),
         instance_id: "cf_i1".into(),
+        slot: Some("scan".into()),
         file_name: "推荐表.pdf".into(),
         content_type: "application/pdf".into(),
         size: content.len() as i64,

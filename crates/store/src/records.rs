@@ -289,6 +289,8 @@ pub struct Contact {
 pub struct AttachmentRecord {
     pub id: String,
     pub instance_id: String,
+    /// The workflow's attachment slot it was uploaded into, if any.
+    pub slot: Option<String>,
     pub file_name: String,
     pub content_type: String,
     pub size: i64,

@@ -33,12 +33,14 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(access_log))
 }
 
-/// The upload form: one file.
+/// The upload form: one file, and the workflow's attachment slot it fills, if any.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 struct AttachmentUpload {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
+    /// One of the workflow's `attachments:` slots; the file must be of its types.
+    slot: Option<String>,
 }
 
 /// Attach a file (the creator, a holder of an open task, or an administrator).
@@ -59,10 +61,15 @@ async fn attach(
 ) -> ApiResult<(StatusCode, Json<Attachment>)> {
     let mp = mp.map_err(|_| ApiError::invalid("file", "must be sent as multipart/form-data"))?;
     let upload = crate::upload::read(mp, "file").await?;
-    let Some((name, bytes)) = upload.file else {
+    let Some((name, bytes)) = &upload.file else {
         return Err(ApiError::invalid("file", "is required"));
     };
-    let record = s.engine.attach(&actor, &id, &name, &bytes).await?;
+    let slot = upload
+        .fields
+        .iter()
+        .find(|(n, v)| n == "slot" && !v.is_empty())
+        .map(|(_, v)| v.as_str());
+    let record = s.engine.attach(&actor, &id, slot, name, bytes).await?;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 

@@ -42,14 +42,22 @@ async fn upload(
         return forbidden();
     }
     let back = upload.field("back").unwrap_or_default().to_string();
+    let slot = upload.field("slot").filter(|s| !s.is_empty()).map(str::to_string);
     let (name, bytes) = upload.file.unwrap_or_default();
-    match s.engine.attach(&w.actor, &id, &name, &bytes).await {
+    match s
+        .engine
+        .attach(&w.actor, &id, slot.as_deref(), &name, &bytes)
+        .await
+    {
         Ok(a) => {
             let notice = format!("已上传附件“{}”。", a.file_name);
             render_task(&s, &w, &back, StatusCode::OK, None, Some(notice)).await
         }
         Err(naxian_engine::EngineError::Invalid { problem, .. }) => {
             let error = match problem {
+                Problem::NotOneOf { choices } if slot.is_some() => {
+                    format!("这一栏只接受 {} 文件。", choices.join("、"))
+                }
                 Problem::NotOneOf { .. } => "附件只接受 PDF、JPEG、PNG、Word 或 Excel 文件。".to_string(),
                 Problem::FileTooLarge { max_mib } => format!("附件不能超过 {max_mib} MB。"),
                 _ => "请选择要上传的文件。".to_string(),

@@ -204,10 +204,22 @@ struct TaskPage {
     actions: Vec<ActionView>,
     action_form: ActionForm,
     history: Vec<HistoryView>,
+    /// Files in no slot.
     attachments: Vec<AttachmentView>,
+    /// The workflow's attachment slots with their files.
+    slots: Vec<SlotView>,
     can_attach: bool,
     accept: String,
     max_mib: usize,
+}
+
+pub struct SlotView {
+    pub name: String,
+    pub label: String,
+    /// The kinds it takes, as users call them (PDF、Word).
+    pub types: String,
+    pub required: bool,
+    pub files: Vec<AttachmentView>,
 }
 
 pub struct AttachmentView {
@@ -423,7 +435,37 @@ pub async fn render_task(
             action_form: ActionForm::of(&actions),
             actions,
             history,
-            attachments: p.attachments.iter().map(AttachmentView::of).collect(),
+            attachments: p
+                .attachments
+                .iter()
+                .filter(|a| {
+                    a.slot
+                        .as_deref()
+                        .is_none_or(|sl| !def.attachments.contains_key(sl))
+                })
+                .map(AttachmentView::of)
+                .collect(),
+            slots: def
+                .attachments
+                .iter()
+                .map(|(name, spec)| SlotView {
+                    name: name.to_string(),
+                    label: spec.label.clone(),
+                    types: spec
+                        .types
+                        .iter()
+                        .map(|t| naxian_engine::slots::kind_label(t.as_str()))
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    required: spec.required,
+                    files: p
+                        .attachments
+                        .iter()
+                        .filter(|a| a.slot.as_deref() == Some(name.as_str()))
+                        .map(AttachmentView::of)
+                        .collect(),
+                })
+                .collect(),
             can_attach: p.may.attach,
             accept: accept(),
             max_mib: s.engine.settings().attachment_max_bytes / (1024 * 1024),
@@ -499,7 +541,12 @@ async fn act(
         Ok(_) => render_task(&s, &w, &id, StatusCode::OK, None, Some("已办理。".into())).await,
         Err(EngineError::Invalid { field, problem }) => {
             let path = field.strip_prefix("data.").unwrap_or(&field);
+            let slot = field
+                .strip_prefix("attachments.")
+                .and_then(|slot| form_of.as_ref()?.1.attachments.get(slot))
+                .map(|spec| spec.label.clone());
             let label = match &form_of {
+                _ if slot.is_some() => slot,
                 Some((_, def)) => number_table::cell_label(&s, def, path).await,
                 None => None,
             }

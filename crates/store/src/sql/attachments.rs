@@ -13,8 +13,8 @@ macro_rules! sql_attachments {
             impl $crate::AttachmentStore for $ty {
                 async fn add_attachment(&self, a: &$crate::AttachmentRecord, content: &[u8]) -> Result<()> {
                     sqlx::query(
-                        "INSERT INTO attachments (id, instance_id, file_name, content_type, size, sha256, content, uploaded_by, created_at)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                        "INSERT INTO attachments (id, instance_id, file_name, content_type, size, sha256, content, uploaded_by, created_at, slot)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                     )
                     .bind(&a.id)
                     .bind(&a.instance_id)
@@ -25,6 +25,7 @@ macro_rules! sql_attachments {
                     .bind(content)
                     .bind(&a.uploaded_by)
                     .bind(a.created_at)
+                    .bind(&a.slot)
                     .execute(self.writer())
                     .await
                     .map_err(e)?;
@@ -33,7 +34,7 @@ macro_rules! sql_attachments {
 
                 async fn attachments(&self, instance_id: &str) -> Result<Vec<$crate::AttachmentRecord>> {
                     let rows = sqlx::query(
-                        "SELECT id, instance_id, file_name, content_type, size, sha256, uploaded_by, created_at
+                        "SELECT id, instance_id, slot, file_name, content_type, size, sha256, uploaded_by, created_at
                          FROM attachments WHERE instance_id = $1 ORDER BY created_at, id",
                     )
                     .bind(instance_id)
@@ -45,7 +46,7 @@ macro_rules! sql_attachments {
 
                 async fn attachments_of_workflow(&self, workflow: &str) -> Result<Vec<$crate::AttachmentRecord>> {
                     let rows = sqlx::query(
-                        "SELECT a.id, a.instance_id, a.file_name, a.content_type, a.size, a.sha256, a.uploaded_by, a.created_at
+                        "SELECT a.id, a.instance_id, a.slot, a.file_name, a.content_type, a.size, a.sha256, a.uploaded_by, a.created_at
                          FROM attachments a JOIN instances i ON i.id = a.instance_id
                          WHERE i.workflow = $1 ORDER BY a.created_at, a.id",
                     )

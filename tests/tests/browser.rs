@@ -670,3 +670,146 @@ async fn the_founding_workflows_run_through_the_generic_forms_in_chromium() {
     c.close().await.unwrap();
     app.stop().await;
 }
+
+/// The census in Chromium: the province opens it from the campaign list's
+/// form (its own tab, the reference date, 全选 a city's counties), a
+/// county fills its number tables, the city passes it, and the campaign
+/// list counts it done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_census_form_and_the_campaign_list_in_chromium() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.clock.set(
+        chrono::DateTime::parse_from_rfc3339("2027-01-05T10:00:00+08:00")
+            .unwrap()
+            .with_timezone(&chrono::Utc),
+    );
+    let driver = chromedriver().await;
+    let c = browser(&driver).await;
+
+    login(&c, &app, "sd-supervisor").await;
+    c.find(Locator::LinkText("限时任务"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("new-campaign")).await.unwrap();
+    c.find(Locator::Id("new-campaign"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::LinkText("科协组织普查"))
+        .await
+        .unwrap();
+    c.find(Locator::LinkText("科协组织普查"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("d-reference_date"))
+        .await
+        .unwrap();
+    c.find(Locator::Id("title"))
+        .await
+        .unwrap()
+        .send_keys("2026年度科协组织普查")
+        .await
+        .unwrap();
+    c.execute(
+        "document.getElementById('due_at').value = '2027-02-28T18:00';
+         document.getElementById('d-reference_date').value = '2026-12-31';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::XPath("//summary[text()='济南市科协']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=all][value=JN]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("create-campaign"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "截止：2027-02-28 18:00").await;
+    let page = body(&c).await;
+    assert!(
+        page.contains("平阴县科协") && page.contains("商河县科协") && !page.contains("平度市科协"),
+        "全选 济南 takes its two counties: {page}"
+    );
+    assert!(page.contains("尚未通过：平阴县科协、商河县科协"), "{page}");
+
+    logout(&c).await;
+    login(&c, &app, "jn-py-reporter").await;
+    c.find(Locator::Css(".tasks a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("act-submit")).await.unwrap();
+    let form = body(&c).await;
+    assert!(
+        form.contains("组织与工作情况") && form.contains("玫瑰镇科协") && form.contains("编制数"),
+        "{form}"
+    );
+    // Every cell typed as a person would, three in each (a year where one is asked).
+    let cells = c
+        .find_all(Locator::Css("table.number-table input[type=number]"))
+        .await
+        .unwrap();
+    assert_eq!(cells.len(), 3 * (8 + 5 + 6), "three units by every column");
+    for cell in &cells {
+        let name = cell.attr("name").await.unwrap().unwrap_or_default();
+        let value = if name.ends_with("_year") { "2001" } else { "3" };
+        cell.send_keys(value).await.unwrap();
+    }
+    screenshot(&c, "census-form").await;
+    take(&c, "submit").await;
+
+    logout(&c).await;
+    login(&c, &app, "jn-supervisor").await;
+    act_first(&c, "approve", None).await;
+    logout(&c).await;
+
+    login(&c, &app, "sd-supervisor").await;
+    c.goto(&app.url("/campaigns")).await.unwrap();
+    c.wait().for_element(Locator::Id("campaigns")).await.unwrap();
+    let row = c
+        .find(Locator::XPath(
+            "//table[@id='campaigns']//tr[th/a[text()='2026年度科协组织普查']]",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(row.ends_with("2 1 0 1"), "targets, done, late, silent: {row}");
+    screenshot(&c, "campaigns").await;
+    c.find(Locator::LinkText("2026年度科协组织普查"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "全省合计").await;
+    let page = body(&c).await;
+    assert!(page.contains("尚未通过：商河县科协"), "{page}");
+    screenshot(&c, "census-totals").await;
+    c.close().await.unwrap();
+    app.stop().await;
+}

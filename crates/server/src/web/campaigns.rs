@@ -239,13 +239,64 @@ struct NewCampaignPage {
     tree: Tree,
     /// The codes chosen before a refused submission, kept checked.
     chosen: Vec<String>,
+    /// Every campaign workflow (name, title), and the one this form opens.
+    workflows: Vec<(String, String)>,
+    workflow: String,
+    /// The workflow's own fields a campaign needs besides its own (普查基准日).
+    extra: Vec<ExtraField>,
 }
 
-/// The units the user may give a campaign to, grouped by city and county.
-async fn campaign_units(s: &AppState, w: &WebSession) -> Tree {
+struct ExtraField {
+    name: String,
+    label: String,
+    input: &'static str,
+    value: String,
+}
+
+/// The form's workflow (the one asked for, else the default), with every
+/// campaign workflow to switch to and the fields it needs filled.
+async fn form_workflow(
+    s: &AppState,
+    asked: Option<&str>,
+    form: &[(String, String)],
+) -> Result<(String, Vec<(String, String)>, Vec<ExtraField>), EngineError> {
+    let def = s
+        .engine
+        .campaign_workflow(asked.filter(|w| !w.is_empty()))
+        .await?;
+    let workflows = s
+        .engine
+        .campaign_workflows()
+        .await?
+        .iter()
+        .map(|d| (d.name.to_string(), d.title.clone()))
+        .collect();
+    let extra = def
+        .fields
+        .iter()
+        .filter(|(name, spec)| {
+            spec.required
+                && !naxian_model::definition::CAMPAIGN_FIELDS
+                    .iter()
+                    .any(|(f, _)| *f == name.as_str())
+        })
+        .map(|(name, spec)| ExtraField {
+            name: name.to_string(),
+            label: spec.label.clone().unwrap_or_else(|| name.to_string()),
+            input: super::form::input_type(spec.kind),
+            value: field(form, &format!("data.{}", name.as_str()))
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect();
+    Ok((def.name.to_string(), workflows, extra))
+}
+
+/// The units the user may give a campaign of `workflow` to, grouped by city and county.
+async fn campaign_units(s: &AppState, w: &WebSession, workflow: &str) -> Tree {
     let units = s
         .engine
-        .campaign_targets(&w.actor, None)
+        .campaign_targets(&w.actor, Some(workflow))
         .await
         .unwrap_or_default();
     let mut names: HashMap<String, String> = units.iter().map(|u| (u.code.clone(), u.name.clone())).collect();
@@ -262,8 +313,21 @@ async fn campaign_units(s: &AppState, w: &WebSession) -> Tree {
     Tree::new(&units, &names)
 }
 
-async fn campaign_form(State(s): State<AppState>, Browser(w): Browser) -> Response {
-    let tree = campaign_units(&s, &w).await;
+#[derive(serde::Deserialize)]
+struct FormQuery {
+    workflow: Option<String>,
+}
+
+async fn campaign_form(
+    State(s): State<AppState>,
+    Browser(w): Browser,
+    axum::extract::Query(q): axum::extract::Query<FormQuery>,
+) -> Response {
+    let (workflow, workflows, extra) = match form_workflow(&s, q.workflow.as_deref(), &[]).await {
+        Ok(f) => f,
+        Err(e) => return message_page(&s, &w, e).await,
+    };
+    let tree = campaign_units(&s, &w, &workflow).await;
     if tree.groups.is_empty() {
         return message_page(&s, &w, EngineError::Forbidden(Refusal::NeedsSupervisor)).await;
     }
@@ -278,6 +342,9 @@ async fn campaign_form(State(s): State<AppState>, Browser(w): Browser) -> Respon
             remind: "3,1".into(),
             tree,
             chosen: Vec::new(),
+            workflows,
+            workflow,
+            extra,
         },
     )
 }
@@ -298,8 +365,27 @@ async fn campaign_create(
             .map(|(_, v)| v.clone())
             .collect()
     };
-    let tree = campaign_units(&s, &w).await;
+    let (workflow, workflows, extra) = match form_workflow(&s, Some(&get("workflow")), &form).await {
+        Ok(f) => f,
+        Err(e) => return message_page(&s, &w, e).await,
+    };
+    let tree = campaign_units(&s, &w, &workflow).await;
     let targets = tree.expand(&values("targets"), &values("all"));
+    let mut data = serde_json::Map::new();
+    for f in &extra {
+        if !f.value.trim().is_empty() {
+            let v = match f.input {
+                "number" => f
+                    .value
+                    .trim()
+                    .parse::<i64>()
+                    .map(serde_json::Value::from)
+                    .unwrap_or_else(|_| f.value.trim().into()),
+                _ => f.value.trim().into(),
+            };
+            data.insert(f.name.clone(), v);
+        }
+    }
     // A datetime-local field has no zone: it is Shanghai time.
     let due_at = if get("due_at").len() == 16 {
         format!("{}:00+08:00", get("due_at"))
@@ -313,8 +399,8 @@ async fn campaign_create(
         .map(|d| format!("P{d}D"))
         .collect();
     let req = naxian_engine::campaigns::NewCampaign {
-        workflow: None,
-        data: serde_json::json!({}),
+        workflow: Some(workflow.clone()),
+        data: serde_json::Value::Object(data),
         title: get("title"),
         due_at,
         targets: targets.clone(),
@@ -323,11 +409,15 @@ async fn campaign_create(
     match s.engine.create_campaign(&w.actor, req).await {
         Ok(v) => Redirect::to(&format!("/campaigns/{}", v.record.id)).into_response(),
         Err(EngineError::Invalid { field, problem }) => {
-            let label = match field.split('[').next().unwrap_or("") {
+            let label = match field.split(['[', '.']).next().unwrap_or("") {
                 "title" => "任务内容",
                 "due_at" => "截止时间",
                 "targets" => "承办单位",
                 "remind_before" => "提前提醒",
+                "data" => extra
+                    .iter()
+                    .find(|f| field == format!("data.{}", f.name))
+                    .map_or("输入", |f| f.label.as_str()),
                 _ => "输入",
             };
             page(
@@ -341,6 +431,9 @@ async fn campaign_create(
                     remind: get("remind"),
                     tree,
                     chosen: targets,
+                    workflows,
+                    workflow,
+                    extra,
                 },
             )
         }

@@ -207,6 +207,26 @@ async fn census_from_opening_to_totals(app: &TestApp) {
     assert_eq!(totals["targets"][2]["totals"], Value::Null);
     assert_eq!(totals["tables"][0]["columns"][4]["label"], "编制数");
 
+    // What passed is the units' current picture on the board.
+    let board = app.get(&sup, "/api/v1/coverage?under=SD").await;
+    let unit = |code: &str| {
+        board["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["code"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("{code} on the board"))
+    };
+    assert_eq!(unit("JN-SH-YQ")["lacks"], json!(["缺经费"]));
+    assert_eq!(unit("JN-PY")["lacks"], json!([]));
+    assert_eq!(
+        unit("JN-PY")["figures"],
+        json!({"科技工作者": 10, "个人会员": 12}),
+        "row totals of the tables the board shows"
+    );
+    assert_eq!(unit("QD-PD")["figures"], json!({}), "no census passed there");
+
     // A department may not read them.
     let org = app.token("jn-py-org").await;
     let (status, _) = app
@@ -324,6 +344,11 @@ async fn census_in_the_browser(app: &TestApp) {
     assert!(r.status().is_success() || r.status().is_redirection());
 
     let province = login(app, "sd-supervisor").await;
+    let (_, board) = get(&province, app, "/coverage?under=JN").await;
+    assert!(
+        board.contains("科技工作者 20 · 个人会员 24"),
+        "the census's figures beside the chiefs: {board}"
+    );
     let (_, page) = get(&province, app, &format!("/campaigns/{id}")).await;
     assert!(page.contains("尚未通过：平度市科协"), "{page}");
     assert!(

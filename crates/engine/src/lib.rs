@@ -28,6 +28,7 @@ pub mod sessions;
 pub mod slots;
 mod tables;
 mod timer_chain;
+pub mod unit_facts;
 pub mod views;
 mod workflows;
 

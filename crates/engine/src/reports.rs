@@ -349,6 +349,8 @@ pub struct CoverageRow {
     pub chiefs: BTreeMap<String, Vec<(String, String)>>,
     /// Appointments under way for this unit, by sector.
     pub in_progress: BTreeMap<String, usize>,
+    /// What the newest accepted facts table (普查) says of the unit (缺编制, 会员 120).
+    pub facts: crate::unit_facts::UnitFacts,
 }
 
 impl CoverageRow {
@@ -397,6 +399,7 @@ impl Engine {
         let units = self.store.units_under(&root.path).await?;
         let members = self.store.members_under(&root.path).await?;
         let instances = self.appointments_under(&root.path).await?;
+        let mut facts = self.unit_facts_under(&root.path).await?;
         let mut rows = Vec::new();
         for u in units
             .iter()
@@ -432,6 +435,7 @@ impl Engine {
                 county,
                 chiefs: by_sector,
                 in_progress,
+                facts: facts.remove(&u.code).unwrap_or_default(),
             });
         }
         Ok(rows)

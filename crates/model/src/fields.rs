@@ -236,6 +236,10 @@ pub struct FieldSpec {
     /// facts (the census): the newest completed one counts.
     #[serde(default)]
     pub unit_facts: bool,
+    /// With `unit_facts`: the coverage board shows each unit's row total of
+    /// this table under this short label (`会员`).
+    #[serde(default)]
+    pub board: Option<String>,
 }
 
 /// Whether `s` holds a control character, other than the line break and the
@@ -266,10 +270,17 @@ impl FieldSpec {
                     Err("a table of `rows: units` needs `kinds`".into())
                 }
                 Some(Rows::Named(r)) if r.is_empty() => Err("a table needs `rows`".into()),
+                _ if self.board.is_some() && !self.unit_facts => {
+                    Err("`board` shows units' facts: it needs `unit_facts: true`".into())
+                }
                 _ => Ok(()),
             },
-            _ if self.rows.is_some() || !self.columns.is_empty() || self.unit_facts => {
-                Err("`rows`, `columns` and `unit_facts` belong to a table".into())
+            _ if self.rows.is_some()
+                || !self.columns.is_empty()
+                || self.unit_facts
+                || self.board.is_some() =>
+            {
+                Err("`rows`, `columns`, `unit_facts` and `board` belong to a table".into())
             }
             _ => Ok(()),
         }

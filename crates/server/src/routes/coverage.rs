@@ -53,6 +53,10 @@ struct UnitCoverage {
     state: BTreeMap<String, &'static str>,
     /// Every sector covered.
     full: bool,
+    /// What the newest accepted facts table (普查) says the unit lacks (缺编制, 缺经费 …).
+    lacks: Vec<String>,
+    /// The facts' figures the board shows, by label (个人会员: 120).
+    figures: BTreeMap<String, i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -105,6 +109,8 @@ async fn coverage(
                     (sector.to_string(), chiefs)
                 })
                 .collect(),
+            lacks: r.facts.lacks.clone(),
+            figures: r.facts.figures.iter().cloned().collect(),
             covered: sectors
                 .iter()
                 .map(|sector| (sector.to_string(), r.covered(sector)))

@@ -26,6 +26,10 @@ pub struct CoverageLine {
     pub name: String,
     pub county: String,
     pub cells: Vec<Cell>,
+    /// What the newest accepted facts table (普查) says the unit lacks.
+    pub lacks: Vec<String>,
+    /// Its figures: 个人会员 120 · 科技工作者 300.
+    pub figures: String,
 }
 
 #[derive(Template)]
@@ -86,6 +90,14 @@ async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Quer
     let lines = rows
         .iter()
         .map(|r| CoverageLine {
+            lacks: r.facts.lacks.clone(),
+            figures: r
+                .facts
+                .figures
+                .iter()
+                .map(|(l, n)| format!("{l} {n}"))
+                .collect::<Vec<_>>()
+                .join(" · "),
             name: r.unit.name.clone(),
             county: r.county.clone(),
             cells: sectors

@@ -74,14 +74,49 @@ async fn each_table_downloads_as_csv_and_xlsx_within_the_users_reach(app: &TestA
 
     let (_, _, _, bytes) = download(&province, app, "/exports/liaison.csv?under=JN-PY").await;
     let contacts = csv_rows(&bytes);
-    assert_eq!(contacts[0], ["单位", "单位代码", "职责", "姓名", "电子邮箱"]);
+    assert_eq!(
+        contacts[0],
+        [
+            "单位",
+            "单位代码",
+            "职责",
+            "姓名",
+            "职务或部门",
+            "联系电话",
+            "电子邮箱"
+        ]
+    );
     assert!(
         contacts
             .iter()
-            .any(|r| r[1] == "JN-PY-ORG" && r[2] == "部门经办人" && r[4].contains('@')),
+            .any(|r| r[1] == "JN-PY-ORG" && r[2] == "部门经办人" && r[6].contains('@')),
         "{contacts:?}"
     );
     assert!(contacts.iter().skip(1).all(|r| r[1].starts_with("JN-PY")));
+
+    // The city's liaison list, with the leader's and the contact's phones,
+    // as a download and as the printable page.
+    let (status, _, _, bytes) = download(&province, app, "/exports/liaison.xlsx?under=JN").await;
+    assert_eq!(status, StatusCode::OK);
+    let sheet = xlsx_rows(bytes);
+    let row = |role: &str| {
+        sheet
+            .iter()
+            .find(|r| r[1] == "JN" && r[2] == role)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {role} of 济南 in {sheet:?}"))
+    };
+    assert_eq!(
+        row("分管领导")[3..6],
+        ["济南市科协分管副主席", "党组成员、副主席", "13805310100"]
+    );
+    assert_eq!(row("专职人员")[4..6], ["组织宣传部", "0531-82062100"]);
+    let (status, page) = get(&province, app, "/liaison?under=JN").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        page.contains("“3+1”工作联络表") && page.contains("0531-82062100"),
+        "{page}"
+    );
 
     app.clock.set(
         chrono::DateTime::parse_from_rfc3339("2026-12-01T09:00:05+08:00")

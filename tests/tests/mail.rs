@@ -395,6 +395,8 @@ async fn a_grant_made_elsewhere_is_mailed_at_the_next_transition() {
                 password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
                 is_admin: false,
                 digest: false,
+                phone: None,
+                position: None,
             })
             .await
             .unwrap();

@@ -28,6 +28,9 @@ pub struct NewUser {
     pub email: String,
     pub password: String,
     pub is_admin: bool,
+    /// For the liaison list (联络表): a phone number, and 职务 or 责任部门.
+    pub phone: Option<String>,
+    pub position: Option<String>,
 }
 
 /// The directory under a unit, as its administrator sees it: the unit
@@ -188,10 +191,22 @@ pub(crate) fn build_user(
             Problem::TooManyBytes { max: 256 },
         ));
     }
+    let phone = match req.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) if !naxian_model::fields::is_phone(p) => {
+            return Err(EngineError::invalid("phone", Problem::NotPhone))
+        }
+        p => p.map(str::to_string),
+    };
+    let position = match req.position.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(p) => Some(check_name("position", p, 50)?),
+        None => None,
+    };
     Ok(UserRecord {
         login,
         name,
         email,
+        phone,
+        position,
         password_hash: match password_hash {
             Some(h) => h,
             None => hash_password(&req.password)?,

@@ -64,6 +64,8 @@ const USERS: &[Column] = &[
     col("email", "电子邮箱", true, "zhangsan@example.cn"),
     col("password", "初始密码", true, "Chushi-2026"),
     col("grants", "角色@单位代码", false, "提名人@JN-PY-XZ"),
+    col("phone", "联系电话", false, "13800000000"),
+    col("position", "职务或部门", false, "组织部部长"),
 ];
 
 const MEMBERS: &[Column] = &[
@@ -490,6 +492,8 @@ impl Engine {
                 email: get("email"),
                 password: get("password"),
                 is_admin: false,
+                phone: Some(get("phone")),
+                position: Some(get("position")),
             },
             // Hashed later, once every row is known to be good.
             Some(String::new()),

@@ -468,7 +468,9 @@ pub fn table_totals(spec: &FieldSpec, value: &Value) -> IndexMap<String, i64> {
     totals
 }
 
-fn is_phone(s: &str) -> bool {
+/// Whether `s` is a phone number as a form takes one: 7 to 20 digits, with
+/// `+`, `-` or spaces.
+pub fn is_phone(s: &str) -> bool {
     let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
     s.chars()
         .all(|c| c.is_ascii_digit() || c == '-' || c == ' ' || c == '+')

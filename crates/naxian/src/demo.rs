@@ -95,6 +95,18 @@ impl Loader<'_> {
     }
 
     async fn user(&mut self, login: &str, name: &str, role: &str, unit: &str) -> anyhow::Result<()> {
+        self.contact(login, name, role, unit, None).await
+    }
+
+    /// A user with a phone and a position, for the liaison list.
+    async fn contact(
+        &mut self,
+        login: &str,
+        name: &str,
+        role: &str,
+        unit: &str,
+        phone_position: Option<(&str, &str)>,
+    ) -> anyhow::Result<()> {
         let login = login.to_lowercase();
         self.engine
             .create_user_prehashed(
@@ -104,6 +116,8 @@ impl Loader<'_> {
                     email: format!("{login}@demo.naxian.local"),
                     password: DEMO_PASSWORD.into(),
                     is_admin: false,
+                    phone: phone_position.map(|(p, _)| p.to_string()),
+                    position: phone_position.map(|(_, p)| p.to_string()),
                 },
                 self.hash.clone(),
             )
@@ -139,6 +153,8 @@ pub async fn load(engine: &Engine, source: &str) -> anyhow::Result<Option<usize>
                         email: "admin@demo.naxian.local".into(),
                         password: DEMO_PASSWORD.into(),
                         is_admin: true,
+                        phone: None,
+                        position: None,
                     },
                     hash.clone(),
                 )
@@ -173,6 +189,25 @@ pub async fn load(engine: &Engine, source: &str) -> anyhow::Result<Option<usize>
             &format!("{}督导员", city.name),
             "supervisor",
             &city.code,
+        )
+        .await?;
+        // The city's liaison list (联络表): its responsible leader and its
+        // full-time contact in the responsible department.
+        let n = demo.cities.iter().position(|c| c.code == city.code).unwrap_or(0);
+        l.contact(
+            &format!("{}-leader", city.code),
+            &format!("{}分管副主席", city.name),
+            "leader",
+            &city.code,
+            Some((&format!("1380531{:04}", 100 + n), "党组成员、副主席")),
+        )
+        .await?;
+        l.contact(
+            &format!("{}-contact", city.code),
+            &format!("{}联络员", city.name),
+            "contact",
+            &city.code,
+            Some((&format!("0531-8206{:04}", 2100 + n), "组织宣传部")),
         )
         .await?;
         l.user(

@@ -114,6 +114,12 @@ enum UserCmd {
         /// A global administrator (to bootstrap a deployment).
         #[arg(long)]
         admin: bool,
+        /// A phone number, for the liaison list.
+        #[arg(long)]
+        phone: Option<String>,
+        /// 职务, or the responsible department.
+        #[arg(long)]
+        position: Option<String>,
     },
 }
 
@@ -255,6 +261,8 @@ async fn main() -> anyhow::Result<()> {
                 email,
                 password,
                 admin,
+                phone,
+                position,
             } => {
                 let engine = engine(&config).await?;
                 let user = engine
@@ -266,6 +274,8 @@ async fn main() -> anyhow::Result<()> {
                             email,
                             password,
                             is_admin: admin,
+                            phone,
+                            position,
                         },
                     )
                     .await?;

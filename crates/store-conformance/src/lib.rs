@@ -477,6 +477,8 @@ pub async fn catalogue<S: Store>(store: Arc<S>) {
     };
     s.put_role(&viewer).await.unwrap();
     let mut file = naxian_model::Catalogue::shipped();
+    // What the shipped file has beyond the migration's first catalogue.
+    s.seed_catalogue(&file).await.unwrap();
     file.roles.push(RoleEntry {
         name: role("cf_liaison"),
         label: "联络员".into(),
@@ -552,6 +554,8 @@ pub async fn users_grants_tokens<S: Store>(store: Arc<S>) {
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
         is_admin: false,
         digest: false,
+        phone: Some("0531-82062097".into()),
+        position: Some("组织部".into()),
     };
     s.create_user(&u).await.unwrap();
     assert!(matches!(s.create_user(&u).await, Err(StoreError::Conflict(_))));
@@ -1081,6 +1085,8 @@ pub async fn import_batches<S: Store>(store: Arc<S>) {
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$x$y".into(),
         is_admin: false,
         digest: false,
+        phone: None,
+        position: None,
     };
     let body = Body {
         term_start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),

@@ -16,6 +16,13 @@ pub struct UserRecord {
     pub is_admin: bool,
     /// Wants a daily e-mail listing their open tasks.
     pub digest: bool,
+    /// A phone number for the liaison list; personal data, which the log
+    /// writer masks (`naxian::logging`).
+    #[serde(default)]
+    pub phone: Option<String>,
+    /// 职务, or the department a liaison works in (责任部门).
+    #[serde(default)]
+    pub position: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -282,6 +289,8 @@ pub struct Contact {
     pub login: String,
     pub name: String,
     pub email: String,
+    pub phone: Option<String>,
+    pub position: Option<String>,
 }
 
 /// A file attached to an instance, without its content.

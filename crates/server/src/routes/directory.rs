@@ -174,6 +174,12 @@ struct UserRequest {
     email: String,
     #[schema(min_length = 8)]
     password: String,
+    /// For the liaison list (联络表); personal data, shown whole only there.
+    #[serde(default)]
+    phone: Option<String>,
+    /// 职务, or the responsible department (责任部门) of a liaison.
+    #[serde(default)]
+    position: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -181,6 +187,8 @@ struct User {
     login: String,
     name: String,
     email: String,
+    phone: Option<String>,
+    position: Option<String>,
 }
 
 /// Create a user (admin).
@@ -206,6 +214,8 @@ async fn create_user(
                 email: r.email,
                 password: r.password,
                 is_admin: false,
+                phone: r.phone,
+                position: r.position,
             },
         )
         .await?;
@@ -215,6 +225,8 @@ async fn create_user(
             login: user.login,
             name: user.name,
             email: user.email,
+            phone: user.phone,
+            position: user.position,
         }),
     ))
 }

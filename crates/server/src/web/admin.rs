@@ -354,6 +354,8 @@ async fn create_user(
         email: value(&f, "email").into(),
         password: value(&f, "password").into(),
         is_admin: false,
+        phone: Some(value(&f, "phone").into()),
+        position: Some(value(&f, "position").into()),
     };
     let result = s.engine.create_user(Some(&w.actor), req).await;
     after(

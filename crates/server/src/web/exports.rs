@@ -46,7 +46,7 @@ async fn export(
         "instances" => instances(&s, &w).await,
         "coverage" => coverage(&s, &w, q.under).await,
         "reports" => reports(&s, &w, q.month).await,
-        "liaison" => liaison(&s, &w, q.under).await,
+        "liaison" => super::liaison::table(&s, &w, q.under).await,
         _ => match name.strip_prefix("campaign-") {
             Some(id) => campaign_totals(&s, &w, id).await,
             None => Err(EngineError::NotFound(naxian_model::Refusal::NoExport)),
@@ -219,29 +219,6 @@ async fn reports(s: &AppState, w: &WebSession, month: Option<String>) -> Result<
             "已任职",
             "逾期",
         ]),
-        rows,
-    })
-}
-
-async fn liaison(s: &AppState, w: &WebSession, under: Option<String>) -> Result<Table, EngineError> {
-    let root = s.engine.board_root(&w.actor, under).await?;
-    let contacts = s.engine.contacts(&w.actor, &root).await?;
-    let catalogue = s.engine.catalogue().await?;
-    let rows = contacts
-        .into_iter()
-        .map(|c| {
-            vec![
-                c.unit.name,
-                c.unit.code,
-                catalogue.role_label(c.role.as_str()).to_string(),
-                c.name,
-                c.email,
-            ]
-        })
-        .collect();
-    Ok(Table {
-        title: "联络表".into(),
-        headers: strings(["单位", "单位代码", "职责", "姓名", "电子邮箱"]),
         rows,
     })
 }

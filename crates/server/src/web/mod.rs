@@ -15,6 +15,7 @@ mod exports;
 mod form;
 mod inbox;
 mod layout;
+mod liaison;
 mod login;
 mod message;
 mod nominate;
@@ -57,6 +58,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(reports::router())
         .merge(campaigns::router())
         .merge(exports::router())
+        .merge(liaison::router())
         .merge(admin::router(state))
         .route("/static/app.css", get(stylesheet))
 }

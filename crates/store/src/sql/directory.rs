@@ -154,8 +154,8 @@ macro_rules! sql_directory {
                     }
                     for u in &b.users {
                         sqlx::query(
-                            "INSERT INTO users (login, name, email, password_hash, is_admin, created_at)
-                             VALUES ($1, $2, $3, $4, $5, $6)",
+                            "INSERT INTO users (login, name, email, password_hash, is_admin, created_at, phone, position)
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                         )
                         .bind(&u.login)
                         .bind(&u.name)
@@ -163,6 +163,8 @@ macro_rules! sql_directory {
                         .bind(&u.password_hash)
                         .bind(u.is_admin)
                         .bind(now)
+                        .bind(&u.phone)
+                        .bind(&u.position)
                         .execute(&mut *tx)
                         .await
                         .map_err(e)?;
@@ -362,7 +364,7 @@ macro_rules! sql_directory {
 
                 async fn contacts_under(&self, path: &str) -> Result<Vec<$crate::Contact>> {
                     let rows = sqlx::query(
-                        "SELECT u.*, g.role, us.login, us.name AS user_name, us.email
+                        "SELECT u.*, g.role, us.login, us.name AS user_name, us.email, us.phone, us.position
                          FROM grants g JOIN org_units u ON u.code = g.org_unit JOIN users us ON us.login = g.login
                          WHERE substr(u.path, 1, length($1)) = $1 ORDER BY u.path, g.role, us.login",
                     )

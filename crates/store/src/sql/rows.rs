@@ -357,6 +357,8 @@ pub struct ContactRow {
     login: String,
     user_name: String,
     email: String,
+    phone: Option<String>,
+    position: Option<String>,
 }
 
 impl ContactRow {
@@ -367,6 +369,8 @@ impl ContactRow {
             login: self.login,
             name: self.user_name,
             email: self.email,
+            phone: self.phone,
+            position: self.position,
         })
     }
 }

@@ -1,0 +1,95 @@
+//! The liaison list (联络表) under a unit: who holds which role where, with
+//! their position and phone — as a printable page and, from the same table,
+//! the XLSX/CSV downloads. Reading it is written to the access log, since
+//! it shows phone numbers whole.
+
+use super::layout::{nav, Nav};
+use super::message::message_page;
+use super::table::Table;
+use super::{page, Browser};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use naxian_engine::sessions::WebSession;
+use naxian_engine::EngineError;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/liaison", get(liaison_page))
+}
+
+/// The list under `under` (by default the viewer's board root).
+pub async fn table(s: &AppState, w: &WebSession, under: Option<String>) -> Result<Table, EngineError> {
+    let root = s.engine.board_root(&w.actor, under).await?;
+    let contacts = s.engine.contacts(&w.actor, &root).await?;
+    s.engine
+        .log_access(&w.actor, None, &format!("liaison list {root}"))
+        .await?;
+    let catalogue = s.engine.catalogue().await?;
+    let rows = contacts
+        .into_iter()
+        .map(|c| {
+            vec![
+                c.unit.name,
+                c.unit.code,
+                catalogue.role_label(c.role.as_str()).to_string(),
+                c.name,
+                c.position.unwrap_or_default(),
+                c.phone.unwrap_or_default(),
+                c.email,
+            ]
+        })
+        .collect();
+    Ok(Table {
+        title: "“3+1”工作联络表".into(),
+        headers: [
+            "单位",
+            "单位代码",
+            "职责",
+            "姓名",
+            "职务或部门",
+            "联系电话",
+            "电子邮箱",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect(),
+        rows,
+    })
+}
+
+#[derive(Deserialize)]
+struct UnderQuery {
+    under: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "liaison/liaison.html")]
+struct LiaisonPage {
+    nav: Option<Nav>,
+    table: Table,
+    under: String,
+}
+
+async fn liaison_page(
+    State(s): State<AppState>,
+    Browser(w): Browser,
+    Query(q): Query<UnderQuery>,
+) -> Response {
+    let under = q.under.clone().unwrap_or_default();
+    match table(&s, &w, q.under).await {
+        Ok(table) => page(
+            StatusCode::OK,
+            LiaisonPage {
+                nav: Some(nav(&s, &w, "coverage").await),
+                table,
+                under,
+            },
+        ),
+        Err(e) => message_page(&s, &w, e).await,
+    }
+}

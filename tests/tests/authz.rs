@@ -421,6 +421,7 @@ const WEB_MATRIX: &[(&str, &str)] = &[
     ),
     ("GET /tasks/{id}", "303 403 403 403 403 200 200 200 200 200 200"),
     ("GET /coverage", "303 200 200 200 200 200 200 200 200 200 200"),
+    ("GET /units/{code}", "303 403 403 403 403 200 200 200 403 200 200"),
     ("GET /liaison", "303 200 200 200 200 200 200 200 200 200 200"),
     ("GET /reports", "303 200 200 200 200 200 200 200 200 200 200"),
     ("GET /campaigns", "303 200 200 200 200 200 200 200 200 200 200"),
@@ -559,14 +560,17 @@ async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usi
     } else {
         &f.instance
     };
-    let path = template.replace("{id}", id).replace(
-        "{file}",
-        if template.starts_with("/admin/") {
-            "users.csv"
-        } else {
-            "coverage.csv?under=JN-PY"
-        },
-    );
+    let path = template
+        .replace("{id}", id)
+        .replace("{code}", "JN-PY-MG")
+        .replace(
+            "{file}",
+            if template.starts_with("/admin/") {
+                "users.csv"
+            } else {
+                "coverage.csv?under=JN-PY"
+            },
+        );
     if method == "GET" {
         return c.browser.get(app.url(&path)).send().await.unwrap().status();
     }

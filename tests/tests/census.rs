@@ -349,6 +349,21 @@ async fn census_in_the_browser(app: &TestApp) {
         board.contains("科技工作者 20 · 个人会员 24"),
         "the census's figures beside the chiefs: {board}"
     );
+    assert!(
+        board.contains("href=\"/units/JN-PY-MG\""),
+        "units link to their pages"
+    );
+    let (status, unit) = get(&province, app, "/units/JN-PY-MG").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        unit.contains("玫瑰镇科协")
+            && unit.contains("个人会员 24 人")
+            && unit.contains("编制、经费、场所、人员均已具备"),
+        "the unit's page shows the census's facts: {unit}"
+    );
+    let other = login(app, "qd-pd-nominator").await;
+    let (status, _) = get(&other, app, "/units/JN-PY-MG").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "another county's unit page");
     let (_, page) = get(&province, app, &format!("/campaigns/{id}")).await;
     assert!(page.contains("尚未通过：平度市科协"), "{page}");
     assert!(

@@ -99,6 +99,20 @@ async fn members_entered_and_leaving_change_the_board(app: &TestApp) {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a nominator enters nobody");
 
+    // The street's page lists the entered chief as such.
+    let page_user = naxian_tests::web::login(app, "jn-py-nominator").await;
+    let (status, page) = naxian_tests::web::get(&page_user, app, "/units/JN-PY-YS").await;
+    assert_eq!(status, StatusCode::OK);
+    let row = page
+        .split("赵院长")
+        .nth(1)
+        .and_then(|r| r.split("</tr>").next())
+        .unwrap_or_else(|| panic!("the chief on the unit's page: {page}"));
+    assert!(
+        row.contains("卫生健康") && row.contains("<td>是</td>") && row.contains("录入"),
+        "{row}"
+    );
+
     // A member who is not a chief is listed but covers nothing.
     let mut teacher = chief("钱老师", "education");
     teacher["chief"] = json!(false);

@@ -262,8 +262,17 @@ impl Engine {
     }
 
     /// The unit, its body and its current members.
-    pub async fn org_unit(&self, code: &str) -> Result<(OrgUnit, Option<Body>, Vec<MemberRecord>)> {
+    /// A unit with its body and current members, for an administrator or
+    /// one whose grant covers it.
+    pub async fn org_unit(
+        &self,
+        actor: &Actor,
+        code: &str,
+    ) -> Result<(OrgUnit, Option<Body>, Vec<MemberRecord>)> {
         let unit = self.unit(code).await?;
+        if !actor.is_admin && !actor.covers(&unit.path) {
+            return Err(EngineError::Forbidden(Refusal::OutsideGrants));
+        }
         let body = self.store.body(code).await?;
         let today = self.clock.today();
         let members = self

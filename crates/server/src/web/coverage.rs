@@ -23,6 +23,7 @@ pub struct Cell {
 }
 
 pub struct CoverageLine {
+    pub code: String,
     pub name: String,
     pub county: String,
     pub cells: Vec<Cell>,
@@ -98,6 +99,7 @@ async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Quer
                 .map(|(l, n)| format!("{l} {n}"))
                 .collect::<Vec<_>>()
                 .join(" · "),
+            code: r.unit.code.clone(),
             name: r.unit.name.clone(),
             county: r.county.clone(),
             cells: sectors

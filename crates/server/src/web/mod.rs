@@ -25,6 +25,7 @@ mod table;
 mod target_tree;
 mod task;
 mod text;
+mod unit;
 
 pub use message::bad_input;
 pub use table::attachment as file_download;
@@ -59,6 +60,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(campaigns::router())
         .merge(exports::router())
         .merge(liaison::router())
+        .merge(unit::router())
         .merge(admin::router(state))
         .route("/static/app.css", get(stylesheet))
 }

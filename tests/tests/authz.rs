@@ -115,6 +115,10 @@ const MATRIX: &[(&str, &str)] = &[
         "401 403 403 403 403 403 403 403 403 403 200",
     ),
     (
+        "PUT /api/v1/org-units/{code}/seats",
+        "401 403 403 403 403 403 403 403 403 403 200",
+    ),
+    (
         "GET /api/v1/reports/monthly",
         "401 200 200 200 200 200 200 200 200 200 200",
     ),
@@ -299,6 +303,7 @@ async fn call(app: &TestApp, f: &Fixture, op: &str, token: Option<&str>, n: usiz
         "PUT /api/v1/org-units/{code}/body" => {
             Some(json!({"term_start": "2024-01-01", "term_end": "2029-01-01"}))
         }
+        "PUT /api/v1/org-units/{code}/seats" => Some(json!({"posts": {"chair": 1, "member": 15}})),
         "POST /api/v1/users" => Some(
             json!({"login": format!("az-{n}"), "name": "测试", "email": "az@example.cn", "password": "Chushi-2026"}),
         ),
@@ -455,6 +460,7 @@ const WEB_MATRIX: &[(&str, &str)] = &[
         "POST /admin/bodies",
         "303 403 403 403 403 403 403 403 403 403 200",
     ),
+    ("POST /admin/seats", "303 403 403 403 403 403 403 403 403 403 200"),
     ("POST /admin/users", "303 403 403 403 403 403 403 403 403 403 200"),
     ("POST /admin/roles", "303 403 403 403 403 403 403 403 403 403 200"),
     (
@@ -657,6 +663,11 @@ async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usi
                     ("kind", "township"),
                     ("parent", "JN-PY"),
                     ("function", ""),
+                ],
+                "/admin/seats" => vec![
+                    ("org_unit", "JN-PY-MG"),
+                    ("seats.chair", "1"),
+                    ("chief_target", ""),
                 ],
                 "/admin/bodies" => vec![
                     ("org_unit", "JN-PY-MG"),

@@ -121,6 +121,15 @@ pub(crate) fn require_admin(actor: &Actor, path: &str) -> Result<()> {
     }
 }
 
+/// A unit as its page and the API show it.
+pub struct UnitDetail {
+    pub unit: OrgUnit,
+    pub body: Option<Body>,
+    pub members: Vec<MemberRecord>,
+    /// The seat plan with each post's seats filled, if the body has one.
+    pub seats: Option<(naxian_model::seats::Seats, Vec<naxian_model::seats::SeatUse>)>,
+}
+
 /// Checks a body's term for `unit` and whether the actor may set it.
 pub(crate) fn build_body(
     actor: &Actor,
@@ -261,14 +270,9 @@ impl Engine {
         })
     }
 
-    /// The unit, its body and its current members.
-    /// A unit with its body and current members, for an administrator or
-    /// one whose grant covers it.
-    pub async fn org_unit(
-        &self,
-        actor: &Actor,
-        code: &str,
-    ) -> Result<(OrgUnit, Option<Body>, Vec<MemberRecord>)> {
+    /// A unit with its body, current members and seat plan, for an
+    /// administrator or one whose grant covers it.
+    pub async fn org_unit(&self, actor: &Actor, code: &str) -> Result<UnitDetail> {
         let unit = self.unit(code).await?;
         if !actor.is_admin && !actor.covers(&unit.path) {
             return Err(EngineError::Forbidden(Refusal::OutsideGrants));
@@ -282,7 +286,13 @@ impl Engine {
             .into_iter()
             .filter(|m| m.member.current_on(today))
             .collect();
-        Ok((unit, body, members))
+        let seats = self.seat_use(code).await?;
+        Ok(UnitDetail {
+            unit,
+            body,
+            members,
+            seats,
+        })
     }
 
     pub async fn set_body(

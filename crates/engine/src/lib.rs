@@ -24,6 +24,7 @@ pub mod reports;
 mod retention;
 pub mod runner;
 pub mod schedules;
+pub mod seats;
 pub mod sessions;
 pub mod slots;
 mod tables;
@@ -34,7 +35,7 @@ mod workflows;
 
 pub use auth::Actor;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use directory::{Administered, NewOrgUnit, NewUser};
+pub use directory::{Administered, NewOrgUnit, NewUser, UnitDetail};
 pub use error::EngineError;
 pub use instances::{AuditReport, InboxItem, InstanceView, StartRequest};
 pub use workflows::{check_definitions, definition_files};

@@ -48,6 +48,11 @@ impl Vocabulary {
         self.labels.get(value).map_or(value, String::as_str)
     }
 
+    /// (value, label) of each post a member may hold.
+    pub fn posts(&self) -> &[(String, String)] {
+        self.choices.get("post").map(Vec::as_slice).unwrap_or_default()
+    }
+
     /// The values of the sectors the coverage counts.
     pub fn sector_values(&self) -> Vec<&str> {
         self.sectors.iter().map(|(v, _)| v.as_str()).collect()
@@ -351,6 +356,9 @@ pub struct CoverageRow {
     pub in_progress: BTreeMap<String, usize>,
     /// What the newest accepted facts table (普查) says of the unit (缺编制, 会员 120).
     pub facts: crate::unit_facts::UnitFacts,
+    /// Its body's seats per post with those filled, and its target of
+    /// chiefs, when a seat plan is set.
+    pub seats: Option<(naxian_model::seats::Seats, Vec<naxian_model::seats::SeatUse>)>,
 }
 
 impl CoverageRow {
@@ -400,6 +408,8 @@ impl Engine {
         let members = self.store.members_under(&root.path).await?;
         let instances = self.appointments_under(&root.path).await?;
         let mut facts = self.unit_facts_under(&root.path).await?;
+        let mut plans: BTreeMap<String, naxian_model::seats::Seats> =
+            self.store.seats_under(&root.path).await?.into_iter().collect();
         let mut rows = Vec::new();
         for u in units
             .iter()
@@ -436,6 +446,16 @@ impl Engine {
                 chiefs: by_sector,
                 in_progress,
                 facts: facts.remove(&u.code).unwrap_or_default(),
+                seats: plans.remove(&u.code).map(|plan| {
+                    let uses = plan.used_by(
+                        members
+                            .iter()
+                            .map(|(m, _)| &m.member)
+                            .filter(|m| m.org_unit == u.code),
+                        today,
+                    );
+                    (plan, uses)
+                }),
             });
         }
         Ok(rows)

@@ -49,6 +49,8 @@ pub struct TaskPage {
     pub pending: Vec<Pending>,
     pub attachments: Vec<AttachmentRecord>,
     pub may: May,
+    /// What the people acting should weigh (a post with no free seat).
+    pub warnings: Vec<crate::seats::SeatWarning>,
 }
 
 /// One instance the viewer started, with the task a link should open.
@@ -148,6 +150,7 @@ impl Engine {
             });
         }
         Ok(TaskPage {
+            warnings: self.instance_warnings(&record).await?,
             unit_name: self.unit_name(&inst.org_unit).await?,
             attachments: self.store.attachments(&inst.id).await?,
             pending,

@@ -16,6 +16,7 @@ pub mod fields;
 pub mod graph;
 pub mod machine;
 pub mod schedule;
+pub mod seats;
 
 pub use catalogue::{Capability, Catalogue};
 pub use definition::{Definition, DefinitionError};

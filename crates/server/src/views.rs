@@ -179,6 +179,37 @@ pub struct Instance {
     summary: InstanceSummary,
     tasks: Vec<Task>,
     history: Vec<HistoryEntry>,
+    /// What the people acting on it should know and was let through: a
+    /// nomination for a post with no free seat (`no_free_seat`). Only on
+    /// the answers to starting and reading an instance.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<Warning>,
+}
+
+/// Something let through that a person should weigh.
+#[derive(Serialize, ToSchema)]
+pub struct Warning {
+    #[schema(pattern = "^no_free_seat$")]
+    code: &'static str,
+    message: String,
+    field: String,
+}
+
+/// An instance with the warnings it carries.
+pub fn instance_warned(v: &InstanceView, warnings: &[naxian_engine::seats::SeatWarning]) -> Instance {
+    let mut out = instance(v);
+    out.warnings = warnings
+        .iter()
+        .map(|w| Warning {
+            code: "no_free_seat",
+            message: format!(
+                "the post {} has no free seat: {} of {} taken",
+                w.label, w.filled, w.seats
+            ),
+            field: w.field.clone(),
+        })
+        .collect();
+    out
 }
 
 pub fn instance(v: &InstanceView) -> Instance {
@@ -191,6 +222,7 @@ pub fn instance(v: &InstanceView) -> Instance {
             .map(|t| task(&v.definition, t, &i.workflow, &i.org_unit))
             .collect(),
         history: v.history.iter().map(history_entry).collect(),
+        warnings: Vec::new(),
     }
 }
 
@@ -294,21 +326,64 @@ pub fn member(r: &MemberRecord) -> Member {
     }
 }
 
-/// A unit with its body and current members.
+/// A unit with its body, current members and seat plan.
 #[derive(Serialize, ToSchema)]
 pub struct OrgUnitDetail {
     #[serde(flatten)]
     unit: OrgUnit,
     body: Option<Body>,
     members: Vec<Member>,
+    /// The body's seats per post and how many are filled, if a plan is set.
+    seats: Option<SeatPlan>,
 }
 
-pub fn org_unit_detail(u: &ModelUnit, b: Option<&ModelBody>, members: &[MemberRecord]) -> OrgUnitDetail {
+pub fn org_unit_detail(d: &naxian_engine::UnitDetail) -> OrgUnitDetail {
     OrgUnitDetail {
-        unit: org_unit(u),
-        body: b.map(body),
-        members: members.iter().map(member).collect(),
+        unit: org_unit(&d.unit),
+        body: d.body.as_ref().map(body),
+        members: d.members.iter().map(member).collect(),
+        seats: d.seats.as_ref().map(|(plan, uses)| SeatPlan {
+            posts: uses
+                .iter()
+                .map(|u| PostSeats {
+                    post: u.post.clone(),
+                    seats: u.seats,
+                    filled: u.filled,
+                    free: u.free(),
+                })
+                .collect(),
+            chief_target: plan.chief_target,
+            chiefs: d.members.iter().filter(|m| m.member.chief).count() as u32,
+        }),
     }
+}
+
+/// A body's seat plan (席位) as set: seats by post value (or label), and
+/// optionally how many members should be chiefs (三长).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SeatsRequest {
+    #[schema(value_type = std::collections::BTreeMap<String, u32>)]
+    pub posts: std::collections::BTreeMap<String, u32>,
+    #[serde(default)]
+    pub chief_target: Option<u32>,
+}
+
+/// A body's seat plan as answered, each post with its seats filled and free.
+#[derive(Serialize, ToSchema)]
+pub struct SeatPlan {
+    posts: Vec<PostSeats>,
+    chief_target: Option<u32>,
+    /// Current members who are chiefs.
+    chiefs: u32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PostSeats {
+    post: String,
+    seats: u32,
+    filled: u32,
+    free: u32,
 }
 
 /// A file attached to an instance.

@@ -1093,14 +1093,23 @@ pub async fn import_batches<S: Store>(store: Arc<S>) {
         term_end: NaiveDate::from_ymd_opt(2029, 1, 1).unwrap(),
         congress_date: None,
     };
+    let seats = naxian_model::seats::Seats {
+        posts: [("chair".to_string(), 1), ("member".to_string(), 15)].into(),
+        chief_target: Some(3),
+    };
     let good = DirectoryBatch {
         units: vec![unit("cf_I1")],
         bodies: vec![("cf_I1".into(), body.clone())],
         users: vec![user("cf_imp1")],
         grants: vec![("cf_imp1".into(), role("nominator"), "cf_I1".into())],
         members: vec![baseline_member("cf_I1", "王医生")],
+        seats: vec![("cf_I1".into(), seats.clone())],
     };
     s.import_directory(&good).await.unwrap();
+    assert_eq!(
+        s.seats_under("/cf_P/").await.unwrap(),
+        vec![("cf_I1".to_string(), seats.clone())]
+    );
     assert_eq!(s.org_unit("cf_I1").await.unwrap(), Some(unit("cf_I1")));
     assert_eq!(s.body("cf_I1").await.unwrap(), Some(body.clone()));
     assert_eq!(s.grants("cf_imp1").await.unwrap().len(), 1);
@@ -1124,8 +1133,15 @@ pub async fn import_batches<S: Store>(store: Arc<S>) {
         users: vec![user("cf_imp2")],
         grants: vec![("cf_imp2".into(), role("nominator"), "no-such-unit".into())],
         members: vec![baseline_member("cf_I2", "李校长")],
+        seats: vec![("cf_I2".into(), seats)],
     };
     assert!(s.import_directory(&bad).await.is_err());
+    assert!(s
+        .seats_under("/cf_P/")
+        .await
+        .unwrap()
+        .iter()
+        .all(|(c, _)| c != "cf_I2"));
     assert_eq!(s.org_unit("cf_I2").await.unwrap(), None);
     assert_eq!(s.body("cf_I2").await.unwrap(), None);
     assert_eq!(s.user("cf_imp2").await.unwrap(), None);

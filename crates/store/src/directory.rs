@@ -6,6 +6,7 @@ use crate::{Contact, DirectoryBatch, Grant, MemberRecord, Result, UserRecord};
 use async_trait::async_trait;
 use naxian_model::catalogue::{Catalogue, FunctionEntry, RoleEntry};
 use naxian_model::directory::{Body, OrgContext, OrgUnit, Role};
+use naxian_model::seats::Seats;
 
 /// The directory: units, bodies, members, users, grants.
 #[async_trait]
@@ -27,6 +28,10 @@ pub trait DirectoryStore: Send + Sync {
         on: chrono::NaiveDate,
         reason: Option<&str>,
     ) -> Result<bool>;
+    /// Sets a body's seat plan (replacing any before).
+    async fn set_seats(&self, code: &str, seats: &Seats) -> Result<()>;
+    /// Seat plans of units at or below `path`, by unit code.
+    async fn seats_under(&self, path: &str) -> Result<Vec<(String, Seats)>>;
     /// Bodies of units at or below `path`, by unit code.
     async fn bodies_under(&self, path: &str) -> Result<Vec<(String, Body)>>;
     /// Writes a whole import in one transaction: on any failure nothing is kept.

@@ -319,6 +319,8 @@ pub struct DirectoryBatch {
     pub grants: Vec<(String, Role, String)>,
     /// Members already on a body (not made by an appointment).
     pub members: Vec<naxian_model::machine::Member>,
+    /// Seat plans of bodies, by unit code.
+    pub seats: Vec<(String, naxian_model::seats::Seats)>,
 }
 
 /// One read of personal data: who, when, which instance (none for a list or

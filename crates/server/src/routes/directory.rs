@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create_org_unit))
         .routes(routes!(org_unit))
         .routes(routes!(set_body))
+        .routes(routes!(set_seats))
         .routes(routes!(create_user))
         .routes(routes!(add_grant))
         .routes(routes!(preferences))
@@ -127,8 +128,27 @@ async fn org_unit(
     Auth(actor): Auth,
     Path(code): Path<String>,
 ) -> ApiResult<Json<views::OrgUnitDetail>> {
-    let (unit, body, members) = s.engine.org_unit(&actor, &code).await?;
-    Ok(Json(views::org_unit_detail(&unit, body.as_ref(), &members)))
+    let detail = s.engine.org_unit(&actor, &code).await?;
+    Ok(Json(views::org_unit_detail(&detail)))
+}
+
+/// Set the seats of the unit's body per post, and its target of chiefs (admin).
+#[utoipa::path(put, path = "/org-units/{code}/seats", operation_id = "setSeats", security(("bearer" = [])),
+    params(("code" = String, Path)), request_body = views::SeatsRequest, responses(
+    (status = 200, description = "The unit with its seat plan", body = views::OrgUnitDetail),
+    Refusals,
+    BodyRefusals,
+    WriteRefusals,
+))]
+async fn set_seats(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(code): Path<String>,
+    ApiJson(r): ApiJson<views::SeatsRequest>,
+) -> ApiResult<Json<views::OrgUnitDetail>> {
+    s.engine.set_seats(&actor, &code, r.posts, r.chief_target).await?;
+    let detail = s.engine.org_unit(&actor, &code).await?;
+    Ok(Json(views::org_unit_detail(&detail)))
 }
 
 /// Set the unit's leadership body and term (admin).

@@ -142,7 +142,11 @@ async fn start(
         Some(key) => s.engine.start_once(&actor, req, &key).await?,
         None => s.engine.start(&actor, req).await?,
     };
-    Ok((StatusCode::CREATED, Json(views::instance(&view))))
+    let warnings = s.engine.instance_warnings(&view).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(views::instance_warned(&view, &warnings)),
+    ))
 }
 
 /// An instance with its tasks and history.
@@ -157,7 +161,8 @@ async fn one(
     Path(id): Path<String>,
 ) -> ApiResult<Json<views::Instance>> {
     let view = s.engine.read_record(&actor, &id, "api").await?;
-    Ok(Json(views::instance(&view)))
+    let warnings = s.engine.instance_warnings(&view).await?;
+    Ok(Json(views::instance_warned(&view, &warnings)))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -28,6 +28,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin", get(admin_page))
         .route("/admin/units", post(create_unit))
         .route("/admin/bodies", post(set_body))
+        .route("/admin/seats", post(set_seats))
         .route("/admin/users", post(create_user))
         .route("/admin/grants", post(add_grant))
         .route("/admin/roles", post(put_role))
@@ -85,6 +86,8 @@ struct AdminPage {
     contacts: Vec<ContactLine>,
     kinds: Vec<(&'static str, &'static str)>,
     functions: Vec<(String, String)>,
+    /// (value, label) of each post a body has seats for.
+    posts: Vec<(String, String)>,
     roles: Vec<(String, String)>,
     /// The catalogue's forms, for a global administrator only.
     edits_catalogue: bool,
@@ -154,6 +157,10 @@ async fn render(
         Ok(c) => c,
         Err(e) => return message_page(s, w, e).await,
     };
+    let posts = match s.engine.member_vocabulary().await {
+        Ok(v) => v.posts().to_vec(),
+        Err(e) => return message_page(s, w, e).await,
+    };
     let contacts = contacts
         .into_iter()
         .map(|c| ContactLine {
@@ -184,6 +191,7 @@ async fn render(
                 .iter()
                 .map(|f| (f.name.to_string(), f.label.clone()))
                 .collect(),
+            posts,
             roles: catalogue
                 .roles
                 .iter()
@@ -335,6 +343,47 @@ async fn set_body(
         &s,
         &w,
         result.map(|b| format!("已设置 {code} 的届期：{} 至 {}。", b.term_start, b.term_end)),
+    )
+    .await
+}
+
+async fn set_seats(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
+        return forbidden();
+    }
+    let code = value(&f, "org_unit");
+    let count = |field: &str, v: &str| {
+        v.parse::<u32>()
+            .map_err(|_| EngineError::invalid(field, naxian_model::Problem::NotInteger))
+    };
+    let mut posts = std::collections::BTreeMap::new();
+    let mut result = Ok(());
+    for (name, v) in f.iter().filter(|(_, v)| !v.trim().is_empty()) {
+        if let Some(post) = name.strip_prefix("seats.") {
+            match count(name, v.trim()) {
+                Ok(n) => {
+                    posts.insert(post.to_string(), n);
+                }
+                Err(e) => result = Err(e),
+            }
+        }
+    }
+    let target = optional(value(&f, "chief_target"))
+        .map(|t| count("chief_target", &t))
+        .transpose();
+    let result = match (result, target) {
+        (Ok(()), Ok(target)) => s.engine.set_seats(&w.actor, code, posts, target).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    after(
+        &s,
+        &w,
+        result.map(|p| format!("已设置 {code} 的席位：共 {} 席。", p.total())),
     )
     .await
 }

@@ -31,6 +31,8 @@ pub struct CoverageLine {
     pub lacks: Vec<String>,
     /// Its figures: 个人会员 120 · 科技工作者 300.
     pub figures: String,
+    /// 已任 12 / 19 席 · 空缺 7, and the chiefs against their target.
+    pub seats: String,
 }
 
 #[derive(Template)]
@@ -99,6 +101,7 @@ async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Quer
                 .map(|(l, n)| format!("{l} {n}"))
                 .collect::<Vec<_>>()
                 .join(" · "),
+            seats: seats_text(r),
             code: r.unit.code.clone(),
             name: r.unit.name.clone(),
             county: r.county.clone(),
@@ -137,4 +140,20 @@ async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Quer
             rows: lines,
         },
     )
+}
+
+/// A body's seats as the board shows them: filled of all, the free ones,
+/// and the chiefs against their target.
+fn seats_text(r: &naxian_engine::reports::CoverageRow) -> String {
+    let Some((plan, uses)) = &r.seats else {
+        return "未设定".into();
+    };
+    let filled: u32 = uses.iter().map(|u| u.filled.min(u.seats)).sum();
+    let free: u32 = uses.iter().map(|u| u.free()).sum();
+    let mut text = format!("已任 {filled}/{} 席 · 空缺 {free}", plan.total());
+    if let Some(target) = plan.chief_target {
+        let chiefs: usize = r.chiefs.values().map(Vec::len).sum();
+        text.push_str(&format!(" · “三长” {chiefs}/{target}"));
+    }
+    text
 }

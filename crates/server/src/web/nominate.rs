@@ -113,6 +113,8 @@ struct NominatePage {
     heading: String,
     workflow: String,
     error: Option<String>,
+    /// A post with no free seat: the form asks to confirm before submitting.
+    warning: Option<String>,
     /// Every field with a problem, for the summary above the form.
     summary: Vec<(String, String, String)>,
     fields: Vec<FieldView>,
@@ -213,6 +215,7 @@ async fn nominate_page(
         },
         workflow: def.name.to_string(),
         error: general,
+        warning: None,
         summary,
         fields,
     })
@@ -262,6 +265,22 @@ async fn nominate(
             Err(e) => message_page(&s, &w, e).await,
         };
     }
+    // A post with no free seat is let through only once the nominator has seen it.
+    if get("seats_confirmed") != Some("1") {
+        match s.engine.seat_warning(&def, &data).await {
+            Ok(None) => {}
+            Ok(Some(warn)) => {
+                return match nominate_page(&s, &w, Some(def.name.as_str()), &data, Vec::new()).await {
+                    Ok(mut p) => {
+                        p.warning = Some(zh_seat_warning(&warn));
+                        page(StatusCode::OK, p)
+                    }
+                    Err(e) => message_page(&s, &w, e).await,
+                };
+            }
+            Err(e) => return message_page(&s, &w, e).await,
+        }
+    }
     let started = s
         .engine
         .start(
@@ -297,4 +316,12 @@ async fn nominate(
         }
     }
     Redirect::to(&format!("/tasks/{task}")).into_response()
+}
+
+/// The warning of a nomination for a full post, as pages show it.
+pub(super) fn zh_seat_warning(w: &naxian_engine::seats::SeatWarning) -> String {
+    format!(
+        "拟任职务“{}”已无空缺席位（共 {} 席，现任 {} 人）。",
+        w.label, w.seats, w.filled
+    )
 }

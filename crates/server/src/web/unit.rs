@@ -36,13 +36,22 @@ struct UnitPage {
     name: String,
     term: String,
     members: Vec<MemberLine>,
+    /// (post, seats, filled, free) of each post of the plan.
+    seats: Vec<(String, u32, u32, u32)>,
+    /// 三长 2 / 目标 3, when the plan sets a target.
+    chief_target: String,
     lacks: Vec<String>,
     figures: Vec<(String, i64)>,
     facts_as_of: String,
 }
 
 async fn unit_page(State(s): State<AppState>, Browser(w): Browser, Path(code): Path<String>) -> Response {
-    let (unit, body, members) = match s.engine.org_unit(&w.actor, &code).await {
+    let naxian_engine::UnitDetail {
+        unit,
+        body,
+        members,
+        seats,
+    } = match s.engine.org_unit(&w.actor, &code).await {
         Ok(v) => v,
         Err(e) => return message_page(&s, &w, e).await,
     };
@@ -64,7 +73,7 @@ async fn unit_page(State(s): State<AppState>, Browser(w): Browser, Path(code): P
         }
         None => "尚未登记领导机构".into(),
     };
-    let members = members
+    let members: Vec<MemberLine> = members
         .iter()
         .map(|m| MemberLine {
             name: m.member.name.clone(),
@@ -81,9 +90,23 @@ async fn unit_page(State(s): State<AppState>, Browser(w): Browser, Path(code): P
             },
         })
         .collect();
+    let chiefs = members.iter().filter(|m| m.chief).count();
+    let (seat_lines, chief_target) = match &seats {
+        Some((plan, uses)) => (
+            uses.iter()
+                .map(|u| (vocabulary.label(&u.post).to_string(), u.seats, u.filled, u.free()))
+                .collect(),
+            plan.chief_target
+                .map(|t| format!("现任“三长” {chiefs} 人，目标 {t} 人"))
+                .unwrap_or_default(),
+        ),
+        None => (Vec::new(), String::new()),
+    };
     page(
         StatusCode::OK,
         UnitPage {
+            seats: seat_lines,
+            chief_target,
             nav: Some(nav(&s, &w, "coverage").await),
             name: unit.name.clone(),
             term,

@@ -99,6 +99,34 @@ macro_rules! sql_directory {
                     Ok(done.rows_affected() == 1)
                 }
 
+                async fn set_seats(&self, code: &str, seats: &naxian_model::seats::Seats) -> Result<()> {
+                    self.import_directory(&$crate::DirectoryBatch { seats: vec![(code.to_string(), seats.clone())], ..Default::default() }).await
+                }
+
+                async fn seats_under(&self, path: &str) -> Result<Vec<(String, naxian_model::seats::Seats)>> {
+                    let rows = sqlx::query(
+                        "SELECT s.org_unit, s.posts, s.chief_target FROM seats s JOIN org_units u ON u.code = s.org_unit
+                         WHERE substr(u.path, 1, length($1)) = $1 ORDER BY u.path",
+                    )
+                    .bind(path)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            let posts: String = r.try_get("posts").map_err(e)?;
+                            let target: Option<i32> = r.try_get("chief_target").map_err(e)?;
+                            Ok((
+                                r.try_get("org_unit").map_err(e)?,
+                                naxian_model::seats::Seats {
+                                    posts: serde_json::from_str(&posts).map_err(|x| $crate::StoreError::database_from("seats.posts is not a map of counts", x))?,
+                                    chief_target: target.map(|t| t.max(0) as u32),
+                                },
+                            ))
+                        })
+                        .collect()
+                }
+
                 async fn bodies_under(&self, path: &str) -> Result<Vec<(String, Body)>> {
                     let rows = sqlx::query(
                         "SELECT b.* FROM bodies b JOIN org_units u ON u.code = b.org_unit
@@ -127,6 +155,20 @@ macro_rules! sql_directory {
                         .bind(&u.parent)
                         .bind(u.function.as_ref().map(|f| f.as_str()))
                         .bind(&u.path)
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    }
+                    for (code, seats) in &b.seats {
+                        sqlx::query(
+                            "INSERT INTO seats (org_unit, posts, chief_target, updated_at) VALUES ($1, $2, $3, $4)
+                             ON CONFLICT (org_unit) DO UPDATE SET posts = excluded.posts,
+                               chief_target = excluded.chief_target, updated_at = excluded.updated_at",
+                        )
+                        .bind(code)
+                        .bind(serde_json::to_string(&seats.posts).expect("a map of counts serializes"))
+                        .bind(seats.chief_target.map(|t| t as i32))
                         .bind(now)
                         .execute(&mut *tx)
                         .await

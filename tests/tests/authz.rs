@@ -39,6 +39,10 @@ const CALLERS: &[(&str, Option<&str>)] = &[
 /// Expected statuses, one per caller in `CALLERS` order.
 const MATRIX: &[(&str, &str)] = &[
     (
+        "GET /api/v1/instances/{id}/versions",
+        "401 403 403 403 403 200 200 200 200 200 200",
+    ),
+    (
         "GET /api/v1/instances/{id}/access-log",
         "401 403 403 403 403 403 403 403 403 403 200",
     ),

@@ -1,5 +1,5 @@
 //! Retention: personal fields of instances finished longer ago than the
-//! period are removed, with their attachments; running instances, recent
+//! period are removed, with their attachments and submitted versions; running instances, recent
 //! ones and the audit chain are left as they were.
 
 use naxian_tests::{nomination, on_both_backends, TestApp};
@@ -22,6 +22,8 @@ async fn personal_data_goes_after_the_period(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
+    // Submitted once: that submission is kept as a version.
+    app.act(&nominator, &finished, "submit", json!({})).await;
     let (status, _) = app
         .send(
             Some(&nominator),
@@ -57,6 +59,10 @@ async fn personal_data_goes_after_the_period(app: &TestApp) {
         .get(&admin, &format!("/api/v1/instances/{finished}/attachments"))
         .await;
     assert_eq!(files, json!([]));
+    let versions = app
+        .get(&admin, &format!("/api/v1/instances/{finished}/versions"))
+        .await;
+    assert_eq!(versions, json!([]), "the submissions' copies go too");
     let new = app.get(&admin, &format!("/api/v1/instances/{running}")).await;
     assert_eq!(
         new["data"]["candidate"]["phone"], "138-0531-0000",

@@ -30,6 +30,7 @@ pub mod slots;
 mod tables;
 mod timer_chain;
 pub mod unit_facts;
+pub mod versions;
 pub mod views;
 mod workflows;
 

@@ -51,6 +51,8 @@ pub struct TaskPage {
     pub may: May,
     /// What the people acting should weigh (a post with no free seat).
     pub warnings: Vec<crate::seats::SeatWarning>,
+    /// What each submission sent, oldest first.
+    pub versions: Vec<crate::versions::DataVersion>,
 }
 
 /// One instance the viewer started, with the task a link should open.
@@ -151,6 +153,7 @@ impl Engine {
         }
         Ok(TaskPage {
             warnings: self.instance_warnings(&record).await?,
+            versions: self.versions_of(&record.history, &inst.id).await?,
             unit_name: self.unit_name(&inst.org_unit).await?,
             attachments: self.store.attachments(&inst.id).await?,
             pending,

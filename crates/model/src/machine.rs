@@ -276,6 +276,9 @@ pub enum Effect {
         org_unit: String,
         body: crate::directory::Body,
     },
+    /// The instance's data after the change is kept as a version: the
+    /// action amended it (a submission; each resubmission is another).
+    KeepVersion,
 }
 
 /// Everything one accepted command changes, to be persisted in one transaction.
@@ -436,6 +439,9 @@ pub fn decide(
                 }
             }
             apply_action_data(def, &instance.step, action, adef, data.as_ref(), &mut next)?;
+            if adef.amend_data {
+                out.effects.push(Effect::KeepVersion);
+            }
             for field in &adef.requires {
                 let filled = match fields::get_path(&next.data, field) {
                     Some(Value::String(s)) => !s.trim().is_empty(),

@@ -139,6 +139,8 @@ struct Sim {
     history: usize,
     next_id: usize,
     members: Vec<Effect>,
+    /// Decisions that kept the data as a version (a submission).
+    versions: usize,
     /// The note of the last decision applied.
     last_note: Option<String>,
 }
@@ -164,6 +166,7 @@ impl Sim {
             history: 0,
             next_id: 0,
             members: vec![],
+            versions: 0,
             last_note: None,
         };
         sim.apply(d);
@@ -194,7 +197,12 @@ impl Sim {
                 due_at: n.due_at,
             });
         }
-        self.members.extend(d.effects);
+        for e in d.effects {
+            match e {
+                Effect::KeepVersion => self.versions += 1,
+                other => self.members.push(other),
+            }
+        }
         self.inst = d.instance;
         self.history += 1;
         self.last_note = d.history.note;
@@ -360,6 +368,7 @@ fn conditions_choose_routes_and_assignments_from_the_data() {
             history: 0,
             next_id: 0,
             members: vec![],
+            versions: 0,
             last_note: None,
         };
         let d = machine::start(&def, "i1".into(), "nominator".into(), data, &ctx(&org)).unwrap();
@@ -1113,6 +1122,13 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
     } else {
         prop_assert!(s.members.is_empty());
     }
+    // Every submission, and only a submission, keeps a version of the data.
+    let submissions = s
+        .tasks
+        .iter()
+        .filter(|t| matches!(t.action.as_deref(), Some("submit" | "resubmit")))
+        .count();
+    prop_assert_eq!(s.versions, submissions);
     Ok(())
 }
 

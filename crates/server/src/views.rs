@@ -159,6 +159,24 @@ pub struct HistoryEntry {
     hash: String,
 }
 
+/// What one submission sent, with its history entry.
+#[derive(Serialize, ToSchema)]
+pub struct DataVersion {
+    /// 1 for the first submission.
+    number: usize,
+    entry: HistoryEntry,
+    #[schema(value_type = Object)]
+    data: Value,
+}
+
+pub fn data_version(v: &naxian_engine::versions::DataVersion) -> DataVersion {
+    DataVersion {
+        number: v.number,
+        entry: history_entry(&v.entry),
+        data: v.data.clone(),
+    }
+}
+
 fn history_entry(h: &HistoryRecord) -> HistoryEntry {
     HistoryEntry {
         seq: h.seq,

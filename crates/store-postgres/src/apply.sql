@@ -68,6 +68,11 @@ BEGIN
     VALUES (h->>'instance_id', (h->>'seq')::bigint, (h->>'at')::timestamptz, h->>'actor', h->>'step',
             h->>'action', h->>'comment', h->>'note', h->>'prev_hash', h->>'hash');
 
+    IF (c->>'keep_version')::boolean THEN
+        INSERT INTO data_versions (instance_id, seq, data)
+        VALUES (i->>'id', (h->>'seq')::bigint, i->'data');
+    END IF;
+
     IF jsonb_array_length(c->'members') > 0 THEN
         INSERT INTO members (org_unit, name, sector, post, mode, since, term_end, instance_id, chief, created_at)
         SELECT x.org_unit, x.name, x.sector, x.post, x.mode, x.since, x.term_end, x.instance_id, x.chief, at

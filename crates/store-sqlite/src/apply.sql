@@ -68,6 +68,9 @@ BEGIN
     SELECT NEW.document ->> '$.history.instance_id', NEW.document ->> '$.history.seq', NEW.document ->> '$.history.at', NEW.document ->> '$.history.actor',
            NEW.document ->> '$.history.step', NEW.document ->> '$.history.action', NEW.document ->> '$.history.comment', NEW.document ->> '$.history.note',
            NEW.document ->> '$.history.prev_hash', NEW.document ->> '$.history.hash';
+    INSERT INTO data_versions (instance_id, seq, data)
+    SELECT NEW.document ->> '$.instance.id', NEW.document ->> '$.history.seq', NEW.document -> '$.instance.data'
+     WHERE NEW.document ->> '$.keep_version';
     INSERT INTO members (org_unit, name, sector, post, mode, since, term_end, instance_id, chief, created_at)
     SELECT value ->> 'org_unit', value ->> 'name', value ->> 'sector', value ->> 'post', value ->> 'mode',
            value ->> 'since', value ->> 'term_end', value ->> 'instance_id', value ->> 'chief', NEW.document ->> '$.at'

@@ -44,15 +44,16 @@ pub fn change_document(c: &Change, time: fn(DateTime<Utc>) -> String) -> Value {
                 "mode": m.mode, "since": m.since, "term_end": m.term_end, "instance_id": m.instance_id,
                 "chief": m.chief,
             })),
-            Effect::SetBody { .. } => None,
+            Effect::SetBody { .. } | Effect::KeepVersion => None,
         }).collect::<Vec<_>>(),
         "bodies": c.effects.iter().filter_map(|e| match e {
             Effect::SetBody { org_unit, body } => Some(json!({
                 "org_unit": org_unit, "term_start": body.term_start, "term_end": body.term_end,
                 "congress_date": body.congress_date,
             })),
-            Effect::AddMember(_) => None,
+            Effect::AddMember(_) | Effect::KeepVersion => None,
         }).collect::<Vec<_>>(),
+        "keep_version": c.effects.contains(&Effect::KeepVersion),
         "timers": c.timers.iter().map(|t| json!({
             "id": t.id, "instance_id": t.instance_id, "task_id": t.task_id,
             "kind": t.kind.as_str(), "fire_at": time(t.fire_at), "later": t.later,

@@ -31,6 +31,23 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes((schemas, paths, files))
         .routes(routes!(download))
         .routes(routes!(access_log))
+        .routes(routes!(versions))
+}
+
+/// The data each submission sent (an action amending the data: a report
+/// submitted, returned and submitted again), oldest first.
+#[utoipa::path(get, path = "/instances/{id}/versions", operation_id = "listDataVersions", security(("bearer" = [])),
+    params(("id" = String, Path)), responses(
+    (status = 200, description = "Oldest first", body = Vec<views::DataVersion>),
+    Refusals,
+))]
+async fn versions(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<views::DataVersion>>> {
+    let list = s.engine.data_versions(&actor, &id, "api versions").await?;
+    Ok(Json(list.iter().map(views::data_version).collect()))
 }
 
 /// The upload form: one file, and the workflow's attachment slot it fills, if any.

@@ -165,6 +165,39 @@ fn field_input(
     }
 }
 
+/// One submission's data, as the versions section lists it.
+pub struct VersionView {
+    pub number: usize,
+    pub at: String,
+    pub actor: String,
+    pub fields: Vec<DataView>,
+}
+
+/// The instance's fields as a reader sees them: choices by label, the unit by name.
+fn data_views(def: &naxian_model::Definition, data: &Value, unit_name: &str) -> Vec<DataView> {
+    def.fields
+        .iter()
+        .filter_map(|(name, spec)| {
+            let v = get_path(data, name)?;
+            let text = match v {
+                Value::String(_)
+                    if spec.kind == FieldType::OrgUnit && name.as_str() == def.org_field.as_str() =>
+                {
+                    unit_name.to_string()
+                }
+                Value::String(x) => spec.choices.label(x).unwrap_or(x).to_string(),
+                Value::Null => return None,
+                Value::Object(_) | Value::Array(_) => return None,
+                other => other.to_string(),
+            };
+            Some(DataView {
+                label: spec.label.clone().unwrap_or_else(|| name.to_string()),
+                value: text,
+            })
+        })
+        .collect()
+}
+
 pub struct HistoryView {
     pub at: String,
     pub actor: String,
@@ -200,6 +233,7 @@ struct TaskPage {
     steps: Vec<StepView>,
     diagram: super::diagram::Diagram,
     fields: Vec<DataView>,
+    versions: Vec<VersionView>,
     /// The number tables filled in, when no action of the page edits them.
     tables: Vec<TableView>,
     actions: Vec<ActionView>,
@@ -289,28 +323,21 @@ pub async fn render_task(
             },
         })
         .collect();
-    let fields = def
-        .fields
-        .iter()
-        .filter_map(|(name, spec)| {
-            let v = get_path(&inst.data, name)?;
-            let text = match v {
-                Value::String(_)
-                    if spec.kind == FieldType::OrgUnit && name.as_str() == def.org_field.as_str() =>
-                {
-                    p.unit_name.clone()
-                }
-                Value::String(x) => spec.choices.label(x).unwrap_or(x).to_string(),
-                Value::Null => return None,
-                Value::Object(_) | Value::Array(_) => return None,
-                other => other.to_string(),
-            };
-            Some(DataView {
-                label: spec.label.clone().unwrap_or_else(|| name.to_string()),
-                value: text,
+    let fields = data_views(def, &inst.data, &p.unit_name);
+    // Each submission's data, when there was more than one (a return and a resubmission).
+    let versions = if p.versions.len() > 1 {
+        p.versions
+            .iter()
+            .map(|v| VersionView {
+                number: v.number,
+                at: due_text(Some(v.entry.at)),
+                actor: v.entry.actor.clone(),
+                fields: data_views(def, &v.data, &p.unit_name),
             })
-        })
-        .collect();
+            .collect()
+    } else {
+        Vec::new()
+    };
     let table_rows = number_table::row_labels(s, def, &inst.org_path).await;
     let actions = if p.may.act {
         def.step(&task.step)
@@ -433,6 +460,7 @@ pub async fn render_task(
             steps,
             diagram: super::diagram::draw(def, inst.outcome.as_deref().unwrap_or(&inst.step), &visited),
             fields,
+            versions,
             tables,
             action_form: ActionForm::of(&actions),
             actions,

@@ -141,6 +141,20 @@ macro_rules! sql_instances {
                     rows.iter().map(history).collect()
                 }
 
+                async fn data_versions(&self, instance_id: &str) -> Result<Vec<(i64, serde_json::Value)>> {
+                    let rows = sqlx::query("SELECT seq, data FROM data_versions WHERE instance_id = $1 ORDER BY seq")
+                        .bind(instance_id)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter()
+                        .map(|r| {
+                            let data: Json<serde_json::Value> = r.try_get("data").map_err(e)?;
+                            Ok((r.try_get("seq").map_err(e)?, data.0))
+                        })
+                        .collect()
+                }
+
                 async fn all_history(&self) -> Result<Vec<HistoryRecord>> {
                     let rows = sqlx::query("SELECT * FROM history ORDER BY instance_id, seq")
                         .fetch_all(self.reader())
@@ -260,11 +274,13 @@ macro_rules! sql_instances {
                     if done.rows_affected() != 1 {
                         return Ok(false);
                     }
-                    sqlx::query("DELETE FROM attachments WHERE instance_id = $1")
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(e)?;
+                    for table in ["attachments", "data_versions"] {
+                        sqlx::query(&format!("DELETE FROM {table} WHERE instance_id = $1"))
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(e)?;
+                    }
                     tx.commit().await.map_err(e)?;
                     Ok(true)
                 }

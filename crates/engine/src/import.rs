@@ -286,6 +286,30 @@ impl Engine {
         table: &[Vec<String>],
         progress: &(dyn Fn(&'static str, usize, usize) + Send + Sync),
     ) -> Result<ImportReport, ImportError> {
+        self.import_with(actor, sheet, table, progress, None).await
+    }
+
+    /// As [`Engine::import`], every user given the one password hashed
+    /// beforehand (a bulk load of many users sharing a first password).
+    pub async fn import_prehashed(
+        &self,
+        actor: &Actor,
+        sheet: Sheet,
+        table: &[Vec<String>],
+        password_hash: &str,
+    ) -> Result<ImportReport, ImportError> {
+        self.import_with(actor, sheet, table, &|_, _, _| {}, Some(password_hash))
+            .await
+    }
+
+    async fn import_with(
+        &self,
+        actor: &Actor,
+        sheet: Sheet,
+        table: &[Vec<String>],
+        progress: &(dyn Fn(&'static str, usize, usize) + Send + Sync),
+        password_hash: Option<&str>,
+    ) -> Result<ImportReport, ImportError> {
         let Some((header, rows)) = table.split_first() else {
             return Err(ImportError::Rows(vec![RowError::new(
                 1,
@@ -373,7 +397,10 @@ impl Engine {
         // Hashing is the slow part: only for a sheet that will be written.
         let users = batch.users.len();
         for (i, (user, password)) in batch.users.iter_mut().zip(passwords).enumerate() {
-            user.password_hash = hash_password(&password)?;
+            user.password_hash = match password_hash {
+                Some(h) => h.to_string(),
+                None => hash_password(&password)?,
+            };
             progress("hashing", i + 1, users);
         }
         self.store.import_directory(&batch).await.map_err(|e| match e {

@@ -14,6 +14,22 @@ pub struct Config {
     pub auth: Auth,
     pub mail: Mail,
     pub retention: Retention,
+    pub demo: Demo,
+}
+
+/// What `serve --demo` loads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Demo {
+    /// Every city and county of the province (config/demo/shandong.toml) on
+    /// top of the core units; off, the core units only (the tests' province).
+    pub whole_province: bool,
+}
+
+impl Default for Demo {
+    fn default() -> Self {
+        Demo { whole_province: true }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod config;
 pub mod demo;
+pub mod demo_extension;
 pub mod import;
 pub mod loadtest;
 pub mod logging;
@@ -38,7 +39,21 @@ pub async fn build(config: &config::Config, demo: bool, test_clock: bool) -> any
     }
     if demo {
         match demo::load(&engine, demo::PROVINCE).await? {
-            Some(users) => tracing::info!(users, "demo province loaded"),
+            Some(users) => {
+                tracing::info!(users, "demo province loaded");
+                if config.demo.whole_province {
+                    let started = std::time::Instant::now();
+                    let admin = engine.actor("admin").await?;
+                    let hash = naxian_engine::auth::hash_password(demo::DEMO_PASSWORD)?;
+                    let users =
+                        demo_extension::extend(&engine, &admin, demo_extension::SHANDONG, &hash).await?;
+                    tracing::info!(
+                        users,
+                        ms = started.elapsed().as_millis() as u64,
+                        "the rest of the demo province loaded"
+                    );
+                }
+            }
             None => tracing::info!("demo province already present"),
         }
     }

@@ -49,6 +49,17 @@ pub struct InstanceView {
     pub definition: Arc<Definition>,
 }
 
+impl InstanceView {
+    /// Whether it ended at an end that publishes it (`publish: true`).
+    pub fn published(&self) -> bool {
+        self.instance
+            .outcome
+            .as_deref()
+            .and_then(|o| self.definition.end(o))
+            .is_some_and(|e| e.publish)
+    }
+}
+
 /// The result of checking every audit chain.
 pub struct AuditReport {
     pub instances: usize,
@@ -566,7 +577,7 @@ impl Engine {
     /// One instance, if the actor may see it.
     pub async fn instance_view(&self, actor: &Actor, id: &str) -> Result<InstanceView> {
         let view = self.load_view(id).await?;
-        if !self.may_see(actor, &view.instance, &view.tasks) {
+        if !self.may_see(actor, &view.instance, &view.tasks) && !view.published() {
             return Err(EngineError::Forbidden(Refusal::InstanceHidden));
         }
         Ok(view)

@@ -20,6 +20,7 @@ pub mod keyed;
 pub mod login;
 pub mod members;
 pub mod notify;
+pub mod published;
 pub mod reports;
 mod retention;
 pub mod runner;

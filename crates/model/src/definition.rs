@@ -467,6 +467,10 @@ pub struct EndDef {
     pub add_member: Option<AddMemberEffect>,
     #[serde(default)]
     pub set_body: Option<SetBodyEffect>,
+    /// An instance ending here is published: any signed-in user may read it,
+    /// and it is listed on the published page (典型案例 the province released).
+    #[serde(default)]
+    pub publish: bool,
 }
 
 /// Withdrawal by the creator: from which steps, and with which outcome.

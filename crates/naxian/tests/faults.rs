@@ -60,6 +60,8 @@ impl Replica {
         std::fs::create_dir_all(&data).unwrap();
         let ws = workspace();
         let config = dir.join(format!("{name}.toml"));
+        // The core demo units are all the scenarios use: generating the
+        // rest of the province would only compete with the load for the cores.
         std::fs::write(
             &config,
             format!(
@@ -80,6 +82,8 @@ from = "纳贤 <{name}@naxian.local>"
 poll_seconds = 1
 lease_seconds = 4
 retry_after_seconds = 1
+[demo]
+whole_province = false
 "#,
                 data = data.display(),
                 ws = ws.display(),

@@ -20,6 +20,7 @@ mod login;
 mod message;
 mod nominate;
 mod number_table;
+mod published;
 mod reports;
 mod table;
 mod target_tree;
@@ -60,6 +61,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(campaigns::router())
         .merge(exports::router())
         .merge(liaison::router())
+        .merge(published::router())
         .merge(unit::router())
         .merge(admin::router(state))
         .route("/static/app.css", get(stylesheet))

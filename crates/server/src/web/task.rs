@@ -174,7 +174,7 @@ pub struct VersionView {
 }
 
 /// The instance's fields as a reader sees them: choices by label, the unit by name.
-fn data_views(def: &naxian_model::Definition, data: &Value, unit_name: &str) -> Vec<DataView> {
+pub(super) fn data_views(def: &naxian_model::Definition, data: &Value, unit_name: &str) -> Vec<DataView> {
     def.fields
         .iter()
         .filter_map(|(name, spec)| {

@@ -64,7 +64,9 @@ impl Engine {
         let specs: Vec<_> = def
             .fields
             .iter()
-            .filter(|(_, s)| s.kind == FieldType::Table)
+            // A rank table and the figures a target was opened with are the
+            // ranking's (总结评估): adding them up across targets means nothing.
+            .filter(|(_, s)| s.kind == FieldType::Table && !s.rank && s.prefill.is_none())
             .collect();
         let tables = specs
             .iter()

@@ -152,7 +152,8 @@ impl Engine {
         unique_key: Option<String>,
     ) -> Result<InstanceView> {
         let def = self.latest_definition(&req.workflow).await?;
-        let data = machine::prepare_data(&def, &req.data)?;
+        let mut data = machine::prepare_data(&def, &req.data)?;
+        self.prefill_tables(&def, &mut data).await?;
         self.begin(&def, data, actor, Check::Holder, unique_key).await
     }
 
@@ -164,7 +165,8 @@ impl Engine {
         data: Value,
         unique_key: String,
     ) -> Result<Option<String>> {
-        let data = machine::prepare_data(def, &data)?;
+        let mut data = machine::prepare_data(def, &data)?;
+        self.prefill_tables(def, &mut data).await?;
         let system = crate::runner::system_actor();
         match self
             .begin(def, data, &system, Check::Done, Some(unique_key))

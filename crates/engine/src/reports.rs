@@ -307,24 +307,9 @@ impl Engine {
                 });
                 continue;
             };
-            // The step the report is written in: the one its schedules remind of.
-            let writing = reports
-                .iter()
-                .find(|d| d.name.as_str() == inst.workflow)
-                .and_then(|d| d.schedules.values().find_map(|s| s.step.as_deref().cloned()))
-                .unwrap_or_default();
+            let writing = writing_step(&reports, inst);
             let tasks = self.store.tasks_of(&inst.id).await?;
-            let history = self.store.history(&inst.id).await?;
-            let due_at = tasks
-                .iter()
-                .filter(|t| t.step == writing)
-                .filter_map(|t| t.due_at)
-                .max();
-            let submitted_at = history
-                .iter()
-                .rev()
-                .find(|h| h.step == writing && h.action != "create")
-                .map(|h| h.at);
+            let (due_at, submitted_at) = self.report_timing(inst, &writing, &tasks).await?;
             let status = match inst.status {
                 Status::Completed => "accepted",
                 _ if inst.step == writing && due_at.is_some_and(|d| d < now) => "overdue",
@@ -342,6 +327,39 @@ impl Engine {
             });
         }
         Ok(rows)
+    }
+}
+
+/// The step a report is written in: the one its workflow's schedules remind of.
+pub(crate) fn writing_step(reports: &[std::sync::Arc<naxian_model::Definition>], inst: &Instance) -> String {
+    reports
+        .iter()
+        .find(|d| d.name.as_str() == inst.workflow)
+        .and_then(|d| d.schedules.values().find_map(|s| s.step.as_deref().cloned()))
+        .unwrap_or_default()
+}
+
+impl Engine {
+    /// When a report was due (its writing task's due date) and when it was
+    /// last submitted from that step.
+    pub(crate) async fn report_timing(
+        &self,
+        inst: &Instance,
+        writing: &str,
+        tasks: &[naxian_model::Task],
+    ) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+        let history = self.store.history(&inst.id).await?;
+        let due_at = tasks
+            .iter()
+            .filter(|t| t.step == writing)
+            .filter_map(|t| t.due_at)
+            .max();
+        let submitted_at = history
+            .iter()
+            .rev()
+            .find(|h| h.step == writing && h.action != "create")
+            .map(|h| h.at);
+        Ok((due_at, submitted_at))
     }
 }
 

@@ -46,11 +46,43 @@ pub fn check_definitions(
             },
         }
     }
+    problems.extend(figure_sectors(&defs));
     if problems.is_empty() {
         Ok(defs)
     } else {
         Err(problems)
     }
+}
+
+/// A figure of a sector's coverage (`counties_health_pct`) counts the
+/// chiefs the appointments add: its sector must be one they cover.
+fn figure_sectors(defs: &[Definition]) -> Vec<String> {
+    let covered: Vec<&str> = defs
+        .iter()
+        .flat_map(|d| d.ends.values())
+        .filter_map(|e| e.add_member.as_ref())
+        .flat_map(|a| a.covers.iter().map(String::as_str))
+        .collect();
+    let mut out = Vec::new();
+    for d in defs {
+        for (field, spec) in d.fields.iter().filter(|(_, s)| s.prefill.is_some()) {
+            for column in spec.columns.keys() {
+                if let Some(naxian_model::figures::Figure::Covered { sector: Some(s), .. }) =
+                    naxian_model::figures::parse(column)
+                {
+                    if !covered.contains(&s) {
+                        out.push(format!(
+                            "{}: field `{}`: column `{column}`: no appointment covers sector `{s}` (covered: {})",
+                            d.name.as_str(),
+                            field.as_str(),
+                            covered.join(", ")
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    out
 }
 
 impl Engine {

@@ -644,6 +644,14 @@ impl Definition {
 
     /// Whether this workflow's schedules open progress reports, filled in
     /// with the figures (`prefill`) when they open.
+    /// The table a campaign's instances are ranked by, if any.
+    pub fn rank_field(&self) -> Option<(&str, &crate::fields::FieldSpec)> {
+        self.fields
+            .iter()
+            .find(|(_, s)| s.rank)
+            .map(|(k, s)| (k.as_str(), s))
+    }
+
     pub fn is_report(&self) -> bool {
         self.schedules.values().any(|s| s.prefill.is_some())
     }
@@ -764,6 +772,12 @@ impl Definition {
             if let Err(m) = spec.check() {
                 out.push((line_of(fname), format!("field `{}`: {m}", fname.as_str())));
             }
+        }
+        if let Some(second) = self.fields.iter().filter(|(_, s)| s.rank).nth(1) {
+            out.push((
+                line_of(second.0),
+                format!("field `{}`: only one table may `rank`", second.0.as_str()),
+            ));
         }
         for (slot, spec) in &self.attachments {
             // Slot names follow the rule of catalogue names.

@@ -104,6 +104,8 @@ pub enum Refusal {
     NoWorkflowVersion { name: String, version: i64 },
     #[error("no such export")]
     NoExport,
+    #[error("campaign `{id}` ranks nothing: its workflow has no `rank` table")]
+    NoRanking { id: String },
     #[error("no such import template")]
     NoTemplate,
     #[error("no unit to show")]

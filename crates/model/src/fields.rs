@@ -240,6 +240,14 @@ pub struct FieldSpec {
     /// this table under this short label (`会员`).
     #[serde(default)]
     pub board: Option<String>,
+    /// A table of one named row the engine fills in when the instance
+    /// opens (`unit_figures`: its columns name figures of the unit's work,
+    /// see [`crate::figures`]).
+    #[serde(default)]
+    pub prefill: Option<String>,
+    /// The instances of a campaign are ranked by this table's total (总结评估).
+    #[serde(default)]
+    pub rank: bool,
 }
 
 /// Whether `s` holds a control character, other than the line break and the
@@ -273,16 +281,46 @@ impl FieldSpec {
                 _ if self.board.is_some() && !self.unit_facts => {
                     Err("`board` shows units' facts: it needs `unit_facts: true`".into())
                 }
-                _ => Ok(()),
+                _ => self.check_prefill(),
             },
             _ if self.rows.is_some()
                 || !self.columns.is_empty()
                 || self.unit_facts
-                || self.board.is_some() =>
+                || self.board.is_some()
+                || self.prefill.is_some()
+                || self.rank =>
             {
-                Err("`rows`, `columns`, `unit_facts` and `board` belong to a table".into())
+                Err("`rows`, `columns`, `unit_facts`, `board`, `prefill` and `rank` belong to a table".into())
             }
             _ => Ok(()),
+        }
+    }
+
+    /// A prefilled table is the engine's: read-only, one named row, and
+    /// every column a figure it knows.
+    fn check_prefill(&self) -> Result<(), String> {
+        let Some(p) = &self.prefill else {
+            return Ok(());
+        };
+        if !crate::figures::KNOWN_FIELD_PREFILLS.contains(&p.as_str()) {
+            return Err(format!(
+                "unknown prefill `{p}` (known: {})",
+                crate::figures::KNOWN_FIELD_PREFILLS.join(", ")
+            ));
+        }
+        if !self.readonly {
+            return Err("a prefilled table is filled by the engine: it needs `readonly: true`".into());
+        }
+        if !matches!(&self.rows, Some(Rows::Named(r)) if r.values().len() == 1) {
+            return Err("a prefilled table has one named row".into());
+        }
+        match self.columns.keys().find(|c| crate::figures::parse(c).is_none()) {
+            Some(c) => Err(format!(
+                "column `{c}` is no figure (counties, townships, counties_<sector>[_pct], \
+                 townships_all[_pct], appointments_started, appointments_completed, \
+                 appointments_in_progress, reports_due, reports_on_time[_pct], census_counties, census_pct)"
+            )),
+            None => Ok(()),
         }
     }
 

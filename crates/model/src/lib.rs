@@ -13,6 +13,7 @@ pub mod definition;
 pub mod directory;
 pub mod error;
 pub mod fields;
+pub mod figures;
 pub mod graph;
 pub mod machine;
 pub mod schedule;

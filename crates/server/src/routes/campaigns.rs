@@ -9,6 +9,7 @@ use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use indexmap::IndexMap;
 use naxian_engine::campaigns::{CampaignView, NewCampaign};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -20,6 +21,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create, list))
         .routes(routes!(one))
         .routes(routes!(totals))
+        .routes(routes!(ranking))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -305,5 +307,80 @@ async fn totals(
             .collect(),
         total: t.total,
         missing: t.missing,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+struct RankedTarget {
+    /// Competition ranking: equal totals share a rank (1, 2, 2, 4).
+    rank: usize,
+    /// The unit's name.
+    unit: String,
+    instance_id: String,
+    /// Column of the rank table → score.
+    #[schema(value_type = Object)]
+    scores: IndexMap<String, i64>,
+    total: i64,
+    /// The figures the instance was opened with, in `figures`' order.
+    figures: Vec<i64>,
+    /// The opinion the instance was closed with (评语).
+    remarks: String,
+}
+
+/// A campaign's complete targets ranked by the total of its workflow's
+/// `rank` table (总结评估).
+#[derive(Serialize, ToSchema)]
+struct CampaignRanking {
+    id: String,
+    title: String,
+    columns: Vec<TotalsColumn>,
+    /// The labels of the figures each row carries.
+    figures: Vec<String>,
+    rows: Vec<RankedTarget>,
+}
+
+/// A campaign's ranking (总结评估): its complete targets, best first; 404
+/// when its workflow ranks nothing.
+#[utoipa::path(get, path = "/campaigns/{id}/ranking", operation_id = "getCampaignRanking", security(("bearer" = [])),
+    params(("id" = String, Path)), responses(
+    (status = 200, description = "The ranking", body = CampaignRanking),
+    Refusals,
+))]
+async fn ranking(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<CampaignRanking>> {
+    let r = s.engine.campaign_ranking(&actor, &id).await?;
+    Ok(Json(CampaignRanking {
+        id: r.campaign,
+        title: r.title,
+        columns: r
+            .score_columns
+            .iter()
+            .map(|(key, label)| TotalsColumn {
+                key: key.clone(),
+                label: label.clone(),
+            })
+            .collect(),
+        figures: r.figure_columns,
+        rows: r
+            .rows
+            .into_iter()
+            .map(|row| RankedTarget {
+                rank: row.rank,
+                unit: row.unit,
+                instance_id: row.instance_id,
+                scores: r
+                    .score_columns
+                    .iter()
+                    .map(|(k, _)| k.clone())
+                    .zip(row.scores)
+                    .collect(),
+                total: row.total,
+                figures: row.figures,
+                remarks: row.remarks,
+            })
+            .collect(),
     }))
 }

@@ -100,6 +100,8 @@ struct CampaignPage {
     targets: Vec<TargetLine>,
     /// The number tables added up (普查), with the campaign's id for the downloads.
     totals: Option<Table>,
+    /// The targets complete, ranked (总结评估).
+    ranking: Option<Table>,
     id: String,
     missing: String,
 }
@@ -189,6 +191,11 @@ async fn campaign(State(s): State<AppState>, Browser(w): Browser, Path(id): Path
         Err(e) => return message_page(&s, &w, e).await,
     };
     let totals = totals_table(&t);
+    let ranking = match s.engine.campaign_ranking(&w.actor, &id).await {
+        Ok(r) => Some(super::ranking::table(&r)),
+        Err(EngineError::NotFound(_)) => None,
+        Err(e) => return message_page(&s, &w, e).await,
+    };
     let v = &t.view;
     let targets: Vec<TargetLine> = v
         .targets
@@ -221,6 +228,7 @@ async fn campaign(State(s): State<AppState>, Browser(w): Browser, Path(id): Path
             silent: v.targets.iter().filter(|t| t.silent()).count(),
             targets,
             totals,
+            ranking,
             id: v.record.id.clone(),
             missing: t.missing.join("、"),
         },

@@ -1,6 +1,6 @@
 //! Downloads of what the pages show, as XLSX or CSV: the instances list, the
-//! coverage matrix, the monthly report table, the liaison list (联络表) and a
-//! campaign's totals (普查).
+//! coverage matrix, the monthly report table, the liaison list (联络表), a
+//! campaign's totals (普查) and its ranking (总结评估).
 //! Each export asks the engine exactly what its page asks, so a user downloads
 //! no more than they may see.
 
@@ -47,9 +47,10 @@ async fn export(
         "coverage" => coverage(&s, &w, q.under).await,
         "reports" => reports(&s, &w, q.month).await,
         "liaison" => super::liaison::table(&s, &w, q.under).await,
-        _ => match name.strip_prefix("campaign-") {
-            Some(id) => campaign_totals(&s, &w, id).await,
-            None => Err(EngineError::NotFound(naxian_model::Refusal::NoExport)),
+        _ => match (name.strip_prefix("campaign-"), name.strip_prefix("ranking-")) {
+            (Some(id), _) => campaign_totals(&s, &w, id).await,
+            (_, Some(id)) => campaign_ranking(&s, &w, id).await,
+            _ => Err(EngineError::NotFound(naxian_model::Refusal::NoExport)),
         },
     };
     match table {
@@ -62,6 +63,12 @@ async fn export(
 async fn campaign_totals(s: &AppState, w: &WebSession, id: &str) -> Result<Table, EngineError> {
     let t = s.engine.campaign_tables(&w.actor, id).await?;
     super::campaigns::totals_table(&t).ok_or(EngineError::NotFound(naxian_model::Refusal::NoExport))
+}
+
+/// A campaign's ranking (总结评估), as its page shows it.
+async fn campaign_ranking(s: &AppState, w: &WebSession, id: &str) -> Result<Table, EngineError> {
+    let r = s.engine.campaign_ranking(&w.actor, id).await?;
+    Ok(super::ranking::table(&r))
 }
 
 fn strings<const N: usize>(v: [&str; N]) -> Vec<String> {

@@ -21,6 +21,7 @@ mod message;
 mod nominate;
 mod number_table;
 mod published;
+mod ranking;
 mod reports;
 mod table;
 mod target_tree;

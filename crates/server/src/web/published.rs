@@ -1,6 +1,7 @@
 //! The published page (/published): what the province released (典型案例
 //! and any other workflow's instances that ended at a publishing end), for
-//! every signed-in user, with their data and files.
+//! every signed-in user, with their data and files; and the rankings
+//! published (总结评估).
 
 use super::layout::{nav, Nav};
 use super::message::message_page;
@@ -33,6 +34,8 @@ struct Case {
 struct PublishedPage {
     nav: Option<Nav>,
     cases: Vec<Case>,
+    /// The rankings published (总结评估), newest first.
+    rankings: Vec<super::table::Table>,
 }
 
 async fn published_page(State(s): State<AppState>, Browser(w): Browser) -> Response {
@@ -40,8 +43,14 @@ async fn published_page(State(s): State<AppState>, Browser(w): Browser) -> Respo
         Ok(l) => l,
         Err(e) => return message_page(&s, &w, e).await,
     };
+    let rankings = match s.engine.published_rankings(&w.actor).await {
+        Ok(r) => r.iter().map(super::ranking::table).collect(),
+        Err(e) => return message_page(&s, &w, e).await,
+    };
+    // A ranked instance is read in its ranking, not as a case of its own.
     let cases = list
         .iter()
+        .filter(|p| p.definition.rank_field().is_none())
         .map(|p| Case {
             workflow: p.definition.title.clone(),
             subject: p.definition.summarize(&p.instance.data, &p.unit_name),
@@ -56,6 +65,7 @@ async fn published_page(State(s): State<AppState>, Browser(w): Browser) -> Respo
         PublishedPage {
             nav: Some(nav(&s, &w, "published").await),
             cases,
+            rankings,
         },
     )
 }

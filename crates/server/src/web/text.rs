@@ -141,6 +141,7 @@ pub fn zh_refusal(refusal: &Refusal, catalogue: &Catalogue) -> String {
         Refusal::NoWorkflow { name } => format!("没有流程 {name}。"),
         Refusal::NoWorkflowVersion { name, version } => format!("没有流程 {name} 的第 {version} 版。"),
         Refusal::NoExport => "没有这种导出文件。".into(),
+        Refusal::NoRanking { .. } => "这项限时任务没有评分排名。".into(),
         Refusal::NoTemplate => "没有这个模板。".into(),
         Refusal::NoUnitToShow => "没有可显示的单位。".into(),
         Refusal::UnitGone { code } => format!("单位 {code} 已不存在。"),

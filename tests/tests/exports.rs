@@ -72,7 +72,7 @@ async fn each_table_downloads_as_csv_and_xlsx_within_the_users_reach(app: &TestA
     assert_eq!(sheet[0][1], "乡镇（街道）");
     assert!(sheet.iter().any(|r| r[1] == "玫瑰镇科协" && r[2] == "推进中"));
 
-    let (_, _, _, bytes) = download(&province, app, "/exports/liaison.csv?under=JN-PY").await;
+    let (_, _, _, bytes) = download(&province, app, "/exports/contacts.csv?under=JN-PY").await;
     let contacts = csv_rows(&bytes);
     assert_eq!(
         contacts[0],
@@ -94,9 +94,46 @@ async fn each_table_downloads_as_csv_and_xlsx_within_the_users_reach(app: &TestA
     );
     assert!(contacts.iter().skip(1).all(|r| r[1].starts_with("JN-PY")));
 
-    // The city's liaison list, with the leader's and the contact's phones,
-    // as a download and as the printable page.
+    // The city's liaison list as the notice's form has it: a line per
+    // association, the city's with its leader, department and contact with
+    // their phones; a county that named nobody yet has its line, empty.
     let (status, _, _, bytes) = download(&province, app, "/exports/liaison.xlsx?under=JN").await;
+    assert_eq!(status, StatusCode::OK);
+    let form = xlsx_rows(bytes);
+    assert_eq!(
+        form[0],
+        [
+            "序号",
+            "单位",
+            "分管领导",
+            "职务",
+            "联系电话",
+            "责任部门",
+            "专职人员",
+            "联系电话",
+            "电子邮箱"
+        ]
+    );
+    assert_eq!(
+        form[1][..8],
+        [
+            "1",
+            "济南市科协",
+            "济南市科协分管副主席",
+            "党组成员、副主席",
+            "13805310100",
+            "组织宣传部",
+            "济南市科协联络员",
+            "0531-82062100"
+        ],
+        "{form:?}"
+    );
+    assert!(form[1][8].contains('@'), "{form:?}");
+    assert_eq!(form[2][1..3], ["平阴县科协", ""], "{form:?}");
+    assert_eq!(form.len(), 4, "the city and its two counties: {form:?}");
+
+    // Every contact with their role, as a download and on the printable page.
+    let (status, _, _, bytes) = download(&province, app, "/exports/contacts.xlsx?under=JN").await;
     assert_eq!(status, StatusCode::OK);
     let sheet = xlsx_rows(bytes);
     let row = |role: &str| {

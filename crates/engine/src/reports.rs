@@ -480,10 +480,52 @@ impl Engine {
     }
 }
 
+/// The catalogue's roles the liaison list's form (附件1) has columns for:
+/// the responsible leader (分管领导) and the full-time contact (专职人员),
+/// whose position names the responsible department (责任部门).
+pub const LEADER_ROLE: &str = "leader";
+pub const CONTACT_ROLE: &str = "contact";
+
+/// One association's line of the liaison list as the notice's form has it.
+pub struct LiaisonLine {
+    pub unit: OrgUnit,
+    pub leaders: Vec<naxian_store::Contact>,
+    pub contacts: Vec<naxian_store::Contact>,
+}
+
 impl Engine {
     /// The liaison list (联络表) under a unit: who holds which role where.
     pub async fn contacts(&self, actor: &Actor, under: &str) -> Result<Vec<naxian_store::Contact>> {
         let root = self.unit_in_reach(actor, under).await?;
         Ok(self.store.contacts_under(&root.path).await?)
+    }
+
+    /// The liaison list as the notice's form (附件1) has it: a line for every
+    /// city and county association under a unit, in directory order, with
+    /// its leaders and contacts — empty where it has named none yet.
+    pub async fn liaison_lines(&self, actor: &Actor, under: &str) -> Result<Vec<LiaisonLine>> {
+        let root = self.unit_in_reach(actor, under).await?;
+        let contacts = self.store.contacts_under(&root.path).await?;
+        Ok(self
+            .store
+            .units_under(&root.path)
+            .await?
+            .into_iter()
+            .filter(|u| matches!(u.kind, OrgKind::City | OrgKind::County))
+            .map(|unit| {
+                let of = |role: &str| {
+                    contacts
+                        .iter()
+                        .filter(|c| c.unit.code == unit.code && c.role.as_str() == role)
+                        .cloned()
+                        .collect()
+                };
+                LiaisonLine {
+                    leaders: of(LEADER_ROLE),
+                    contacts: of(CONTACT_ROLE),
+                    unit,
+                }
+            })
+            .collect())
     }
 }

@@ -46,7 +46,8 @@ async fn export(
         "instances" => instances(&s, &w).await,
         "coverage" => coverage(&s, &w, q.under).await,
         "reports" => reports(&s, &w, q.month).await,
-        "liaison" => super::liaison::table(&s, &w, q.under).await,
+        "liaison" => super::liaison::form(&s, &w, q.under).await,
+        "contacts" => super::liaison::table(&s, &w, q.under).await,
         _ => match (name.strip_prefix("campaign-"), name.strip_prefix("ranking-")) {
             (Some(id), _) => campaign_totals(&s, &w, id).await,
             (_, Some(id)) => campaign_ranking(&s, &w, id).await,

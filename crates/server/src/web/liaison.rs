@@ -1,7 +1,9 @@
-//! The liaison list (联络表) under a unit: who holds which role where, with
-//! their position and phone — as a printable page and, from the same table,
-//! the XLSX/CSV downloads. Reading it is written to the access log, since
-//! it shows phone numbers whole.
+//! The liaison list (联络表) under a unit: the notice's form (附件1) — a
+//! line per city and county association with its responsible leader,
+//! department and full-time contact — and every contact with their role,
+//! position and phone; as a printable page and, from the same tables, the
+//! XLSX/CSV downloads (`liaison`, `contacts`). Reading either is written to
+//! the access log, since they show phone numbers whole.
 
 use super::layout::{nav, Nav};
 use super::message::message_page;
@@ -22,12 +24,59 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/liaison", get(liaison_page))
 }
 
-/// The list under `under` (by default the viewer's board root).
+/// The form (附件1) under `under` (by default the viewer's board root).
+pub async fn form(s: &AppState, w: &WebSession, under: Option<String>) -> Result<Table, EngineError> {
+    let root = s.engine.board_root(&w.actor, under).await?;
+    let lines = s.engine.liaison_lines(&w.actor, &root).await?;
+    s.engine
+        .log_access(&w.actor, None, &format!("liaison list {root}"))
+        .await?;
+    let join = |people: &[naxian_store::Contact], part: fn(&naxian_store::Contact) -> String| {
+        people.iter().map(part).collect::<Vec<_>>().join("、")
+    };
+    let rows = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            vec![
+                (i + 1).to_string(),
+                l.unit.name.clone(),
+                join(&l.leaders, |c| c.name.clone()),
+                join(&l.leaders, |c| c.position.clone().unwrap_or_default()),
+                join(&l.leaders, |c| c.phone.clone().unwrap_or_default()),
+                join(&l.contacts, |c| c.position.clone().unwrap_or_default()),
+                join(&l.contacts, |c| c.name.clone()),
+                join(&l.contacts, |c| c.phone.clone().unwrap_or_default()),
+                join(&l.contacts, |c| c.email.clone()),
+            ]
+        })
+        .collect();
+    Ok(Table {
+        title: "“3+1”工作联络表".into(),
+        headers: [
+            "序号",
+            "单位",
+            "分管领导",
+            "职务",
+            "联系电话",
+            "责任部门",
+            "专职人员",
+            "联系电话",
+            "电子邮箱",
+        ]
+        .iter()
+        .map(|h| h.to_string())
+        .collect(),
+        rows,
+    })
+}
+
+/// Every contact under `under` with their role (by default the viewer's board root).
 pub async fn table(s: &AppState, w: &WebSession, under: Option<String>) -> Result<Table, EngineError> {
     let root = s.engine.board_root(&w.actor, under).await?;
     let contacts = s.engine.contacts(&w.actor, &root).await?;
     s.engine
-        .log_access(&w.actor, None, &format!("liaison list {root}"))
+        .log_access(&w.actor, None, &format!("contacts {root}"))
         .await?;
     let catalogue = s.engine.catalogue().await?;
     let rows = contacts
@@ -45,7 +94,7 @@ pub async fn table(s: &AppState, w: &WebSession, under: Option<String>) -> Resul
         })
         .collect();
     Ok(Table {
-        title: "“3+1”工作联络表".into(),
+        title: "“3+1”工作联系人".into(),
         headers: [
             "单位",
             "单位代码",
@@ -71,6 +120,7 @@ struct UnderQuery {
 #[template(path = "liaison/liaison.html")]
 struct LiaisonPage {
     nav: Option<Nav>,
+    form: Table,
     table: Table,
     under: String,
 }
@@ -81,11 +131,16 @@ async fn liaison_page(
     Query(q): Query<UnderQuery>,
 ) -> Response {
     let under = q.under.clone().unwrap_or_default();
-    match table(&s, &w, q.under).await {
-        Ok(table) => page(
+    let tables = match form(&s, &w, q.under.clone()).await {
+        Ok(f) => table(&s, &w, q.under).await.map(|t| (f, t)),
+        Err(e) => Err(e),
+    };
+    match tables {
+        Ok((form, table)) => page(
             StatusCode::OK,
             LiaisonPage {
                 nav: Some(nav(&s, &w, "coverage").await),
+                form,
                 table,
                 under,
             },

@@ -1,7 +1,8 @@
 //! The whole demo province (`serve --demo` with `demo.whole_province`), on
 //! SQLite and PostgreSQL: Shandong's 16 cities and 136 counties, each
 //! county's townships, departments and users, bodies with seats and members
-//! in office, so that the board shows a province part-way through the work.
+//! in office, and a census part-way through, so that the board shows a
+//! province part-way through the work.
 
 use naxian_tests::{Backend, TestApp};
 use serde_json::Value;
@@ -30,6 +31,26 @@ async fn the_whole_province_loads(backend: Backend) {
     assert!(zb["body"]["term_end"].is_string());
     assert_eq!(zb["seats"]["chief_target"], 3);
     assert!(zb["members"].as_array().unwrap().len() >= 3);
+    // Its census is under way: most counties passed, their facts on the
+    // board; the rest are missing on the campaign.
+    let with_facts = counties
+        .iter()
+        .filter(|u| u["figures"]["个人会员"].as_i64().is_some_and(|n| n > 0))
+        .count();
+    assert!(
+        with_facts > 136 / 2 && with_facts < 136,
+        "counties with census facts: {with_facts}"
+    );
+    assert!(units.iter().any(|u| u["lacks"]
+        .as_array()
+        .is_some_and(|l| l.iter().any(|x| x == "缺编制"))));
+    let campaigns = app.get(&admin, "/api/v1/campaigns").await;
+    let census = &campaigns[0];
+    assert_eq!(
+        (census["workflow"].as_str(), census["targets"].as_i64()),
+        (Some("census"), Some(136))
+    );
+    assert_eq!(census["done"].as_i64(), Some(with_facts as i64), "{census}");
     let nominator = app.token("zb-01-nominator").await;
     assert!(!nominator.is_empty());
     app.stop().await;

@@ -28,7 +28,7 @@ struct City {
 }
 
 /// A number in `0..n` drawn from `key` (FNV-1a): the same on every load.
-fn pick(key: &str, n: u64) -> u64 {
+pub(crate) fn pick(key: &str, n: u64) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in key.bytes() {
         h ^= u64::from(b);

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod config;
 pub mod demo;
+pub mod demo_census;
 pub mod demo_extension;
 pub mod import;
 pub mod loadtest;
@@ -47,10 +48,12 @@ pub async fn build(config: &config::Config, demo: bool, test_clock: bool) -> any
                     let hash = naxian_engine::auth::hash_password(demo::DEMO_PASSWORD)?;
                     let users =
                         demo_extension::extend(&engine, &admin, demo_extension::SHANDONG, &hash).await?;
+                    let census = demo_census::run(&engine).await?;
                     tracing::info!(
                         users,
+                        census,
                         ms = started.elapsed().as_millis() as u64,
-                        "the rest of the demo province loaded"
+                        "the rest of the demo province loaded, its census under way"
                     );
                 }
             }

@@ -6,7 +6,8 @@
 //!
 //! The resources: a nomination for 玫瑰镇 (JN-PY-MG) by 平阴's nominator, in
 //! consultation, with an attachment; the consulted organization department's
-//! task on it; a campaign to 济南; the user `jn-py-nominator`.
+//! task on it; a campaign to 济南; the user `jn-py-nominator`; a user
+//! `az-leaving` with one role to take away.
 //!
 //! The web routes get a matrix of their own, read off the router's source:
 //! each caller with a session of its own, every form with the session's CSRF
@@ -164,6 +165,10 @@ const MATRIX: &[(&str, &str)] = &[
         "401 403 403 403 403 403 403 403 403 403 201",
     ),
     (
+        "DELETE /api/v1/users/{login}/grants/{role}/{org_unit}",
+        "401 403 403 403 403 403 403 403 403 403 204",
+    ),
+    (
         "PUT /api/v1/users/{login}/preferences",
         "401 403 403 403 403 403 403 403 403 200 200",
     ),
@@ -242,6 +247,21 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{m}");
+    let admin = app.token("admin").await;
+    for (path, body) in [
+        (
+            "/api/v1/users",
+            json!({"login": "az-leaving", "name": "调离人员", "email": "leaving@example.cn",
+                   "password": "Chushi-2026"}),
+        ),
+        (
+            "/api/v1/users/az-leaving/grants",
+            json!({"role": "viewer", "org_unit": "JN-PY"}),
+        ),
+    ] {
+        let (status, b) = app.send(Some(&admin), "POST", path, Some(body)).await;
+        assert_eq!(status, StatusCode::CREATED, "{b}");
+    }
     Fixture {
         instance,
         task,
@@ -286,6 +306,10 @@ async fn call(app: &TestApp, f: &Fixture, op: &str, token: Option<&str>, n: usiz
         );
     let path = match op {
         "GET /api/v1/coverage" => format!("{path}?under=JN-PY"),
+        // A user of the fixture's own, whose one role the administrator takes away.
+        "DELETE /api/v1/users/{login}/grants/{role}/{org_unit}" => {
+            "/api/v1/users/az-leaving/grants/viewer/JN-PY".to_string()
+        }
         _ => path,
     };
     if op == "POST /api/v1/instances/{id}/attachments" {

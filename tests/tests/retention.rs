@@ -1,6 +1,7 @@
 //! Retention: personal fields of instances finished longer ago than the
 //! period are removed, with their attachments and submitted versions; running instances, recent
-//! ones and the audit chain are left as they were.
+//! ones and the audit chain are left as they were. A user's phone (for the
+//! liaison list) goes once they have held no role for the period.
 
 use naxian_tests::{nomination, on_both_backends, TestApp};
 use reqwest::multipart::{Form, Part};
@@ -73,3 +74,59 @@ async fn personal_data_goes_after_the_period(app: &TestApp) {
 }
 
 on_both_backends!(personal_data_goes_after_the_period);
+
+async fn a_phone_goes_when_its_user_has_held_no_role_for_the_period(app: &TestApp) {
+    let admin = app.token("admin").await;
+    for (login, phone) in [("leaving", "13800000001"), ("staying", "13800000002")] {
+        let (status, b) = app
+            .send(
+                Some(&admin),
+                "POST",
+                "/api/v1/users",
+                Some(json!({"login": login, "name": "联络员", "email": "l@example.cn",
+                             "password": "Chushi-2026", "phone": phone})),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{b}");
+        for unit in ["JN", "QD"] {
+            let (status, b) = app
+                .send(
+                    Some(&admin),
+                    "POST",
+                    &format!("/api/v1/users/{login}/grants"),
+                    Some(json!({"role": "contact", "org_unit": unit})),
+                )
+                .await;
+            assert_eq!(status, reqwest::StatusCode::CREATED, "{b}");
+        }
+    }
+    let remove = |login: &str, unit: &str| {
+        let path = format!("/api/v1/users/{login}/grants/contact/{unit}");
+        let admin = admin.clone();
+        async move { app.send(Some(&admin), "DELETE", &path, None).await.0 }
+    };
+    // 离任: both of one user's roles go; the other keeps one of two.
+    assert_eq!(remove("leaving", "JN").await, reqwest::StatusCode::NO_CONTENT);
+    assert_eq!(remove("leaving", "QD").await, reqwest::StatusCode::NO_CONTENT);
+    assert_eq!(
+        remove("leaving", "QD").await,
+        reqwest::StatusCode::NOT_FOUND,
+        "a role not held"
+    );
+    assert_eq!(remove("staying", "JN").await, reqwest::StatusCode::NO_CONTENT);
+    let phone =
+        |login: &'static str| async move { app.engine.store().user(login).await.unwrap().unwrap().phone };
+
+    app.engine.purge_personal_data(1095).await.unwrap();
+    assert_eq!(phone("leaving").await.as_deref(), Some("13800000001"), "not yet");
+    app.clock.set(app.clock_now() + chrono::Duration::days(1096));
+    app.engine.purge_personal_data(1095).await.unwrap();
+    assert_eq!(phone("leaving").await, None, "no role for the period: gone");
+    assert_eq!(
+        phone("staying").await.as_deref(),
+        Some("13800000002"),
+        "still a contact: kept"
+    );
+}
+
+on_both_backends!(a_phone_goes_when_its_user_has_held_no_role_for_the_period);

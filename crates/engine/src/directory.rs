@@ -387,6 +387,38 @@ impl Engine {
 }
 
 impl Engine {
+    /// Takes a role at a unit away from a user (an administrator over the
+    /// unit): a contact who changed jobs. Once a user holds no role, their
+    /// phone is kept only for the retention period.
+    pub async fn remove_grant(&self, actor: &Actor, login: &str, role: &str, org_unit: &str) -> Result<()> {
+        let refused = || {
+            EngineError::NotFound(Refusal::NoGrant {
+                login: login.to_string(),
+                role: role.to_string(),
+                unit: org_unit.to_string(),
+            })
+        };
+        let role: naxian_model::Role = role.parse().map_err(|_| refused())?;
+        let unit = self.store.org_unit(org_unit).await?.ok_or_else(refused)?;
+        require_admin(actor, &unit.path)?;
+        let user = self.store.user(login).await?.ok_or_else(|| {
+            EngineError::NotFound(Refusal::NoUser {
+                login: login.to_string(),
+            })
+        })?;
+        if self
+            .store
+            .remove_grant(&user.login, &role, &unit.code, self.clock.now())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(refused())
+        }
+    }
+}
+
+impl Engine {
     /// Turns a user's daily digest on or off: the user themself or an administrator.
     pub async fn set_digest(&self, actor: &Actor, login: &str, digest: bool) -> Result<()> {
         if actor.login != login && !actor.is_admin {

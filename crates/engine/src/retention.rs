@@ -2,7 +2,8 @@
 //! configured period, the fields its workflow marks `personal` (a candidate's
 //! phone, e-mail, year of birth) are removed from its data and its attachments
 //! deleted. The audit chain does not cover instance data, so it still verifies;
-//! the body's member list keeps the name, which is public.
+//! the body's member list keeps the name, which is public. A user's phone,
+//! kept for the liaison list, goes once they have held no role for the period.
 
 use crate::error::Result;
 use crate::Engine;
@@ -18,6 +19,13 @@ impl Engine {
         loop {
             let batch = self.store.purge_candidates(before, 200).await?;
             if batch.is_empty() {
+                let phones = self.store.purge_user_phones(before).await?;
+                if phones > 0 {
+                    tracing::info!(
+                        users = phones,
+                        "phones of users without a role removed (retention)"
+                    );
+                }
                 return Ok(purged);
             }
             for inst in batch {

@@ -104,6 +104,12 @@ pub enum Refusal {
     NoWorkflowVersion { name: String, version: i64 },
     #[error("no such export")]
     NoExport,
+    #[error("`{login}` does not hold {role} at {unit}")]
+    NoGrant {
+        login: String,
+        role: String,
+        unit: String,
+    },
     #[error("campaign `{id}` ranks nothing: its workflow has no `rank` table")]
     NoRanking { id: String },
     #[error("no such import template")]

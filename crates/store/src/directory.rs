@@ -45,6 +45,18 @@ pub trait DirectoryStore: Send + Sync {
     async fn create_user(&self, user: &UserRecord) -> Result<()>;
     async fn user(&self, login: &str) -> Result<Option<UserRecord>>;
     async fn add_grant(&self, login: &str, role: &Role, org_unit: &str) -> Result<()>;
+    /// Takes a role at a unit away from a user; false if they did not hold
+    /// it. Taking the last one marks when their roles ended (migration 0028).
+    async fn remove_grant(
+        &self,
+        login: &str,
+        role: &Role,
+        org_unit: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool>;
+    /// Removes the phone of every user who has held no role since before
+    /// `before`; returns how many.
+    async fn purge_user_phones(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
     /// Turns a user's daily digest on or off; false if there is no such user.
     async fn set_digest(&self, login: &str, digest: bool) -> Result<bool>;
     async fn digest_users(&self) -> Result<Vec<UserRecord>>;

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(set_seats))
         .routes(routes!(create_user))
         .routes(routes!(add_grant))
+        .routes(routes!(remove_grant))
         .routes(routes!(preferences))
 }
 
@@ -282,6 +283,23 @@ async fn add_grant(
             org_unit: r.org_unit,
         }),
     ))
+}
+
+/// Take a role at a unit away from a user (admin over the unit). A user
+/// left with no role keeps their phone only for the retention period.
+#[utoipa::path(delete, path = "/users/{login}/grants/{role}/{org_unit}", operation_id = "removeGrant", security(("bearer" = [])),
+    params(("login" = String, Path), ("role" = String, Path), ("org_unit" = String, Path)), responses(
+    (status = 204, description = "Taken away"),
+    Refusals,
+    WriteRefusals,
+))]
+async fn remove_grant(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path((login, role, org_unit)): Path<(String, String, String)>,
+) -> ApiResult<StatusCode> {
+    s.engine.remove_grant(&actor, &login, &role, &org_unit).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]

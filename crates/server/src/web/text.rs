@@ -147,6 +147,10 @@ pub fn zh_refusal(refusal: &Refusal, catalogue: &Catalogue) -> String {
         Refusal::UnitGone { code } => format!("单位 {code} 已不存在。"),
         Refusal::UnitExists { code } => format!("单位 {code} 已存在。"),
         Refusal::UserExists { login } => format!("账号 {login} 已存在。"),
+        Refusal::NoGrant { login, role, unit } => {
+            let role = catalogue.role_label(role);
+            format!("{login} 并未在 {unit} 担任{role}。")
+        }
         Refusal::AlreadyHolds { login, role, unit } => {
             let role = catalogue.role_label(role);
             format!("{login} 已在 {unit} 担任{role}。")

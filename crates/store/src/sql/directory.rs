@@ -220,6 +220,11 @@ macro_rules! sql_directory {
                             .execute(&mut *tx)
                             .await
                             .map_err(e)?;
+                        sqlx::query("UPDATE users SET roles_ended_at = NULL WHERE login = $1 AND roles_ended_at IS NOT NULL")
+                            .bind(login)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(e)?;
                     }
                     tx.commit().await.map_err(e)?;
                     Ok(())
@@ -331,6 +336,45 @@ macro_rules! sql_directory {
                         ..Default::default()
                     })
                     .await
+                }
+
+                async fn remove_grant(&self, login: &str, role: &Role, org: &str, at: DateTime<Utc>) -> Result<bool> {
+                    let mut tx = self.writer().begin().await.map_err(e)?;
+                    let removed = sqlx::query("DELETE FROM grants WHERE login = $1 AND role = $2 AND org_unit = $3")
+                        .bind(login)
+                        .bind(role.as_str())
+                        .bind(org)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?
+                        .rows_affected();
+                    if removed > 0 {
+                        sqlx::query(
+                            "UPDATE users SET roles_ended_at = $2 WHERE login = $1
+                               AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.login = users.login)",
+                        )
+                        .bind(login)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(e)?;
+                    }
+                    tx.commit().await.map_err(e)?;
+                    Ok(removed > 0)
+                }
+
+                async fn purge_user_phones(&self, before: DateTime<Utc>) -> Result<u64> {
+                    // A role granted since clears `roles_ended_at`; the grants
+                    // check guards a grant written by an older process.
+                    Ok(sqlx::query(
+                        "UPDATE users SET phone = NULL WHERE phone IS NOT NULL AND roles_ended_at < $1
+                           AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.login = users.login)",
+                    )
+                    .bind(before)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?
+                    .rows_affected())
                 }
 
                 async fn grants(&self, login: &str) -> Result<Vec<Grant>> {

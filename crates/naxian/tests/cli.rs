@@ -142,6 +142,8 @@ async fn audit_verify_reports_a_tampered_entry() {
     config.database.url = url.clone();
     config.paths.workflows = workspace().join("workflows");
     config.paths.catalogue = workspace().join("config/catalogue.yaml");
+    // The core units only: the whole province runs instances of its own (its census).
+    config.demo.whole_province = false;
     let state = naxian::build(&config, true, false).await.unwrap();
     let engine = &state.engine;
     let nominator = engine.actor("jn-py-nominator").await.unwrap();

@@ -309,11 +309,13 @@ struct Preferences {
     digest: bool,
 }
 
+/// Spelled out rather than flattening `Preferences`: the document would
+/// carry that request schema's `additionalProperties: false` into the answer.
 #[derive(Serialize, ToSchema)]
 struct UserPreferences {
     login: String,
-    #[serde(flatten)]
-    preferences: Preferences,
+    /// A daily e-mail listing one's open tasks.
+    digest: bool,
 }
 
 /// A user's preferences: the daily digest of open tasks (the user or an administrator).
@@ -333,6 +335,6 @@ async fn preferences(
     s.engine.set_digest(&actor, &login, r.digest).await?;
     Ok(Json(UserPreferences {
         login,
-        preferences: r,
+        digest: r.digest,
     }))
 }

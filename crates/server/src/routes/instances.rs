@@ -108,7 +108,15 @@ async fn attachments(
 /// Download an attachment (Content-Disposition: attachment, detected content type).
 #[utoipa::path(get, path = "/attachments/{id}", operation_id = "getAttachment", security(("bearer" = [])),
     params(("id" = String, Path)), responses(
-    (status = 200, description = "The file", body = Vec<u8>, content_type = "application/octet-stream"),
+    (status = 200, description = "The file, as the type its content was detected as", content(
+        (Vec<u8> = "application/pdf"),
+        (Vec<u8> = "image/jpeg"),
+        (Vec<u8> = "image/png"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (Vec<u8> = "application/msword"),
+        (Vec<u8> = "application/vnd.ms-excel"),
+    )),
     Refusals,
 ))]
 async fn download(

@@ -8,12 +8,8 @@ use crate::auth::Actor;
 use crate::error::{EngineError, Result};
 use crate::Engine;
 use naxian_model::fields::{get_path, table_totals, FieldType};
-use naxian_model::{Definition, Refusal, Status};
-use naxian_store::InstanceFilter;
+use naxian_model::{Definition, Refusal};
 use serde_json::Value;
-
-/// The most instances of a workflow a published ranking reads.
-const MAX_RANKED: i64 = 1000;
 
 pub struct Ranking {
     /// The campaign's title.
@@ -71,32 +67,13 @@ impl Engine {
     pub async fn published_rankings(&self, _actor: &Actor) -> Result<Vec<Ranking>> {
         let mut out = Vec::new();
         for def in self.latest_definitions().await? {
-            if def.rank_field().is_none() || !def.ends.values().any(|e| e.publish) {
+            if def.rank_field().is_none() {
                 continue;
             }
-            let instances = self
-                .store
-                .list_instances(&InstanceFilter {
-                    workflow: Some(def.name.to_string()),
-                    status: Some(Status::Completed.as_str().to_string()),
-                    under_path: None,
-                    visible_to: None,
-                    limit: MAX_RANKED,
-                    offset: 0,
-                })
-                .await?;
             let mut published = Vec::new();
-            for inst in instances {
-                let version = self.definition(&inst.workflow, inst.version).await?;
-                if inst
-                    .outcome
-                    .as_deref()
-                    .and_then(|o| version.end(o))
-                    .is_some_and(|e| e.publish)
-                {
-                    let unit = self.unit_name(&inst.org_unit).await?;
-                    published.push((inst, unit));
-                }
+            for (inst, _) in self.published_of(&def).await? {
+                let unit = self.unit_name(&inst.org_unit).await?;
+                published.push((inst, unit));
             }
             // Campaigns in the order of their newest publication.
             published.sort_by_key(|(i, _)| std::cmp::Reverse(i.updated_at));

@@ -47,10 +47,8 @@ async fn published_page(State(s): State<AppState>, Browser(w): Browser) -> Respo
         Ok(r) => r.iter().map(super::ranking::table).collect(),
         Err(e) => return message_page(&s, &w, e).await,
     };
-    // A ranked instance is read in its ranking, not as a case of its own.
     let cases = list
         .iter()
-        .filter(|p| p.definition.rank_field().is_none())
         .map(|p| Case {
             workflow: p.definition.title.clone(),
             subject: p.definition.summarize(&p.instance.data, &p.unit_name),

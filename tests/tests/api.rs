@@ -1025,7 +1025,7 @@ async fn the_catalogue_is_data_administrators_extend(app: &TestApp) {
 
     // A workflow started by a role nobody has defined is refused with its line.
     let source =
-        naxian_tests::appointment_as_version(4).replace("started_by: nominator", "started_by: liaison");
+        naxian_tests::appointment_as_version(5).replace("started_by: nominator", "started_by: liaison");
     let (status, body) = app
         .send(
             Some(&admin),

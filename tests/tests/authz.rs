@@ -187,6 +187,18 @@ const MATRIX: &[(&str, &str)] = &[
     ("GET /healthz", "200 200 200 200 200 200 200 200 200 200 200"),
     ("GET /metrics", "200 200 200 200 200 200 200 200 200 200 200"),
     ("GET /readyz", "200 200 200 200 200 200 200 200 200 200 200"),
+    // Handed to the creator: 400 for whoever may transfer it (its holder,
+    // an administrator), so that the task stays for the rows below.
+    (
+        "POST /api/v1/tasks/{id}/transfer",
+        "401 403 403 403 403 403 403 403 400 403 400",
+    ),
+    // Every signed-in user may ask; each task answers for itself (an
+    // objection is never batched, so each answer here is a refusal).
+    (
+        "POST /api/v1/tasks/batch",
+        "401 200 200 200 200 200 200 200 200 200 200",
+    ),
     (
         "POST /api/v1/tasks/{id}/actions",
         "401 403 403 403 403 403 403 403 200 403 403",
@@ -351,6 +363,8 @@ async fn call(app: &TestApp, f: &Fixture, op: &str, token: Option<&str>, n: usiz
             Some(json!({"workflow": "sanzhang-appointment", "data": nomination("JN-PY-MG", "education")}))
         }
         "POST /api/v1/tasks/{id}/urge" => Some(json!({})),
+        "POST /api/v1/tasks/{id}/transfer" => Some(json!({"to": "jn-py-nominator"})),
+        "POST /api/v1/tasks/batch" => Some(json!({"task_ids": [f.task], "action": "object", "comment": "授权测试"})),
         "POST /api/v1/tasks/{id}/actions" => Some(json!({"action": "agree"})),
         "POST /api/v1/instances/{id}/withdraw" => Some(json!({"comment": "授权测试"})),
         "POST /api/v1/campaigns" => {
@@ -521,6 +535,15 @@ const WEB_MATRIX: &[(&str, &str)] = &[
         "200 200 200 200 200 200 200 200 200 200 200",
     ),
     (
+        "GET /static/app.js",
+        "200 200 200 200 200 200 200 200 200 200 200",
+    ),
+    (
+        "POST /tasks/{id}/transfer",
+        "303 403 403 403 403 403 403 403 400 403 400",
+    ),
+    ("POST /inbox/batch", "303 200 200 200 200 200 200 200 200 200 200"),
+    (
         "POST /tasks/{id}/act",
         "303 403 403 403 403 403 403 403 200 403 403",
     ),
@@ -615,6 +638,7 @@ async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usi
     }
     let csrf = c.csrf.as_str();
     let unique = n.to_string();
+    let object = format!("{}|object", f.task);
     let multipart = |form: Form| {
         c.browser
             .post(app.url(&path))
@@ -689,6 +713,8 @@ async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usi
                 ],
                 "/tasks/{id}/act" => vec![("action", "agree"), ("comment", "同意")],
                 "/tasks/{id}/urge" => vec![("back", f.task.as_str())],
+                "/tasks/{id}/transfer" => vec![("to", "jn-py-nominator")],
+                "/inbox/batch" => vec![("task", object.as_str()), ("comment", "授权测试")],
                 "/instances/{id}/withdraw" => vec![("back", f.task.as_str()), ("comment", "授权测试")],
                 "/admin/units" => vec![
                     ("code", "AZW"),

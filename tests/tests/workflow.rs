@@ -18,7 +18,7 @@ async fn appointed_by_committee_by_election(app: &TestApp) {
     let id = inst["id"].as_str().unwrap().to_string();
     assert_eq!(inst["step"], "drafting");
     assert_eq!(inst["status"], "active");
-    assert_eq!(inst["version"], 3);
+    assert_eq!(inst["version"], 4);
 
     let inst = app.act(&nominator, &id, "submit", json!({})).await;
     assert_eq!(steps(&inst), "consultation");
@@ -356,7 +356,7 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
     app.act(&nominator, &old_id, "submit", json!({})).await;
 
     // Version 2 needs only one department's agreement (或签).
-    let source = naxian_tests::appointment_as_version(4).replace(
+    let source = naxian_tests::appointment_as_version(5).replace(
         "    sign_off: all\n    # After a return",
         "    sign_off: any\n    # After a return",
     );
@@ -401,16 +401,16 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
         .iter()
         .find(|w| w["name"] == "sanzhang-appointment")
         .unwrap();
-    assert_eq!(appointment["version"], 4);
+    assert_eq!(appointment["version"], 5);
 
     let new = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
     let new_id = new["id"].as_str().unwrap().to_string();
-    assert_eq!(new["version"], 4);
+    assert_eq!(new["version"], 5);
     app.act(&nominator, &new_id, "submit", json!({})).await;
 
     let org = app.token("jn-py-org").await;
     let old_after = app.act(&org, &old_id, "agree", json!({})).await;
-    assert_eq!(old_after["version"], 3);
+    assert_eq!(old_after["version"], 4);
     assert_eq!(
         steps(&old_after),
         "consultation",
@@ -428,7 +428,7 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
 /// whose departments may send the nomination back to a step it has passed,
 /// chosen when they return it.
 async fn sequential_consultation_returns_to_a_chosen_step(app: &TestApp) {
-    let source = naxian_tests::appointment_as_version(4)
+    let source = naxian_tests::appointment_as_version(5)
         .replace(
             "    sign_off: all\n    # After a return",
             "    sign_off: sequential\n    # After a return",
@@ -496,7 +496,7 @@ async fn definitions_and_tasks_are_discoverable(app: &TestApp) {
     let def = app
         .get(&nominator, "/api/v1/workflows/sanzhang-appointment")
         .await;
-    assert_eq!(def["version"], 3, "the newest by default");
+    assert_eq!(def["version"], 4, "the newest by default");
     assert_eq!(def["started_by"], "nominator");
     let sector = &def["fields"]["candidate.sector"];
     assert_eq!(sector["type"], "choice");
@@ -550,9 +550,9 @@ async fn definitions_and_tasks_are_discoverable(app: &TestApp) {
     );
     assert_eq!(def["ends"]["appointed"]["title"], "已任职");
     let older = app
-        .get(&nominator, "/api/v1/workflows/sanzhang-appointment?version=3")
+        .get(&nominator, "/api/v1/workflows/sanzhang-appointment?version=4")
         .await;
-    assert_eq!(older["version"], 3);
+    assert_eq!(older["version"], 4);
     for (path, want) in [
         (
             "/api/v1/workflows/sanzhang-appointment?version=99",
@@ -595,7 +595,7 @@ async fn definitions_and_tasks_are_discoverable(app: &TestApp) {
 
 /// An administrator registers a workflow by sending its YAML as it is.
 async fn a_workflow_is_registered_from_its_yaml(app: &TestApp) {
-    let source = naxian_tests::appointment_as_version(4);
+    let source = naxian_tests::appointment_as_version(5);
     let admin = app.token("admin").await;
     let post = |body: String, headers: &'static [(&'static str, &'static str)]| {
         let admin = admin.clone();
@@ -615,7 +615,7 @@ async fn a_workflow_is_registered_from_its_yaml(app: &TestApp) {
     };
     let (status, body) = post(source.clone(), &[("content-type", "application/yaml")]).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(body["version"], 4);
+    assert_eq!(body["version"], 5);
     let (status, _) = post(
         source.clone(),
         &[("content-type", "application/yaml; charset=utf-8")],
@@ -623,7 +623,7 @@ async fn a_workflow_is_registered_from_its_yaml(app: &TestApp) {
     .await;
     assert_eq!(status, StatusCode::OK, "the same source again changes nothing");
     let broken = source
-        .replace("version: 4", "version: 5")
+        .replace("version: 5", "version: 6")
         .replace("to: consultation", "to: nowhere");
     let (status, body) = post(broken, &[("content-type", "application/yaml")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -638,7 +638,7 @@ async fn a_workflow_is_registered_from_its_yaml(app: &TestApp) {
     let def = app
         .get(&nominator, "/api/v1/workflows/sanzhang-appointment")
         .await;
-    assert_eq!(def["version"], 4, "the broken version 5 was not stored");
+    assert_eq!(def["version"], 5, "the broken version 6 was not stored");
 }
 
 /// A township whose party committee has no one: the submission that would

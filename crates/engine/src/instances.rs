@@ -8,12 +8,15 @@ use crate::error::{EngineError, Result};
 use crate::Engine;
 use naxian_model::audit::{verify_chain, BrokenLink, GENESIS};
 use naxian_model::machine::{self, ActionInput, Command, Decision};
-use naxian_model::{Definition, Instance, Problem, Refusal, Task, TaskStatus};
+use naxian_model::{Counted, Definition, Instance, Problem, Refusal, Task, TaskStatus};
 use naxian_store::{
     Change, HistoryRecord, InboxRow, InstanceFilter, InstanceKey, InstanceRecord, InstanceState, StoreError,
 };
 use serde_json::Value;
 use std::sync::Arc;
+
+/// The most tasks one batch (批量) takes.
+pub const BATCH_MAX: usize = 100;
 
 /// Times a transition is decided again because the directory moved on
 /// while it was being decided (an import of the directory moves it often).
@@ -109,6 +112,8 @@ pub struct InboxItem {
     pub summary: String,
     /// A done task: the title of the action it was done with.
     pub done_action: Option<String>,
+    /// An open task's action that may be taken in a batch (批量), as (name, title).
+    pub batch_action: Option<(String, String)>,
 }
 
 impl Engine {
@@ -303,6 +308,87 @@ impl Engine {
             .await
     }
 
+    /// 批量: takes `action` with one opinion on each of `task_ids`, each in
+    /// its own transaction as if posted alone; one answer per task, in order.
+    /// Only an action that declares `batch: true` is taken so.
+    pub async fn act_batch(
+        &self,
+        actor: &Actor,
+        task_ids: &[String],
+        action: &str,
+        comment: Option<String>,
+    ) -> Result<Vec<Result<InstanceView>>> {
+        if task_ids.is_empty() {
+            return Err(EngineError::invalid(
+                "task_ids",
+                Problem::NoneChosen { what: Counted::Tasks },
+            ));
+        }
+        if task_ids.len() > BATCH_MAX {
+            return Err(EngineError::invalid(
+                "task_ids",
+                Problem::TooMany {
+                    max: BATCH_MAX,
+                    what: Counted::Tasks,
+                },
+            ));
+        }
+        for (i, id) in task_ids.iter().enumerate() {
+            if task_ids[..i].contains(id) {
+                return Err(EngineError::invalid(
+                    format!("task_ids[{i}]"),
+                    Problem::ListedTwice { value: id.clone() },
+                ));
+            }
+        }
+        if action.trim().is_empty() {
+            return Err(EngineError::invalid("action", Problem::Required));
+        }
+        let mut out = Vec::with_capacity(task_ids.len());
+        for id in task_ids {
+            let input = ActionInput {
+                action: action.to_string(),
+                comment: comment.clone(),
+                batch: true,
+                ..ActionInput::default()
+            };
+            out.push(self.act(actor, id, input).await);
+        }
+        Ok(out)
+    }
+
+    /// 转交: hands the open task `task_id` to the user `to`. Its holder may
+    /// hand it to one who could hold it; an administrator of the instance's
+    /// unit to anyone (the model checks the rest).
+    pub async fn transfer(
+        &self,
+        actor: &Actor,
+        task_id: &str,
+        to: &str,
+        comment: Option<String>,
+    ) -> Result<InstanceView> {
+        let to = to.trim();
+        if to.is_empty() {
+            return Err(EngineError::invalid("to", Problem::Required));
+        }
+        let user = self.store.user(to).await?.ok_or_else(|| {
+            EngineError::invalid(
+                "to",
+                Problem::NoSuchUser {
+                    login: to.to_string(),
+                },
+            )
+        })?;
+        let command = Command::Transfer {
+            task_id: task_id.into(),
+            to: user.login,
+            comment,
+            anyone: false,
+        };
+        self.decide(actor, InstanceKey::Task(task_id), &command, Check::Holder)
+            .await
+    }
+
     pub async fn withdraw(
         &self,
         actor: &Actor,
@@ -385,15 +471,25 @@ impl Engine {
             tasks,
             history,
         } = state;
-        match (check, command) {
-            (Check::Holder, Command::Act { task_id, .. }) => {
-                let task = tasks.iter().find(|t| &t.id == task_id).ok_or_else(|| {
-                    EngineError::NotFound(Refusal::NoTask {
-                        id: task_id.to_string(),
-                    })
-                })?;
-                if !actor.holds_task(task) {
+        let task_of = |task_id: &str| {
+            tasks.iter().find(|t| t.id == task_id).ok_or_else(|| {
+                EngineError::NotFound(Refusal::NoTask {
+                    id: task_id.to_string(),
+                })
+            })
+        };
+        let mut command = std::borrow::Cow::Borrowed(command);
+        match (check, command.as_ref()) {
+            (Check::Holder, Command::Act { task_id, .. }) if !actor.holds_task(task_of(task_id)?) => {
+                return Err(EngineError::Forbidden(Refusal::NotYourTask));
+            }
+            // An administrator of the unit hands anyone's task to anyone.
+            (Check::Holder, Command::Transfer { task_id, .. }) if !actor.holds_task(task_of(task_id)?) => {
+                if !actor.administers(&rec.instance.org_path) {
                     return Err(EngineError::Forbidden(Refusal::NotYourTask));
+                }
+                if let Command::Transfer { anyone, .. } = command.to_mut() {
+                    *anyone = true;
                 }
             }
             (Check::Viewer, _) if !self.may_see(actor, &rec.instance, &tasks) => {
@@ -401,6 +497,7 @@ impl Engine {
             }
             _ => {}
         }
+        let command = command.as_ref();
         let def = self
             .definition(&rec.instance.workflow, rec.instance.version)
             .await?;
@@ -418,6 +515,7 @@ impl Engine {
             .change_for(
                 &def,
                 decision,
+                &tasks,
                 Some(&rec),
                 rec.directory_generation,
                 actor,
@@ -457,7 +555,7 @@ impl Engine {
         unique_key: Option<String>,
     ) -> Result<Change> {
         let change = self
-            .change_for(def, d, prev, generation, actor, unit_name, unique_key)
+            .change_for(def, d, &[], prev, generation, actor, unit_name, unique_key)
             .await?;
         self.write(&change).await?;
         Ok(change)
@@ -470,12 +568,14 @@ impl Engine {
         })
     }
 
-    /// Turns a decision into a change, with its timers and e-mails.
+    /// Turns a decision into a change, with its timers and e-mails;
+    /// `before` are the instance's tasks the decision was made on.
     #[allow(clippy::too_many_arguments)]
     async fn change_for(
         &self,
         def: &Definition,
         d: Decision,
+        before: &[Task],
         prev: Option<&InstanceRecord>,
         generation: i64,
         actor: &Actor,
@@ -526,6 +626,7 @@ impl Engine {
                 def,
                 &d.instance,
                 &history.step,
+                before,
                 &open,
                 &d.close,
                 actor,
@@ -682,7 +783,17 @@ impl Engine {
                     .and_then(|d| d.title.clone())
                     .unwrap_or_else(|| a.to_string())
             });
+            let batch_action = step
+                .filter(|_| row.task.status == TaskStatus::Open)
+                .and_then(|s| s.actions.iter().find(|(_, a)| a.batch))
+                .map(|(name, a)| {
+                    (
+                        name.to_string(),
+                        a.title.clone().unwrap_or_else(|| name.to_string()),
+                    )
+                });
             out.push(InboxItem {
+                batch_action,
                 actions: machine::task_actions(&def, &row.task),
                 title: format!("{}：{title}", def.title),
                 summary: def.summarize(&row.data, &row.unit_name),

@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::Engine;
 use chrono::{DateTime, Utc};
 use naxian_model::calendar::shanghai;
-use naxian_model::machine::{Assignee, TaskClose};
+use naxian_model::machine::{self, Assignee, TaskClose};
 use naxian_model::{Definition, Instance, Task};
 use naxian_store::{OutboxMessage, Recipient, UserRecord};
 use serde_json::{json, Value};
@@ -151,6 +151,7 @@ impl Engine {
         def: &Definition,
         inst: &Instance,
         from_step: &str,
+        before: &[Task],
         opened: &[Task],
         closes: &[TaskClose],
         by: &crate::Actor,
@@ -162,19 +163,27 @@ impl Engine {
         let sent_back = closes
             .iter()
             .any(|c| matches!(c.action.as_deref(), Some("object" | "return")));
+        let transfer = closes
+            .iter()
+            .find(|c| c.action.as_deref() == Some(machine::TRANSFER));
         let mut out = Vec::new();
         for t in opened {
             if t.assignee.user.as_deref() == Some(actor) || (sent_back && t.assignee.user.is_some()) {
                 continue;
             }
             let users = self.recipients_of(seen, &t.assignee).await?;
-            let params = json!({
+            let mut params = json!({
                 "title": format!("{}：{}", subject.workflow_title, step_title(def, &t.step)),
                 "subject": subject.text,
                 "due_at": due_text(t.due_at),
                 "instance_id": inst.id,
                 "task_id": t.id,
             });
+            if let Some(c) = transfer {
+                // The new holder reads who handed it on, and why.
+                params["handed_by"] = json!(actor_name);
+                params["comment"] = json!(c.comment.clone().unwrap_or_default());
+            }
             let template = def.mail_template(&t.step, false);
             out.extend(self.messages(
                 &format!("assigned:{}", t.id),
@@ -182,6 +191,32 @@ impl Engine {
                 &template,
                 task_params(params, def, inst),
             ));
+        }
+        // 转交: those who held the task read to whom it went.
+        if let (Some(c), Some(new)) = (transfer, opened.first()) {
+            if let Some(old) = before.iter().find(|t| t.id == c.task_id) {
+                let former = self.recipients_of(seen, &old.assignee).await?;
+                let to = match &new.assignee.user {
+                    Some(login) => self.user_seen(seen, login).await?.map(|u| u.name),
+                    None => None,
+                };
+                let params = json!({
+                    "title": format!("{}：{}", subject.workflow_title, step_title(def, &old.step)),
+                    "subject": subject.text,
+                    "by": actor_name,
+                    "to": to.unwrap_or_default(),
+                    "comment": c.comment.clone().unwrap_or_default(),
+                    "instance_id": inst.id,
+                    "task_id": new.id,
+                    "workflow": def.name.as_str(),
+                });
+                out.extend(self.messages(
+                    &format!("transferred:{}", c.task_id),
+                    &former,
+                    "transferred",
+                    params,
+                ));
+            }
         }
         // Only a return, an objection or an end mails the creator: look them up only then.
         let creator = if sent_back || inst.outcome.is_some() {

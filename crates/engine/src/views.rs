@@ -3,6 +3,7 @@
 //! may start a workflow for, and where a board opens. Each "may" is the rule
 //! the action itself checks, so a page offers exactly what would be allowed.
 
+use crate::directory_cache::Seen;
 use crate::error::{EngineError, Result};
 use crate::{Actor, Engine, InstanceView};
 use naxian_model::directory::OrgUnit;
@@ -53,6 +54,11 @@ pub struct TaskPage {
     pub warnings: Vec<crate::seats::SeatWarning>,
     /// What each submission sent, oldest first.
     pub versions: Vec<crate::versions::DataVersion>,
+    /// Whom the viewer may transfer (转交) the task to, as (login, name);
+    /// empty when they may not transfer it.
+    pub transfer_to: Vec<(String, String)>,
+    /// The people the history names (who acted, to whom a task went), by login.
+    pub names: std::collections::HashMap<String, String>,
 }
 
 /// One instance the viewer started, with the task a link should open.
@@ -151,7 +157,22 @@ impl Engine {
                 task: t.clone(),
             });
         }
+        let transfer_to = if may.act && active {
+            self.transfer_candidates(actor, &task, &record).await?
+        } else {
+            Vec::new()
+        };
+        let mut named: Vec<&str> = Vec::new();
+        for h in &record.history {
+            named.push(&h.actor);
+            if h.action == machine::TRANSFER {
+                named.extend(h.note.as_deref());
+            }
+        }
+        let names = self.names_of(&named).await?;
         Ok(TaskPage {
+            names,
+            transfer_to,
             warnings: self.instance_warnings(&record).await?,
             versions: self.versions_of(&record.history, &inst.id).await?,
             unit_name: self.unit_name(&inst.org_unit).await?,
@@ -161,6 +182,61 @@ impl Engine {
             task,
             record,
         })
+    }
+
+    /// The names of the users with these logins; a login no user has any
+    /// more (or the service's own) is left out.
+    pub async fn names_of(&self, logins: &[&str]) -> Result<std::collections::HashMap<String, String>> {
+        let mut out = std::collections::HashMap::new();
+        for &login in logins {
+            if !out.contains_key(login) {
+                if let Some(u) = self.user_seen(Seen::Now, login).await? {
+                    out.insert(u.login, u.name);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whom `actor` may hand `task` to (转交), by name: those who could hold
+    /// it (the rule the transfer itself checks), never the instance's
+    /// creator, the actor or whom it is assigned to already.
+    async fn transfer_candidates(
+        &self,
+        actor: &Actor,
+        task: &Task,
+        record: &InstanceView,
+    ) -> Result<Vec<(String, String)>> {
+        let inst = &record.instance;
+        let allowed = record
+            .definition
+            .step(&task.step)
+            .is_some_and(|s| s.allows_transfer());
+        let Some(role) = task
+            .assignee
+            .role
+            .as_ref()
+            .filter(|_| allowed && task.status == TaskStatus::Open)
+        else {
+            return Ok(Vec::new());
+        };
+        let Some(org) = self.org_context_seen(Seen::Now, &inst.org_path).await? else {
+            return Ok(Vec::new());
+        };
+        let mut logins: Vec<&str> = org
+            .holders(role, &task.assignee.unit_path)
+            .into_iter()
+            .filter(|l| *l != inst.creator && *l != actor.login && task.assignee.user.as_deref() != Some(*l))
+            .collect();
+        logins.sort_unstable();
+        logins.dedup();
+        let mut out = Vec::with_capacity(logins.len());
+        for login in logins {
+            if let Some(u) = self.user_seen(Seen::Now, login).await? {
+                out.push((u.login, u.name));
+            }
+        }
+        Ok(out)
     }
 
     /// The instances of `workflow` that `actor` started, newest first.

@@ -20,6 +20,7 @@ pub const TEMPLATES: &[&str] = &[
     "objected",
     "outcome",
     "urge",
+    "transferred",
     "copy",
     "report_opened",
     "report_due",

@@ -235,6 +235,10 @@ pub struct ActionDef {
     /// Instance fields that must be filled (after any amendment) to take this action.
     #[serde(default)]
     pub requires: Vec<String>,
+    /// 批量: the action may be taken on several tasks at once with one
+    /// opinion (only an action that carries no data and goes where its file says).
+    #[serde(default)]
+    pub batch: bool,
 }
 
 /// One route of a route step: the first whose fact holds is taken.
@@ -358,6 +362,10 @@ pub struct StepDef {
     /// What to do with an assignee whose role nobody holds.
     #[serde(default)]
     pub no_holder: NoHolder,
+    /// 转交: whether the holder of a task may hand it to someone else.
+    /// Unset: yes, for a step whose tasks are not the creator's own.
+    #[serde(default)]
+    pub transfer: Option<bool>,
 }
 
 /// When an assignee's part of a step is done without asking them.
@@ -427,6 +435,12 @@ impl Definition {
 impl StepDef {
     pub fn is_route(&self) -> bool {
         !self.route.is_empty()
+    }
+
+    /// Whether a task of this step may be transferred (转交).
+    pub fn allows_transfer(&self) -> bool {
+        self.transfer
+            .unwrap_or_else(|| !self.is_route() && !self.assign.iter().any(AssignSpec::is_creator))
     }
 }
 
@@ -967,6 +981,16 @@ impl Definition {
                             format!("action `{}` requires undeclared field `{f}`", aname.as_str()),
                         ));
                     }
+                }
+                let chooses = action.to.as_deref().is_some_and(|t| t.fixed().is_none());
+                if action.batch && (!action.data.is_empty() || action.amend_data || chooses) {
+                    out.push((
+                        aline,
+                        format!(
+                            "action `{}` is `batch: true` but carries data or chooses a step: one opinion cannot serve several tasks then",
+                            aname.as_str()
+                        ),
+                    ));
                 }
                 for (dname, spec) in &action.data {
                     if let Err(m) = spec.check() {

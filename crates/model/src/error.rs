@@ -51,6 +51,10 @@ pub enum Refusal {
         step: String,
         allowed: Vec<String>,
     },
+    #[error("tasks of step `{step}` cannot be transferred")]
+    TransferNotAllowed { step: String },
+    #[error("action `{action}` cannot be taken in a batch: open the task and take it there")]
+    NotBatchable { action: String },
     #[error("`{step}` is not a step this action may send the instance to (allowed: {})", .allowed.join(", "))]
     StepNotOffered { step: String, allowed: Vec<String> },
     #[error("the condition `{condition}` cannot be decided: {detail}")]
@@ -269,6 +273,14 @@ pub enum Problem {
     NotName,
     #[error("cannot be changed after creation")]
     Immutable,
+    #[error("is the creator of this instance, who never decides on it")]
+    CreatorCannotHold,
+    #[error("no user `{login}`")]
+    NoSuchUser { login: String },
+    #[error("holds this task already")]
+    HoldsItAlready,
+    #[error("does not hold the task's role at its unit or above")]
+    CannotHoldTask,
     #[error("action `{action}` does not let its approver choose a step")]
     ChoosesNoStep { action: String },
     #[error("action `{action}` takes no data")]
@@ -338,6 +350,7 @@ pub enum Problem {
 pub enum Counted {
     OrgUnits,
     Durations,
+    Tasks,
 }
 
 impl std::fmt::Display for Counted {
@@ -345,6 +358,7 @@ impl std::fmt::Display for Counted {
         f.write_str(match self {
             Counted::OrgUnits => "org units",
             Counted::Durations => "durations",
+            Counted::Tasks => "tasks",
         })
     }
 }

@@ -132,6 +132,9 @@ pub struct ActionInput {
     pub data: Option<Value>,
     /// Where to send the instance, for an action whose approver chooses the step.
     pub to_step: Option<String>,
+    /// Taken with others in one batch (批量): only an action that says `batch: true`.
+    #[serde(default)]
+    pub batch: bool,
 }
 
 impl ActionInput {
@@ -147,8 +150,21 @@ impl ActionInput {
 /// What a user asks of an instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
-    Act { task_id: String, input: ActionInput },
-    Withdraw { comment: Option<String> },
+    Act {
+        task_id: String,
+        input: ActionInput,
+    },
+    Withdraw {
+        comment: Option<String>,
+    },
+    /// 转交: the task becomes `to`'s. `anyone`: `to` need not hold the
+    /// task's role (an administrator hands it on).
+    Transfer {
+        task_id: String,
+        to: String,
+        comment: Option<String>,
+        anyone: bool,
+    },
 }
 
 /// Facts from outside the model that a decision may use.
@@ -395,28 +411,65 @@ pub fn decide(
                 note: out.note(),
             }
         }
+        Command::Transfer {
+            task_id,
+            to,
+            comment,
+            anyone,
+        } => {
+            let (task, step) = open_task(def, instance, tasks, task_id)?;
+            if !step.allows_transfer() {
+                return Err(ModelError::NotAllowed(Refusal::TransferNotAllowed {
+                    step: instance.step.clone(),
+                }));
+            }
+            let comment = checked_comment(comment.as_deref())?;
+            if *to == instance.creator {
+                return Err(ModelError::invalid("to", Problem::CreatorCannotHold));
+            }
+            if to == actor || task.assignee.user.as_deref() == Some(to.as_str()) {
+                return Err(ModelError::invalid("to", Problem::HoldsItAlready));
+            }
+            if !anyone && !could_hold(&task.assignee, to, ctx) {
+                return Err(ModelError::invalid("to", Problem::CannotHoldTask));
+            }
+            out.close.push(TaskClose {
+                task_id: task.id.clone(),
+                status: TaskStatus::Done,
+                action: Some(TRANSFER.into()),
+                comment: comment.clone(),
+                actor: Some(actor.into()),
+            });
+            let timers = task
+                .due_at
+                .map(|due| timers_before(step.timers.as_ref(), &instance.data, ctx, due))
+                .unwrap_or_default();
+            out.open.push(NewTask {
+                step: task.step.clone(),
+                assignee: Assignee {
+                    user: Some(to.clone()),
+                    ..task.assignee.clone()
+                },
+                due_at: task.due_at,
+                timers,
+            });
+            HistoryEntry {
+                actor: actor.into(),
+                step: instance.step.clone(),
+                action: TRANSFER.into(),
+                comment,
+                note: Some(to.clone()),
+            }
+        }
         Command::Act { task_id, input } => {
             let ActionInput {
                 action,
                 comment,
                 data,
                 to_step,
+                batch,
             } = input;
-            let task = tasks
-                .iter()
-                .find(|t| &t.id == task_id)
-                .ok_or(ModelError::Conflict(Refusal::TaskOfAnotherInstance))?;
-            if task.status != TaskStatus::Open {
-                return Err(ModelError::Conflict(Refusal::TaskDone));
-            }
-            if task.step != instance.step {
-                return Err(ModelError::Conflict(Refusal::MovedOn));
-            }
-            let step = def.step(&instance.step).ok_or_else(|| {
-                ModelError::Conflict(Refusal::UnknownStep {
-                    step: instance.step.clone(),
-                })
-            })?;
+            let (task, step) = open_task(def, instance, tasks, task_id)?;
             let adef = step.actions.get(action.as_str()).ok_or_else(|| {
                 ModelError::NotAllowed(Refusal::ActionNotAllowed {
                     action: action.to_string(),
@@ -424,7 +477,12 @@ pub fn decide(
                     allowed: step.actions.keys().map(|k| k.to_string()).collect(),
                 })
             })?;
-            let comment = clean_comment(comment.as_deref());
+            if *batch && !adef.batch {
+                return Err(ModelError::NotAllowed(Refusal::NotBatchable {
+                    action: action.to_string(),
+                }));
+            }
+            let comment = checked_comment(comment.as_deref())?;
             if adef.comment == CommentRule::Required && comment.is_none() {
                 return Err(ModelError::invalid(
                     "comment",
@@ -432,11 +490,6 @@ pub fn decide(
                         action: action.to_string(),
                     },
                 ));
-            }
-            if let Some(c) = &comment {
-                if c.chars().count() > 2000 {
-                    return Err(ModelError::invalid("comment", Problem::TooLong { max: 2000 }));
-                }
             }
             apply_action_data(def, &instance.step, action, adef, data.as_ref(), &mut next)?;
             if adef.amend_data {
@@ -593,6 +646,51 @@ pub fn return_steps(def: &Definition, instance: &Instance, tasks: &[Task], to: &
 
 fn clean_comment(c: Option<&str>) -> Option<String> {
     c.map(str::trim).filter(|c| !c.is_empty()).map(str::to_string)
+}
+
+/// The history's and the closed task's action for a transfer (转交).
+pub const TRANSFER: &str = "transfer";
+
+/// An opinion as it is kept: trimmed, empty as none, at most 2,000 characters.
+fn checked_comment(c: Option<&str>) -> Result<Option<String>, ModelError> {
+    let comment = clean_comment(c);
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 2000) {
+        return Err(ModelError::invalid("comment", Problem::TooLong { max: 2000 }));
+    }
+    Ok(comment)
+}
+
+/// The open task `task_id` of the instance's current step, and that step.
+fn open_task<'a, 'd>(
+    def: &'d Definition,
+    instance: &Instance,
+    tasks: &'a [Task],
+    task_id: &str,
+) -> Result<(&'a Task, &'d crate::definition::StepDef), ModelError> {
+    let task = tasks
+        .iter()
+        .find(|t| t.id == task_id)
+        .ok_or(ModelError::Conflict(Refusal::TaskOfAnotherInstance))?;
+    if task.status != TaskStatus::Open {
+        return Err(ModelError::Conflict(Refusal::TaskDone));
+    }
+    if task.step != instance.step {
+        return Err(ModelError::Conflict(Refusal::MovedOn));
+    }
+    let step = def.step(&instance.step).ok_or_else(|| {
+        ModelError::Conflict(Refusal::UnknownStep {
+            step: instance.step.clone(),
+        })
+    })?;
+    Ok((task, step))
+}
+
+/// Whether `login` could hold a task of assignee `a` by their grants: the
+/// task's role at its unit or above.
+pub fn could_hold(a: &Assignee, login: &str, ctx: &Context<'_>) -> bool {
+    a.role
+        .as_ref()
+        .is_some_and(|role| ctx.org.holders(role, &a.unit_path).contains(&login))
 }
 
 /// Validates and stores the data an action carries.
@@ -958,6 +1056,12 @@ fn task_clock(
     let Some(due) = t.due_at(cal, ctx.now, data) else {
         return (None, Vec::new());
     };
+    (Some(due), clock_from(t, data, ctx, due))
+}
+
+/// The reminders, escalation and timeout of a task due at `due`.
+fn clock_from(t: &TimersDef, data: &Value, ctx: &Context<'_>, due: DateTime<Utc>) -> Vec<NewTimer> {
+    let cal = ctx.calendar;
     let mut out = Vec::new();
     for span in t.reminders(data) {
         {
@@ -983,7 +1087,24 @@ fn task_clock(
             fire_at: cal.after(due, span),
         });
     }
-    (Some(due), out)
+    out
+}
+
+/// The timers still ahead of a task whose due date is `due`: a task handed
+/// on keeps its clock, and a reminder already past is not sent again.
+fn timers_before(
+    timers: Option<&TimersDef>,
+    data: &Value,
+    ctx: &Context<'_>,
+    due: DateTime<Utc>,
+) -> Vec<NewTimer> {
+    let Some(t) = timers else {
+        return Vec::new();
+    };
+    clock_from(t, data, ctx, due)
+        .into_iter()
+        .filter(|timer| timer.fire_at > ctx.now)
+        .collect()
 }
 
 /// Whether a workflow's condition holds for an instance with `data`, and

@@ -238,6 +238,7 @@ impl Sim {
                 comment: comment.map(Into::into),
                 data,
                 to_step: None,
+                batch: false,
             },
         };
         let d = machine::decide(
@@ -274,8 +275,8 @@ fn returning() -> Definition {
             "return: { to: passed, comment: required, title: 退回补充 }",
         )
         .replace(
-            "acknowledge: { complete: true, title: 确认备案 }",
-            "acknowledge: { complete: true, title: 确认备案 }\n      return: { to: [consultation, drafting], title: 退回 }",
+            "acknowledge: { complete: true, title: 确认备案, batch: true }",
+            "acknowledge: { complete: true, title: 确认备案, batch: true }\n      return: { to: [consultation, drafting], title: 退回 }",
         );
     Definition::parse("returning.yaml", &src, &naxian_model::Catalogue::shipped()).unwrap()
 }
@@ -288,6 +289,7 @@ fn act_to(s: &mut Sim, key: &str, action: &str, to_step: Option<&str>) -> Result
             comment: Some("请补充".into()),
             data: None,
             to_step: to_step.map(Into::into),
+            batch: false,
         },
     };
     let d = machine::decide(&s.def, &s.inst, &s.tasks, "someone", &cmd, &ctx(&s.org))?;
@@ -532,6 +534,7 @@ fn consultation_tasks_carry_due_dates_reminders_and_escalation() {
             comment: None,
             data: None,
             to_step: None,
+            batch: false,
         },
     };
     let d = machine::decide(&s.def, &s.inst, &s.tasks, "nominator", &submit, &c).unwrap();
@@ -742,6 +745,7 @@ fn missing_organization_department_is_a_directory_error() {
             comment: None,
             data: None,
             to_step: None,
+            batch: false,
         },
     };
     let task = Task {
@@ -788,6 +792,8 @@ enum Move {
     Unknown { task: usize },
     /// A withdrawal, by the creator or by someone else.
     Withdraw { by_creator: bool },
+    /// 转交 of an open task to one of [`TRANSFEREES`], by its holder or (`anyone`) an administrator.
+    Transfer { task: usize, to: usize, anyone: bool },
     /// Two actions decided from one snapshot: the first lands, the second is decided
     /// again on what the first left, as the engine does when its revision check fails.
     Race {
@@ -805,11 +811,18 @@ fn moves() -> impl Strategy<Value = Vec<Move>> {
         1 => Just(Move::Foreign),
         1 => (0usize..8).prop_map(|task| Move::Unknown { task }),
         1 => any::<bool>().prop_map(|by_creator| Move::Withdraw { by_creator }),
+        2 => (0usize..8, 0usize..TRANSFEREES.len(), any::<bool>())
+            .prop_map(|(task, to, anyone)| Move::Transfer { task, to, anyone }),
         3 => (0usize..8, 0usize..8, 0usize..4)
             .prop_map(|(first, second, action)| Move::Race { first, second, action }),
     ];
     prop::collection::vec(one, 1..60)
 }
+
+/// Whom a generated transfer names: a colleague at the organization
+/// department (added to the directory by [`play`]), its own holder, the
+/// creator, a holder elsewhere, and a user with no grant.
+const TRANSFEREES: &[&str] = &["org-zhou", "org-li", "nominator", "health-zhao", "stranger"];
 
 /// How often each kind of answer came back, to show the generator reaches them.
 #[derive(Debug, Default)]
@@ -824,6 +837,8 @@ struct Tally {
     race_lost: usize,
     stale_refused: usize,
     signed_off: usize,
+    transferred: usize,
+    transfer_refused: usize,
 }
 
 fn act_cmd(task: &Task, action: &str, comment: bool) -> Command {
@@ -836,6 +851,7 @@ fn act_cmd(task: &Task, action: &str, comment: bool) -> Command {
                 .then(election)
                 .flatten(),
             to_step: None,
+            batch: false,
         },
     }
 }
@@ -874,6 +890,21 @@ fn check_accepted(s: &Sim, actor: &str, cmd: &Command, d: &Decision) -> Result<(
             prop_assert_eq!(d.history.action.as_str(), "withdraw");
             prop_assert!(d.close.iter().all(|c| c.status == TaskStatus::Cancelled));
         }
+        Command::Transfer { task_id, to, .. } => {
+            // The task closes as transferred and one task, the same part of the same step, opens for `to`.
+            prop_assert_eq!(d.history.action.as_str(), "transfer");
+            prop_assert_eq!(d.history.note.as_deref(), Some(to.as_str()));
+            prop_assert_eq!(d.close.len(), 1);
+            prop_assert_eq!(&d.close[0].task_id, task_id);
+            prop_assert_eq!(d.close[0].action.as_deref(), Some("transfer"));
+            prop_assert_eq!(d.open.len(), 1);
+            let old = s.tasks.iter().find(|t| &t.id == task_id).unwrap();
+            prop_assert_eq!(&d.open[0].assignee.key, &old.assignee.key);
+            prop_assert_eq!(d.open[0].assignee.user.as_deref(), Some(to.as_str()));
+            prop_assert_eq!(d.open[0].due_at, old.due_at);
+            prop_assert_eq!(&d.instance.step, &s.inst.step);
+            prop_assert_eq!(&d.instance.completed, &s.inst.completed);
+        }
     }
     // Leaving a step leaves none of its tasks open.
     if d.instance.step != s.inst.step || d.instance.status == Status::Completed {
@@ -900,6 +931,11 @@ fn is_conflict<T>(r: &Result<T, ModelError>) -> bool {
 /// Plays `seq` against a fresh nomination, checking each answer of the model.
 fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -> Result<(), TestCaseError> {
     let mut s = Sim::signed(mode, sector, if soon { "2027-01-01" } else { "2030-01-01" });
+    s.org.holdings.push(naxian_model::directory::Holding {
+        login: "org-zhou".into(),
+        role: "department".parse().unwrap(),
+        unit: "K-ORG".into(),
+    });
     let mut acknowledged = std::collections::BTreeSet::new();
     for m in seq {
         let open: Vec<Task> = s.open().into_iter().cloned().collect();
@@ -966,6 +1002,7 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                         comment: None,
                         data: None,
                         to_step: None,
+                        batch: false,
                     },
                 };
                 let r = machine::decide(&s.def, &s.inst, &s.tasks, "someone", &cmd, &c);
@@ -998,6 +1035,55 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                     Err(ModelError::Forbidden(_)) if !by_creator => tally.forbidden += 1,
                     Err(ModelError::NotAllowed(_)) => {}
                     Err(e) => prop_assert!(false, "withdraw by {actor}: {e:?}"),
+                }
+            }
+            Move::Transfer { task, to, anyone } => {
+                let Some(t) = (!open.is_empty()).then(|| &open[task % open.len()]) else {
+                    continue;
+                };
+                let to = TRANSFEREES[*to];
+                // The actor is the task's holder: its user, or the first holder of its role.
+                let actor = t
+                    .assignee
+                    .user
+                    .clone()
+                    .or_else(|| {
+                        machine::holders_of(&t.assignee, &c)
+                            .first()
+                            .map(|h| h.to_string())
+                    })
+                    .unwrap_or_default();
+                let cmd = Command::Transfer {
+                    task_id: t.id.clone(),
+                    to: to.into(),
+                    comment: None,
+                    anyone: *anyone,
+                };
+                let allowed = s.def.step(&t.step).unwrap().allows_transfer();
+                let may = allowed
+                    && to != s.inst.creator
+                    && to != actor
+                    && t.assignee.user.as_deref() != Some(to)
+                    && (*anyone || machine::could_hold(&t.assignee, to, &c));
+                match machine::decide(&s.def, &s.inst, &s.tasks, &actor, &cmd, &c) {
+                    Ok(d) => {
+                        prop_assert!(may, "transferred {} to {to} by {actor}", t.id);
+                        prop_assert!(to != "nominator", "the creator was handed a task");
+                        check_accepted(&s, &actor, &cmd, &d)?;
+                        tally.transferred += 1;
+                        tally.accepted += 1;
+                        s.apply(d);
+                    }
+                    Err(ModelError::NotAllowed(_)) => {
+                        prop_assert!(!allowed);
+                        tally.transfer_refused += 1;
+                    }
+                    Err(ModelError::Invalid { field, .. }) => {
+                        prop_assert_eq!(field, "to");
+                        prop_assert!(!may, "refused {} to {to}", t.id);
+                        tally.transfer_refused += 1;
+                    }
+                    Err(e) => prop_assert!(false, "transfer of open {} refused: {e:?}", t.id),
                 }
             }
             Move::Race {
@@ -1178,6 +1264,8 @@ fn reached_every_branch(mode: &str, tally: &Tally) {
         ("race_lost", tally.race_lost),
         ("stale_refused", tally.stale_refused),
         ("signed_off", tally.signed_off),
+        ("transferred", tally.transferred),
+        ("transfer_refused", tally.transfer_refused),
     ] {
         assert!(n > 0, "{mode}: no case reached {name}: {tally:?}");
     }

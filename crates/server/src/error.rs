@@ -112,20 +112,25 @@ pub struct ErrorDetail {
     field: Option<String>,
 }
 
+impl From<ApiError> for ErrorDetail {
+    fn from(e: ApiError) -> ErrorDetail {
+        ErrorDetail {
+            code: e.code,
+            message: e.message,
+            field: e.field,
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code,
-                message: self.message,
-                field: self.field,
-            },
-        };
-        let mut response = (self.status, axum::Json(body)).into_response();
-        if let Some(detail) = self.detail {
+        let (status, detail) = (self.status, self.detail.clone());
+        let body = ErrorBody { error: self.into() };
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Some(detail) = detail {
             response = crate::request_log::with_detail(response, detail);
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if status == StatusCode::SERVICE_UNAVAILABLE {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
                 axum::http::HeaderValue::from_static("1"),

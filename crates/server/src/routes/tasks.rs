@@ -24,6 +24,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(inbox))
         .routes(routes!(one))
         .routes(routes!(act))
+        .routes(routes!(batch))
+        .routes(routes!(transfer))
         .routes(routes!(urge))
 }
 
@@ -151,11 +153,133 @@ async fn act(
                 comment: b.comment,
                 data: b.data,
                 to_step: b.to_step,
+                batch: false,
             },
         ),
     )
     .await?;
     Ok(Json(views::envelope(&view)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct TransferBody {
+    /// The login of the user the task goes to.
+    to: String,
+    /// Why, for the new holder (转交说明).
+    comment: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct Transferred {
+    /// The task as the new holder has it.
+    task: views::Task,
+    instance: views::Instance,
+}
+
+/// Transfer (转交) an open task to another user: its holder, to one who
+/// holds the task's role at its unit or above; an administrator of the
+/// instance's unit, to anyone but the instance's creator.
+#[utoipa::path(post, path = "/tasks/{id}/transfer", operation_id = "transferTask", security(("bearer" = [])),
+    params(("id" = String, Path), IdempotencyKey), request_body = TransferBody, responses(
+    (status = 200, description = "The task, now the named user's", body = Transferred),
+    Refusals,
+    BodyRefusals,
+    WriteRefusals,
+))]
+async fn transfer(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<TransferBody>,
+) -> ApiResult<Json<Transferred>> {
+    let view = s.engine.transfer(&actor, &id, &b.to, b.comment).await?;
+    let task = view.tasks.last().ok_or_else(|| {
+        ApiError::from(naxian_engine::EngineError::Internal(
+            "a transfer opens a task".into(),
+        ))
+    })?;
+    Ok(Json(Transferred {
+        task: views::task(
+            &view.definition,
+            task,
+            &view.instance.workflow,
+            &view.instance.org_unit,
+        ),
+        instance: views::instance(&view),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct BatchBody {
+    /// At most 100 tasks, each listed once.
+    task_ids: Vec<String>,
+    /// An action each task's step declares `batch: true` (同意, 已备案 …).
+    action: String,
+    /// The one opinion (审批意见) given on every task.
+    comment: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct BatchResult {
+    task_id: String,
+    /// `done`, or `refused` with the error that task alone would have had.
+    #[schema(schema_with = done_or_refused)]
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    error: Option<crate::error::ErrorDetail>,
+}
+
+fn done_or_refused() -> utoipa::openapi::schema::ObjectBuilder {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["done", "refused"]))
+}
+
+#[derive(Serialize, ToSchema)]
+struct BatchAnswer {
+    /// One per task, in the order asked.
+    results: Vec<BatchResult>,
+}
+
+/// Batch approval (批量): one action and one opinion on several tasks, each
+/// its own transaction as if posted alone, each answered.
+#[utoipa::path(post, path = "/tasks/batch", operation_id = "actOnTasks", security(("bearer" = [])),
+    request_body = BatchBody, responses(
+    (status = 200, description = "Each task's result", body = BatchAnswer),
+    Refusals,
+    BodyRefusals,
+))]
+async fn batch(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ApiJson(b): ApiJson<BatchBody>,
+) -> ApiResult<Json<BatchAnswer>> {
+    let results = s
+        .engine
+        .act_batch(&actor, &b.task_ids, &b.action, b.comment)
+        .await?;
+    Ok(Json(BatchAnswer {
+        results: b
+            .task_ids
+            .into_iter()
+            .zip(results)
+            .map(|(task_id, r)| match r {
+                Ok(_) => BatchResult {
+                    task_id,
+                    status: "done",
+                    error: None,
+                },
+                Err(e) => BatchResult {
+                    task_id,
+                    status: "refused",
+                    error: Some(ApiError::from(e).into()),
+                },
+            })
+            .collect(),
+    }))
 }
 
 #[derive(Deserialize, Default, ToSchema)]

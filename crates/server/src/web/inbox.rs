@@ -1,15 +1,17 @@
 //! The inbox (待办) and the done list (已办): the viewer's tasks, one query
 //! whatever their number.
 
+use super::form::field;
 use super::layout::{nav, Nav};
-use super::{page, Browser};
+use super::message::forbidden;
+use super::{csrf_ok, page, Browser};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
+use axum::routing::{get, post};
+use axum::{Form, Router};
 use naxian_engine::notify::due_text;
 use naxian_engine::sessions::WebSession;
 use naxian_engine::EngineError;
@@ -18,6 +20,7 @@ use naxian_model::TaskStatus;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/inbox", get(inbox))
+        .route("/inbox/batch", post(batch))
         .route("/done", get(done))
 }
 
@@ -29,6 +32,18 @@ pub struct Row {
     pub due: String,
     pub overdue: bool,
     pub done_action: String,
+    /// The action a batch takes on this task (`agree`), and its title; empty when none.
+    pub batch: String,
+    pub batch_title: String,
+}
+
+/// One task's answer to a batch, as the page lists it.
+pub struct BatchLine {
+    pub title: String,
+    pub subject: String,
+    /// 已办理, or why not.
+    pub result: String,
+    pub done: bool,
 }
 
 #[derive(Template)]
@@ -38,6 +53,11 @@ pub struct InboxPage {
     pub heading: &'static str,
     pub empty: &'static str,
     pub rows: Vec<Row>,
+    pub csrf: String,
+    /// Some row offers a batch action: the page shows the batch form.
+    pub batchable: bool,
+    /// The answers of the batch just taken, one per chosen task.
+    pub results: Vec<BatchLine>,
 }
 
 async fn task_rows(s: &AppState, w: &WebSession, status: TaskStatus) -> Result<Vec<Row>, EngineError> {
@@ -53,11 +73,26 @@ async fn task_rows(s: &AppState, w: &WebSession, status: TaskStatus) -> Result<V
             subject: item.summary,
             unit: item.row.unit_name,
             done_action: item.done_action.unwrap_or_default(),
+            batch_title: item
+                .batch_action
+                .as_ref()
+                .map(|a| a.1.clone())
+                .unwrap_or_default(),
+            batch: item.batch_action.map(|a| a.0).unwrap_or_default(),
         })
         .collect())
 }
 
 async fn task_list(s: &AppState, w: &WebSession, status: TaskStatus) -> Response {
+    task_list_with(s, w, status, Vec::new()).await
+}
+
+async fn task_list_with(
+    s: &AppState,
+    w: &WebSession,
+    status: TaskStatus,
+    results: Vec<BatchLine>,
+) -> Response {
     let (current, heading, empty) = match status {
         TaskStatus::Open => ("inbox", "待办", "暂无待办事项。"),
         _ => ("done", "已办", "暂无已办事项。"),
@@ -69,7 +104,10 @@ async fn task_list(s: &AppState, w: &WebSession, status: TaskStatus) -> Response
                 nav: Some(nav(s, w, current).await),
                 heading,
                 empty,
+                batchable: rows.iter().any(|r| !r.batch.is_empty()),
                 rows,
+                csrf: w.csrf.clone(),
+                results,
             },
         ),
         Err(e) => crate::ApiError::from(e).into_response(),
@@ -82,4 +120,78 @@ async fn inbox(State(s): State<AppState>, Browser(w): Browser) -> Response {
 
 async fn done(State(s): State<AppState>, Browser(w): Browser) -> Response {
     task_list(&s, &w, TaskStatus::Done).await
+}
+
+/// 批量: the chosen tasks (`task` = `ID|ACTION`), each with its own batch
+/// action and the one opinion, each its own transaction; the inbox then
+/// lists what became of each.
+async fn batch(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
+        return forbidden();
+    }
+    let comment = field(&form, "comment")
+        .map(str::to_string)
+        .filter(|c| !c.trim().is_empty());
+    let chosen: Vec<(&str, &str)> = form
+        .iter()
+        .filter(|(k, _)| k == "task")
+        .filter_map(|(_, v)| v.split_once('|'))
+        .collect();
+    let before = s
+        .engine
+        .inbox(&w.actor, TaskStatus::Open)
+        .await
+        .unwrap_or_default();
+    let mut results = Vec::new();
+    if chosen.is_empty() {
+        results.push(BatchLine {
+            title: "批量办理".into(),
+            subject: String::new(),
+            result: "请先勾选要办理的事项。".into(),
+            done: false,
+        });
+    }
+    // One batch per action: rows of several workflows may be chosen together.
+    let mut actions: Vec<&str> = chosen.iter().map(|(_, a)| *a).collect();
+    actions.sort_unstable();
+    actions.dedup();
+    for action in actions {
+        let ids: Vec<String> = chosen
+            .iter()
+            .filter(|(_, a)| *a == action)
+            .map(|(id, _)| id.to_string())
+            .collect();
+        let answers: Vec<Result<(), String>> =
+            match s.engine.act_batch(&w.actor, &ids, action, comment.clone()).await {
+                Ok(answers) => {
+                    let mut out = Vec::with_capacity(answers.len());
+                    for a in answers {
+                        out.push(match a {
+                            Ok(_) => Ok(()),
+                            Err(e) => Err(super::message::zh_error(&s, &e).await),
+                        });
+                    }
+                    out
+                }
+                Err(e) => {
+                    let text = super::message::zh_error(&s, &e).await;
+                    ids.iter().map(|_| Err(text.clone())).collect()
+                }
+            };
+        for (id, answer) in ids.iter().zip(answers) {
+            let item = before.iter().find(|i| &i.row.task.id == id);
+            results.push(BatchLine {
+                title: item.map(|i| i.title.clone()).unwrap_or_else(|| "事项".into()),
+                subject: item.map(|i| i.summary.clone()).unwrap_or_default(),
+                done: answer.is_ok(),
+                result: answer.err().unwrap_or_else(|| "已办理".into()),
+            });
+        }
+    }
+    task_list_with(&s, &w, TaskStatus::Open, results).await
 }

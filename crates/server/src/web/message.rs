@@ -42,18 +42,10 @@ pub fn forbidden() -> Response {
     )
 }
 
-pub async fn message_page(s: &AppState, w: &WebSession, e: EngineError) -> Response {
-    let (status, code) = crate::status_of(&e);
-    let heading = match code {
-        "forbidden" => "无权办理",
-        "not_found" => "未找到",
-        "conflict" => "已被处理",
-        "unavailable" => "系统暂时无法使用",
-        "busy" => "系统繁忙",
-        "internal" => "系统出错",
-        _ => "无法办理",
-    };
-    let text = match &e {
+/// What a page tells a person about a refused or failed request, in Chinese.
+pub async fn zh_error(s: &AppState, e: &EngineError) -> String {
+    let (status, _) = crate::status_of(e);
+    match e {
         EngineError::Invalid { field, problem } => format!("{field}：{}", zh_problem(problem)),
         EngineError::Forbidden(r)
         | EngineError::NotFound(r)
@@ -67,7 +59,21 @@ pub async fn message_page(s: &AppState, w: &WebSession, e: EngineError) -> Respo
             _ => "请稍后再试。".to_string(),
         },
         other => other.to_string(),
+    }
+}
+
+pub async fn message_page(s: &AppState, w: &WebSession, e: EngineError) -> Response {
+    let (status, code) = crate::status_of(&e);
+    let heading = match code {
+        "forbidden" => "无权办理",
+        "not_found" => "未找到",
+        "conflict" => "已被处理",
+        "unavailable" => "系统暂时无法使用",
+        "busy" => "系统繁忙",
+        "internal" => "系统出错",
+        _ => "无法办理",
     };
+    let text = zh_error(s, &e).await;
     let response = page(
         status,
         MessagePage {

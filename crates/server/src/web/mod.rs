@@ -66,6 +66,17 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(unit::router())
         .merge(admin::router(state))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("../../static/app.js"),
+    )
 }
 
 async fn stylesheet() -> impl IntoResponse {

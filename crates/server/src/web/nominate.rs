@@ -82,6 +82,8 @@ async fn nominations(State(s): State<AppState>, Browser(w): Browser) -> Response
             due: String::new(),
             overdue: false,
             done_action: String::new(),
+            batch: String::new(),
+            batch_title: String::new(),
         })
         .collect();
     page(
@@ -91,6 +93,9 @@ async fn nominations(State(s): State<AppState>, Browser(w): Browser) -> Response
             heading: "我发起的",
             empty: "您还没有发起过事项。",
             rows,
+            csrf: w.csrf.clone(),
+            batchable: false,
+            results: Vec::new(),
         },
     )
 }

@@ -11,9 +11,9 @@ use super::text::{zh, zh_problem};
 use super::{csrf_ok, page, Browser};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use naxian_engine::attachments::ACCEPTED;
@@ -32,6 +32,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/tasks/{id}", get(task_page))
         .route("/tasks/{id}/act", post(act))
+        .route("/tasks/{id}/transfer", post(transfer))
         .route("/tasks/{id}/urge", post(urge))
         .route("/instances/{id}/withdraw", post(withdraw))
 }
@@ -246,6 +247,8 @@ struct TaskPage {
     can_attach: bool,
     accept: String,
     max_mib: usize,
+    /// Whom the task may be transferred to (login, name); no form when empty.
+    transfer_to: Vec<(String, String)>,
 }
 
 pub struct SlotView {
@@ -407,13 +410,14 @@ pub async fn render_task(
             .and_then(|st| st.title.clone())
             .unwrap_or_else(|| step.to_string())
     };
+    let name = |login: &str| p.names.get(login).cloned().unwrap_or_else(|| login.to_string());
     let history = p
         .record
         .history
         .iter()
         .map(|h| HistoryView {
             at: due_text(Some(h.at)),
-            actor: h.actor.clone(),
+            actor: name(&h.actor),
             step: step_title(&h.step),
             action: def
                 .step(&h.step)
@@ -421,7 +425,10 @@ pub async fn render_task(
                 .and_then(|a| a.title.clone())
                 .unwrap_or_else(|| zh(&h.action).to_string()),
             comment: h.comment.clone().unwrap_or_default(),
-            note: h.note.clone().unwrap_or_default(),
+            note: match (h.action.as_str(), h.note.as_deref()) {
+                (naxian_model::machine::TRANSFER, Some(to)) => format!("转交给{}", name(to)),
+                (_, note) => note.unwrap_or_default().to_string(),
+            },
         })
         .collect();
     let pending = p
@@ -497,14 +504,63 @@ pub async fn render_task(
                 })
                 .collect(),
             can_attach: p.may.attach,
+            transfer_to: p.transfer_to.clone(),
             accept: accept(),
             max_mib: s.engine.settings().attachment_max_bytes / (1024 * 1024),
         },
     )
 }
 
-async fn task_page(State(s): State<AppState>, Browser(w): Browser, Path(id): Path<String>) -> Response {
-    render_task(&s, &w, &id, StatusCode::OK, None, None).await
+/// What a form's POST redirects back with (`?done=…`), said on the page it lands on.
+#[derive(serde::Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+fn done_notice(done: Option<&str>) -> Option<String> {
+    match done? {
+        "transfer" => Some("已转交，对方将收到待办通知。".into()),
+        _ => None,
+    }
+}
+
+async fn task_page(
+    State(s): State<AppState>,
+    Browser(w): Browser,
+    Path(id): Path<String>,
+    Query(q): Query<Done>,
+) -> Response {
+    render_task(&s, &w, &id, StatusCode::OK, None, done_notice(q.done.as_deref())).await
+}
+
+/// 转交: the task goes to the chosen colleague; back to this task's page,
+/// by a redirect so that a refresh sends nothing again.
+async fn transfer(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| field(&form, k).map(str::to_string);
+    if !csrf_ok(&headers, &w, get("csrf").as_deref()) {
+        return forbidden();
+    }
+    let to = get("to").unwrap_or_default();
+    let comment = get("comment").filter(|c| !c.trim().is_empty());
+    match s.engine.transfer(&w.actor, &id, &to, comment).await {
+        Ok(_) => Redirect::to(&format!("/tasks/{id}?done=transfer")).into_response(),
+        Err(EngineError::Invalid { field, problem }) => {
+            let label = if field == "to" {
+                "转交给"
+            } else {
+                "转交说明"
+            };
+            let error = format!("{label}：{}", zh_problem(&problem));
+            render_task(&s, &w, &id, StatusCode::BAD_REQUEST, Some(error), None).await
+        }
+        Err(e) => message_page(&s, &w, e).await,
+    }
 }
 
 async fn act(
@@ -566,6 +622,7 @@ async fn act(
         comment,
         data,
         to_step,
+        batch: false,
     };
     match s.engine.act(&w.actor, &id, input).await {
         Ok(_) => render_task(&s, &w, &id, StatusCode::OK, None, Some("已办理。".into())).await,

@@ -12,6 +12,7 @@ pub fn zh(value: &str) -> &str {
         "completed" => "已办结",
         "create" => "发起",
         "withdraw" => "撤回",
+        "transfer" => "转交",
         _ => value,
     }
 }
@@ -56,6 +57,10 @@ pub fn zh_problem(problem: &Problem) -> String {
         Problem::NotCode => "编码只能由1至64位字母、数字、“-”“_”“.”组成".into(),
         Problem::NotLogin => "账号只能由1至64位字母、数字、“.”“_”“-”组成".into(),
         Problem::Immutable => "提交后不能修改".into(),
+        Problem::CreatorCannotHold => "不能交给事项的发起人办理".into(),
+        Problem::NoSuchUser { .. } => "没有这个人员".into(),
+        Problem::HoldsItAlready => "此人已在办理这项任务".into(),
+        Problem::CannotHoldTask => "此人不担任这项任务所需的职务".into(),
         Problem::TakesNoData { .. } => "此操作无需填写内容".into(),
         Problem::ChoosesNoStep { .. } => "此操作不需要选择环节".into(),
         Problem::WrongKind { allowed, .. } => format!(
@@ -111,6 +116,8 @@ pub fn zh_refusal(refusal: &Refusal, catalogue: &Catalogue) -> String {
         Refusal::MovedOn => "事项已进入下一环节，这项任务无需再办理。".into(),
         Refusal::UnknownStep { step } => format!("流程中没有环节 {step}，请联系管理员。"),
         Refusal::ActionNotAllowed { .. } => "当前环节不能进行此操作。".into(),
+        Refusal::TransferNotAllowed { .. } => "这个环节的任务不能转交。".into(),
+        Refusal::NotBatchable { .. } => "此操作不能批量办理，请打开任务逐项办理。".into(),
         Refusal::StepNotOffered { .. } => "不能退回到所选环节，请从列出的环节中选择。".into(),
         Refusal::ConditionFailed { condition, .. } => {
             format!("流程条件“{condition}”无法判断，请联系管理员。")
@@ -185,6 +192,7 @@ fn zh_counted(what: Counted) -> &'static str {
     match what {
         Counted::OrgUnits => "单位",
         Counted::Durations => "提醒时间",
+        Counted::Tasks => "项任务",
     }
 }
 

@@ -311,6 +311,285 @@ async fn several_tasks_are_agreed_at_once(app: &TestApp) {
     assert!(open_ids(app, &health).await.contains(&th));
 }
 
+async fn signers_are_added_before_after_and_beside_a_holder(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let org = app.token("jn-py-org").await;
+    let health = app.token("jn-py-health").await;
+    let pc = app.token("jn-py-mg-pc").await;
+    let edu = app.token("jn-py-edu").await;
+    let id = app.in_consultation(&nominator).await;
+    let org_task = app.task_of(&org, &id).await["id"].as_str().unwrap().to_string();
+    let path = format!("/api/v1/tasks/{org_task}/add-signer");
+    let before = history_len(app, &id).await;
+    for (body, field) in [
+        (json!({"user": "jn-py-nominator", "position": "before"}), "user"),
+        (json!({"user": "nobody-here", "position": "before"}), "user"),
+        (json!({"user": "jn-py-org", "position": "before"}), "user"),
+        (json!({"user": "jn-py-edu", "position": "sideways"}), "position"),
+        (json!({"user": "", "position": "after"}), "user"),
+    ] {
+        let (status, answer) = app.send(Some(&org), "POST", &path, Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert_eq!(answer["error"]["field"], field, "{answer}");
+    }
+    let (status, _) = app
+        .send(
+            Some(&edu),
+            "POST",
+            &path,
+            Some(json!({"user": "jn-py-edu", "position": "before"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only the holder adds");
+    assert_eq!(history_len(app, &id).await, before, "refusals wrote nothing");
+
+    // 前加签: the education department first, then the task comes back.
+    let (status, answer) = app
+        .send(
+            Some(&org),
+            "POST",
+            &path,
+            Some(json!({"user": "jn-py-edu", "position": "before", "comment": "请先核实学历"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(!open_ids(app, &org).await.contains(&org_task), "the holder waits");
+    let edu_task = app.task_of(&edu, &id).await;
+    assert_eq!(edu_task["assignee"]["user"], "jn-py-edu");
+    let edu_email = app.engine.store().user("jn-py-edu").await.unwrap().unwrap().email;
+    let added = mails(app, "task_assigned", &edu_email).await;
+    assert!(
+        added
+            .iter()
+            .any(|p| p["task_id"] == edu_task["id"] && p["added_by"] == "平阴县委组织部"),
+        "{added:?}"
+    );
+    // The other departments agreeing does not end the step while the organization department waits.
+    app.act(&health, &id, "agree", json!({})).await;
+    app.act(&pc, &id, "agree", json!({})).await;
+    let inst = app.act(&edu, &id, "agree", json!({"comment": "已核实"})).await;
+    assert_eq!(inst["step"], "consultation", "the holder decides: {inst}");
+    let back = app.task_of(&org, &id).await;
+    assert_ne!(back["id"], org_task.as_str());
+    assert_eq!(
+        back["assignee"]["user"], "jn-py-org",
+        "back to who asked, by name"
+    );
+    let inst = app.act(&org, &id, "agree", json!({})).await;
+    assert_eq!(inst["step"], "committee_by_election", "{inst}");
+    let actions: Vec<&str> = inst["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"add_signer"), "{actions:?}");
+
+    // 后加签: the holder's agreement counts once the added signer has completed too.
+    let id = app.in_consultation(&nominator).await;
+    let health_task = app.task_of(&health, &id).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, answer) = app
+        .send(
+            Some(&health),
+            "POST",
+            &format!("/api/v1/tasks/{health_task}/add-signer"),
+            Some(json!({"user": "jn-py-edu", "position": "after"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    for t in [&org, &pc, &health] {
+        app.act(t, &id, "agree", json!({})).await;
+    }
+    let inst = app.get(&nominator, &format!("/api/v1/instances/{id}")).await;
+    assert_eq!(inst["step"], "consultation", "waits for the signer added after");
+    let inst = app.act(&edu, &id, "agree", json!({})).await;
+    assert_eq!(inst["step"], "committee_by_election");
+
+    // 并加签: one more opinion in the same sign-off; an objection sends it back as anyone's would.
+    let id = app.in_consultation(&nominator).await;
+    let pc_task = app.task_of(&pc, &id).await["id"].as_str().unwrap().to_string();
+    let (status, answer) = app
+        .send(
+            Some(&pc),
+            "POST",
+            &format!("/api/v1/tasks/{pc_task}/add-signer"),
+            Some(json!({"user": "jn-py-edu", "position": "parallel"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert!(
+        open_ids(app, &pc).await.contains(&pc_task),
+        "the holder keeps their task"
+    );
+    for t in [&org, &pc, &health] {
+        app.act(t, &id, "agree", json!({})).await;
+    }
+    let inst = app
+        .act(&edu, &id, "object", json!({"comment": "候选人已调离"}))
+        .await;
+    assert_eq!(inst["step"], "revising", "{inst}");
+
+    // The nominator's own step takes no signer.
+    let id2 = app
+        .nominate(&nominator, naxian_tests::nomination("JN-PY-MG", "health"))
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let drafting = app.task_of(&nominator, &id2).await;
+    let (status, _) = app
+        .send(
+            Some(&nominator),
+            "POST",
+            &format!("/api/v1/tasks/{}/add-signer", drafting["id"].as_str().unwrap()),
+            Some(json!({"user": "jn-py-edu", "position": "parallel"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+fn day(app: &TestApp, days: i64) -> String {
+    (app.clock_now() + chrono::Duration::days(days))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+async fn a_delegate_acts_for_a_user_away(app: &TestApp) {
+    add_user(app, "jn-py-org2", "赵敏", "viewer", "JN-PY").await;
+    let nominator = app.token("jn-py-nominator").await;
+    let org = app.token("jn-py-org").await;
+    let org2 = app.token("jn-py-org2").await;
+    let edu = app.token("jn-py-edu").await;
+    let path = "/api/v1/users/jn-py-org/delegation";
+    let ok = json!({"delegate": "jn-py-org2", "from": day(app, 0), "until": day(app, 7),
+                    "workflows": ["sanzhang-appointment"]});
+    let (status, _) = app.send(Some(&edu), "PUT", path, Some(ok.clone())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "only the user or an administrator");
+    let mut refusals = Vec::new();
+    for (change, field) in [
+        (json!({"delegate": "nobody-here"}), "delegate"),
+        (json!({"delegate": "jn-py-org"}), "delegate"),
+        (json!({"from": "下周一"}), "from"),
+        (json!({"until": day(app, -1), "from": day(app, -3)}), "until"),
+        (json!({"until": day(app, -1)}), "until"),
+        (json!({"workflows": ["no-such-flow"]}), "workflows[0]"),
+    ] {
+        let mut body = ok.clone();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        refusals.push((body, field));
+    }
+    for (body, field) in refusals {
+        let (status, answer) = app.send(Some(&org), "PUT", path, Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert_eq!(answer["error"]["field"], field, "{answer}");
+    }
+    let (status, _) = app.send(Some(&org), "GET", path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "refusals set nothing");
+
+    let (status, answer) = app.send(Some(&org), "PUT", path, Some(ok.clone())).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["delegate"], "jn-py-org2");
+    assert!(answer["from"].as_str().unwrap().ends_with("+08:00"), "{answer}");
+    assert_eq!(app.get(&org, path).await["until"], answer["until"]);
+    let told = mails(app, "delegated", "jn-py-org2@example.cn").await;
+    assert_eq!(told.len(), 1, "the delegate is told");
+    assert_eq!(told[0]["by"], "平阴县委组织部");
+
+    // The user's task reaches the delegate too, marked for whom; the user keeps it.
+    let id = app.in_consultation(&nominator).await;
+    let task = app.task_of(&org, &id).await;
+    let task_id = task["id"].as_str().unwrap().to_string();
+    let theirs = app.task_of(&org2, &id).await;
+    assert_eq!(theirs["id"], task_id.as_str());
+    assert_eq!(theirs["on_behalf_of"], "jn-py-org");
+    let assigned = mails(app, "task_assigned", "jn-py-org2@example.cn").await;
+    assert!(
+        assigned
+            .iter()
+            .any(|p| p["task_id"] == task_id.as_str() && p["on_behalf_of"] == "平阴县委组织部"),
+        "{assigned:?}"
+    );
+    let (status, _) = app
+        .send(Some(&org2), "GET", &format!("/api/v1/tasks/{task_id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "the delegate reads what they act on");
+    let inst = app.act(&org2, &id, "agree", json!({"comment": "代为同意"})).await;
+    let last = inst["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["actor"], "jn-py-org2");
+    assert_eq!(last["on_behalf_of"], "jn-py-org");
+    let report = app.engine.verify_audit().await.unwrap();
+    assert!(
+        report.broken.is_none(),
+        "the chain holds with on_behalf_of sealed"
+    );
+
+    // The person represented started it: nobody acts for them on it.
+    let (status, _) = app
+        .send(
+            Some(&nominator),
+            "PUT",
+            "/api/v1/users/jn-py-nominator/delegation",
+            Some(json!({"delegate": "jn-py-edu", "from": day(app, 0), "until": day(app, 3)})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let id2 = app.in_consultation(&nominator).await;
+    app.act(
+        &app.token("jn-py-health").await,
+        &id2,
+        "return",
+        json!({"comment": "请补充"}),
+    )
+    .await;
+    let revising = app.task_of(&nominator, &id2).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        !open_ids(app, &edu).await.contains(&revising),
+        "not in the delegate's inbox"
+    );
+    let (status, answer) = app
+        .send(
+            Some(&edu),
+            "POST",
+            &format!("/api/v1/tasks/{revising}/actions"),
+            Some(json!({"action": "withdraw"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{answer}");
+
+    // Ended: the task is the user's alone again.
+    let id3 = app.in_consultation(&nominator).await;
+    let t3 = app.task_of(&org, &id3).await["id"].as_str().unwrap().to_string();
+    let (status, _) = app.send(Some(&org), "DELETE", path, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(!open_ids(app, &org2).await.contains(&t3));
+    let (status, _) = app
+        .send(
+            Some(&org2),
+            "POST",
+            &format!("/api/v1/tasks/{t3}/actions"),
+            Some(json!({"action": "agree"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = app.send(Some(&org), "DELETE", path, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A window that has not begun covers nothing yet.
+    let later = json!({"delegate": "jn-py-org2", "from": day(app, 2), "until": day(app, 5)});
+    let (status, _) = app.send(Some(&org), "PUT", path, Some(later)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!open_ids(app, &org2).await.contains(&t3));
+}
+
 /// 转交 by the task page's form: colleagues by name (never the creator),
 /// a redirect back, the timeline in words.
 async fn a_task_is_transferred_on_its_page(app: &TestApp) {
@@ -379,6 +658,160 @@ async fn a_task_is_transferred_on_its_page(app: &TestApp) {
     assert!(inbox.contains("玫瑰镇"), "{inbox}");
 }
 
+/// 加签 by the task page's form: the signer sees who asked in their inbox,
+/// the timeline says whom and how, by name.
+async fn a_signer_is_added_on_the_task_page(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let id = app.in_consultation(&nominator).await;
+    let org_token = app.token("jn-py-org").await;
+    let task_id = app.task_of(&org_token, &id).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let org = login(app, "jn-py-org").await;
+    let (_, html) = get(&org, app, &format!("/tasks/{task_id}")).await;
+    assert!(html.contains("id=\"add-signer\""), "{html}");
+    assert!(html.contains("<option value=\"jn-py-edu\">"), "{html}");
+    assert!(
+        !html.contains("<option value=\"jn-py-nominator\">"),
+        "never the creator"
+    );
+    let token = csrf(&html);
+    let r = org
+        .post(app.url(&format!("/tasks/{task_id}/add-signer")))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("user", "jn-py-edu"),
+            ("position", "sideways"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(r.text().await.unwrap().contains("加签方式：请从列表中选择"));
+    let r = org
+        .post(app.url(&format!("/tasks/{task_id}/add-signer")))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("user", "jn-py-edu"),
+            ("position", "parallel"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let back = r.headers()["location"].to_str().unwrap().to_string();
+    let (_, html) = get(&org, app, &back).await;
+    assert!(html.contains("已加签"));
+    let edu_name = app.engine.store().user("jn-py-edu").await.unwrap().unwrap().name;
+    assert!(html.contains(&format!("加签：{edu_name}（并加签")), "{html}");
+    let edu = login(app, "jn-py-edu").await;
+    let (_, inbox) = get(&edu, app, "/inbox").await;
+    assert!(inbox.contains("（平阴县委组织部加签）"), "{inbox}");
+}
+
+/// 我的账户: a delegation set and ended by forms, each redirecting back;
+/// the delegate's inbox marks the task 代 <name>.
+async fn a_delegation_is_set_on_the_account_page(app: &TestApp) {
+    let org = login(app, "jn-py-org").await;
+    let (status, html) = get(&org, app, "/account").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("您目前没有委托他人代为办理"), "{html}");
+    let edu_name = app.engine.store().user("jn-py-edu").await.unwrap().unwrap().name;
+    assert!(
+        html.contains(&format!("<option value=\"jn-py-edu\">{edu_name}</option>")),
+        "colleagues by name: {html}"
+    );
+    assert!(!html.contains("<option value=\"jn-py-org\">"), "never oneself");
+    let token = csrf(&html);
+    let r = org
+        .post(app.url("/account/delegation"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("delegate", "jn-py-edu"),
+            ("from", &day(app, 0)),
+            ("until", &day(app, -2)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        r.text().await.unwrap().contains("结束日期："),
+        "the field named in Chinese"
+    );
+    let r = org
+        .post(app.url("/account/delegation"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("delegate", "jn-py-edu"),
+            ("from", &day(app, 0)),
+            ("until", &day(app, 5)),
+            ("workflow", "sanzhang-appointment"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/account?done=delegated");
+    let (_, html) = get(&org, app, "/account?done=delegated").await;
+    assert!(html.contains("已设置委托代理"));
+    assert!(html.contains(&format!("<strong>{edu_name}</strong>")), "{html}");
+    assert!(
+        html.contains("吸纳“三长”进入科协领导机构"),
+        "the workflow by its title: {html}"
+    );
+
+    let nominator = app.token("jn-py-nominator").await;
+    app.in_consultation(&nominator).await;
+    let edu = login(app, "jn-py-edu").await;
+    let (_, inbox) = get(&edu, app, "/inbox").await;
+    assert!(inbox.contains("（代 平阴县委组织部）"), "{inbox}");
+    let (_, account) = get(&edu, app, "/account").await;
+    assert!(
+        account.contains("我代理的人") && account.contains("平阴县委组织部"),
+        "{account}"
+    );
+    // The delegate acts on the task page; the timeline says for whom.
+    let task = naxian_tests::web::task_links(&inbox)
+        .into_iter()
+        .next()
+        .expect("a task link");
+    let (status, page) = get(&edu, app, &format!("/tasks/{task}")).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let r = edu
+        .post(app.url(&format!("/tasks/{task}/act")))
+        .form(&[
+            ("csrf", csrf(&page).as_str()),
+            ("action", "agree"),
+            ("comment", "代为同意"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
+    let (_, page) = get(&edu, app, &format!("/tasks/{task}")).await;
+    assert!(
+        page.contains(&format!("{edu_name}（代平阴县委组织部）")),
+        "{page}"
+    );
+
+    app.in_consultation(&nominator).await;
+    let r = org
+        .post(app.url("/account/delegation/end"))
+        .form(&[("csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, inbox) = get(&edu, app, "/inbox").await;
+    assert!(!inbox.contains("（代 平阴县委组织部）"), "ended");
+}
+
 /// 批量 on the inbox: checkboxes on rows whose action may be batched, one
 /// opinion, each row's result listed.
 async fn tasks_are_agreed_in_a_batch_from_the_inbox(app: &TestApp) {
@@ -429,7 +862,11 @@ async fn tasks_are_agreed_in_a_batch_from_the_inbox(app: &TestApp) {
 }
 
 on_both_backends!(
+    a_delegate_acts_for_a_user_away,
+    signers_are_added_before_after_and_beside_a_holder,
     a_task_is_transferred_on_its_page,
+    a_signer_is_added_on_the_task_page,
+    a_delegation_is_set_on_the_account_page,
     tasks_are_agreed_in_a_batch_from_the_inbox,
     a_task_is_transferred_to_a_colleague,
     an_administrator_transfers_anyones_task_but_never_to_the_creator,

@@ -168,6 +168,21 @@ const MATRIX: &[(&str, &str)] = &[
         "DELETE /api/v1/users/{login}/grants/{role}/{org_unit}",
         "401 403 403 403 403 403 403 403 403 403 204",
     ),
+    // The nominator's own delegation (the fixture's), in the document's
+    // order: ended once by them (the administrator finds none left), then
+    // read (none: 404 to those who may read it), then set again.
+    (
+        "PUT /api/v1/users/{login}/delegation",
+        "401 403 403 403 403 403 403 403 403 200 200",
+    ),
+    (
+        "GET /api/v1/users/{login}/delegation",
+        "401 403 403 403 403 403 403 403 403 404 404",
+    ),
+    (
+        "DELETE /api/v1/users/{login}/delegation",
+        "401 403 403 403 403 403 403 403 403 204 404",
+    ),
     (
         "PUT /api/v1/users/{login}/preferences",
         "401 403 403 403 403 403 403 403 403 200 200",
@@ -192,6 +207,11 @@ const MATRIX: &[(&str, &str)] = &[
     (
         "POST /api/v1/tasks/{id}/transfer",
         "401 403 403 403 403 403 403 403 400 403 400",
+    ),
+    // The creator as a signer: 400 for the holder, who alone may add one.
+    (
+        "POST /api/v1/tasks/{id}/add-signer",
+        "401 403 403 403 403 403 403 403 400 403 403",
     ),
     // Every signed-in user may ask; each task answers for itself (an
     // objection is never batched, so each answer here is a refusal).
@@ -274,6 +294,19 @@ async fn fixture(app: &TestApp) -> Fixture {
         let (status, b) = app.send(Some(&admin), "POST", path, Some(body)).await;
         assert_eq!(status, StatusCode::CREATED, "{b}");
     }
+    // The nominator's delegation, for the rows that read and end it.
+    let (status, b) = app
+        .send(
+            Some(&admin),
+            "PUT",
+            "/api/v1/users/jn-py-nominator/delegation",
+            Some(
+                json!({"delegate": "jn-py-org", "from": app.clock_now().to_rfc3339(),
+                        "until": (app.clock_now() + chrono::Duration::days(3)).to_rfc3339()}),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b}");
     Fixture {
         instance,
         task,
@@ -355,6 +388,8 @@ async fn call(app: &TestApp, f: &Fixture, op: &str, token: Option<&str>, n: usiz
             Some(json!({"role": "viewer", "org_unit": format!("JN-PY-{}", ["MG", "YS"][n % 2])}))
         }
         "PUT /api/v1/users/{login}/preferences" => Some(json!({"digest": true})),
+        "PUT /api/v1/users/{login}/delegation" => Some(json!({"delegate": "jn-py-org",
+            "from": app.clock_now().to_rfc3339(), "until": (app.clock_now() + chrono::Duration::days(3)).to_rfc3339()})),
         "PUT /api/v1/roles/{name}" => Some(json!({"label": "联络员", "may": ["reports"]})),
         "PUT /api/v1/functions/{name}" => Some(json!({"label": "联络"})),
         "POST /api/v1/workflows" => Some(json!({"source": std::fs::read_to_string(
@@ -364,7 +399,12 @@ async fn call(app: &TestApp, f: &Fixture, op: &str, token: Option<&str>, n: usiz
         }
         "POST /api/v1/tasks/{id}/urge" => Some(json!({})),
         "POST /api/v1/tasks/{id}/transfer" => Some(json!({"to": "jn-py-nominator"})),
-        "POST /api/v1/tasks/batch" => Some(json!({"task_ids": [f.task], "action": "object", "comment": "授权测试"})),
+        "POST /api/v1/tasks/{id}/add-signer" => {
+            Some(json!({"user": "jn-py-nominator", "position": "before"}))
+        }
+        "POST /api/v1/tasks/batch" => {
+            Some(json!({"task_ids": [f.task], "action": "object", "comment": "授权测试"}))
+        }
         "POST /api/v1/tasks/{id}/actions" => Some(json!({"action": "agree"})),
         "POST /api/v1/instances/{id}/withdraw" => Some(json!({"comment": "授权测试"})),
         "POST /api/v1/campaigns" => {
@@ -542,7 +582,21 @@ const WEB_MATRIX: &[(&str, &str)] = &[
         "POST /tasks/{id}/transfer",
         "303 403 403 403 403 403 403 403 400 403 400",
     ),
+    (
+        "POST /tasks/{id}/add-signer",
+        "303 403 403 403 403 403 403 403 400 403 403",
+    ),
     ("POST /inbox/batch", "303 200 200 200 200 200 200 200 200 200 200"),
+    ("GET /account", "303 200 200 200 200 200 200 200 200 200 200"),
+    // Each caller delegates to a user who is none of them, then ends it.
+    (
+        "POST /account/delegation",
+        "303 303 303 303 303 303 303 303 303 303 303",
+    ),
+    (
+        "POST /account/delegation/end",
+        "303 303 303 303 303 303 303 303 303 303 303",
+    ),
     (
         "POST /tasks/{id}/act",
         "303 403 403 403 403 403 403 403 200 403 403",
@@ -639,6 +693,16 @@ async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usi
     let csrf = c.csrf.as_str();
     let unique = n.to_string();
     let object = format!("{}|object", f.task);
+    let shanghai = chrono::FixedOffset::east_opt(8 * 3600).unwrap();
+    let today = app
+        .clock_now()
+        .with_timezone(&shanghai)
+        .format("%Y-%m-%d")
+        .to_string();
+    let until = (app.clock_now() + chrono::Duration::days(3))
+        .with_timezone(&shanghai)
+        .format("%Y-%m-%d")
+        .to_string();
     let multipart = |form: Form| {
         c.browser
             .post(app.url(&path))
@@ -714,6 +778,13 @@ async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usi
                 "/tasks/{id}/act" => vec![("action", "agree"), ("comment", "同意")],
                 "/tasks/{id}/urge" => vec![("back", f.task.as_str())],
                 "/tasks/{id}/transfer" => vec![("to", "jn-py-nominator")],
+                "/account/delegation/end" => vec![],
+                "/account/delegation" => vec![
+                    ("delegate", "az-leaving"),
+                    ("from", today.as_str()),
+                    ("until", until.as_str()),
+                ],
+                "/tasks/{id}/add-signer" => vec![("user", "jn-py-nominator"), ("position", "before")],
                 "/inbox/batch" => vec![("task", object.as_str()), ("comment", "授权测试")],
                 "/instances/{id}/withdraw" => vec![("back", f.task.as_str()), ("comment", "授权测试")],
                 "/admin/units" => vec![

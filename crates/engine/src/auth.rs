@@ -221,7 +221,7 @@ impl Actor {
 }
 
 impl Engine {
-    async fn actor_for(&self, user: UserRecord) -> Result<Actor> {
+    pub(crate) async fn actor_for(&self, user: UserRecord) -> Result<Actor> {
         let grants = self.store.grants(&user.login).await?;
         Ok(Actor {
             login: user.login,

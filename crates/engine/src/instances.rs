@@ -7,7 +7,7 @@ use crate::directory_cache::Seen;
 use crate::error::{EngineError, Result};
 use crate::Engine;
 use naxian_model::audit::{verify_chain, BrokenLink, GENESIS};
-use naxian_model::machine::{self, ActionInput, Command, Decision};
+use naxian_model::machine::{self, ActionInput, Command, Decision, SignerPosition};
 use naxian_model::{Counted, Definition, Instance, Problem, Refusal, Task, TaskStatus};
 use naxian_store::{
     Change, HistoryRecord, InboxRow, InstanceFilter, InstanceKey, InstanceRecord, InstanceState, StoreError,
@@ -114,6 +114,11 @@ pub struct InboxItem {
     pub done_action: Option<String>,
     /// An open task's action that may be taken in a batch (批量), as (name, title).
     pub batch_action: Option<(String, String)>,
+    /// An added signer's task (加签): the name of who asked.
+    pub asked_by: Option<String>,
+    /// A task that reached the viewer as a delegate (代理): the person they
+    /// stand for, as (login, name).
+    pub on_behalf_of: Option<(String, String)>,
 }
 
 impl Engine {
@@ -367,26 +372,64 @@ impl Engine {
         to: &str,
         comment: Option<String>,
     ) -> Result<InstanceView> {
-        let to = to.trim();
-        if to.is_empty() {
-            return Err(EngineError::invalid("to", Problem::Required));
-        }
-        let user = self.store.user(to).await?.ok_or_else(|| {
-            EngineError::invalid(
-                "to",
-                Problem::NoSuchUser {
-                    login: to.to_string(),
-                },
-            )
-        })?;
+        let to = self.existing_user("to", to).await?;
         let command = Command::Transfer {
             task_id: task_id.into(),
-            to: user.login,
+            to,
             comment,
             anyone: false,
         };
         self.decide(actor, InstanceKey::Task(task_id), &command, Check::Holder)
             .await
+    }
+
+    /// 加签: `user` signs the task's step too, before, after or beside its
+    /// holder (`position`); only the task's holder adds.
+    pub async fn add_signer(
+        &self,
+        actor: &Actor,
+        task_id: &str,
+        user: &str,
+        position: &str,
+        comment: Option<String>,
+    ) -> Result<InstanceView> {
+        let position: SignerPosition = position.trim().parse().map_err(|_| {
+            EngineError::invalid(
+                "position",
+                Problem::NotOneOf {
+                    choices: SignerPosition::ALL
+                        .iter()
+                        .map(|p| p.as_str().to_string())
+                        .collect(),
+                },
+            )
+        })?;
+        let user = self.existing_user("user", user).await?;
+        let command = Command::AddSigner {
+            task_id: task_id.into(),
+            user,
+            position,
+            comment,
+        };
+        self.decide(actor, InstanceKey::Task(task_id), &command, Check::Holder)
+            .await
+    }
+
+    /// The login of the user a request names in `field`, or 400 naming it.
+    pub(crate) async fn existing_user(&self, field: &str, login: &str) -> Result<String> {
+        let login = login.trim();
+        if login.is_empty() {
+            return Err(EngineError::invalid(field, Problem::Required));
+        }
+        let user = self.store.user(login).await?.ok_or_else(|| {
+            EngineError::invalid(
+                field,
+                Problem::NoSuchUser {
+                    login: login.to_string(),
+                },
+            )
+        })?;
+        Ok(user.login)
     }
 
     pub async fn withdraw(
@@ -479,9 +522,19 @@ impl Engine {
             })
         };
         let mut command = std::borrow::Cow::Borrowed(command);
+        let mut on_behalf_of = None;
         match (check, command.as_ref()) {
-            (Check::Holder, Command::Act { task_id, .. }) if !actor.holds_task(task_of(task_id)?) => {
-                return Err(EngineError::Forbidden(Refusal::NotYourTask));
+            (Check::Holder, Command::Act { task_id, .. } | Command::AddSigner { task_id, .. })
+                if !actor.holds_task(task_of(task_id)?) =>
+            {
+                // A delegate acts in the name of whom they stand for (代理).
+                let principal = self
+                    .principal_for(actor, task_of(task_id)?, &rec.instance)
+                    .await?;
+                match principal {
+                    Some(p) => on_behalf_of = Some(p.login),
+                    None => return Err(EngineError::Forbidden(Refusal::NotYourTask)),
+                }
             }
             // An administrator of the unit hands anyone's task to anyone.
             (Check::Holder, Command::Transfer { task_id, .. }) if !actor.holds_task(task_of(task_id)?) => {
@@ -516,6 +569,7 @@ impl Engine {
                 &def,
                 decision,
                 &tasks,
+                on_behalf_of,
                 Some(&rec),
                 rec.directory_generation,
                 actor,
@@ -555,7 +609,7 @@ impl Engine {
         unique_key: Option<String>,
     ) -> Result<Change> {
         let change = self
-            .change_for(def, d, &[], prev, generation, actor, unit_name, unique_key)
+            .change_for(def, d, &[], None, prev, generation, actor, unit_name, unique_key)
             .await?;
         self.write(&change).await?;
         Ok(change)
@@ -576,6 +630,7 @@ impl Engine {
         def: &Definition,
         d: Decision,
         before: &[Task],
+        on_behalf_of: Option<String>,
         prev: Option<&InstanceRecord>,
         generation: i64,
         actor: &Actor,
@@ -598,6 +653,7 @@ impl Engine {
             h.action,
             h.comment,
             h.note,
+            on_behalf_of,
         );
         let mut timers = Vec::new();
         let open: Vec<Task> = d
@@ -680,7 +736,10 @@ impl Engine {
     /// One instance, if the actor may see it.
     pub async fn instance_view(&self, actor: &Actor, id: &str) -> Result<InstanceView> {
         let view = self.load_view(id).await?;
-        if !self.may_see(actor, &view.instance, &view.tasks) && !view.published() {
+        if !self.may_see(actor, &view.instance, &view.tasks)
+            && !view.published()
+            && !self.sees_as_delegate(actor, &view.instance, &view.tasks).await?
+        {
             return Err(EngineError::Forbidden(Refusal::InstanceHidden));
         }
         Ok(view)
@@ -762,17 +821,70 @@ impl Engine {
         Ok(self.store.list_instances(&filter).await?)
     }
 
-    /// How many open tasks the actor has, for a badge.
+    /// How many open tasks the actor has, for a badge: their own, and those
+    /// that reach them as a delegate.
     pub async fn inbox_count(&self, actor: &Actor) -> Result<usize> {
-        Ok(self.store.inbox_count(&actor.login).await?.max(0) as usize)
+        let own = self.store.inbox_count(&actor.login).await?.max(0) as usize;
+        if self.delegations_to(actor).await?.is_empty() {
+            return Ok(own);
+        }
+        let own_rows: Vec<(InboxRow, Option<(String, String)>)> = Vec::new();
+        Ok(own + self.delegated_rows(actor, &own_rows).await?.len())
+    }
+
+    /// The open tasks that reach `actor` as a delegate (代理), each with the
+    /// name of whom they stand for: one inbox query per delegation in force,
+    /// leaving out tasks the actor has already (`own`) and instances started
+    /// by the actor or the person represented, on which neither may act.
+    async fn delegated_rows(
+        &self,
+        actor: &Actor,
+        own: &[(InboxRow, Option<(String, String)>)],
+    ) -> Result<Vec<(InboxRow, Option<(String, String)>)>> {
+        let now = self.clock.now();
+        let mut out: Vec<(InboxRow, Option<(String, String)>)> = Vec::new();
+        for d in self.delegations_to(actor).await? {
+            let name = self
+                .store
+                .user(&d.login)
+                .await?
+                .map_or(d.login.clone(), |u| u.name);
+            for row in self.store.inbox(&d.login, TaskStatus::Open, 500).await? {
+                let seen = own
+                    .iter()
+                    .chain(out.iter())
+                    .any(|(r, _)| r.task.id == row.task.id);
+                if seen || !d.covers(now, &row.workflow) || [&actor.login, &d.login].contains(&&row.creator) {
+                    continue;
+                }
+                out.push((row, Some((d.login.clone(), name.clone()))));
+            }
+        }
+        Ok(out)
     }
 
     /// The actor's open or done tasks, each with the actions it offers.
     pub async fn inbox(&self, actor: &Actor, status: TaskStatus) -> Result<Vec<InboxItem>> {
         // One query, whatever the number of rows; definitions come from memory.
-        let rows = self.store.inbox(&actor.login, status, 500).await?;
+        let mut rows: Vec<(InboxRow, Option<(String, String)>)> = self
+            .store
+            .inbox(&actor.login, status, 500)
+            .await?
+            .into_iter()
+            .map(|r| (r, None))
+            .collect();
+        if status == TaskStatus::Open {
+            rows.extend(self.delegated_rows(actor, &rows).await?);
+        }
+        let askers: Vec<String> = rows
+            .iter()
+            .filter_map(|(r, _)| machine::AddedSigner::of_key(&r.task.assignee.key).map(|a| a.asker))
+            .collect();
+        let askers = self
+            .names_of(&askers.iter().map(String::as_str).collect::<Vec<_>>())
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
+        for (row, on_behalf_of) in rows {
             let def = self.definition(&row.workflow, row.version).await?;
             let step = def.step(&row.task.step);
             let title = step
@@ -792,7 +904,11 @@ impl Engine {
                         a.title.clone().unwrap_or_else(|| name.to_string()),
                     )
                 });
+            let asked_by = machine::AddedSigner::of_key(&row.task.assignee.key)
+                .map(|a| askers.get(&a.asker).cloned().unwrap_or(a.asker));
             out.push(InboxItem {
+                on_behalf_of,
+                asked_by,
                 batch_action,
                 actions: machine::task_actions(&def, &row.task),
                 title: format!("{}：{title}", def.title),

@@ -10,6 +10,7 @@ pub mod campaigns;
 pub mod catalogue;
 pub mod charts;
 pub mod clock;
+pub mod delegations;
 mod directory;
 mod directory_cache;
 pub mod error;

@@ -80,6 +80,29 @@ impl Engine {
         })
     }
 
+    /// The delegates (代理) in force now of any of `users` for `workflow`,
+    /// each with the name of whom they stand for; one query.
+    async fn delegates_of(&self, users: &[UserRecord], workflow: &str) -> Result<Vec<(UserRecord, String)>> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let logins: Vec<String> = users.iter().map(|u| u.login.clone()).collect();
+        let now = self.clock.now();
+        let mut out: Vec<(UserRecord, String)> = Vec::new();
+        for d in self.store.delegations_of(&logins).await? {
+            if !d.covers(now, workflow) || users.iter().any(|u| u.login == d.delegate) {
+                continue;
+            }
+            let principal = users.iter().find(|u| u.login == d.login).map(|u| u.name.clone());
+            if let (Some(delegate), Some(principal)) = (self.store.user(&d.delegate).await?, principal) {
+                if !out.iter().any(|(u, _)| u.login == delegate.login) {
+                    out.push((delegate, principal));
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// The path of the unit a `{role, unit: LEVEL}` spec names for an instance.
     async fn level_path(
         &self,
@@ -172,6 +195,7 @@ impl Engine {
                 continue;
             }
             let users = self.recipients_of(seen, &t.assignee).await?;
+            let delegates = self.delegates_of(&users, &inst.workflow).await?;
             let mut params = json!({
                 "title": format!("{}：{}", subject.workflow_title, step_title(def, &t.step)),
                 "subject": subject.text,
@@ -184,13 +208,25 @@ impl Engine {
                 params["handed_by"] = json!(actor_name);
                 params["comment"] = json!(c.comment.clone().unwrap_or_default());
             }
+            if let Some(signer) = machine::AddedSigner::of_key(&t.assignee.key) {
+                // An added signer (加签) reads who asked, and where they stand.
+                let asker = self.user_seen(seen, &signer.asker).await?;
+                params["added_by"] = json!(asker.map(|u| u.name).unwrap_or(signer.asker));
+                params["added_as"] = json!(match signer.position {
+                    machine::SignerPosition::Before => "请您先行办理，办理后交回其决定",
+                    machine::SignerPosition::After => "请您在其同意后会签，您办理后方为通过",
+                    machine::SignerPosition::Parallel => "请您与其一同会签",
+                });
+            }
             let template = def.mail_template(&t.step, false);
-            out.extend(self.messages(
-                &format!("assigned:{}", t.id),
-                &users,
-                &template,
-                task_params(params, def, inst),
-            ));
+            let params = task_params(params, def, inst);
+            out.extend(self.messages(&format!("assigned:{}", t.id), &users, &template, params.clone()));
+            // 代理: the delegate of someone away gets the task's mail too, saying for whom.
+            for (delegate, principal) in delegates {
+                let mut p = params.clone();
+                p["on_behalf_of"] = json!(principal);
+                out.extend(self.messages(&format!("assigned:{}", t.id), &[delegate], &template, p));
+            }
         }
         // 转交: those who held the task read to whom it went.
         if let (Some(c), Some(new)) = (transfer, opened.first()) {

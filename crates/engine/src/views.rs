@@ -57,6 +57,9 @@ pub struct TaskPage {
     /// Whom the viewer may transfer (转交) the task to, as (login, name);
     /// empty when they may not transfer it.
     pub transfer_to: Vec<(String, String)>,
+    /// Whom the viewer may add as a signer (加签), as (login, name); empty
+    /// when they may not add one.
+    pub add_signer_to: Vec<(String, String)>,
     /// The people the history names (who acted, to whom a task went), by login.
     pub names: std::collections::HashMap<String, String>,
 }
@@ -162,15 +165,26 @@ impl Engine {
         } else {
             Vec::new()
         };
+        let add_signer_to = if may.act && active {
+            self.signer_candidates(actor, &task, &record).await?
+        } else {
+            Vec::new()
+        };
         let mut named: Vec<&str> = Vec::new();
         for h in &record.history {
             named.push(&h.actor);
-            if h.action == machine::TRANSFER {
-                named.extend(h.note.as_deref());
+            named.extend(h.on_behalf_of.as_deref());
+            match h.action.as_str() {
+                machine::TRANSFER => named.extend(h.note.as_deref()),
+                machine::ADD_SIGNER => {
+                    named.extend(h.note.as_deref().and_then(|n| n.split_once('|')).map(|(_, l)| l))
+                }
+                _ => {}
             }
         }
         let names = self.names_of(&named).await?;
         Ok(TaskPage {
+            add_signer_to,
             names,
             transfer_to,
             warnings: self.instance_warnings(&record).await?,
@@ -211,7 +225,8 @@ impl Engine {
         let allowed = record
             .definition
             .step(&task.step)
-            .is_some_and(|s| s.allows_transfer());
+            .is_some_and(|s| s.allows_transfer())
+            && machine::AddedSigner::of_key(&task.assignee.key).is_none();
         let Some(role) = task
             .assignee
             .role
@@ -227,6 +242,52 @@ impl Engine {
             .holders(role, &task.assignee.unit_path)
             .into_iter()
             .filter(|l| *l != inst.creator && *l != actor.login && task.assignee.user.as_deref() != Some(*l))
+            .collect();
+        logins.sort_unstable();
+        logins.dedup();
+        let mut out = Vec::with_capacity(logins.len());
+        for login in logins {
+            if let Some(u) = self.user_seen(Seen::Now, login).await? {
+                out.push((u.login, u.name));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whom `actor` may add as a signer (加签) to `task`, by name: the people
+    /// of the instance's units and their departments, never its creator, the
+    /// actor or one who has a task of the step already.
+    async fn signer_candidates(
+        &self,
+        actor: &Actor,
+        task: &Task,
+        record: &InstanceView,
+    ) -> Result<Vec<(String, String)>> {
+        let inst = &record.instance;
+        let allowed = record
+            .definition
+            .step(&task.step)
+            .is_some_and(|s| s.allows_add_signer());
+        if !allowed
+            || task.status != TaskStatus::Open
+            || machine::AddedSigner::of_key(&task.assignee.key).is_some()
+        {
+            return Ok(Vec::new());
+        }
+        let Some(org) = self.org_context_seen(Seen::Now, &inst.org_path).await? else {
+            return Ok(Vec::new());
+        };
+        let busy: Vec<&str> = record
+            .tasks
+            .iter()
+            .filter(|t| t.status == TaskStatus::Open && t.step == task.step)
+            .filter_map(|t| t.assignee.user.as_deref())
+            .collect();
+        let mut logins: Vec<&str> = org
+            .holdings
+            .iter()
+            .map(|h| h.login.as_str())
+            .filter(|l| *l != inst.creator && *l != actor.login && !busy.contains(l))
             .collect();
         logins.sort_unstable();
         logins.dedup();

@@ -21,6 +21,7 @@ pub const TEMPLATES: &[&str] = &[
     "outcome",
     "urge",
     "transferred",
+    "delegated",
     "copy",
     "report_opened",
     "report_due",

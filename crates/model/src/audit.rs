@@ -19,11 +19,15 @@ pub struct AuditFields<'a> {
     pub action: &'a str,
     pub comment: Option<&'a str>,
     pub note: Option<&'a str>,
+    /// Whose task a delegate acted on (代理).
+    pub on_behalf_of: Option<&'a str>,
 }
 
-/// sha256 over the previous hash and a canonical JSON array of the fields.
+/// sha256 over the previous hash and a canonical JSON array of the fields;
+/// `on_behalf_of` is sealed only when set, so that entries written before it
+/// existed verify as they were sealed.
 pub fn entry_hash(prev_hash: &str, f: &AuditFields<'_>) -> String {
-    let canonical = json!([
+    let mut canonical = json!([
         prev_hash,
         f.instance_id,
         f.seq,
@@ -34,6 +38,9 @@ pub fn entry_hash(prev_hash: &str, f: &AuditFields<'_>) -> String {
         f.comment,
         f.note,
     ]);
+    if let (Some(principal), Some(list)) = (f.on_behalf_of, canonical.as_array_mut()) {
+        list.push(json!(principal));
+    }
     hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
 }
 
@@ -56,6 +63,9 @@ pub struct StoredEntry {
     pub action: String,
     pub comment: Option<String>,
     pub note: Option<String>,
+    /// Whose task the actor acted on as their delegate (代理), if anyone's.
+    #[serde(default)]
+    pub on_behalf_of: Option<String>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -74,6 +84,7 @@ impl StoredEntry {
         action: String,
         comment: Option<String>,
         note: Option<String>,
+        on_behalf_of: Option<String>,
     ) -> StoredEntry {
         let mut e = StoredEntry {
             instance_id,
@@ -84,6 +95,7 @@ impl StoredEntry {
             action,
             comment,
             note,
+            on_behalf_of,
             prev_hash,
             hash: String::new(),
         };
@@ -101,6 +113,7 @@ impl StoredEntry {
             action: &self.action,
             comment: self.comment.as_deref(),
             note: self.note.as_deref(),
+            on_behalf_of: self.on_behalf_of.as_deref(),
         }
     }
 }
@@ -125,4 +138,53 @@ pub fn verify_chain(entries: &[StoredEntry]) -> Result<(), BrokenLink> {
         prev = e.hash.clone();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn entry(on_behalf_of: Option<&str>) -> StoredEntry {
+        StoredEntry::seal(
+            GENESIS.into(),
+            "i1".into(),
+            1,
+            Utc.with_ymd_and_hms(2026, 12, 7, 2, 0, 0).unwrap(),
+            "zhao".into(),
+            "consultation".into(),
+            "agree".into(),
+            None,
+            None,
+            on_behalf_of.map(str::to_string),
+        )
+    }
+
+    #[test]
+    fn an_entry_without_a_principal_hashes_as_before_it_existed() {
+        let e = entry(None);
+        let before = json!([
+            GENESIS,
+            "i1",
+            1,
+            "2026-12-07T02:00:00.000000Z",
+            "zhao",
+            "consultation",
+            "agree",
+            null,
+            null
+        ]);
+        assert_eq!(e.hash, hex::encode(Sha256::digest(before.to_string().as_bytes())));
+    }
+
+    #[test]
+    fn whom_a_delegate_stood_for_is_sealed() {
+        let mut e = entry(Some("li"));
+        assert_ne!(e.hash, entry(None).hash);
+        assert!(verify_chain(std::slice::from_ref(&e)).is_ok());
+        e.on_behalf_of = Some("wang".into());
+        assert!(verify_chain(&[e.clone()]).is_err(), "changed after sealing");
+        e.on_behalf_of = None;
+        assert!(verify_chain(&[e]).is_err(), "removed after sealing");
+    }
 }

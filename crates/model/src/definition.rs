@@ -366,6 +366,10 @@ pub struct StepDef {
     /// Unset: yes, for a step whose tasks are not the creator's own.
     #[serde(default)]
     pub transfer: Option<bool>,
+    /// 加签: whether the holder of a task may add a signer before, after or
+    /// beside them. Unset: as for `transfer`.
+    #[serde(default)]
+    pub add_signer: Option<bool>,
 }
 
 /// When an assignee's part of a step is done without asking them.
@@ -439,8 +443,17 @@ impl StepDef {
 
     /// Whether a task of this step may be transferred (转交).
     pub fn allows_transfer(&self) -> bool {
-        self.transfer
-            .unwrap_or_else(|| !self.is_route() && !self.assign.iter().any(AssignSpec::is_creator))
+        self.transfer.unwrap_or_else(|| self.decided_by_others())
+    }
+
+    /// Whether a holder of a task of this step may add a signer (加签).
+    pub fn allows_add_signer(&self) -> bool {
+        self.add_signer.unwrap_or_else(|| self.decided_by_others())
+    }
+
+    /// A human step whose tasks are not the creator's own.
+    fn decided_by_others(&self) -> bool {
+        !self.is_route() && !self.assign.iter().any(AssignSpec::is_creator)
     }
 }
 

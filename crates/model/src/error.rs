@@ -51,8 +51,10 @@ pub enum Refusal {
         step: String,
         allowed: Vec<String>,
     },
-    #[error("tasks of step `{step}` cannot be transferred")]
+    #[error("this task of step `{step}` cannot be transferred")]
     TransferNotAllowed { step: String },
+    #[error("no signer can be added to a task of step `{step}`, nor to an added signer's task")]
+    AddSignerNotAllowed { step: String },
     #[error("action `{action}` cannot be taken in a batch: open the task and take it there")]
     NotBatchable { action: String },
     #[error("`{step}` is not a step this action may send the instance to (allowed: {})", .allowed.join(", "))]
@@ -134,6 +136,10 @@ pub enum Refusal {
     },
     #[error("this task is not assigned to you")]
     NotYourTask,
+    #[error("nobody acts on an instance they started, nor for the person who started it")]
+    OwnInstance,
+    #[error("`{login}` has no delegation")]
+    NoDelegation { login: String },
     #[error("you may not see this instance")]
     InstanceHidden,
     #[error("you may not see this campaign")]
@@ -277,6 +283,8 @@ pub enum Problem {
     CreatorCannotHold,
     #[error("no user `{login}`")]
     NoSuchUser { login: String },
+    #[error("cannot be the user themself")]
+    DelegateIsSelf,
     #[error("holds this task already")]
     HoldsItAlready,
     #[error("does not hold the task's role at its unit or above")]

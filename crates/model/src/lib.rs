@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod catalogue;
 pub mod condition;
 pub mod definition;
+pub mod delegation;
 pub mod directory;
 pub mod error;
 pub mod fields;
@@ -21,6 +22,7 @@ pub mod seats;
 
 pub use catalogue::{Capability, Catalogue};
 pub use definition::{Definition, DefinitionError};
+pub use delegation::Delegation;
 pub use directory::{Body, OrgContext, OrgKind, OrgUnit, Role};
 pub use error::{Counted, ModelError, Problem, Refusal};
 pub use machine::{Assignee, Command, Decision, Instance, Status, Task, TaskStatus};

@@ -147,6 +147,87 @@ impl ActionInput {
     }
 }
 
+/// Where an added signer (加签) stands to the holder who added them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignerPosition {
+    /// 前加签: acts first; the task then comes back to the holder, who decides.
+    Before,
+    /// 后加签: the holder's decision counts once the added signer has also completed.
+    After,
+    /// 并加签: one more task in the same sign-off.
+    Parallel,
+}
+
+impl SignerPosition {
+    pub const ALL: &'static [SignerPosition] = &[
+        SignerPosition::Before,
+        SignerPosition::After,
+        SignerPosition::Parallel,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignerPosition::Before => "before",
+            SignerPosition::After => "after",
+            SignerPosition::Parallel => "parallel",
+        }
+    }
+}
+
+impl std::str::FromStr for SignerPosition {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        SignerPosition::ALL
+            .iter()
+            .copied()
+            .find(|p| p.as_str() == s)
+            .ok_or_else(|| "must be before, after or parallel".into())
+    }
+}
+
+/// An added signer's part of a step, carried in its task's assignee key
+/// (`+POSITION|LOGIN|ASKER|HOLDER_KEY`) so that the key alone says whose
+/// task it stands beside and who asked: logins, codes and role names never
+/// hold `|`, and no assignee resolved from a file starts with `+`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddedSigner {
+    pub position: SignerPosition,
+    /// Who signs.
+    pub login: String,
+    /// Who added them: the holder of the task they stand beside.
+    pub asker: String,
+    /// That task's assignee key.
+    pub holder_key: String,
+}
+
+impl AddedSigner {
+    pub fn key(&self) -> String {
+        format!(
+            "+{}|{}|{}|{}",
+            self.position.as_str(),
+            self.login,
+            self.asker,
+            self.holder_key
+        )
+    }
+
+    /// The added signer an assignee key stands for, if it is one.
+    pub fn of_key(key: &str) -> Option<AddedSigner> {
+        let mut parts = key.strip_prefix('+')?.splitn(4, '|');
+        Some(AddedSigner {
+            position: parts.next()?.parse().ok()?,
+            login: parts.next()?.to_string(),
+            asker: parts.next()?.to_string(),
+            holder_key: parts.next()?.to_string(),
+        })
+    }
+}
+
+/// The history's action for adding a signer (加签); its note is
+/// `POSITION|LOGIN`.
+pub const ADD_SIGNER: &str = "add_signer";
+
 /// What a user asks of an instance.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Command {
@@ -164,6 +245,13 @@ pub enum Command {
         to: String,
         comment: Option<String>,
         anyone: bool,
+    },
+    /// 加签: `user` signs too, as `position` says.
+    AddSigner {
+        task_id: String,
+        user: String,
+        position: SignerPosition,
+        comment: Option<String>,
     },
 }
 
@@ -418,7 +506,9 @@ pub fn decide(
             anyone,
         } => {
             let (task, step) = open_task(def, instance, tasks, task_id)?;
-            if !step.allows_transfer() {
+            // An added signer's task is theirs by name (its key says so): they
+            // are asked in person, and it is not handed on.
+            if !step.allows_transfer() || AddedSigner::of_key(&task.assignee.key).is_some() {
                 return Err(ModelError::NotAllowed(Refusal::TransferNotAllowed {
                     step: instance.step.clone(),
                 }));
@@ -427,7 +517,11 @@ pub fn decide(
             if *to == instance.creator {
                 return Err(ModelError::invalid("to", Problem::CreatorCannotHold));
             }
-            if to == actor || task.assignee.user.as_deref() == Some(to.as_str()) {
+            // Never two tasks of one step for one person.
+            let holds_here = open_here
+                .iter()
+                .any(|t| t.assignee.user.as_deref() == Some(to.as_str()));
+            if to == actor || holds_here {
                 return Err(ModelError::invalid("to", Problem::HoldsItAlready));
             }
             if !anyone && !could_hold(&task.assignee, to, ctx) {
@@ -459,6 +553,68 @@ pub fn decide(
                 action: TRANSFER.into(),
                 comment,
                 note: Some(to.clone()),
+            }
+        }
+        Command::AddSigner {
+            task_id,
+            user,
+            position,
+            comment,
+        } => {
+            let (task, step) = open_task(def, instance, tasks, task_id)?;
+            if !step.allows_add_signer() || AddedSigner::of_key(&task.assignee.key).is_some() {
+                return Err(ModelError::NotAllowed(Refusal::AddSignerNotAllowed {
+                    step: instance.step.clone(),
+                }));
+            }
+            let comment = checked_comment(comment.as_deref())?;
+            if *user == instance.creator {
+                return Err(ModelError::invalid("user", Problem::CreatorCannotHold));
+            }
+            let holds_here = open_here
+                .iter()
+                .any(|t| t.assignee.user.as_deref() == Some(user.as_str()));
+            if user == actor || holds_here {
+                return Err(ModelError::invalid("user", Problem::HoldsItAlready));
+            }
+            let signer = AddedSigner {
+                position: *position,
+                login: user.clone(),
+                asker: actor.to_string(),
+                holder_key: task.assignee.key.clone(),
+            };
+            if *position == SignerPosition::Before {
+                // The holder's task waits, closed, until the signer is done.
+                out.close.push(TaskClose {
+                    task_id: task.id.clone(),
+                    status: TaskStatus::Done,
+                    action: Some(ADD_SIGNER.into()),
+                    comment: comment.clone(),
+                    actor: Some(actor.into()),
+                });
+            }
+            let timers = task
+                .due_at
+                .map(|due| timers_before(step.timers.as_ref(), &instance.data, ctx, due))
+                .unwrap_or_default();
+            out.open.push(NewTask {
+                step: task.step.clone(),
+                assignee: Assignee {
+                    key: signer.key(),
+                    role: None,
+                    unit: task.assignee.unit.clone(),
+                    unit_path: task.assignee.unit_path.clone(),
+                    user: Some(user.clone()),
+                },
+                due_at: task.due_at,
+                timers,
+            });
+            HistoryEntry {
+                actor: actor.into(),
+                step: instance.step.clone(),
+                action: ADD_SIGNER.into(),
+                comment,
+                note: Some(format!("{}|{user}", position.as_str())),
             }
         }
         Command::Act { task_id, input } => {
@@ -531,21 +687,72 @@ pub fn decide(
                         },
                     ));
                 }
+                let signer = AddedSigner::of_key(&task.assignee.key);
+                let others: Vec<&Task> = open_here.iter().copied().filter(|t| t.id != task.id).collect();
+                if let Some(back) = signer.as_ref().filter(|s| s.position == SignerPosition::Before) {
+                    // 前加签 done: the task goes back to who asked, who decides.
+                    out.open.push(returned_to_asker(
+                        back,
+                        tasks,
+                        &instance.step,
+                        step.timers.as_ref(),
+                        &next.data,
+                        ctx,
+                    ));
+                    return Ok(Decision {
+                        instance: next,
+                        close: out.close,
+                        open: out.open,
+                        history: HistoryEntry {
+                            actor: actor.into(),
+                            step: instance.step.clone(),
+                            action: action.clone(),
+                            comment,
+                            note: None,
+                        },
+                        effects: out.effects,
+                    });
+                }
                 let done = next.completed.entry(instance.step.clone()).or_default();
                 if !done.contains(&task.assignee.key) {
                     done.push(task.assignee.key.clone());
                 }
-                let others: Vec<&Task> = open_here.iter().copied().filter(|t| t.id != task.id).collect();
+                // 后加签: a holder's part counts once every signer added after
+                // them has completed too; such a signer's part is the holder's.
+                let after_open = |key: &str| {
+                    others.iter().any(|t| {
+                        AddedSigner::of_key(&t.assignee.key)
+                            .is_some_and(|s| s.position == SignerPosition::After && s.holder_key == key)
+                    })
+                };
+                let part = match &signer {
+                    Some(s) if s.position == SignerPosition::After => s.holder_key.clone(),
+                    _ => task.assignee.key.clone(),
+                };
+                let done_here = next.completed.get(&instance.step).cloned().unwrap_or_default();
+                let part_done = done_here.contains(&part) && !after_open(&part);
+                // 并加签: each signer added beside a holder is one more part.
+                let parallel = |key: &str| {
+                    AddedSigner::of_key(key).is_some_and(|s| s.position == SignerPosition::Parallel)
+                };
+                let parallel_done = done_here.iter().filter(|k| parallel(k)).count();
+                let parallel_open = others.iter().filter(|t| parallel(&t.assignee.key)).count();
                 let met = match step.sign_off {
                     SignOff::All => others.is_empty(),
-                    SignOff::Any => true,
+                    SignOff::Any => part_done,
                     SignOff::Sequential | SignOff::AtLeast(_) => {
                         // Every assignee was screened, and its passes and
                         // skips written, when the step was entered.
                         let assignees = resolve_step(def, &instance.step, &next, ctx)?;
+                        let keys: Vec<String> = assignees.iter().map(|a| a.key.clone()).collect();
                         let (kept, pending) = split_completed(&next, &instance.step, assignees);
                         let waiting = screen(def, &mut next, &instance.step, pending, tasks, ctx, None)?;
-                        let met = kept >= step.sign_off.needed(kept + waiting.len());
+                        let held_back = keys
+                            .iter()
+                            .filter(|k| done_here.contains(k) && after_open(k))
+                            .count();
+                        let total = kept + waiting.len() + parallel_done + parallel_open;
+                        let met = kept - held_back + parallel_done >= step.sign_off.needed(total);
                         if !met && step.sign_off == SignOff::Sequential && others.is_empty() {
                             let first = waiting.into_iter().take(1).collect();
                             open_tasks(
@@ -683,6 +890,47 @@ fn open_task<'a, 'd>(
         })
     })?;
     Ok((task, step))
+}
+
+/// The task a holder who added a signer before them (前加签) gets back: their
+/// own, as it was when they added, now assigned to them by name.
+fn returned_to_asker(
+    signer: &AddedSigner,
+    tasks: &[Task],
+    step: &str,
+    timers: Option<&TimersDef>,
+    data: &Value,
+    ctx: &Context<'_>,
+) -> NewTask {
+    let theirs = tasks
+        .iter()
+        .filter(|t| t.step == step && t.assignee.key == signer.holder_key)
+        .filter(|t| t.action.as_deref() == Some(ADD_SIGNER))
+        .max_by_key(|t| t.created_at);
+    let (unit, unit_path, role, due_at) = match theirs {
+        Some(t) => (
+            t.assignee.unit.clone(),
+            t.assignee.unit_path.clone(),
+            t.assignee.role.clone(),
+            t.due_at,
+        ),
+        None => (String::new(), String::new(), None, None),
+    };
+    let timers = due_at
+        .map(|due| timers_before(timers, data, ctx, due))
+        .unwrap_or_default();
+    NewTask {
+        step: step.to_string(),
+        assignee: Assignee {
+            key: signer.holder_key.clone(),
+            role,
+            unit,
+            unit_path,
+            user: Some(signer.asker.clone()),
+        },
+        due_at,
+        timers,
+    }
 }
 
 /// Whether `login` could hold a task of assignee `a` by their grants: the

@@ -6,7 +6,8 @@ use naxian_model::calendar::Calendar;
 use naxian_model::definition::Definition;
 use naxian_model::directory::{Body, DeptFunction, Holding, OrgContext, OrgKind, OrgUnit, Role};
 use naxian_model::machine::{
-    self, ActionInput, Command, Context, Decision, Effect, Instance, Status, Task, TaskStatus, TimerKind,
+    self, ActionInput, AddedSigner, Command, Context, Decision, Effect, Instance, SignerPosition, Status,
+    Task, TaskStatus, TimerKind,
 };
 use naxian_model::{ModelError, Problem, Refusal};
 use proptest::prelude::*;
@@ -794,6 +795,12 @@ enum Move {
     Withdraw { by_creator: bool },
     /// 转交 of an open task to one of [`TRANSFEREES`], by its holder or (`anyone`) an administrator.
     Transfer { task: usize, to: usize, anyone: bool },
+    /// 加签 of one of [`TRANSFEREES`] to an open task by its holder.
+    AddSigner {
+        task: usize,
+        who: usize,
+        position: usize,
+    },
     /// Two actions decided from one snapshot: the first lands, the second is decided
     /// again on what the first left, as the engine does when its revision check fails.
     Race {
@@ -813,6 +820,8 @@ fn moves() -> impl Strategy<Value = Vec<Move>> {
         1 => any::<bool>().prop_map(|by_creator| Move::Withdraw { by_creator }),
         2 => (0usize..8, 0usize..TRANSFEREES.len(), any::<bool>())
             .prop_map(|(task, to, anyone)| Move::Transfer { task, to, anyone }),
+        2 => (0usize..8, 0usize..TRANSFEREES.len(), 0usize..3)
+            .prop_map(|(task, who, position)| Move::AddSigner { task, who, position }),
         3 => (0usize..8, 0usize..8, 0usize..4)
             .prop_map(|(first, second, action)| Move::Race { first, second, action }),
     ];
@@ -823,6 +832,15 @@ fn moves() -> impl Strategy<Value = Vec<Move>> {
 /// department (added to the directory by [`play`]), its own holder, the
 /// creator, a holder elsewhere, and a user with no grant.
 const TRANSFEREES: &[&str] = &["org-zhou", "org-li", "nominator", "health-zhao", "stranger"];
+
+/// Whether `action` of `step` completes the assignee's part (rather than moving the instance).
+fn machine_done(def: &Definition, step: &str, action: &str) -> Option<()> {
+    def.step(step)?
+        .actions
+        .get(action)
+        .filter(|a| a.complete)
+        .map(|_| ())
+}
 
 /// How often each kind of answer came back, to show the generator reaches them.
 #[derive(Debug, Default)]
@@ -839,6 +857,9 @@ struct Tally {
     signed_off: usize,
     transferred: usize,
     transfer_refused: usize,
+    signer_added: usize,
+    signer_refused: usize,
+    before_returned: usize,
 }
 
 fn act_cmd(task: &Task, action: &str, comment: bool) -> Command {
@@ -885,6 +906,26 @@ fn check_accepted(s: &Sim, actor: &str, cmd: &Command, d: &Decision) -> Result<(
             prop_assert!(
                 own.is_some_and(|c| c.status == TaskStatus::Done && c.action.as_ref() == Some(action))
             );
+            // A part finished with a signer added after its holder still open never moves the step on.
+            let task = s.tasks.iter().find(|t| &t.id == task_id).unwrap();
+            let completes = machine_done(&s.def, &task.step, action).is_some();
+            if completes && d.instance.step != s.inst.step {
+                let part = match AddedSigner::of_key(&task.assignee.key) {
+                    Some(a) if a.position == SignerPosition::After => a.holder_key,
+                    _ => task.assignee.key.clone(),
+                };
+                for c in d.close.iter().filter(|c| c.status == TaskStatus::Cancelled) {
+                    let closed = s.tasks.iter().find(|t| t.id == c.task_id).unwrap();
+                    let after_of_part = AddedSigner::of_key(&closed.assignee.key)
+                        .is_some_and(|a| a.position == SignerPosition::After && a.holder_key == part);
+                    prop_assert!(
+                        !after_of_part,
+                        "{} passed without its signer {}",
+                        part,
+                        closed.assignee.key
+                    );
+                }
+            }
         }
         Command::Withdraw { .. } => {
             prop_assert_eq!(d.history.action.as_str(), "withdraw");
@@ -904,6 +945,24 @@ fn check_accepted(s: &Sim, actor: &str, cmd: &Command, d: &Decision) -> Result<(
             prop_assert_eq!(d.open[0].due_at, old.due_at);
             prop_assert_eq!(&d.instance.step, &s.inst.step);
             prop_assert_eq!(&d.instance.completed, &s.inst.completed);
+        }
+        Command::AddSigner {
+            task_id,
+            user,
+            position,
+            ..
+        } => {
+            // One task opens for the signer, beside the holder's; only `before` closes the holder's.
+            prop_assert_eq!(d.history.action.as_str(), "add_signer");
+            prop_assert_eq!(d.open.len(), 1);
+            let added = AddedSigner::of_key(&d.open[0].assignee.key).expect("an added signer's key");
+            let old = s.tasks.iter().find(|t| &t.id == task_id).unwrap();
+            prop_assert_eq!(&added.holder_key, &old.assignee.key);
+            prop_assert_eq!(&added.login, user);
+            prop_assert_eq!(d.open[0].assignee.user.as_deref(), Some(user.as_str()));
+            let closes = usize::from(*position == SignerPosition::Before);
+            prop_assert_eq!(d.close.len(), closes);
+            prop_assert_eq!(&d.instance.step, &s.inst.step);
         }
     }
     // Leaving a step leaves none of its tasks open.
@@ -962,6 +1021,16 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                 match machine::decide(&s.def, &s.inst, &s.tasks, "someone", &cmd, &c) {
                     Ok(d) => {
                         check_accepted(&s, "someone", &cmd, &d)?;
+                        let before = AddedSigner::of_key(&t.assignee.key)
+                            .filter(|a| a.position == SignerPosition::Before);
+                        if let (Some(b), Some(_)) = (&before, &machine_done(&s.def, &t.step, action)) {
+                            // The holder who asked has their task back, by name, and decides.
+                            let back = d.open.iter().find(|n| n.assignee.key == b.holder_key);
+                            prop_assert!(
+                                back.is_some_and(|n| n.assignee.user.as_deref() == Some(b.asker.as_str()))
+                            );
+                            tally.before_returned += 1;
+                        }
                         if action == "acknowledge" {
                             acknowledged.insert(t.assignee.key.clone());
                         }
@@ -1059,11 +1128,12 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                     comment: None,
                     anyone: *anyone,
                 };
-                let allowed = s.def.step(&t.step).unwrap().allows_transfer();
+                let allowed = s.def.step(&t.step).unwrap().allows_transfer()
+                    && AddedSigner::of_key(&t.assignee.key).is_none();
                 let may = allowed
                     && to != s.inst.creator
                     && to != actor
-                    && t.assignee.user.as_deref() != Some(to)
+                    && !open.iter().any(|o| o.assignee.user.as_deref() == Some(to))
                     && (*anyone || machine::could_hold(&t.assignee, to, &c));
                 match machine::decide(&s.def, &s.inst, &s.tasks, &actor, &cmd, &c) {
                     Ok(d) => {
@@ -1084,6 +1154,54 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                         tally.transfer_refused += 1;
                     }
                     Err(e) => prop_assert!(false, "transfer of open {} refused: {e:?}", t.id),
+                }
+            }
+            Move::AddSigner { task, who, position } => {
+                let Some(t) = (!open.is_empty()).then(|| &open[task % open.len()]) else {
+                    continue;
+                };
+                let user = TRANSFEREES[*who];
+                let position = SignerPosition::ALL[*position];
+                let actor = t
+                    .assignee
+                    .user
+                    .clone()
+                    .or_else(|| {
+                        machine::holders_of(&t.assignee, &c)
+                            .first()
+                            .map(|h| h.to_string())
+                    })
+                    .unwrap_or_default();
+                let cmd = Command::AddSigner {
+                    task_id: t.id.clone(),
+                    user: user.into(),
+                    position,
+                    comment: None,
+                };
+                let allowed = s.def.step(&t.step).unwrap().allows_add_signer()
+                    && AddedSigner::of_key(&t.assignee.key).is_none();
+                let may = allowed
+                    && user != s.inst.creator
+                    && user != actor
+                    && !open.iter().any(|o| o.assignee.user.as_deref() == Some(user));
+                match machine::decide(&s.def, &s.inst, &s.tasks, &actor, &cmd, &c) {
+                    Ok(d) => {
+                        prop_assert!(may, "added {user} to {} by {actor}", t.id);
+                        check_accepted(&s, &actor, &cmd, &d)?;
+                        tally.signer_added += 1;
+                        tally.accepted += 1;
+                        s.apply(d);
+                    }
+                    Err(ModelError::NotAllowed(_)) => {
+                        prop_assert!(!allowed);
+                        tally.signer_refused += 1;
+                    }
+                    Err(ModelError::Invalid { field, .. }) => {
+                        prop_assert_eq!(field, "user");
+                        prop_assert!(!may, "refused {user} on {}", t.id);
+                        tally.signer_refused += 1;
+                    }
+                    Err(e) => prop_assert!(false, "adding a signer to open {} refused: {e:?}", t.id),
                 }
             }
             Move::Race {
@@ -1157,7 +1275,13 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
             .into_iter()
             .map(|a| a.key)
             .collect();
+        // Opinions given, added signers' among them (they count in the sign-off).
         let agreed = s.inst.completed.get("consultation").cloned().unwrap_or_default();
+        let agreed_required: Vec<String> = agreed
+            .iter()
+            .filter(|k| AddedSigner::of_key(k).is_none())
+            .cloned()
+            .collect();
         let needed = match mode {
             "any" => 1,
             "{at_least: 2}" => required.len().min(2),
@@ -1169,18 +1293,43 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
             dedup.sort();
             dedup.dedup();
             prop_assert_eq!(keys.len(), dedup.len());
+            let added: Vec<AddedSigner> = keys.iter().filter_map(|k| AddedSigner::of_key(k)).collect();
+            // A holder who added a signer before them waits for that signer.
+            let waiting: Vec<String> = added
+                .iter()
+                .filter(|a| a.position == SignerPosition::Before)
+                .map(|a| a.holder_key.clone())
+                .collect();
+            let held: Vec<String> = keys
+                .iter()
+                .filter(|k| AddedSigner::of_key(k).is_none())
+                .cloned()
+                .chain(waiting.iter().cloned())
+                .collect();
             prop_assert!(
-                agreed.len() < needed,
+                agreed_required.len() < needed || !added.is_empty(),
                 "{mode}: {agreed:?} met the sign-off, yet it waits"
             );
             if mode == "sequential" {
                 // One task at a time, to the first in `assign` order who has not agreed.
-                prop_assert_eq!(&agreed[..], &required[..agreed.len()], "agreed out of order");
-                prop_assert_eq!(keys, vec![required[agreed.len()].clone()]);
+                prop_assert_eq!(
+                    &agreed_required[..],
+                    &required[..agreed_required.len()],
+                    "agreed out of order"
+                );
+                if added.is_empty() {
+                    prop_assert_eq!(held, vec![required[agreed_required.len()].clone()]);
+                } else {
+                    // A holder's signers are asked before the next in order.
+                    prop_assert!(held.len() <= 1, "{:?}", held);
+                }
             } else {
-                // Exactly one open task per required department that has not agreed.
+                // Exactly one task per required department that has not agreed:
+                // open, or waiting for a signer it added before itself.
                 for r in &required {
-                    prop_assert!(keys.contains(r) != agreed.contains(r), "{} open xor agreed", r);
+                    let n = held.iter().filter(|k| *k == r).count();
+                    prop_assert!(n <= 1, "{} held twice", r);
+                    prop_assert!((n == 1) != agreed.contains(r), "{} held xor agreed", r);
                 }
             }
         }
@@ -1189,7 +1338,7 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
             || s.inst.outcome.as_deref().is_some_and(|o| o != "withdrawn")
         {
             prop_assert!(
-                agreed.len() >= needed,
+                agreed.len() >= needed && (mode != "all" || agreed_required.len() >= needed),
                 "{mode}: passed with only {agreed:?} of {required:?}"
             );
             tally.signed_off += 1;
@@ -1266,6 +1415,9 @@ fn reached_every_branch(mode: &str, tally: &Tally) {
         ("signed_off", tally.signed_off),
         ("transferred", tally.transferred),
         ("transfer_refused", tally.transfer_refused),
+        ("signer_added", tally.signer_added),
+        ("signer_refused", tally.signer_refused),
+        ("before_returned", tally.before_returned),
     ] {
         assert!(n > 0, "{mode}: no case reached {name}: {tally:?}");
     }

@@ -69,6 +69,10 @@ pub struct Task {
     core: TaskCore,
     /// The actions it offers (none once it is closed).
     actions: Vec<String>,
+    /// In a delegate's inbox (代理): the login of whom the task is theirs for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    on_behalf_of: Option<String>,
 }
 
 /// A task without what it offers: the part a list row and a task's own view share.
@@ -113,6 +117,7 @@ fn task_of(t: &ModelTask, workflow: &str, org_unit: &str, title: &str, actions: 
     Task {
         core: task_core(t, workflow, org_unit, title),
         actions: actions.to_vec(),
+        on_behalf_of: None,
     }
 }
 
@@ -140,8 +145,11 @@ pub fn task_core(t: &ModelTask, workflow: &str, org_unit: &str, title: &str) -> 
     }
 }
 
-pub fn inbox_row(row: &InboxRow, actions: &[String], title: &str) -> Task {
-    task_of(&row.task, &row.workflow, &row.org_unit, title, actions)
+pub fn inbox_row(row: &InboxRow, actions: &[String], title: &str, on_behalf_of: Option<&str>) -> Task {
+    Task {
+        on_behalf_of: on_behalf_of.map(str::to_string),
+        ..task_of(&row.task, &row.workflow, &row.org_unit, title, actions)
+    }
 }
 
 /// One link of an instance's audit chain.
@@ -155,6 +163,10 @@ pub struct HistoryEntry {
     action: String,
     comment: Option<String>,
     note: Option<String>,
+    /// A delegate's action (代理): whom the actor stood for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    on_behalf_of: Option<String>,
     /// sha256 over this entry and the one before it.
     hash: String,
 }
@@ -186,6 +198,7 @@ fn history_entry(h: &HistoryRecord) -> HistoryEntry {
         action: h.action.clone(),
         comment: h.comment.clone(),
         note: h.note.clone(),
+        on_behalf_of: h.on_behalf_of.clone(),
         hash: h.hash.clone(),
     }
 }

@@ -768,6 +768,7 @@ fn entry(instance_id: &str, seq: i64, prev: &str, secs: i64, action: &str) -> Hi
         action.into(),
         None,
         None,
+        None,
     )
 }
 

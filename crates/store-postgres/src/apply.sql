@@ -64,9 +64,9 @@ BEGIN
                                                    due_at timestamptz);
     END IF;
 
-    INSERT INTO history (instance_id, seq, at, actor, step, action, comment, note, prev_hash, hash)
+    INSERT INTO history (instance_id, seq, at, actor, step, action, comment, note, on_behalf_of, prev_hash, hash)
     VALUES (h->>'instance_id', (h->>'seq')::bigint, (h->>'at')::timestamptz, h->>'actor', h->>'step',
-            h->>'action', h->>'comment', h->>'note', h->>'prev_hash', h->>'hash');
+            h->>'action', h->>'comment', h->>'note', h->>'on_behalf_of', h->>'prev_hash', h->>'hash');
 
     IF (c->>'keep_version')::boolean THEN
         INSERT INTO data_versions (instance_id, seq, data)

@@ -64,10 +64,10 @@ BEGIN
            value ->> 'unit', value ->> 'unit_path', value ->> 'user_login', 'open', value ->> 'created_at',
            value ->> 'due_at'
       FROM json_each(NEW.document, '$.open');
-    INSERT INTO history (instance_id, seq, at, actor, step, action, comment, note, prev_hash, hash)
+    INSERT INTO history (instance_id, seq, at, actor, step, action, comment, note, on_behalf_of, prev_hash, hash)
     SELECT NEW.document ->> '$.history.instance_id', NEW.document ->> '$.history.seq', NEW.document ->> '$.history.at', NEW.document ->> '$.history.actor',
            NEW.document ->> '$.history.step', NEW.document ->> '$.history.action', NEW.document ->> '$.history.comment', NEW.document ->> '$.history.note',
-           NEW.document ->> '$.history.prev_hash', NEW.document ->> '$.history.hash';
+           NEW.document ->> '$.history.on_behalf_of', NEW.document ->> '$.history.prev_hash', NEW.document ->> '$.history.hash';
     INSERT INTO data_versions (instance_id, seq, data)
     SELECT NEW.document ->> '$.instance.id', NEW.document ->> '$.history.seq', NEW.document -> '$.instance.data'
      WHERE NEW.document ->> '$.keep_version';

@@ -36,6 +36,7 @@ pub fn change_document(c: &Change, time: fn(DateTime<Utc>) -> String) -> Value {
         "history": {
             "instance_id": h.instance_id, "seq": h.seq, "at": time(h.at), "actor": h.actor,
             "step": h.step, "action": h.action, "comment": h.comment, "note": h.note,
+            "on_behalf_of": h.on_behalf_of,
             "prev_hash": h.prev_hash, "hash": h.hash,
         },
         "members": c.effects.iter().filter_map(|e| match e {

@@ -44,6 +44,15 @@ pub trait DirectoryStore: Send + Sync {
     async fn directory_generation(&self) -> Result<i64>;
     async fn create_user(&self, user: &UserRecord) -> Result<()>;
     async fn user(&self, login: &str) -> Result<Option<UserRecord>>;
+    /// Sets a user's delegation (代理), replacing the one they had.
+    async fn put_delegation(&self, d: &naxian_model::Delegation) -> Result<()>;
+    async fn delegation(&self, login: &str) -> Result<Option<naxian_model::Delegation>>;
+    /// Ends a user's delegation; false if they had none.
+    async fn end_delegation(&self, login: &str) -> Result<bool>;
+    /// The delegations made by any of `logins`, whatever their window.
+    async fn delegations_of(&self, logins: &[String]) -> Result<Vec<naxian_model::Delegation>>;
+    /// The delegations made to `delegate`, whatever their window.
+    async fn delegations_to(&self, delegate: &str) -> Result<Vec<naxian_model::Delegation>>;
     async fn add_grant(&self, login: &str, role: &Role, org_unit: &str) -> Result<()>;
     /// Takes a role at a unit away from a user; false if they did not hold
     /// it. Taking the last one marks when their roles ended (migration 0028).

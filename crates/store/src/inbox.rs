@@ -37,6 +37,7 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ("i.version", "i_version", "bigint"),
     ("i.org_unit", "i_org_unit", "text"),
     ("i.data", "i_data", "jsonb"),
+    ("i.creator", "i_creator", "text"),
     // A lookup per row, not a join: the generic plan PostgreSQL keeps for
     // the function hashed all org units for a join.
     (

@@ -135,6 +135,8 @@ pub struct InboxRow {
     pub unit_name: String,
     /// The instance's data, from which the page's summary is made.
     pub data: serde_json::Value,
+    /// Who started the instance.
+    pub creator: String,
 }
 
 /// A pending reminder, escalation or timeout of a task.

@@ -41,6 +41,7 @@ fn entry(prev_hash: String, id: &str, seq: i64, at: chrono::DateTime<Utc>) -> Hi
         "submit".into(),
         None,
         None,
+        None,
     )
 }
 

@@ -4,6 +4,7 @@
 pub mod campaigns;
 pub mod catalogue;
 pub mod coverage;
+pub mod delegations;
 pub mod directory;
 pub mod instances;
 pub mod members;
@@ -19,6 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub fn api(state: &AppState) -> OpenApiRouter<AppState> {
     let mut router = OpenApiRouter::new()
         .merge(directory::router())
+        .merge(delegations::router())
         .merge(members::router())
         .merge(catalogue::router())
         .merge(workflows::router())

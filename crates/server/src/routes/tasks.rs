@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(act))
         .routes(routes!(batch))
         .routes(routes!(transfer))
+        .routes(routes!(add_signer))
         .routes(routes!(urge))
 }
 
@@ -65,7 +66,10 @@ async fn inbox(
     let rows = s.engine.inbox(&actor, status).await?;
     Ok(Json(
         rows.iter()
-            .map(|item| views::inbox_row(&item.row, &item.actions, &item.title))
+            .map(|item| {
+                let principal = item.on_behalf_of.as_ref().map(|(login, _)| login.as_str());
+                views::inbox_row(&item.row, &item.actions, &item.title, principal)
+            })
             .collect(),
     ))
 }
@@ -172,7 +176,7 @@ struct TransferBody {
 
 #[derive(Serialize, ToSchema)]
 struct Transferred {
-    /// The task as the new holder has it.
+    /// The task it opened, as its new holder has it.
     task: views::Task,
     instance: views::Instance,
 }
@@ -194,11 +198,55 @@ async fn transfer(
     ApiJson(b): ApiJson<TransferBody>,
 ) -> ApiResult<Json<Transferred>> {
     let view = s.engine.transfer(&actor, &id, &b.to, b.comment).await?;
-    let task = view.tasks.last().ok_or_else(|| {
-        ApiError::from(naxian_engine::EngineError::Internal(
-            "a transfer opens a task".into(),
-        ))
-    })?;
+    opened_task(view)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct AddSignerBody {
+    /// The login of the user who signs too.
+    user: String,
+    /// `before` (they act first, then the task comes back), `after` (the
+    /// caller's decision counts once they have also completed) or `parallel`
+    /// (one more task in the same sign-off).
+    #[schema(schema_with = positions)]
+    position: String,
+    comment: Option<String>,
+}
+
+fn positions() -> utoipa::openapi::schema::ObjectBuilder {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["before", "after", "parallel"]))
+}
+
+/// Add a signer (加签) to the caller's open task: before, after or beside them.
+#[utoipa::path(post, path = "/tasks/{id}/add-signer", operation_id = "addSigner", security(("bearer" = [])),
+    params(("id" = String, Path), IdempotencyKey), request_body = AddSignerBody, responses(
+    (status = 200, description = "The added signer's task", body = Transferred),
+    Refusals,
+    BodyRefusals,
+    WriteRefusals,
+))]
+async fn add_signer(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<AddSignerBody>,
+) -> ApiResult<Json<Transferred>> {
+    let view = s
+        .engine
+        .add_signer(&actor, &id, &b.user, &b.position, b.comment)
+        .await?;
+    opened_task(view)
+}
+
+/// The answer to a transfer or an added signer: the task it opened, with the instance.
+fn opened_task(view: naxian_engine::InstanceView) -> ApiResult<Json<Transferred>> {
+    let task = view
+        .tasks
+        .last()
+        .ok_or_else(|| ApiError::from(naxian_engine::EngineError::Internal("no task was opened".into())))?;
     Ok(Json(Transferred {
         task: views::task(
             &view.definition,

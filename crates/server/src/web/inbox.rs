@@ -69,7 +69,11 @@ async fn task_rows(s: &AppState, w: &WebSession, status: TaskStatus) -> Result<V
             due: due_text(item.row.task.due_at),
             overdue: status == TaskStatus::Open && item.row.task.due_at.is_some_and(|d| d < now),
             id: item.row.task.id,
-            title: item.title,
+            title: match (&item.asked_by, &item.on_behalf_of) {
+                (Some(asker), _) => format!("{}（{asker}加签）", item.title),
+                (None, Some((_, name))) => format!("{}（代 {name}）", item.title),
+                (None, None) => item.title,
+            },
             subject: item.summary,
             unit: item.row.unit_name,
             done_action: item.done_action.unwrap_or_default(),

@@ -5,6 +5,7 @@
 //! Every form carries the session's CSRF token and is also checked against
 //! the request's Origin; GET never changes anything.
 
+mod account;
 mod admin;
 mod attachments;
 mod campaigns;
@@ -53,6 +54,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(|| async { Redirect::to("/inbox") }))
         .merge(login::router())
+        .merge(account::router())
         .merge(inbox::router())
         .merge(nominate::router())
         .merge(task::router())

@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}", get(task_page))
         .route("/tasks/{id}/act", post(act))
         .route("/tasks/{id}/transfer", post(transfer))
+        .route("/tasks/{id}/add-signer", post(add_signer))
         .route("/tasks/{id}/urge", post(urge))
         .route("/instances/{id}/withdraw", post(withdraw))
 }
@@ -249,6 +250,8 @@ struct TaskPage {
     max_mib: usize,
     /// Whom the task may be transferred to (login, name); no form when empty.
     transfer_to: Vec<(String, String)>,
+    /// Whom the viewer may add as a signer (login, name); no form when empty.
+    add_signer_to: Vec<(String, String)>,
 }
 
 pub struct SlotView {
@@ -417,7 +420,10 @@ pub async fn render_task(
         .iter()
         .map(|h| HistoryView {
             at: due_text(Some(h.at)),
-            actor: name(&h.actor),
+            actor: match &h.on_behalf_of {
+                Some(principal) => format!("{}（代{}）", name(&h.actor), name(principal)),
+                None => name(&h.actor),
+            },
             step: step_title(&h.step),
             action: def
                 .step(&h.step)
@@ -427,6 +433,10 @@ pub async fn render_task(
             comment: h.comment.clone().unwrap_or_default(),
             note: match (h.action.as_str(), h.note.as_deref()) {
                 (naxian_model::machine::TRANSFER, Some(to)) => format!("转交给{}", name(to)),
+                (naxian_model::machine::ADD_SIGNER, Some(note)) => match note.split_once('|') {
+                    Some((position, who)) => format!("加签：{}（{}）", name(who), position_title(position)),
+                    None => note.to_string(),
+                },
                 (_, note) => note.unwrap_or_default().to_string(),
             },
         })
@@ -505,6 +515,7 @@ pub async fn render_task(
                 .collect(),
             can_attach: p.may.attach,
             transfer_to: p.transfer_to.clone(),
+            add_signer_to: p.add_signer_to.clone(),
             accept: accept(),
             max_mib: s.engine.settings().attachment_max_bytes / (1024 * 1024),
         },
@@ -520,6 +531,7 @@ struct Done {
 fn done_notice(done: Option<&str>) -> Option<String> {
     match done? {
         "transfer" => Some("已转交，对方将收到待办通知。".into()),
+        "add_signer" => Some("已加签，对方将收到待办通知。".into()),
         _ => None,
     }
 }
@@ -531,6 +543,50 @@ async fn task_page(
     Query(q): Query<Done>,
 ) -> Response {
     render_task(&s, &w, &id, StatusCode::OK, None, done_notice(q.done.as_deref())).await
+}
+
+/// What users call each place of an added signer (加签).
+fn position_title(position: &str) -> &str {
+    match position {
+        "before" => "前加签：先于本人办理",
+        "after" => "后加签：本人同意后再办理",
+        "parallel" => "并加签：与本人一同会签",
+        other => other,
+    }
+}
+
+/// 加签: the chosen person signs too; back to this task's page by a redirect.
+async fn add_signer(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| field(&form, k).map(str::to_string);
+    if !csrf_ok(&headers, &w, get("csrf").as_deref()) {
+        return forbidden();
+    }
+    let user = get("user").unwrap_or_default();
+    let position = get("position").unwrap_or_default();
+    let comment = get("reason").filter(|c| !c.trim().is_empty());
+    match s
+        .engine
+        .add_signer(&w.actor, &id, &user, &position, comment)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/tasks/{id}?done=add_signer")).into_response(),
+        Err(EngineError::Invalid { field, problem }) => {
+            let label = match field.as_str() {
+                "user" => "加签人",
+                "position" => "加签方式",
+                _ => "加签说明",
+            };
+            let error = format!("{label}：{}", zh_problem(&problem));
+            render_task(&s, &w, &id, StatusCode::BAD_REQUEST, Some(error), None).await
+        }
+        Err(e) => message_page(&s, &w, e).await,
+    }
 }
 
 /// 转交: the task goes to the chosen colleague; back to this task's page,
@@ -547,7 +603,7 @@ async fn transfer(
         return forbidden();
     }
     let to = get("to").unwrap_or_default();
-    let comment = get("comment").filter(|c| !c.trim().is_empty());
+    let comment = get("reason").filter(|c| !c.trim().is_empty());
     match s.engine.transfer(&w.actor, &id, &to, comment).await {
         Ok(_) => Redirect::to(&format!("/tasks/{id}?done=transfer")).into_response(),
         Err(EngineError::Invalid { field, problem }) => {

@@ -13,6 +13,7 @@ pub fn zh(value: &str) -> &str {
         "create" => "发起",
         "withdraw" => "撤回",
         "transfer" => "转交",
+        "add_signer" => "加签",
         _ => value,
     }
 }
@@ -60,6 +61,7 @@ pub fn zh_problem(problem: &Problem) -> String {
         Problem::CreatorCannotHold => "不能交给事项的发起人办理".into(),
         Problem::NoSuchUser { .. } => "没有这个人员".into(),
         Problem::HoldsItAlready => "此人已在办理这项任务".into(),
+        Problem::DelegateIsSelf => "不能委托给自己".into(),
         Problem::CannotHoldTask => "此人不担任这项任务所需的职务".into(),
         Problem::TakesNoData { .. } => "此操作无需填写内容".into(),
         Problem::ChoosesNoStep { .. } => "此操作不需要选择环节".into(),
@@ -116,7 +118,8 @@ pub fn zh_refusal(refusal: &Refusal, catalogue: &Catalogue) -> String {
         Refusal::MovedOn => "事项已进入下一环节，这项任务无需再办理。".into(),
         Refusal::UnknownStep { step } => format!("流程中没有环节 {step}，请联系管理员。"),
         Refusal::ActionNotAllowed { .. } => "当前环节不能进行此操作。".into(),
-        Refusal::TransferNotAllowed { .. } => "这个环节的任务不能转交。".into(),
+        Refusal::TransferNotAllowed { .. } => "这项任务不能转交。".into(),
+        Refusal::AddSignerNotAllowed { .. } => "这项任务不能加签。".into(),
         Refusal::NotBatchable { .. } => "此操作不能批量办理，请打开任务逐项办理。".into(),
         Refusal::StepNotOffered { .. } => "不能退回到所选环节，请从列出的环节中选择。".into(),
         Refusal::ConditionFailed { condition, .. } => {
@@ -163,6 +166,8 @@ pub fn zh_refusal(refusal: &Refusal, catalogue: &Catalogue) -> String {
             format!("{login} 已在 {unit} 担任{role}。")
         }
         Refusal::NotYourTask => "这项任务不是交给您办理的。".into(),
+        Refusal::OwnInstance => "不能办理自己发起的事项，也不能代发起人办理。".into(),
+        Refusal::NoDelegation { .. } => "没有设置委托代理。".into(),
         Refusal::InstanceHidden => "您无权查看此事项。".into(),
         Refusal::CampaignHidden => "您无权查看这项限时任务。".into(),
         Refusal::OutsideGrants => "此单位不在您的权限范围内。".into(),

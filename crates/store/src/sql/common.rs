@@ -88,6 +88,10 @@ macro_rules! sql_common {
                 $crate::sql::rows::InboxRowRow::from_row(r).map_err(e)?.into_model()
             }
 
+            fn delegation(r: &DbRow) -> Result<naxian_model::Delegation> {
+                Ok($crate::sql::rows::DelegationRow::from_row(r).map_err(e)?.into_model())
+            }
+
             fn history(r: &DbRow) -> Result<HistoryRecord> {
                 Ok($crate::sql::rows::HistoryRow::from_row(r).map_err(e)?.into_model())
             }
@@ -177,7 +181,7 @@ macro_rules! sql_common {
                     ("unit_path", "TEXT", "t"), ("user_login", "TEXT", "t"), ("completed_at", "TIMESTAMPTZ", "t"),
                     ("due_at", "TIMESTAMPTZ", "t"),
                     ("seq", "BIGINT", "h"), ("at", "TIMESTAMPTZ", "h"), ("note", "TEXT", "h"),
-                    ("prev_hash", "TEXT", "h"), ("hash", "TEXT", "h"),
+                    ("prev_hash", "TEXT", "h"), ("hash", "TEXT", "h"), ("on_behalf_of", "TEXT", "h"),
                 ];
                 let select = |part: char, n: usize| {
                     let columns: Vec<String> = COLUMNS

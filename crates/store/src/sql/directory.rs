@@ -330,6 +330,69 @@ macro_rules! sql_directory {
                     row.as_ref().map(user).transpose()
                 }
 
+                async fn put_delegation(&self, d: &naxian_model::Delegation) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO delegations (login, delegate, starts_at, ends_at, workflows, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6)
+                         ON CONFLICT (login) DO UPDATE SET delegate = excluded.delegate,
+                           starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+                           workflows = excluded.workflows, created_at = excluded.created_at",
+                    )
+                    .bind(&d.login)
+                    .bind(&d.delegate)
+                    .bind(d.from)
+                    .bind(d.until)
+                    .bind(d.workflows.as_ref().map(Json))
+                    .bind(d.created_at)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn delegation(&self, login: &str) -> Result<Option<naxian_model::Delegation>> {
+                    let row = sqlx::query("SELECT * FROM delegations WHERE login = $1")
+                        .bind(login)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    row.as_ref().map(delegation).transpose()
+                }
+
+                async fn end_delegation(&self, login: &str) -> Result<bool> {
+                    let done = sqlx::query("DELETE FROM delegations WHERE login = $1")
+                        .bind(login)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
+                async fn delegations_of(&self, logins: &[String]) -> Result<Vec<naxian_model::Delegation>> {
+                    if logins.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let sql = format!(
+                        "SELECT * FROM delegations WHERE login IN ({}) ORDER BY login",
+                        placeholders(1, logins.len())
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for l in logins {
+                        q = q.bind(l);
+                    }
+                    let rows = q.fetch_all(self.reader()).await.map_err(e)?;
+                    rows.iter().map(delegation).collect()
+                }
+
+                async fn delegations_to(&self, delegate: &str) -> Result<Vec<naxian_model::Delegation>> {
+                    let rows = sqlx::query("SELECT * FROM delegations WHERE delegate = $1 ORDER BY login")
+                        .bind(delegate)
+                        .fetch_all(self.reader())
+                        .await
+                        .map_err(e)?;
+                    rows.iter().map(delegation).collect()
+                }
+
                 async fn add_grant(&self, login: &str, role: &Role, org: &str) -> Result<()> {
                     self.import_directory(&$crate::DirectoryBatch {
                         grants: vec![(login.to_string(), role.clone(), org.to_string())],

@@ -192,6 +192,7 @@ pub struct InboxRowRow {
     i_org_unit: String,
     i_unit_name: String,
     i_data: Json<serde_json::Value>,
+    i_creator: String,
 }
 
 impl InboxRowRow {
@@ -203,6 +204,7 @@ impl InboxRowRow {
             org_unit: self.i_org_unit,
             unit_name: self.i_unit_name,
             data: self.i_data.0,
+            creator: self.i_creator,
         })
     }
 }
@@ -275,6 +277,7 @@ pub struct HistoryRow {
     action: String,
     comment: Option<String>,
     note: Option<String>,
+    on_behalf_of: Option<String>,
     prev_hash: String,
     hash: String,
 }
@@ -290,6 +293,7 @@ impl HistoryRow {
             action: self.action,
             comment: self.comment,
             note: self.note,
+            on_behalf_of: self.on_behalf_of,
             prev_hash: self.prev_hash,
             hash: self.hash,
         }
@@ -372,5 +376,28 @@ impl ContactRow {
             phone: self.phone,
             position: self.position,
         })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct DelegationRow {
+    login: String,
+    delegate: String,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    workflows: Option<Json<Vec<String>>>,
+    created_at: DateTime<Utc>,
+}
+
+impl DelegationRow {
+    pub fn into_model(self) -> naxian_model::Delegation {
+        naxian_model::Delegation {
+            login: self.login,
+            delegate: self.delegate,
+            from: self.starts_at,
+            until: self.ends_at,
+            workflows: self.workflows.map(|w| w.0),
+            created_at: self.created_at,
+        }
     }
 }

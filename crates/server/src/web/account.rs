@@ -1,0 +1,195 @@
+//! 我的账户: the signed-in user's own settings — for now their delegation
+//! while away (代理): whom, from when to when, for which workflows, and
+//! ending it; and the people they stand in for. Every form redirects back.
+
+use super::form::field;
+use super::layout::{nav, Nav};
+use super::message::{forbidden, message_page};
+use super::text::zh_problem;
+use super::{csrf_ok, page, Browser};
+use crate::AppState;
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::{DateTime, Utc};
+use naxian_engine::delegations::DelegationRequest;
+use naxian_engine::sessions::WebSession;
+use naxian_engine::EngineError;
+use naxian_model::calendar::shanghai;
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account", get(account_page))
+        .route("/account/delegation", post(set_delegation))
+        .route("/account/delegation/end", post(end_delegation))
+}
+
+/// A delegation as the page says it.
+pub struct DelegationLine {
+    pub who: String,
+    pub from: String,
+    pub until: String,
+    /// The workflows' titles, or 全部事项.
+    pub workflows: String,
+}
+
+#[derive(Template)]
+#[template(path = "account/account.html")]
+struct AccountPage {
+    nav: Option<Nav>,
+    csrf: String,
+    name: String,
+    error: Option<String>,
+    notice: Option<String>,
+    /// The viewer's own delegation, if any.
+    mine: Option<DelegationLine>,
+    /// Whom the viewer stands in for now.
+    for_others: Vec<DelegationLine>,
+    /// (login, name) of those who may be named.
+    colleagues: Vec<(String, String)>,
+    /// (name, title) of every workflow.
+    workflows: Vec<(String, String)>,
+    today: String,
+}
+
+#[derive(Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+fn day(t: DateTime<Utc>) -> String {
+    t.with_timezone(&shanghai()).format("%Y-%m-%d").to_string()
+}
+
+async fn render(
+    s: &AppState,
+    w: &WebSession,
+    status: StatusCode,
+    error: Option<String>,
+    notice: Option<String>,
+) -> Response {
+    let result: Result<AccountPage, EngineError> = async {
+        let all = s.engine.workflows().await?;
+        let titles = |names: &Option<Vec<String>>| match names {
+            None => "全部事项".to_string(),
+            Some(list) => list
+                .iter()
+                .map(|n| {
+                    all.iter()
+                        .find(|w| w.name == *n)
+                        .map_or(n.clone(), |w| w.title.clone())
+                })
+                .collect::<Vec<_>>()
+                .join("、"),
+        };
+        let name_of = |login: String| async move {
+            s.engine
+                .names_of(&[login.as_str()])
+                .await
+                .map(|m| m.get(&login).cloned().unwrap_or(login))
+        };
+        let mine = match s.engine.delegation(&w.actor, &w.actor.login).await? {
+            Some(d) => Some(DelegationLine {
+                who: name_of(d.delegate.clone()).await?,
+                from: day(d.from),
+                until: day(d.until),
+                workflows: titles(&d.workflows),
+            }),
+            None => None,
+        };
+        let mut for_others = Vec::new();
+        for d in s.engine.delegations_to(&w.actor).await? {
+            for_others.push(DelegationLine {
+                who: name_of(d.login.clone()).await?,
+                from: day(d.from),
+                until: day(d.until),
+                workflows: titles(&d.workflows),
+            });
+        }
+        Ok(AccountPage {
+            nav: Some(nav(s, w, "account").await),
+            csrf: w.csrf.clone(),
+            name: w.actor.name.clone(),
+            error,
+            notice,
+            mine,
+            for_others,
+            colleagues: s.engine.colleagues(&w.actor).await?,
+            workflows: all.iter().map(|w| (w.name.clone(), w.title.clone())).collect(),
+            today: day(s.engine.clock().now()),
+        })
+    }
+    .await;
+    match result {
+        Ok(p) => page(status, p),
+        Err(e) => message_page(s, w, e).await,
+    }
+}
+
+async fn account_page(State(s): State<AppState>, Browser(w): Browser, Query(q): Query<Done>) -> Response {
+    let notice = match q.done.as_deref() {
+        Some("delegated") => Some("已设置委托代理，代理人将收到邮件通知。".to_string()),
+        Some("ended") => Some("已结束委托代理。".to_string()),
+        _ => None,
+    };
+    render(&s, &w, StatusCode::OK, None, notice).await
+}
+
+async fn set_delegation(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let get = |k: &str| field(&form, k).unwrap_or_default().to_string();
+    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
+        return forbidden();
+    }
+    let chosen: Vec<String> = form
+        .iter()
+        .filter(|(k, _)| k == "workflow")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let req = DelegationRequest {
+        delegate: get("delegate"),
+        from: get("from"),
+        until: get("until"),
+        // No box ticked: every workflow.
+        workflows: (!chosen.is_empty()).then_some(chosen),
+    };
+    let login = w.actor.login.clone();
+    match s.engine.set_delegation(&w.actor, &login, req).await {
+        Ok(_) => Redirect::to("/account?done=delegated").into_response(),
+        Err(EngineError::Invalid { field, problem }) => {
+            let label = match field.as_str() {
+                "delegate" => "代理人",
+                "from" => "开始日期",
+                "until" => "结束日期",
+                _ => "事项范围",
+            };
+            let error = format!("{label}：{}", zh_problem(&problem));
+            render(&s, &w, StatusCode::BAD_REQUEST, Some(error), None).await
+        }
+        Err(e) => message_page(&s, &w, e).await,
+    }
+}
+
+async fn end_delegation(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
+        return forbidden();
+    }
+    let login = w.actor.login.clone();
+    match s.engine.end_delegation(&w.actor, &login).await {
+        Ok(()) => Redirect::to("/account?done=ended").into_response(),
+        Err(e) => message_page(&s, &w, e).await,
+    }
+}

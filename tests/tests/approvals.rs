@@ -240,6 +240,17 @@ async fn several_tasks_are_agreed_at_once(app: &TestApp) {
     // c's task is done before the batch reaches it.
     app.act(&org, &c, "agree", json!({})).await;
 
+    // A task is read with GET: another method on it is no route (404, the API's shape).
+    let (status, answer) = app
+        .send(
+            Some(&org),
+            "POST",
+            &format!("/api/v1/tasks/{ta}"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{answer}");
+    assert_eq!(answer["error"]["code"], "not_found");
     let path = "/api/v1/tasks/batch";
     for (body, field) in [
         (json!({"task_ids": [], "action": "agree"}), "task_ids"),
@@ -812,6 +823,49 @@ async fn a_delegation_is_set_on_the_account_page(app: &TestApp) {
     assert!(!inbox.contains("（代 平阴县委组织部）"), "ended");
 }
 
+/// The filing departments judge what the election recorded: its date and
+/// votes are on their task page, and acknowledging asks first.
+async fn the_filing_task_shows_the_election_result(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let id = app.in_consultation(&nominator).await;
+    for dept in ["jn-py-org", "jn-py-mg-pc", "jn-py-health"] {
+        let t = app.token(dept).await;
+        app.act(&t, &id, "agree", json!({})).await;
+    }
+    let sec = app.token("jn-py-mg-sec").await;
+    app.act(
+        &sec,
+        &id,
+        "elected",
+        json!({"data": {"meeting_date": "2026-11-28", "votes": 23}}),
+    )
+    .await;
+    let org_token = app.token("jn-py-org").await;
+    let task = app.task_of(&org_token, &id).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let org = login(app, "jn-py-org").await;
+    let (_, html) = get(&org, app, &format!("/tasks/{task}")).await;
+    let results = &html[html.find("id=\"results\"").expect("a results section")..];
+    assert!(
+        results.contains("<dt>会议日期</dt><dd>2026-11-28</dd>"),
+        "{results}"
+    );
+    assert!(results.contains("<dt>得票数</dt><dd>23</dd>"), "{results}");
+    // The route taken is told in words, not in the workflow's own terms.
+    let timeline = &html[html.find("class=\"timeline\"").expect("a timeline")..];
+    assert!(timeline.contains("转入委员会增补"), "{timeline}");
+    for word in ["otherwise", "congress_due", "mid-term", "→"] {
+        assert!(!timeline.contains(word), "{word} in {timeline}");
+    }
+    let button = &html[html.find("id=\"act-acknowledge\"").unwrap()..];
+    assert!(
+        button[..button.find('>').unwrap()].contains("data-confirm"),
+        "{button}"
+    );
+}
+
 /// 批量 on the inbox: checkboxes on rows whose action may be batched, one
 /// opinion, each row's result listed.
 async fn tasks_are_agreed_in_a_batch_from_the_inbox(app: &TestApp) {
@@ -867,6 +921,7 @@ on_both_backends!(
     a_task_is_transferred_on_its_page,
     a_signer_is_added_on_the_task_page,
     a_delegation_is_set_on_the_account_page,
+    the_filing_task_shows_the_election_result,
     tasks_are_agreed_in_a_batch_from_the_inbox,
     a_task_is_transferred_to_a_colleague,
     an_administrator_transfers_anyones_task_but_never_to_the_creator,

@@ -139,8 +139,11 @@ async fn act_first(c: &Client, action: &str, script: Option<&str>) {
     take(c, action).await;
 }
 
-/// Clicks the action's button on the open task page and waits for the confirmation.
+/// Clicks the action's button on the open task page and waits for the
+/// confirmation. What cannot be undone asks first (the browser's own dialog,
+/// answered yes here).
 async fn take(c: &Client, action: &str) {
+    c.execute("window.confirm = () => true;", vec![]).await.unwrap();
     c.find(Locator::Id(&format!("act-{action}")))
         .await
         .unwrap()
@@ -286,6 +289,17 @@ async fn a_nomination_from_form_to_appointed_in_chromium() {
         .await
         .unwrap();
     c.wait().for_element(Locator::Id("act-elected")).await.unwrap();
+    let asks = c
+        .find(Locator::Id("act-elected"))
+        .await
+        .unwrap()
+        .attr("data-confirm")
+        .await
+        .unwrap();
+    assert!(
+        asks.is_some_and(|q| q.contains("不能撤销")),
+        "an election's result asks first"
+    );
     screenshot(&c, "task").await;
     act_first_here(&c).await;
     logout(&c).await;
@@ -811,5 +825,185 @@ async fn the_census_form_and_the_campaign_list_in_chromium() {
     assert!(page.contains("尚未通过：商河县科协"), "{page}");
     screenshot(&c, "census-totals").await;
     c.close().await.unwrap();
+    app.stop().await;
+}
+
+/// Clicks the element with `id` and waits until the page says `text`.
+async fn click_then(c: &Client, id: &str, text: &str) {
+    c.find(Locator::Id(id)).await.unwrap().click().await.unwrap();
+    wait_for_text(c, text).await;
+}
+
+/// Opens the inbox's task whose row says `text`.
+async fn open_task_with(c: &Client, text: &str) {
+    c.goto(c.current_url().await.unwrap().join("/inbox").unwrap().as_ref())
+        .await
+        .unwrap();
+    c.find(Locator::XPath(&format!(
+        "//ul[@class='tasks']/li[contains(., '{text}')]/a"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.wait().for_element(Locator::Css(".timeline")).await.unwrap();
+}
+
+/// 转交, 加签, 代理 and 批量同意 as their users do them: a department hands
+/// its task to a colleague, who asks the education department first; that
+/// colleague then goes away and names a delegate, who agrees in their name;
+/// the health department agrees to several nominations at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfer_add_signer_delegation_and_batch_in_chromium() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.token("admin").await;
+    for (path, body) in [
+        (
+            "/api/v1/users",
+            json!({"login": "jn-py-org2", "name": "赵敏", "email": "zhaomin@example.cn", "password": "naxian-demo"}),
+        ),
+        (
+            "/api/v1/users/jn-py-org2/grants",
+            json!({"role": "department", "org_unit": "JN-PY-ORG"}),
+        ),
+    ] {
+        let (status, b) = app.send(Some(&admin), "POST", path, Some(body)).await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{b}");
+    }
+    let nominator = app.token("jn-py-nominator").await;
+    let id = app.in_consultation(&nominator).await;
+    let driver = chromedriver().await;
+    let c = browser(&driver).await;
+
+    // 转交: the organization department hands its task to 赵敏.
+    login(&c, &app, "jn-py-org").await;
+    open_task_with(&c, "王卫东").await;
+    c.find(Locator::Css("#transfer summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("transfer-to"))
+        .await
+        .unwrap()
+        .select_by_value("jn-py-org2")
+        .await
+        .unwrap();
+    c.find(Locator::Id("transfer-comment"))
+        .await
+        .unwrap()
+        .send_keys("本人出差一周")
+        .await
+        .unwrap();
+    click_then(&c, "transfer-submit", "已转交").await;
+    assert!(body(&c).await.contains("转交给赵敏"));
+    logout(&c).await;
+
+    // 加签: 赵敏 asks the education department first.
+    login(&c, &app, "jn-py-org2").await;
+    open_task_with(&c, "王卫东").await;
+    c.find(Locator::Css("#add-signer summary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("signer-user"))
+        .await
+        .unwrap()
+        .select_by_value("jn-py-edu")
+        .await
+        .unwrap();
+    screenshot(&c, "add-signer").await;
+    click_then(&c, "add-signer-submit", "已加签").await;
+    logout(&c).await;
+    login(&c, &app, "jn-py-edu").await;
+    assert!(body(&c).await.contains("（赵敏加签）"));
+    open_task_with(&c, "赵敏加签").await;
+    take(&c, "agree").await;
+    logout(&c).await;
+
+    // 代理: 赵敏 goes away; the organization department acts in her name.
+    login(&c, &app, "jn-py-org2").await;
+    c.find(Locator::Css("header a.account"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("delegation-form"))
+        .await
+        .unwrap();
+    c.find(Locator::Id("delegate"))
+        .await
+        .unwrap()
+        .select_by_value("jn-py-org")
+        .await
+        .unwrap();
+    let until = (app.clock_now() + chrono::Duration::days(5))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m-%d")
+        .to_string();
+    c.execute(
+        "document.getElementById('until').value = arguments[0];",
+        vec![json!(until)],
+    )
+    .await
+    .unwrap();
+    click_then(&c, "set-delegation", "已设置委托代理").await;
+    screenshot(&c, "account").await;
+    logout(&c).await;
+    login(&c, &app, "jn-py-org").await;
+    assert!(body(&c).await.contains("（代 赵敏）"));
+    open_task_with(&c, "代 赵敏").await;
+    take(&c, "agree").await;
+    assert!(
+        body(&c).await.contains("（代赵敏）"),
+        "the timeline says for whom"
+    );
+    logout(&c).await;
+    let inst = app.get(&nominator, &format!("/api/v1/instances/{id}")).await;
+    let last = inst["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["actor"].as_str(), last["on_behalf_of"].as_str()),
+        (Some("jn-py-org"), Some("jn-py-org2"))
+    );
+
+    // 批量同意: two more nominations agreed at once by the health department.
+    let more = [
+        app.in_consultation(&nominator).await,
+        app.in_consultation(&nominator).await,
+    ];
+    login(&c, &app, "jn-py-health").await;
+    c.find(Locator::Id("select-all"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Id("batch-comment"))
+        .await
+        .unwrap()
+        .send_keys("同意提名")
+        .await
+        .unwrap();
+    screenshot(&c, "inbox-batch").await;
+    // The confirmation is the browser's own dialog: accepted here.
+    c.execute("window.confirm = () => true;", vec![]).await.unwrap();
+    click_then(&c, "batch-submit", "批量办理结果").await;
+    let text = body(&c).await;
+    assert_eq!(text.matches("：已办理").count(), 3, "{text}");
+    c.close().await.unwrap();
+    for id in more {
+        let inst = app.get(&nominator, &format!("/api/v1/instances/{id}")).await;
+        let last = inst["history"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(
+            (last["actor"].as_str(), last["comment"].as_str()),
+            (Some("jn-py-health"), Some("同意提名"))
+        );
+    }
     app.stop().await;
 }

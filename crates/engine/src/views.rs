@@ -132,7 +132,7 @@ impl Engine {
         let (task, record) = self.task_instance(actor, task_id, Some("api")).await?;
         Ok(TaskRead {
             unit_name: self.unit_name(&record.instance.org_unit).await?,
-            may_act: may_act(actor, &task, &record.instance),
+            may_act: self.may_act(actor, &task, &record.instance).await?,
             task,
             record,
         })
@@ -144,7 +144,7 @@ impl Engine {
         let inst = &record.instance;
         let active = inst.status == Status::Active;
         let may = May {
-            act: may_act(actor, &task, inst),
+            act: self.may_act(actor, &task, inst).await?,
             urge: active && crate::campaigns::may_urge(actor, inst),
             withdraw: active && machine::withdrawal(&record.definition, inst, &actor.login).is_ok(),
             attach: crate::attachments::may_attach(actor, &record),
@@ -210,6 +210,18 @@ impl Engine {
             }
         }
         Ok(out)
+    }
+
+    /// Whether `actor` may act on `task`: it is open in the current step and
+    /// theirs, or theirs to act on as a delegate (代理) — the rule `act` checks.
+    async fn may_act(&self, actor: &Actor, task: &Task, inst: &Instance) -> Result<bool> {
+        if task.status != TaskStatus::Open || task.step != inst.step {
+            return Ok(false);
+        }
+        if actor.holds_task(task) {
+            return Ok(true);
+        }
+        Ok(matches!(self.principal_for(actor, task, inst).await, Ok(Some(_))))
     }
 
     /// Whom `actor` may hand `task` to (转交), by name: those who could hold
@@ -404,12 +416,6 @@ impl Engine {
             .map(|p| p.code)
             .ok_or(EngineError::NotFound(Refusal::NoUnitToShow))
     }
-}
-
-/// Whether `actor` may act on `task` now: it is open, theirs, and of the
-/// step the instance is at.
-fn may_act(actor: &Actor, task: &Task, inst: &Instance) -> bool {
-    task.status == TaskStatus::Open && actor.holds_task(task) && task.step == inst.step
 }
 
 fn no_task(id: &str) -> EngineError {

@@ -32,5 +32,22 @@ pub fn api(state: &AppState) -> OpenApiRouter<AppState> {
     if state.test_clock.is_some() {
         router = router.merge(test_clock::router());
     }
-    router.fallback(|| async { crate::ApiError::not_found("no such route") })
+    router
+        .layer(axum::middleware::from_fn(no_such_method))
+        .fallback(|| async { crate::ApiError::not_found("no such route") })
+}
+
+/// A method a path does not take is no route either: the same 404 in the
+/// API's error shape as an unknown path, never a bare 405 (`/tasks/{id}`
+/// reads with GET; `POST /tasks/batch` is a route of its own).
+async fn no_such_method(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let response = next.run(req).await;
+    if response.status() == axum::http::StatusCode::METHOD_NOT_ALLOWED {
+        return crate::ApiError::not_found("no such route").into_response();
+    }
+    response
 }

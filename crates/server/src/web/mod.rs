@@ -20,6 +20,7 @@ mod liaison;
 mod login;
 mod message;
 mod nominate;
+mod note;
 mod number_table;
 mod published;
 mod ranking;

@@ -71,11 +71,29 @@ pub struct ActionView {
     pub to_steps: Vec<(String, String)>,
     /// `primary` for what moves the matter on, `danger` for what sends it back or ends it.
     pub class: &'static str,
+    /// The question asked before what cannot be undone (a result recorded,
+    /// an end reached); empty for none.
+    pub confirm: String,
 }
 
 /// Actions that send an instance back or end it without its purpose: their
 /// buttons are red.
 const DANGER_ACTIONS: &[&str] = &["object", "return", "reject", "not_elected", "withdraw"];
+
+/// Whether taking an action cannot be undone: it records a result (it
+/// carries data), leads to an end, or completes a step that ends the instance.
+fn irreversible(
+    def: &Definition,
+    step: &naxian_model::definition::StepDef,
+    a: &naxian_model::definition::ActionDef,
+) -> bool {
+    let to_end =
+        a.to.as_deref()
+            .and_then(|t| t.fixed())
+            .is_some_and(|t| def.end(t).is_some());
+    let ends_step = a.complete && step.next.as_deref().is_some_and(|n| def.end(n).is_some());
+    (!a.data.is_empty() && !a.amend_data) || to_end || ends_step
+}
 
 /// The step's actions as one form: each data field once (with the actions
 /// that fill it, where not all do), one opinion box, one button per action.
@@ -200,6 +218,53 @@ pub(super) fn data_views(def: &naxian_model::Definition, data: &Value, unit_name
         .collect()
 }
 
+/// What an earlier step recorded (the election's date and votes), for
+/// those who judge after it.
+pub struct ResultView {
+    pub title: String,
+    pub fields: Vec<DataView>,
+}
+
+/// The data each step's actions recorded in the instance (under their
+/// `data_key`), labelled by the action's fields, in the workflow's order.
+fn result_views(def: &Definition, data: &Value) -> Vec<ResultView> {
+    let mut out: Vec<ResultView> = Vec::new();
+    let mut keys: Vec<&str> = Vec::new();
+    for (step_name, step) in &def.steps {
+        for (action_name, a) in &step.actions {
+            let key = a.data_key.as_deref().unwrap_or(step_name.as_str());
+            // Actions of one step that record under one key (当选, 未当选) show once.
+            if a.amend_data || a.data.is_empty() || keys.contains(&key) {
+                continue;
+            }
+            let Some(Value::Object(recorded)) = get_path(data, key) else {
+                continue;
+            };
+            keys.push(key);
+            let fields: Vec<DataView> = a
+                .data
+                .iter()
+                .filter_map(|(name, spec)| {
+                    let value = match recorded.get(name)? {
+                        Value::String(v) => spec.choices.label(v).unwrap_or(v).to_string(),
+                        Value::Null | Value::Object(_) | Value::Array(_) => return None,
+                        other => other.to_string(),
+                    };
+                    Some(DataView {
+                        label: spec.label.clone().unwrap_or_else(|| name.to_string()),
+                        value,
+                    })
+                })
+                .collect();
+            if !fields.is_empty() {
+                let title = step.title.clone().unwrap_or_else(|| action_name.to_string());
+                out.push(ResultView { title, fields });
+            }
+        }
+    }
+    out
+}
+
 pub struct HistoryView {
     pub at: String,
     pub actor: String,
@@ -235,6 +300,8 @@ struct TaskPage {
     steps: Vec<StepView>,
     diagram: super::diagram::Diagram,
     fields: Vec<DataView>,
+    /// What earlier steps recorded.
+    results: Vec<ResultView>,
     versions: Vec<VersionView>,
     /// The number tables filled in, when no action of the page edits them.
     tables: Vec<TableView>,
@@ -351,6 +418,12 @@ pub async fn render_task(
                 st.actions
                     .iter()
                     .map(|(name, a)| ActionView {
+                        confirm: if irreversible(def, st, a) {
+                            let title = a.title.clone().unwrap_or_else(|| name.to_string());
+                            format!("确定“{title}”吗？提交后不能撤销。")
+                        } else {
+                            String::new()
+                        },
                         class: if DANGER_ACTIONS.contains(&name.as_str()) {
                             "danger"
                         } else {
@@ -413,7 +486,59 @@ pub async fn render_task(
             .and_then(|st| st.title.clone())
             .unwrap_or_else(|| step.to_string())
     };
-    let name = |login: &str| p.names.get(login).cloned().unwrap_or_else(|| login.to_string());
+    // The names a history note mentions (units by code, people by login), read once.
+    let notes: Vec<&str> = p
+        .record
+        .history
+        .iter()
+        .filter_map(|h| h.note.as_deref())
+        .collect();
+    let mut units: HashMap<String, String> = HashMap::new();
+    for code in notes.iter().flat_map(|n| super::note::unit_codes(n)) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = units.entry(code) {
+            let unit = s
+                .engine
+                .unit_name(slot.key())
+                .await
+                .unwrap_or_else(|_| slot.key().clone());
+            slot.insert(unit);
+        }
+    }
+    let noted: Vec<String> = notes.iter().flat_map(|n| super::note::people(n)).collect();
+    let mut names = p.names.clone();
+    if let Ok(more) = s
+        .engine
+        .names_of(&noted.iter().map(String::as_str).collect::<Vec<_>>())
+        .await
+    {
+        names.extend(more);
+    }
+    let catalogue = s.engine.catalogue().await.unwrap_or_default();
+    let name = |login: &str| match names.get(login) {
+        Some(n) => n.clone(),
+        None if login == naxian_engine::runner::SYSTEM => "系统".to_string(),
+        None => login.to_string(),
+    };
+    let assignee = |key: &str| match key.split_once('@') {
+        Some((role, code)) => format!(
+            "{}（{}）",
+            catalogue.role_label(role),
+            units.get(code).cloned().unwrap_or_else(|| code.to_string())
+        ),
+        None if key == "creator" => "发起人".to_string(),
+        None => key.to_string(),
+    };
+    let step_name = |step: &str| {
+        def.step(step)
+            .and_then(|st| st.title.clone())
+            .or_else(|| def.end(step).and_then(|e| e.title.clone()))
+            .unwrap_or_else(|| step.to_string())
+    };
+    let note_names = super::note::Names {
+        step: &step_name,
+        assignee: &assignee,
+        person: &name,
+    };
     let history = p
         .record
         .history
@@ -437,7 +562,7 @@ pub async fn render_task(
                     Some((position, who)) => format!("加签：{}（{}）", name(who), position_title(position)),
                     None => note.to_string(),
                 },
-                (_, note) => note.unwrap_or_default().to_string(),
+                (_, note) => super::note::zh_note(note.unwrap_or_default(), &note_names),
             },
         })
         .collect();
@@ -476,6 +601,7 @@ pub async fn render_task(
             warnings: p.warnings.iter().map(super::nominate::zh_seat_warning).collect(),
             steps,
             diagram: super::diagram::draw(def, inst.outcome.as_deref().unwrap_or(&inst.step), &visited),
+            results: result_views(def, &inst.data),
             fields,
             versions,
             tables,

@@ -866,6 +866,53 @@ async fn the_filing_task_shows_the_election_result(app: &TestApp) {
     );
 }
 
+/// A returned nomination says why at the top of its task, by whom; the
+/// nominator has one withdraw control; once resubmitted, the reason is gone.
+async fn a_returned_nomination_says_why_first(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let id = app.in_consultation(&nominator).await;
+    let health = app.token("jn-py-health").await;
+    app.act(&health, &id, "return", json!({"comment": "请补充学历证明"}))
+        .await;
+    let task = app.task_of(&nominator, &id).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let web = login(app, "jn-py-nominator").await;
+    let (_, html) = get(&web, app, &format!("/tasks/{task}")).await;
+    let reason = html.find("id=\"sent-back\"").expect("the reason is shown");
+    assert!(
+        reason < html.find("class=\"steps\"").unwrap(),
+        "before everything else"
+    );
+    let health_name = app
+        .engine
+        .store()
+        .user("jn-py-health")
+        .await
+        .unwrap()
+        .unwrap()
+        .name;
+    let shown = &html[reason..reason + html[reason..].find("</div>").unwrap()];
+    assert!(
+        shown.contains(&health_name) && shown.contains("退回补充") && shown.contains("请补充学历证明"),
+        "{shown}"
+    );
+    assert!(html.contains("id=\"act-withdraw\""));
+    assert!(!html.contains("id=\"withdraw\""), "one withdraw control");
+    app.act(&nominator, &id, "resubmit", json!({})).await;
+    let org = login(app, "jn-py-org").await;
+    let org_task = app.task_of(&app.token("jn-py-org").await, &id).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, html) = get(&org, app, &format!("/tasks/{org_task}")).await;
+    assert!(
+        !html.contains("id=\"sent-back\""),
+        "resubmitted: no longer why it is here"
+    );
+}
+
 /// 批量 on the inbox: checkboxes on rows whose action may be batched, one
 /// opinion, each row's result listed.
 async fn tasks_are_agreed_in_a_batch_from_the_inbox(app: &TestApp) {
@@ -922,6 +969,7 @@ on_both_backends!(
     a_signer_is_added_on_the_task_page,
     a_delegation_is_set_on_the_account_page,
     the_filing_task_shows_the_election_result,
+    a_returned_nomination_says_why_first,
     tasks_are_agreed_in_a_batch_from_the_inbox,
     a_task_is_transferred_to_a_colleague,
     an_administrator_transfers_anyones_task_but_never_to_the_creator,

@@ -1551,6 +1551,28 @@ pub fn withdrawal<'d>(
     Ok(w)
 }
 
+/// The history entry that sent the instance back to the step it is at (退回,
+/// 有异议), if that is why it is there: the last entry whose action moves
+/// the instance is one that needs an opinion, taken in another step, and
+/// the instance is still active.
+pub fn sent_back<'h>(
+    def: &Definition,
+    inst: &Instance,
+    history: &'h [crate::audit::StoredEntry],
+) -> Option<&'h crate::audit::StoredEntry> {
+    if inst.status != Status::Active {
+        return None;
+    }
+    let action =
+        |h: &crate::audit::StoredEntry| def.step(&h.step).and_then(|st| st.actions.get(h.action.as_str()));
+    let last = history
+        .iter()
+        .rev()
+        .find(|h| action(h).is_some_and(|a| a.to.is_some()))?;
+    let needs_opinion = action(last).is_some_and(|a| a.comment == CommentRule::Required);
+    (needs_opinion && last.step != inst.step && last.comment.is_some()).then_some(last)
+}
+
 /// The actions a task offers in the step it belongs to.
 pub fn task_actions(def: &Definition, task: &Task) -> Vec<String> {
     if task.status != TaskStatus::Open {

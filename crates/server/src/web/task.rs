@@ -265,6 +265,14 @@ fn result_views(def: &Definition, data: &Value) -> Vec<ResultView> {
     out
 }
 
+/// Why the matter came back to the step it is at (退回, 有异议), shown first.
+pub struct SentBack {
+    pub by: String,
+    pub action: String,
+    pub reason: String,
+    pub at: String,
+}
+
 pub struct HistoryView {
     pub at: String,
     pub actor: String,
@@ -297,6 +305,8 @@ struct TaskPage {
     error: Option<String>,
     notice: Option<String>,
     warnings: Vec<String>,
+    /// Why it came back, when it did.
+    sent_back: Option<SentBack>,
     steps: Vec<StepView>,
     diagram: super::diagram::Diagram,
     fields: Vec<DataView>,
@@ -566,6 +576,16 @@ pub async fn render_task(
             },
         })
         .collect();
+    let sent_back = naxian_model::machine::sent_back(def, inst, &p.record.history).map(|h| SentBack {
+        by: name(&h.actor),
+        action: def
+            .step(&h.step)
+            .and_then(|st| st.actions.get(h.action.as_str()))
+            .and_then(|a| a.title.clone())
+            .unwrap_or_else(|| h.action.clone()),
+        reason: h.comment.clone().unwrap_or_default(),
+        at: due_text(Some(h.at)),
+    });
     let pending = p
         .pending
         .iter()
@@ -591,7 +611,8 @@ pub async fn render_task(
             instance_id: inst.id.clone(),
             pending,
             can_urge: p.may.urge,
-            can_withdraw: p.may.withdraw,
+            // One withdraw control: the step's own button when it has one.
+            can_withdraw: p.may.withdraw && !actions.iter().any(|a| a.name == "withdraw"),
             title: format!("{}：{}", def.title, step_title(&task.step)),
             subject: def.summarize(&inst.data, &p.unit_name),
             unit: p.unit_name.clone(),
@@ -599,6 +620,7 @@ pub async fn render_task(
             error,
             notice,
             warnings: p.warnings.iter().map(super::nominate::zh_seat_warning).collect(),
+            sent_back,
             steps,
             diagram: super::diagram::draw(def, inst.outcome.as_deref().unwrap_or(&inst.step), &visited),
             results: result_views(def, &inst.data),

@@ -2,7 +2,7 @@
 //! (transfer) and 批量 (batch). Each refusal names its field and changes
 //! nothing; each accepted action is in the history and the e-mails.
 
-use naxian_tests::web::{csrf, get, login};
+use naxian_tests::web::{browser, csrf, get, login, post_login};
 use naxian_tests::{on_both_backends, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -913,6 +913,125 @@ async fn a_returned_nomination_says_why_first(app: &TestApp) {
     );
 }
 
+/// 我的账户: a user changes their own password knowing the current one; an
+/// administrator resets one, and its user must change it before anything else.
+async fn passwords_are_changed_and_reset(app: &TestApp) {
+    let org = login(app, "jn-py-org").await;
+    let (_, page) = get(&org, app, "/account").await;
+    let token = csrf(&page);
+    let change = |current: &'static str, new: &'static str, repeat: &'static str| {
+        org.post(app.url("/account/password"))
+            .form(&[
+                ("csrf", token.as_str()),
+                ("current_password", current),
+                ("new_password", new),
+                ("repeat_password", repeat),
+            ])
+            .send()
+    };
+    for (current, new, repeat, says) in [
+        (
+            "wrong-password",
+            "Xin-mima-2026",
+            "Xin-mima-2026",
+            "当前密码：当前密码不正确",
+        ),
+        (
+            "naxian-demo",
+            "Xin-mima-2026",
+            "Xin-mima-2027",
+            "两次输入的新密码不一致",
+        ),
+        ("naxian-demo", "short", "short", "新密码：至少8个字符"),
+        (
+            "naxian-demo",
+            "naxian-demo",
+            "naxian-demo",
+            "新密码：新密码不能与当前密码相同",
+        ),
+    ] {
+        let r = change(current, new, repeat).await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(says), "{says}: {html}");
+    }
+    let fresh = browser();
+    assert_eq!(
+        post_login(&fresh, app, "jn-py-org", "naxian-demo").await.status(),
+        StatusCode::SEE_OTHER,
+        "unchanged"
+    );
+    let r = change("naxian-demo", "Xin-mima-2026", "Xin-mima-2026")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/account?done=password");
+    let fresh = browser();
+    assert_ne!(
+        post_login(&fresh, app, "jn-py-org", "naxian-demo").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let fresh = browser();
+    assert_eq!(
+        post_login(&fresh, app, "jn-py-org", "Xin-mima-2026")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
+    // Only an administrator resets; the user then changes it first.
+    let (_, admin_page) = get(&org, app, "/account").await;
+    let r = org
+        .post(app.url("/admin/password"))
+        .form(&[
+            ("csrf", csrf(&admin_page).as_str()),
+            ("login", "jn-py-edu"),
+            ("password", "Chongzhi-2026"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let admin = login(app, "admin").await;
+    let (_, page) = get(&admin, app, "/admin").await;
+    let r = admin
+        .post(app.url("/admin/password"))
+        .form(&[
+            ("csrf", csrf(&page).as_str()),
+            ("login", "jn-py-edu"),
+            ("password", "Chongzhi-2026"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("其下次登录时须先修改密码"));
+    let edu = browser();
+    assert_eq!(
+        post_login(&edu, app, "jn-py-edu", "Chongzhi-2026").await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = edu.get(app.url("/inbox")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/account?must=password");
+    let (_, page) = get(&edu, app, "/account?must=password").await;
+    assert!(page.contains("id=\"must-change\""));
+    let r = edu
+        .post(app.url("/account/password"))
+        .form(&[
+            ("csrf", csrf(&page).as_str()),
+            ("current_password", "Chongzhi-2026"),
+            ("new_password", "Ziji-mima-2026"),
+            ("repeat_password", "Ziji-mima-2026"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (status, _) = get(&edu, app, "/inbox").await;
+    assert_eq!(status, StatusCode::OK, "changed: free to go on");
+}
+
 /// 批量 on the inbox: checkboxes on rows whose action may be batched, one
 /// opinion, each row's result listed.
 async fn tasks_are_agreed_in_a_batch_from_the_inbox(app: &TestApp) {
@@ -970,6 +1089,7 @@ on_both_backends!(
     a_delegation_is_set_on_the_account_page,
     the_filing_task_shows_the_election_result,
     a_returned_nomination_says_why_first,
+    passwords_are_changed_and_reset,
     tasks_are_agreed_in_a_batch_from_the_inbox,
     a_task_is_transferred_to_a_colleague,
     an_administrator_transfers_anyones_task_but_never_to_the_creator,

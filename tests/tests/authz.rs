@@ -588,6 +588,15 @@ const WEB_MATRIX: &[(&str, &str)] = &[
     ),
     ("POST /inbox/batch", "303 200 200 200 200 200 200 200 200 200 200"),
     ("GET /account", "303 200 200 200 200 200 200 200 200 200 200"),
+    // A wrong current password: 400 for each signed-in caller, whose own it is.
+    (
+        "POST /account/password",
+        "303 400 400 400 400 400 400 400 400 400 400",
+    ),
+    (
+        "POST /admin/password",
+        "303 403 403 403 403 403 403 403 403 403 200",
+    ),
     // Each caller delegates to a user who is none of them, then ends it.
     (
         "POST /account/delegation",
@@ -779,6 +788,12 @@ async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usi
                 "/tasks/{id}/urge" => vec![("back", f.task.as_str())],
                 "/tasks/{id}/transfer" => vec![("to", "jn-py-nominator")],
                 "/account/delegation/end" => vec![],
+                "/account/password" => vec![
+                    ("current_password", "not-the-password"),
+                    ("new_password", "Xin-mima-2026"),
+                    ("repeat_password", "Xin-mima-2026"),
+                ],
+                "/admin/password" => vec![("login", "az-leaving"), ("password", "Chongzhi-2026")],
                 "/account/delegation" => vec![
                     ("delegate", "az-leaving"),
                     ("from", today.as_str()),
@@ -827,7 +842,9 @@ async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usi
             let mut fields: Vec<(&str, String)> = fields
                 .into_iter()
                 .map(|(k, v)| match k {
-                    "code" | "login" if template != "/admin/grants" => (k, format!("{v}-{unique}")),
+                    "code" | "login" if !["/admin/grants", "/admin/password"].contains(&template) => {
+                        (k, format!("{v}-{unique}"))
+                    }
                     _ => (k, v.to_string()),
                 })
                 .collect();

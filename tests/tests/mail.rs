@@ -397,6 +397,7 @@ async fn a_grant_made_elsewhere_is_mailed_at_the_next_transition() {
                 digest: false,
                 phone: None,
                 position: None,
+                must_change_password: false,
             })
             .await
             .unwrap();

@@ -191,15 +191,7 @@ pub(crate) fn build_user(
     }
     let name = check_name("name", &req.name, 50)?;
     let email = check_email(&req.email)?;
-    if req.password.chars().count() < 8 {
-        return Err(EngineError::invalid("password", Problem::TooShort { min: 8 }));
-    }
-    if req.password.len() > 256 {
-        return Err(EngineError::invalid(
-            "password",
-            Problem::TooManyBytes { max: 256 },
-        ));
-    }
+    password_rule("password", &req.password)?;
     let phone = match req.phone.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         Some(p) if !naxian_model::fields::is_phone(p) => {
             return Err(EngineError::invalid("phone", Problem::NotPhone))
@@ -222,6 +214,7 @@ pub(crate) fn build_user(
         },
         is_admin: req.is_admin,
         digest: false,
+        must_change_password: false,
     })
 }
 
@@ -432,4 +425,15 @@ impl Engine {
             }))
         }
     }
+}
+
+/// What a password must be: at least 8 characters, at most 256 bytes.
+pub(crate) fn password_rule(field: &str, password: &str) -> Result<()> {
+    if password.chars().count() < 8 {
+        return Err(EngineError::invalid(field, Problem::TooShort { min: 8 }));
+    }
+    if password.len() > 256 {
+        return Err(EngineError::invalid(field, Problem::TooManyBytes { max: 256 }));
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@
 //! decide, and has the store persist the decision in one transaction. It also
 //! owns authentication, the directory's rules and the workflow registry.
 
+pub mod accounts;
 pub mod attachments;
 pub mod auth;
 mod calendar;

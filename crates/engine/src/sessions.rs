@@ -19,6 +19,8 @@ pub struct WebSession {
     pub actor: Actor,
     pub csrf: String,
     pub id_hash: String,
+    /// An administrator set the password: the user must change it first.
+    pub must_change_password: bool,
 }
 
 /// 32 random bytes as hex: session ids, CSRF and login-form tokens.
@@ -63,11 +65,16 @@ impl Engine {
         if now - rec.last_seen_at > Duration::minutes(1) {
             self.store.touch_session(&id_hash, now).await?;
         }
-        let actor = self.actor(&rec.login).await?;
+        let Some(user) = self.store.user(&rec.login).await? else {
+            return Ok(None);
+        };
+        let must_change_password = user.must_change_password;
+        let actor = self.actor_for(user).await?;
         Ok(Some(WebSession {
             actor,
             csrf: rec.csrf,
             id_hash,
+            must_change_password,
         }))
     }
 

@@ -285,6 +285,10 @@ pub enum Problem {
     NoSuchUser { login: String },
     #[error("cannot be the user themself")]
     DelegateIsSelf,
+    #[error("is not the current password")]
+    WrongPassword,
+    #[error("must differ from the current password")]
+    SameAsBefore,
     #[error("holds this task already")]
     HoldsItAlready,
     #[error("does not hold the task's role at its unit or above")]

@@ -556,6 +556,7 @@ pub async fn users_grants_tokens<S: Store>(store: Arc<S>) {
         digest: false,
         phone: Some("0531-82062097".into()),
         position: Some("组织部".into()),
+        must_change_password: false,
     };
     s.create_user(&u).await.unwrap();
     assert!(matches!(s.create_user(&u).await, Err(StoreError::Conflict(_))));
@@ -1088,6 +1089,7 @@ pub async fn import_batches<S: Store>(store: Arc<S>) {
         digest: false,
         phone: None,
         position: None,
+        must_change_password: false,
     };
     let body = Body {
         term_start: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap(),

@@ -68,6 +68,9 @@ pub trait DirectoryStore: Send + Sync {
     async fn purge_user_phones(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
     /// Turns a user's daily digest on or off; false if there is no such user.
     async fn set_digest(&self, login: &str, digest: bool) -> Result<bool>;
+    /// Replaces a user's password hash; `must_change` marks one an
+    /// administrator set. False if there is no such user.
+    async fn set_password(&self, login: &str, password_hash: &str, must_change: bool) -> Result<bool>;
     async fn digest_users(&self) -> Result<Vec<UserRecord>>;
     async fn grants(&self, login: &str) -> Result<Vec<Grant>>;
     /// Users holding `role` at a unit whose path is a prefix of `unit_path`,

@@ -23,6 +23,10 @@ pub struct UserRecord {
     /// 职务, or the department a liaison works in (责任部门).
     #[serde(default)]
     pub position: Option<String>,
+    /// The password was set by an administrator: the user must change it.
+    #[serde(default)]
+    #[sqlx(default)]
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/account", get(account_page))
         .route("/account/delegation", post(set_delegation))
         .route("/account/delegation/end", post(end_delegation))
+        .route("/account/password", post(change_password))
 }
 
 /// A delegation as the page says it.
@@ -54,6 +55,8 @@ struct AccountPage {
     /// (name, title) of every workflow.
     workflows: Vec<(String, String)>,
     today: String,
+    /// An administrator set the password: it must be changed first.
+    must_change: bool,
 }
 
 #[derive(Deserialize)]
@@ -121,6 +124,7 @@ async fn render(
             colleagues: s.engine.colleagues(&w.actor).await?,
             workflows: all.iter().map(|w| (w.name.clone(), w.title.clone())).collect(),
             today: day(s.engine.clock().now()),
+            must_change: w.must_change_password,
         })
     }
     .await;
@@ -134,6 +138,7 @@ async fn account_page(State(s): State<AppState>, Browser(w): Browser, Query(q): 
     let notice = match q.done.as_deref() {
         Some("delegated") => Some("已设置委托代理，代理人将收到邮件通知。".to_string()),
         Some("ended") => Some("已结束委托代理。".to_string()),
+        Some("password") => Some("密码已修改。".to_string()),
         _ => None,
     };
     render(&s, &w, StatusCode::OK, None, notice).await
@@ -190,6 +195,37 @@ async fn end_delegation(
     let login = w.actor.login.clone();
     match s.engine.end_delegation(&w.actor, &login).await {
         Ok(()) => Redirect::to("/account?done=ended").into_response(),
+        Err(e) => message_page(&s, &w, e).await,
+    }
+}
+
+/// 修改密码: the current password, then the new one twice.
+async fn change_password(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
+        return forbidden();
+    }
+    let get = |k: &str| field(&form, k).unwrap_or_default().to_string();
+    let (current, new) = (get("current_password"), get("new_password"));
+    if new != get("repeat_password") {
+        let error = "再次输入新密码：两次输入的新密码不一致".to_string();
+        return render(&s, &w, StatusCode::BAD_REQUEST, Some(error), None).await;
+    }
+    match s.engine.change_password(&w.actor, &current, &new).await {
+        Ok(()) => Redirect::to("/account?done=password").into_response(),
+        Err(EngineError::Invalid { field, problem }) => {
+            let label = if field == "current_password" {
+                "当前密码"
+            } else {
+                "新密码"
+            };
+            let error = format!("{label}：{}", zh_problem(&problem));
+            render(&s, &w, StatusCode::BAD_REQUEST, Some(error), None).await
+        }
         Err(e) => message_page(&s, &w, e).await,
     }
 }

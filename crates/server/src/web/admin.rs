@@ -31,6 +31,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/seats", post(set_seats))
         .route("/admin/users", post(create_user))
         .route("/admin/grants", post(add_grant))
+        .route("/admin/password", post(reset_password))
         .route("/admin/roles", post(put_role))
         .route("/admin/functions", post(put_function))
         .route("/admin/import", post(import).layer(DefaultBodyLimit::max(limit)))
@@ -411,6 +412,36 @@ async fn create_user(
         &s,
         &w,
         result.map(|u| format!("已新建用户 {}，请授予角色。", u.login)),
+    )
+    .await
+}
+
+/// 重置密码: the user must change it when they next sign in.
+async fn reset_password(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(f): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
+        return forbidden();
+    }
+    let login = value(&f, "login");
+    let result = s
+        .engine
+        .reset_password(&w.actor, login, value(&f, "password"))
+        .await;
+    let name = s
+        .engine
+        .names_of(&[login])
+        .await
+        .ok()
+        .and_then(|m| m.get(login).cloned())
+        .unwrap_or_default();
+    after(
+        &s,
+        &w,
+        result.map(|()| format!("已重置{name}的密码，其下次登录时须先修改密码。")),
     )
     .await
 }

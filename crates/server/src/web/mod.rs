@@ -126,6 +126,10 @@ impl FromRequestParts<AppState> for Browser {
             return Err(Redirect::to("/login").into_response());
         };
         match state.engine.session(value).await {
+            // A password an administrator set is changed before anything else.
+            Ok(Some(s)) if s.must_change_password && !parts.uri.path().starts_with("/account") => {
+                Err(Redirect::to("/account?must=password").into_response())
+            }
             Ok(Some(s)) => Ok(Browser(s)),
             Ok(None) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(crate::ApiError::from(e).into_response()),

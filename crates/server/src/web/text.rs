@@ -62,6 +62,8 @@ pub fn zh_problem(problem: &Problem) -> String {
         Problem::NoSuchUser { .. } => "没有这个人员".into(),
         Problem::HoldsItAlready => "此人已在办理这项任务".into(),
         Problem::DelegateIsSelf => "不能委托给自己".into(),
+        Problem::WrongPassword => "当前密码不正确".into(),
+        Problem::SameAsBefore => "新密码不能与当前密码相同".into(),
         Problem::CannotHoldTask => "此人不担任这项任务所需的职务".into(),
         Problem::TakesNoData { .. } => "此操作无需填写内容".into(),
         Problem::ChoosesNoStep { .. } => "此操作不需要选择环节".into(),

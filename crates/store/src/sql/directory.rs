@@ -622,6 +622,19 @@ macro_rules! sql_directory {
                     Ok(done.rows_affected() == 1)
                 }
 
+                async fn set_password(&self, login: &str, hash: &str, must_change: bool) -> Result<bool> {
+                    let done = sqlx::query(
+                        "UPDATE users SET password_hash = $1, must_change_password = $2 WHERE login = $3",
+                    )
+                    .bind(hash)
+                    .bind(must_change)
+                    .bind(login)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
                 async fn digest_users(&self) -> Result<Vec<UserRecord>> {
                     let rows = sqlx::query("SELECT * FROM users WHERE digest = $1 ORDER BY login")
                         .bind(true)

@@ -1032,6 +1032,87 @@ async fn passwords_are_changed_and_reset(app: &TestApp) {
     assert_eq!(status, StatusCode::OK, "changed: free to go on");
 }
 
+/// The words of a page a person reads that are not Chinese: runs of four
+/// or more Latin letters in its visible text (scripts, styles, tags and
+/// attributes left out), other than the names of file formats and e-mail
+/// addresses.
+fn english_on(html: &str) -> Vec<String> {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        text.push_str(&rest[..i]);
+        text.push(' ');
+        let tag = &rest[i..];
+        let skip_to = if tag.starts_with("<script") {
+            tag.find("</script>").map(|j| j + 9)
+        } else if tag.starts_with("<style") || tag.starts_with("<title") {
+            tag.find("</").and_then(|j| tag[j..].find('>').map(|k| j + k + 1))
+        } else {
+            tag.find('>').map(|j| j + 1)
+        };
+        rest = &tag[skip_to.unwrap_or(tag.len())..];
+    }
+    text.push_str(rest);
+    const FORMATS: &[&str] = &["Excel", "Word", "JPEG"];
+    // E-mail addresses are data, written as people wrote them.
+    text.split_whitespace()
+        .filter(|w| !w.contains('@'))
+        .flat_map(|w| w.split(|c: char| !c.is_ascii_alphabetic()))
+        .filter(|w| w.len() >= 4 && !FORMATS.contains(w))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Every page of an appointment's life, as each of its people sees it,
+/// reads in Chinese: no English sentence, no raw login or step name.
+async fn the_pages_of_an_appointment_read_in_chinese(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    let id = app.in_consultation(&nominator).await;
+    let health = app.token("jn-py-health").await;
+    app.act(&health, &id, "return", json!({"comment": "请补充"}))
+        .await;
+    let mut pages: Vec<(&str, String)> = Vec::new();
+    let web = login(app, "jn-py-nominator").await;
+    let revising = app.task_of(&nominator, &id).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for path in [
+        "/inbox",
+        "/done",
+        "/nominations",
+        "/account",
+        &format!("/tasks/{revising}"),
+    ] {
+        pages.push(("jn-py-nominator", get(&web, app, path).await.1));
+    }
+    app.act(&nominator, &id, "resubmit", json!({})).await;
+    for dept in ["jn-py-org", "jn-py-mg-pc", "jn-py-health"] {
+        let t = app.token(dept).await;
+        let task = app.task_of(&t, &id).await["id"].as_str().unwrap().to_string();
+        let b = login(app, dept).await;
+        pages.push((dept, get(&b, app, &format!("/tasks/{task}")).await.1));
+        pages.push((dept, get(&b, app, "/inbox").await.1));
+        app.act(&t, &id, "agree", json!({})).await;
+    }
+    let sec = app.token("jn-py-mg-sec").await;
+    app.act(
+        &sec,
+        &id,
+        "elected",
+        json!({"data": {"meeting_date": "2026-11-28", "votes": 23}}),
+    )
+    .await;
+    let org = app.token("jn-py-org").await;
+    let filing = app.task_of(&org, &id).await["id"].as_str().unwrap().to_string();
+    let b = login(app, "jn-py-org").await;
+    pages.push(("jn-py-org", get(&b, app, &format!("/tasks/{filing}")).await.1));
+    for (who, html) in &pages {
+        let english = english_on(html);
+        assert!(english.is_empty(), "{who} reads {english:?}");
+    }
+}
+
 /// 批量 on the inbox: checkboxes on rows whose action may be batched, one
 /// opinion, each row's result listed.
 async fn tasks_are_agreed_in_a_batch_from_the_inbox(app: &TestApp) {
@@ -1090,6 +1171,7 @@ on_both_backends!(
     the_filing_task_shows_the_election_result,
     a_returned_nomination_says_why_first,
     passwords_are_changed_and_reset,
+    the_pages_of_an_appointment_read_in_chinese,
     tasks_are_agreed_in_a_batch_from_the_inbox,
     a_task_is_transferred_to_a_colleague,
     an_administrator_transfers_anyones_task_but_never_to_the_creator,

@@ -100,8 +100,12 @@ async fn nominate_and_consult_through_the_forms(app: &TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let html = r.text().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "a redirect: a refresh sends nothing again"
+    );
+    let (_, html) = get(&org, app, r.headers()["location"].to_str().unwrap()).await;
     assert!(html.contains("已办理。") && html.contains("同意"));
     let (_, done) = get(&org, app, "/done").await;
     assert_eq!(task_links(&done), links);
@@ -213,8 +217,9 @@ async fn urge_and_withdraw_from_the_task_page(app: &TestApp) {
             .send()
     };
     let r = urge(&urge_ids[0]).await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.unwrap().contains("已催办"));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, urged) = get(&nominator, app, r.headers()["location"].to_str().unwrap()).await;
+    assert!(urged.contains("已催办"));
     let r = urge(&urge_ids[0]).await.unwrap();
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(r.text().await.unwrap().contains("今天已催办过"));
@@ -235,8 +240,8 @@ async fn urge_and_withdraw_from_the_task_page(app: &TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let html = r.text().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = get(&nominator, app, r.headers()["location"].to_str().unwrap()).await;
     assert!(html.contains("已撤回") && !html.contains("id=\"withdraw\""));
     let admin = app.token("admin").await;
     assert_eq!(
@@ -284,8 +289,9 @@ async fn the_monthly_report_by_form_and_the_provinces_table(app: &TestApp) {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST, "all four parts are needed");
     assert!(r.text().await.unwrap().contains("工作进展：必填"));
     let r = post("本月新增常委2名").await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.unwrap().contains("省科协审阅中"));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, page) = get(&reporter, app, r.headers()["location"].to_str().unwrap()).await;
+    assert!(page.contains("省科协审阅中"));
     let r = post("本月新增常委2名").await.unwrap();
     assert_eq!(r.status(), StatusCode::CONFLICT, "the same form sent twice");
     let again = r.text().await.unwrap();
@@ -611,7 +617,7 @@ async fn the_task_page_has_one_opinion_box_and_the_steps_buttons(app: &TestApp) 
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let admin = app.token("admin").await;
     let inst = app.get(&admin, &format!("/api/v1/instances/{id}")).await;
     let last = inst["history"].as_array().unwrap().last().unwrap().clone();

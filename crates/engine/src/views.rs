@@ -182,6 +182,8 @@ impl Engine {
                 _ => {}
             }
         }
+        let attachments = self.store.attachments(&inst.id).await?;
+        named.extend(attachments.iter().map(|a| a.uploaded_by.as_str()));
         let names = self.names_of(&named).await?;
         Ok(TaskPage {
             add_signer_to,
@@ -190,7 +192,7 @@ impl Engine {
             warnings: self.instance_warnings(&record).await?,
             versions: self.versions_of(&record.history, &inst.id).await?,
             unit_name: self.unit_name(&inst.org_unit).await?,
-            attachments: self.store.attachments(&inst.id).await?,
+            attachments,
             pending,
             may,
             task,

@@ -365,6 +365,16 @@ impl AttachmentView {
     }
 }
 
+impl AttachmentView {
+    /// The same, with who uploaded it by name.
+    fn by_name(mut self, names: &HashMap<String, String>) -> AttachmentView {
+        if let Some(name) = names.get(&self.by) {
+            self.by = name.clone();
+        }
+        self
+    }
+}
+
 /// The file input's `accept` list.
 fn accept() -> String {
     ACCEPTED
@@ -414,7 +424,11 @@ pub async fn render_task(
             .map(|v| VersionView {
                 number: v.number,
                 at: due_text(Some(v.entry.at)),
-                actor: v.entry.actor.clone(),
+                actor: p
+                    .names
+                    .get(&v.entry.actor)
+                    .cloned()
+                    .unwrap_or_else(|| v.entry.actor.clone()),
                 fields: data_views(def, &v.data, &p.unit_name),
             })
             .collect()
@@ -638,7 +652,7 @@ pub async fn render_task(
                         .as_deref()
                         .is_none_or(|sl| !def.attachments.contains_key(sl))
                 })
-                .map(AttachmentView::of)
+                .map(|a| AttachmentView::of(a).by_name(&p.names))
                 .collect(),
             slots: def
                 .attachments
@@ -657,7 +671,7 @@ pub async fn render_task(
                         .attachments
                         .iter()
                         .filter(|a| a.slot.as_deref() == Some(name.as_str()))
-                        .map(AttachmentView::of)
+                        .map(|a| AttachmentView::of(a).by_name(&p.names))
                         .collect(),
                 })
                 .collect(),
@@ -676,8 +690,16 @@ struct Done {
     done: Option<String>,
 }
 
+/// Whether a form's `back` is a task id, fit to redirect to (never a header break or another site).
+fn is_id(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 64 && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
 fn done_notice(done: Option<&str>) -> Option<String> {
     match done? {
+        "act" => Some("已办理。".into()),
+        "urge" => Some("已催办，办理人将收到邮件。".into()),
+        "withdraw" => Some("已撤回。".into()),
         "transfer" => Some("已转交，对方将收到待办通知。".into()),
         "add_signer" => Some("已加签，对方将收到待办通知。".into()),
         _ => None,
@@ -829,7 +851,7 @@ async fn act(
         batch: false,
     };
     match s.engine.act(&w.actor, &id, input).await {
-        Ok(_) => render_task(&s, &w, &id, StatusCode::OK, None, Some("已办理。".into())).await,
+        Ok(_) => Redirect::to(&format!("/tasks/{id}?done=act")).into_response(),
         Err(EngineError::Invalid { field, problem }) => {
             let path = field.strip_prefix("data.").unwrap_or(&field);
             let slot = field
@@ -860,19 +882,9 @@ async fn urge(
     if !csrf_ok(&headers, &w, get("csrf").as_deref()) {
         return forbidden();
     }
-    let back = get("back").unwrap_or_else(|| id.clone());
+    let back = get("back").filter(|b| is_id(b)).unwrap_or_else(|| id.clone());
     match s.engine.urge(&w.actor, &id, None).await {
-        Ok(_) => {
-            render_task(
-                &s,
-                &w,
-                &back,
-                StatusCode::OK,
-                None,
-                Some("已催办，办理人将收到邮件。".into()),
-            )
-            .await
-        }
+        Ok(_) => Redirect::to(&format!("/tasks/{back}?done=urge")).into_response(),
         Err(EngineError::TooMany(_)) => {
             render_task(
                 &s,
@@ -902,8 +914,11 @@ async fn withdraw(
     let comment = get("comment").filter(|c| !c.trim().is_empty());
     match s.engine.withdraw(&w.actor, &id, comment).await {
         Ok(_) => {
-            let back = get("back").unwrap_or_default();
-            render_task(&s, &w, &back, StatusCode::OK, None, Some("已撤回。".into())).await
+            let to = match get("back").filter(|b| is_id(b)) {
+                Some(back) => format!("/tasks/{back}?done=withdraw"),
+                None => "/nominations".to_string(),
+            };
+            Redirect::to(&to).into_response()
         }
         Err(e) => message_page(&s, &w, e).await,
     }

@@ -52,9 +52,7 @@ pub fn zh_problem(problem: &Problem) -> String {
         }
         Problem::NoneChosen { .. } => "请至少选择一个".into(),
         Problem::TooMany { max, what } => format!("最多{max}个{}", zh_counted(*what)),
-        Problem::NotDurations | Problem::NotDuration { .. } => {
-            "请填写时长，如“10 working days”“3 days”“12 hours”".into()
-        }
+        Problem::NotDurations | Problem::NotDuration { .. } => "请填写天数，如 3".into(),
         Problem::NotCode => "编码只能由1至64位字母、数字、“-”“_”“.”组成".into(),
         Problem::NotLogin => "账号只能由1至64位字母、数字、“.”“_”“-”组成".into(),
         Problem::Immutable => "提交后不能修改".into(),

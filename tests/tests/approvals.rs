@@ -1113,6 +1113,38 @@ async fn the_pages_of_an_appointment_read_in_chinese(app: &TestApp) {
     }
 }
 
+/// 待办 can be searched by a candidate's name and filtered by workflow and
+/// by what is overdue.
+async fn the_inbox_is_searched_and_filtered(app: &TestApp) {
+    let nominator = app.token("jn-py-nominator").await;
+    for name in ["李芳", "王卫东"] {
+        let mut data = naxian_tests::nomination("JN-PY-MG", "health");
+        data["candidate"]["name"] = json!(name);
+        let id = app.nominate(&nominator, data).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        app.act(&nominator, &id, "submit", json!({})).await;
+    }
+    let org = login(app, "jn-py-org").await;
+    let (_, all) = get(&org, app, "/inbox").await;
+    assert!(all.contains("共 2 项"), "{all}");
+    let (_, one) = get(&org, app, "/inbox?q=%E6%9D%8E%E8%8A%B3").await;
+    assert!(
+        one.contains("共 1 项") && one.contains("李芳") && !one.contains("王卫东（"),
+        "{one}"
+    );
+    let (_, kept) = get(&org, app, "/inbox?workflow=sanzhang-appointment").await;
+    assert!(kept.contains("共 2 项"));
+    let (_, none) = get(&org, app, "/inbox?workflow=census").await;
+    assert!(
+        none.contains("共 0 项") && none.contains("没有符合条件的事项"),
+        "{none}"
+    );
+    let (_, late) = get(&org, app, "/inbox?overdue=1").await;
+    assert!(late.contains("共 0 项"), "nothing is overdue yet");
+}
+
 /// 批量 on the inbox: checkboxes on rows whose action may be batched, one
 /// opinion, each row's result listed.
 async fn tasks_are_agreed_in_a_batch_from_the_inbox(app: &TestApp) {
@@ -1172,6 +1204,7 @@ on_both_backends!(
     a_returned_nomination_says_why_first,
     passwords_are_changed_and_reset,
     the_pages_of_an_appointment_read_in_chinese,
+    the_inbox_is_searched_and_filtered,
     tasks_are_agreed_in_a_batch_from_the_inbox,
     a_task_is_transferred_to_a_colleague,
     an_administrator_transfers_anyones_task_but_never_to_the_creator,

@@ -3,11 +3,12 @@
 
 use super::form::field;
 use super::layout::{nav, Nav};
+use super::list::{ListQuery, Paged};
 use super::message::forbidden;
 use super::{csrf_ok, page, Browser};
 use crate::AppState;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,6 +27,8 @@ pub fn router() -> Router<AppState> {
 
 pub struct Row {
     pub id: String,
+    /// The workflow's name, for the filter.
+    pub workflow: String,
     pub title: String,
     pub subject: String,
     pub unit: String,
@@ -35,6 +38,18 @@ pub struct Row {
     /// The action a batch takes on this task (`agree`), and its title; empty when none.
     pub batch: String,
     pub batch_title: String,
+}
+
+impl super::list::Listed for Row {
+    fn words(&self) -> Vec<&str> {
+        vec![&self.title, &self.subject, &self.unit]
+    }
+    fn workflow(&self) -> &str {
+        &self.workflow
+    }
+    fn overdue(&self) -> bool {
+        self.overdue
+    }
 }
 
 /// One task's answer to a batch, as the page lists it.
@@ -53,6 +68,12 @@ pub struct InboxPage {
     pub heading: &'static str,
     pub empty: &'static str,
     pub rows: Vec<Row>,
+    /// Where the list stands: its search, filters and page.
+    pub list: super::list::Paged<()>,
+    /// (name, title) of the workflows the rows come from, for the filter.
+    pub workflows: Vec<(String, String)>,
+    /// The page's own path, for the search form and the paging links.
+    pub path: &'static str,
     pub csrf: String,
     /// Some row offers a batch action: the page shows the batch form.
     pub batchable: bool,
@@ -69,6 +90,7 @@ async fn task_rows(s: &AppState, w: &WebSession, status: TaskStatus) -> Result<V
             due: due_text(item.row.task.due_at),
             overdue: status == TaskStatus::Open && item.row.task.due_at.is_some_and(|d| d < now),
             id: item.row.task.id,
+            workflow: item.row.workflow.clone(),
             title: match (&item.asked_by, &item.on_behalf_of) {
                 (Some(asker), _) => format!("{}（{asker}加签）", item.title),
                 (None, Some((_, name))) => format!("{}（代 {name}）", item.title),
@@ -87,43 +109,67 @@ async fn task_rows(s: &AppState, w: &WebSession, status: TaskStatus) -> Result<V
         .collect())
 }
 
-async fn task_list(s: &AppState, w: &WebSession, status: TaskStatus) -> Response {
-    task_list_with(s, w, status, Vec::new()).await
+async fn task_list(s: &AppState, w: &WebSession, status: TaskStatus, q: &ListQuery) -> Response {
+    task_list_with(s, w, status, q, Vec::new()).await
+}
+
+/// The rows a list's query keeps, one page of them, and the workflows the
+/// filter offers (those the rows come from, by title).
+pub async fn listed(
+    s: &AppState,
+    rows: Vec<Row>,
+    q: &ListQuery,
+) -> (Vec<Row>, Paged<()>, Vec<(String, String)>) {
+    let all = s.engine.workflows().await.unwrap_or_default();
+    let workflows = all
+        .iter()
+        .filter(|w| rows.iter().any(|r| r.workflow == w.name))
+        .map(|w| (w.name.clone(), w.title.clone()))
+        .collect();
+    let (rows, list) = q.apply(rows).split();
+    (rows, list, workflows)
 }
 
 async fn task_list_with(
     s: &AppState,
     w: &WebSession,
     status: TaskStatus,
+    q: &ListQuery,
     results: Vec<BatchLine>,
 ) -> Response {
-    let (current, heading, empty) = match status {
-        TaskStatus::Open => ("inbox", "待办", "暂无待办事项。"),
-        _ => ("done", "已办", "暂无已办事项。"),
+    let (current, heading, empty, path) = match status {
+        TaskStatus::Open => ("inbox", "待办", "暂无待办事项。", "/inbox"),
+        _ => ("done", "已办", "暂无已办事项。", "/done"),
     };
     match task_rows(s, w, status).await {
-        Ok(rows) => page(
-            StatusCode::OK,
-            InboxPage {
-                nav: Some(nav(s, w, current).await),
-                heading,
-                empty,
-                batchable: rows.iter().any(|r| !r.batch.is_empty()),
-                rows,
-                csrf: w.csrf.clone(),
-                results,
-            },
-        ),
+        Ok(rows) => {
+            let (rows, list, workflows) = listed(s, rows, q).await;
+            page(
+                StatusCode::OK,
+                InboxPage {
+                    nav: Some(nav(s, w, current).await),
+                    heading,
+                    empty,
+                    batchable: rows.iter().any(|r| !r.batch.is_empty()),
+                    rows,
+                    list,
+                    workflows,
+                    path,
+                    csrf: w.csrf.clone(),
+                    results,
+                },
+            )
+        }
         Err(e) => crate::ApiError::from(e).into_response(),
     }
 }
 
-async fn inbox(State(s): State<AppState>, Browser(w): Browser) -> Response {
-    task_list(&s, &w, TaskStatus::Open).await
+async fn inbox(State(s): State<AppState>, Browser(w): Browser, Query(q): Query<ListQuery>) -> Response {
+    task_list(&s, &w, TaskStatus::Open, &q).await
 }
 
-async fn done(State(s): State<AppState>, Browser(w): Browser) -> Response {
-    task_list(&s, &w, TaskStatus::Done).await
+async fn done(State(s): State<AppState>, Browser(w): Browser, Query(q): Query<ListQuery>) -> Response {
+    task_list(&s, &w, TaskStatus::Done, &q).await
 }
 
 /// 批量: the chosen tasks (`task` = `ID|ACTION`), each with its own batch
@@ -197,5 +243,5 @@ async fn batch(
             });
         }
     }
-    task_list_with(&s, &w, TaskStatus::Open, results).await
+    task_list_with(&s, &w, TaskStatus::Open, &ListQuery::default(), results).await
 }

@@ -17,6 +17,7 @@ mod form;
 mod inbox;
 mod layout;
 mod liaison;
+mod list;
 mod login;
 mod message;
 mod nominate;

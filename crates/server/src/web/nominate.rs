@@ -55,7 +55,11 @@ async fn start_list(State(s): State<AppState>, Browser(w): Browser) -> Response 
 }
 
 /// `GET /nominations` (我发起的): everything the user started, in any workflow.
-async fn nominations(State(s): State<AppState>, Browser(w): Browser) -> Response {
+async fn nominations(
+    State(s): State<AppState>,
+    Browser(w): Browser,
+    Query(q): Query<super::list::ListQuery>,
+) -> Response {
     let mut list = Vec::new();
     let workflows = match s.engine.workflows().await {
         Ok(w) => w,
@@ -82,10 +86,12 @@ async fn nominations(State(s): State<AppState>, Browser(w): Browser) -> Response
             due: String::new(),
             overdue: false,
             done_action: String::new(),
+            workflow: n.instance.workflow.clone(),
             batch: String::new(),
             batch_title: String::new(),
         })
         .collect();
+    let (rows, list, workflows) = super::inbox::listed(&s, rows, &q).await;
     page(
         StatusCode::OK,
         InboxPage {
@@ -93,6 +99,9 @@ async fn nominations(State(s): State<AppState>, Browser(w): Browser) -> Response
             heading: "我发起的",
             empty: "您还没有发起过事项。",
             rows,
+            list,
+            workflows,
+            path: "/nominations",
             csrf: w.csrf.clone(),
             batchable: false,
             results: Vec::new(),

@@ -124,6 +124,19 @@ impl Engine {
         }
     }
 
+    /// The titles of the workflows named (a name no workflow has stays as it is).
+    pub async fn workflow_titles(&self, names: &[String]) -> Result<Vec<String>> {
+        let all = self.workflows().await?;
+        Ok(names
+            .iter()
+            .map(|n| {
+                all.iter()
+                    .find(|w| w.name == *n)
+                    .map_or(n.clone(), |w| w.title.clone())
+            })
+            .collect())
+    }
+
     /// The delegations to `actor` in force now, for their inbox.
     pub async fn delegations_to(&self, actor: &Actor) -> Result<Vec<Delegation>> {
         let now = self.clock.now();
@@ -223,18 +236,7 @@ impl Engine {
         let day = |t: DateTime<Utc>| t.with_timezone(&shanghai()).format("%Y-%m-%d").to_string();
         let titles = match &d.workflows {
             None => String::new(),
-            Some(names) => {
-                let all = self.workflows().await?;
-                names
-                    .iter()
-                    .map(|n| {
-                        all.iter()
-                            .find(|w| w.name == *n)
-                            .map_or(n.clone(), |w| w.title.clone())
-                    })
-                    .collect::<Vec<_>>()
-                    .join("、")
-            }
+            Some(names) => self.workflow_titles(names).await?.join("、"),
         };
         let params =
             json!({"by": user.name, "from": day(d.from), "until": day(d.until), "workflows": titles});

@@ -514,16 +514,7 @@ pub fn decide(
                 }));
             }
             let comment = checked_comment(comment.as_deref())?;
-            if *to == instance.creator {
-                return Err(ModelError::invalid("to", Problem::CreatorCannotHold));
-            }
-            // Never two tasks of one step for one person.
-            let holds_here = open_here
-                .iter()
-                .any(|t| t.assignee.user.as_deref() == Some(to.as_str()));
-            if to == actor || holds_here {
-                return Err(ModelError::invalid("to", Problem::HoldsItAlready));
-            }
+            newcomer("to", to, instance, actor, &open_here)?;
             if !anyone && !could_hold(&task.assignee, to, ctx) {
                 return Err(ModelError::invalid("to", Problem::CannotHoldTask));
             }
@@ -534,10 +525,7 @@ pub fn decide(
                 comment: comment.clone(),
                 actor: Some(actor.into()),
             });
-            let timers = task
-                .due_at
-                .map(|due| timers_before(step.timers.as_ref(), &instance.data, ctx, due))
-                .unwrap_or_default();
+            let timers = timers_before(step.timers.as_ref(), &instance.data, ctx, task.due_at);
             out.open.push(NewTask {
                 step: task.step.clone(),
                 assignee: Assignee {
@@ -568,15 +556,7 @@ pub fn decide(
                 }));
             }
             let comment = checked_comment(comment.as_deref())?;
-            if *user == instance.creator {
-                return Err(ModelError::invalid("user", Problem::CreatorCannotHold));
-            }
-            let holds_here = open_here
-                .iter()
-                .any(|t| t.assignee.user.as_deref() == Some(user.as_str()));
-            if user == actor || holds_here {
-                return Err(ModelError::invalid("user", Problem::HoldsItAlready));
-            }
+            newcomer("user", user, instance, actor, &open_here)?;
             let signer = AddedSigner {
                 position: *position,
                 login: user.clone(),
@@ -593,10 +573,7 @@ pub fn decide(
                     actor: Some(actor.into()),
                 });
             }
-            let timers = task
-                .due_at
-                .map(|due| timers_before(step.timers.as_ref(), &instance.data, ctx, due))
-                .unwrap_or_default();
+            let timers = timers_before(step.timers.as_ref(), &instance.data, ctx, task.due_at);
             out.open.push(NewTask {
                 step: task.step.clone(),
                 assignee: Assignee {
@@ -916,9 +893,7 @@ fn returned_to_asker(
         ),
         None => (String::new(), String::new(), None, None),
     };
-    let timers = due_at
-        .map(|due| timers_before(timers, data, ctx, due))
-        .unwrap_or_default();
+    let timers = timers_before(timers, data, ctx, due_at);
     NewTask {
         step: step.to_string(),
         assignee: Assignee {
@@ -931,6 +906,29 @@ fn returned_to_asker(
         due_at,
         timers,
     }
+}
+
+/// Whether `login` may be given a task of the instance's current step (by a
+/// transfer or as an added signer): never its creator, who never decides on
+/// their own matter, nor the one handing it on, nor one who has a task of
+/// the step already. `field` is the request's name for the person.
+fn newcomer(
+    field: &str,
+    login: &str,
+    instance: &Instance,
+    actor: &str,
+    open_here: &[&Task],
+) -> Result<(), ModelError> {
+    if login == instance.creator {
+        return Err(ModelError::invalid(field, Problem::CreatorCannotHold));
+    }
+    let holds_here = open_here
+        .iter()
+        .any(|t| t.assignee.user.as_deref() == Some(login));
+    if login == actor || holds_here {
+        return Err(ModelError::invalid(field, Problem::HoldsItAlready));
+    }
+    Ok(())
 }
 
 /// Whether `login` could hold a task of assignee `a` by their grants: the
@@ -1344,9 +1342,9 @@ fn timers_before(
     timers: Option<&TimersDef>,
     data: &Value,
     ctx: &Context<'_>,
-    due: DateTime<Utc>,
+    due: Option<DateTime<Utc>>,
 ) -> Vec<NewTimer> {
-    let Some(t) = timers else {
+    let (Some(t), Some(due)) = (timers, due) else {
         return Vec::new();
     };
     clock_from(t, data, ctx, due)

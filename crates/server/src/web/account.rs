@@ -77,17 +77,11 @@ async fn render(
 ) -> Response {
     let result: Result<AccountPage, EngineError> = async {
         let all = s.engine.workflows().await?;
-        let titles = |names: &Option<Vec<String>>| match names {
-            None => "全部事项".to_string(),
-            Some(list) => list
-                .iter()
-                .map(|n| {
-                    all.iter()
-                        .find(|w| w.name == *n)
-                        .map_or(n.clone(), |w| w.title.clone())
-                })
-                .collect::<Vec<_>>()
-                .join("、"),
+        let titles = |names: Option<Vec<String>>| async move {
+            match names {
+                None => Ok::<String, EngineError>("全部事项".to_string()),
+                Some(list) => Ok(s.engine.workflow_titles(&list).await?.join("、")),
+            }
         };
         let name_of = |login: String| async move {
             s.engine
@@ -100,7 +94,7 @@ async fn render(
                 who: name_of(d.delegate.clone()).await?,
                 from: day(d.from),
                 until: day(d.until),
-                workflows: titles(&d.workflows),
+                workflows: titles(d.workflows.clone()).await?,
             }),
             None => None,
         };
@@ -110,7 +104,7 @@ async fn render(
                 who: name_of(d.login.clone()).await?,
                 from: day(d.from),
                 until: day(d.until),
-                workflows: titles(&d.workflows),
+                workflows: titles(d.workflows.clone()).await?,
             });
         }
         Ok(AccountPage {

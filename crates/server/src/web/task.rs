@@ -740,22 +740,35 @@ async fn add_signer(
     let user = get("user").unwrap_or_default();
     let position = get("position").unwrap_or_default();
     let comment = get("reason").filter(|c| !c.trim().is_empty());
-    match s
+    let result = s
         .engine
         .add_signer(&w.actor, &id, &user, &position, comment)
-        .await
-    {
-        Ok(_) => Redirect::to(&format!("/tasks/{id}?done=add_signer")).into_response(),
+        .await;
+    let label = |field: &str| match field {
+        "user" => "加签人",
+        "position" => "加签方式",
+        _ => "加签说明",
+    };
+    answered(&s, &w, &id, result, "add_signer", label).await
+}
+
+/// What a form on a task answers: back to the task by a redirect saying
+/// what was done, or the page again with the field at fault in words.
+async fn answered(
+    s: &AppState,
+    w: &WebSession,
+    id: &str,
+    result: Result<naxian_engine::InstanceView, EngineError>,
+    done: &str,
+    label: impl Fn(&str) -> &'static str,
+) -> Response {
+    match result {
+        Ok(_) => Redirect::to(&format!("/tasks/{id}?done={done}")).into_response(),
         Err(EngineError::Invalid { field, problem }) => {
-            let label = match field.as_str() {
-                "user" => "加签人",
-                "position" => "加签方式",
-                _ => "加签说明",
-            };
-            let error = format!("{label}：{}", zh_problem(&problem));
-            render_task(&s, &w, &id, StatusCode::BAD_REQUEST, Some(error), None).await
+            let error = format!("{}：{}", label(&field), zh_problem(&problem));
+            render_task(s, w, id, StatusCode::BAD_REQUEST, Some(error), None).await
         }
-        Err(e) => message_page(&s, &w, e).await,
+        Err(e) => message_page(s, w, e).await,
     }
 }
 
@@ -774,19 +787,15 @@ async fn transfer(
     }
     let to = get("to").unwrap_or_default();
     let comment = get("reason").filter(|c| !c.trim().is_empty());
-    match s.engine.transfer(&w.actor, &id, &to, comment).await {
-        Ok(_) => Redirect::to(&format!("/tasks/{id}?done=transfer")).into_response(),
-        Err(EngineError::Invalid { field, problem }) => {
-            let label = if field == "to" {
-                "转交给"
-            } else {
-                "转交说明"
-            };
-            let error = format!("{label}：{}", zh_problem(&problem));
-            render_task(&s, &w, &id, StatusCode::BAD_REQUEST, Some(error), None).await
+    let result = s.engine.transfer(&w.actor, &id, &to, comment).await;
+    let label = |field: &str| {
+        if field == "to" {
+            "转交给"
+        } else {
+            "转交说明"
         }
-        Err(e) => message_page(&s, &w, e).await,
-    }
+    };
+    answered(&s, &w, &id, result, "transfer", label).await
 }
 
 async fn act(

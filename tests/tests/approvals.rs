@@ -1145,6 +1145,46 @@ async fn the_inbox_is_searched_and_filtered(app: &TestApp) {
     assert!(late.contains("共 0 项"), "nothing is overdue yet");
 }
 
+/// 我的账户: one's own e-mail, phone and daily digest.
+async fn contact_details_are_kept_on_the_account_page(app: &TestApp) {
+    let org = login(app, "jn-py-org").await;
+    let (_, page) = get(&org, app, "/account").await;
+    let token = csrf(&page);
+    let save = |email: &'static str, phone: &'static str| {
+        org.post(app.url("/account/contact"))
+            .form(&[
+                ("csrf", token.as_str()),
+                ("email", email),
+                ("phone", phone),
+                ("digest", "1"),
+            ])
+            .send()
+    };
+    let before = app.engine.store().user("jn-py-org").await.unwrap().unwrap();
+    for (email, phone, says) in [
+        ("not-an-address", "", "电子邮箱："),
+        ("org@example.cn", "电话号码", "手机或电话："),
+    ] {
+        let r = save(email, phone).await.unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert!(r.text().await.unwrap().contains(says), "{says}");
+    }
+    assert_eq!(
+        app.engine.store().user("jn-py-org").await.unwrap().unwrap(),
+        before,
+        "refusals change nothing"
+    );
+    let r = save("org@example.cn", "0531-87654321").await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let after = app.engine.store().user("jn-py-org").await.unwrap().unwrap();
+    assert_eq!(
+        (after.email.as_str(), after.phone.as_deref(), after.digest),
+        ("org@example.cn", Some("0531-87654321"), true)
+    );
+    let (_, page) = get(&org, app, "/account?done=contact").await;
+    assert!(page.contains("联系方式已保存") && page.contains("value=\"org@example.cn\""));
+}
+
 /// 批量 on the inbox: checkboxes on rows whose action may be batched, one
 /// opinion, each row's result listed.
 async fn tasks_are_agreed_in_a_batch_from_the_inbox(app: &TestApp) {
@@ -1205,6 +1245,7 @@ on_both_backends!(
     passwords_are_changed_and_reset,
     the_pages_of_an_appointment_read_in_chinese,
     the_inbox_is_searched_and_filtered,
+    contact_details_are_kept_on_the_account_page,
     tasks_are_agreed_in_a_batch_from_the_inbox,
     a_task_is_transferred_to_a_colleague,
     an_administrator_transfers_anyones_task_but_never_to_the_creator,

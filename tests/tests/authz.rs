@@ -593,6 +593,11 @@ const WEB_MATRIX: &[(&str, &str)] = &[
         "POST /account/password",
         "303 400 400 400 400 400 400 400 400 400 400",
     ),
+    // Each signed-in caller keeps their own contact details.
+    (
+        "POST /account/contact",
+        "303 303 303 303 303 303 303 303 303 303 303",
+    ),
     (
         "POST /admin/password",
         "303 403 403 403 403 403 403 403 403 403 200",
@@ -794,6 +799,7 @@ async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usi
                     ("repeat_password", "Xin-mima-2026"),
                 ],
                 "/admin/password" => vec![("login", "az-leaving"), ("password", "Chongzhi-2026")],
+                "/account/contact" => vec![("email", "authz@example.cn"), ("phone", "")],
                 "/account/delegation" => vec![
                     ("delegate", "az-leaving"),
                     ("from", today.as_str()),

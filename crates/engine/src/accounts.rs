@@ -1,9 +1,10 @@
-//! Passwords after the account exists: a user changes their own (knowing
-//! the current one); an administrator of a unit the user holds a role at
-//! resets it, and the user must change it at their next visit.
+//! A user's own account after it exists: their contact details and digest,
+//! and passwords — a user changes their own (knowing the current one); an
+//! administrator of a unit the user holds a role at resets it, and the user
+//! must change it at their next visit.
 
 use crate::auth::{hash_password, Actor};
-use crate::directory::password_rule;
+use crate::directory::{check_email, password_rule};
 use crate::error::{EngineError, Result};
 use crate::Engine;
 use naxian_model::{Problem, Refusal};
@@ -29,6 +30,30 @@ impl Engine {
         }
         let hash = hash_password(new)?;
         self.store.set_password(&actor.login, &hash, false).await?;
+        Ok(())
+    }
+
+    /// The actor's own user record, for their account page.
+    pub async fn own_record(&self, actor: &Actor) -> Result<naxian_store::UserRecord> {
+        self.store.user(&actor.login).await?.ok_or_else(|| {
+            EngineError::NotFound(Refusal::NoUser {
+                login: actor.login.clone(),
+            })
+        })
+    }
+
+    /// The actor's own e-mail, phone (optional; a phone number as the
+    /// liaison list takes it) and daily digest choice.
+    pub async fn set_contact(&self, actor: &Actor, email: &str, phone: &str, digest: bool) -> Result<()> {
+        let email = check_email(email)?;
+        let phone = phone.trim();
+        if !phone.is_empty() && !naxian_model::fields::is_phone(phone) {
+            return Err(EngineError::invalid("phone", Problem::NotPhone));
+        }
+        let phone = (!phone.is_empty()).then_some(phone);
+        self.store
+            .set_contact(&actor.login, &email, phone, digest)
+            .await?;
         Ok(())
     }
 

@@ -56,7 +56,7 @@ pub(crate) fn check_name(field: &str, v: &str, max: usize) -> Result<String> {
     Ok(v.to_string())
 }
 
-fn check_email(v: &str) -> Result<String> {
+pub(crate) fn check_email(v: &str) -> Result<String> {
     let v = v.trim();
     let ok = v.split_once('@').is_some_and(|(l, d)| {
         !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.') && !d.contains('@')

@@ -68,6 +68,8 @@ pub trait DirectoryStore: Send + Sync {
     async fn purge_user_phones(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
     /// Turns a user's daily digest on or off; false if there is no such user.
     async fn set_digest(&self, login: &str, digest: bool) -> Result<bool>;
+    /// A user's own contact details and digest choice, as they keep them; false if there is no such user.
+    async fn set_contact(&self, login: &str, email: &str, phone: Option<&str>, digest: bool) -> Result<bool>;
     /// Replaces a user's password hash; `must_change` marks one an
     /// administrator set. False if there is no such user.
     async fn set_password(&self, login: &str, password_hash: &str, must_change: bool) -> Result<bool>;

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/delegation", post(set_delegation))
         .route("/account/delegation/end", post(end_delegation))
         .route("/account/password", post(change_password))
+        .route("/account/contact", post(set_contact))
 }
 
 /// A delegation as the page says it.
@@ -57,6 +58,9 @@ struct AccountPage {
     today: String,
     /// An administrator set the password: it must be changed first.
     must_change: bool,
+    email: String,
+    phone: String,
+    digest: bool,
 }
 
 #[derive(Deserialize)]
@@ -76,6 +80,7 @@ async fn render(
     notice: Option<String>,
 ) -> Response {
     let result: Result<AccountPage, EngineError> = async {
+        let me = s.engine.own_record(&w.actor).await?;
         let all = s.engine.workflows().await?;
         let titles = |names: Option<Vec<String>>| async move {
             match names {
@@ -119,6 +124,9 @@ async fn render(
             workflows: all.iter().map(|w| (w.name.clone(), w.title.clone())).collect(),
             today: day(s.engine.clock().now()),
             must_change: w.must_change_password,
+            email: me.email.clone(),
+            phone: me.phone.clone().unwrap_or_default(),
+            digest: me.digest,
         })
     }
     .await;
@@ -133,6 +141,7 @@ async fn account_page(State(s): State<AppState>, Browser(w): Browser, Query(q): 
         Some("delegated") => Some("已设置委托代理，代理人将收到邮件通知。".to_string()),
         Some("ended") => Some("已结束委托代理。".to_string()),
         Some("password") => Some("密码已修改。".to_string()),
+        Some("contact") => Some("联系方式已保存。".to_string()),
         _ => None,
     };
     render(&s, &w, StatusCode::OK, None, notice).await
@@ -216,6 +225,37 @@ async fn change_password(
                 "当前密码"
             } else {
                 "新密码"
+            };
+            let error = format!("{label}：{}", zh_problem(&problem));
+            render(&s, &w, StatusCode::BAD_REQUEST, Some(error), None).await
+        }
+        Err(e) => message_page(&s, &w, e).await,
+    }
+}
+
+/// 联系方式: e-mail, phone and the daily digest of open tasks.
+async fn set_contact(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
+        return forbidden();
+    }
+    let get = |k: &str| field(&form, k).unwrap_or_default().to_string();
+    let digest = field(&form, "digest").is_some();
+    match s
+        .engine
+        .set_contact(&w.actor, &get("email"), &get("phone"), digest)
+        .await
+    {
+        Ok(()) => Redirect::to("/account?done=contact").into_response(),
+        Err(EngineError::Invalid { field, problem }) => {
+            let label = if field == "phone" {
+                "手机或电话"
+            } else {
+                "电子邮箱"
             };
             let error = format!("{label}：{}", zh_problem(&problem));
             render(&s, &w, StatusCode::BAD_REQUEST, Some(error), None).await

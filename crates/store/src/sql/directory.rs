@@ -622,6 +622,18 @@ macro_rules! sql_directory {
                     Ok(done.rows_affected() == 1)
                 }
 
+                async fn set_contact(&self, login: &str, email: &str, phone: Option<&str>, digest: bool) -> Result<bool> {
+                    let done = sqlx::query("UPDATE users SET email = $1, phone = $2, digest = $3 WHERE login = $4")
+                        .bind(email)
+                        .bind(phone)
+                        .bind(digest)
+                        .bind(login)
+                        .execute(self.writer())
+                        .await
+                        .map_err(e)?;
+                    Ok(done.rows_affected() == 1)
+                }
+
                 async fn set_password(&self, login: &str, hash: &str, must_change: bool) -> Result<bool> {
                     let done = sqlx::query(
                         "UPDATE users SET password_hash = $1, must_change_password = $2 WHERE login = $3",

@@ -170,20 +170,14 @@ async fn set_delegation(
         workflows: (!chosen.is_empty()).then_some(chosen),
     };
     let login = w.actor.login.clone();
-    match s.engine.set_delegation(&w.actor, &login, req).await {
-        Ok(_) => Redirect::to("/account?done=delegated").into_response(),
-        Err(EngineError::Invalid { field, problem }) => {
-            let label = match field.as_str() {
-                "delegate" => "代理人",
-                "from" => "开始日期",
-                "until" => "结束日期",
-                _ => "事项范围",
-            };
-            let error = format!("{label}：{}", zh_problem(&problem));
-            render(&s, &w, StatusCode::BAD_REQUEST, Some(error), None).await
-        }
-        Err(e) => message_page(&s, &w, e).await,
-    }
+    let result = s.engine.set_delegation(&w.actor, &login, req).await.map(|_| ());
+    let label = |field: &str| match field {
+        "delegate" => "代理人",
+        "from" => "开始日期",
+        "until" => "结束日期",
+        _ => "事项范围",
+    };
+    answered(&s, &w, result, "delegated", label).await
 }
 
 async fn end_delegation(
@@ -218,19 +212,15 @@ async fn change_password(
         let error = "再次输入新密码：两次输入的新密码不一致".to_string();
         return render(&s, &w, StatusCode::BAD_REQUEST, Some(error), None).await;
     }
-    match s.engine.change_password(&w.actor, &current, &new).await {
-        Ok(()) => Redirect::to("/account?done=password").into_response(),
-        Err(EngineError::Invalid { field, problem }) => {
-            let label = if field == "current_password" {
-                "当前密码"
-            } else {
-                "新密码"
-            };
-            let error = format!("{label}：{}", zh_problem(&problem));
-            render(&s, &w, StatusCode::BAD_REQUEST, Some(error), None).await
+    let result = s.engine.change_password(&w.actor, &current, &new).await;
+    let label = |field: &str| {
+        if field == "current_password" {
+            "当前密码"
+        } else {
+            "新密码"
         }
-        Err(e) => message_page(&s, &w, e).await,
-    }
+    };
+    answered(&s, &w, result, "password", label).await
 }
 
 /// 联系方式: e-mail, phone and the daily digest of open tasks.
@@ -245,21 +235,35 @@ async fn set_contact(
     }
     let get = |k: &str| field(&form, k).unwrap_or_default().to_string();
     let digest = field(&form, "digest").is_some();
-    match s
+    let result = s
         .engine
         .set_contact(&w.actor, &get("email"), &get("phone"), digest)
-        .await
-    {
-        Ok(()) => Redirect::to("/account?done=contact").into_response(),
-        Err(EngineError::Invalid { field, problem }) => {
-            let label = if field == "phone" {
-                "手机或电话"
-            } else {
-                "电子邮箱"
-            };
-            let error = format!("{label}：{}", zh_problem(&problem));
-            render(&s, &w, StatusCode::BAD_REQUEST, Some(error), None).await
+        .await;
+    let label = |field: &str| {
+        if field == "phone" {
+            "手机或电话"
+        } else {
+            "电子邮箱"
         }
-        Err(e) => message_page(&s, &w, e).await,
+    };
+    answered(&s, &w, result, "contact", label).await
+}
+
+/// What a form of the account page answers: back to the page by a redirect
+/// saying what was done, or the page again with the field at fault in words.
+async fn answered(
+    s: &AppState,
+    w: &WebSession,
+    result: Result<(), EngineError>,
+    done: &str,
+    label: impl Fn(&str) -> &'static str,
+) -> Response {
+    match result {
+        Ok(()) => Redirect::to(&format!("/account?done={done}")).into_response(),
+        Err(EngineError::Invalid { field, problem }) => {
+            let error = format!("{}：{}", label(&field), zh_problem(&problem));
+            render(s, w, StatusCode::BAD_REQUEST, Some(error), None).await
+        }
+        Err(e) => message_page(s, w, e).await,
     }
 }

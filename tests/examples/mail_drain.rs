@@ -51,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
                 template: "task_assigned".into(),
                 params: json!({"title": "征求意见", "subject": format!("候选人{i}"), "due_at": "", "instance_id": i, "task_id": i}),
                 created_at: now,
+                notice_for: None,
             })
             .collect();
         store.enqueue(&batch).await?;

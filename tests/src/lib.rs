@@ -178,6 +178,7 @@ impl TestApp {
         config.paths.workflows = workspace_dir().join("workflows");
         config.paths.holidays = workspace_dir().join("config/holidays");
         config.paths.catalogue = workspace_dir().join("config/catalogue.yaml");
+        config.paths.mail_templates = workspace_dir().join("templates/mail");
         // The core units only: scenarios name them, and count cities and reports.
         config.demo.whole_province = false;
         tune(&mut config);

@@ -219,6 +219,19 @@ const MATRIX: &[(&str, &str)] = &[
         "POST /api/v1/tasks/batch",
         "401 200 200 200 200 200 200 200 200 200 200",
     ),
+    // Each caller's own notices; the fixture's notice is the department's alone.
+    (
+        "GET /api/v1/notices",
+        "401 200 200 200 200 200 200 200 200 200 200",
+    ),
+    (
+        "POST /api/v1/notices/{id}/read",
+        "401 404 404 404 404 404 404 404 200 404 404",
+    ),
+    (
+        "POST /api/v1/notices/read-all",
+        "401 200 200 200 200 200 200 200 200 200 200",
+    ),
     (
         "POST /api/v1/tasks/{id}/actions",
         "401 403 403 403 403 403 403 403 200 403 403",
@@ -236,6 +249,8 @@ struct Fixture {
     campaign: String,
     /// A member of 玫瑰镇's body, entered by the administrator.
     member: String,
+    /// The department's notice (消息) of its task.
+    notice: String,
 }
 
 async fn fixture(app: &TestApp) -> Fixture {
@@ -294,6 +309,16 @@ async fn fixture(app: &TestApp) -> Fixture {
         let (status, b) = app.send(Some(&admin), "POST", path, Some(body)).await;
         assert_eq!(status, StatusCode::CREATED, "{b}");
     }
+    let notice = app
+        .engine
+        .store()
+        .notices("jn-py-org", false, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|n| n.task_id.as_deref() == Some(task.as_str()))
+        .expect("the department's notice of its task")
+        .id;
     // The nominator's delegation, for the rows that read and end it.
     let (status, b) = app
         .send(
@@ -313,6 +338,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         attachment: a["id"].as_str().unwrap().to_string(),
         campaign: c["id"].as_str().unwrap().to_string(),
         member: m["id"].to_string(),
+        notice,
     }
 }
 
@@ -345,6 +371,8 @@ async fn call(app: &TestApp, f: &Fixture, op: &str, token: Option<&str>, n: usiz
                 &f.campaign
             } else if template.starts_with("/api/v1/org-units/") {
                 &f.member
+            } else if template.starts_with("/api/v1/notices/") {
+                &f.notice
             } else {
                 &f.instance
             },
@@ -587,6 +615,20 @@ const WEB_MATRIX: &[(&str, &str)] = &[
         "303 403 403 403 403 403 403 403 400 403 403",
     ),
     ("POST /inbox/batch", "303 200 200 200 200 200 200 200 200 200 200"),
+    ("GET /notices", "303 200 200 200 200 200 200 200 200 200 200"),
+    (
+        "GET /notices/unread",
+        "303 200 200 200 200 200 200 200 200 200 200",
+    ),
+    ("GET /copies", "303 200 200 200 200 200 200 200 200 200 200"),
+    (
+        "POST /notices/{id}/open",
+        "303 404 404 404 404 404 404 404 303 404 404",
+    ),
+    (
+        "POST /notices/read-all",
+        "303 303 303 303 303 303 303 303 303 303 303",
+    ),
     ("GET /account", "303 200 200 200 200 200 200 200 200 200 200"),
     // A wrong current password: 400 for each signed-in caller, whose own it is.
     (
@@ -687,6 +729,8 @@ async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usi
         &f.campaign
     } else if template.starts_with("/attachments/") {
         &f.attachment
+    } else if template.starts_with("/notices/") {
+        &f.notice
     } else {
         &f.instance
     };
@@ -792,7 +836,7 @@ async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usi
                 "/tasks/{id}/act" => vec![("action", "agree"), ("comment", "同意")],
                 "/tasks/{id}/urge" => vec![("back", f.task.as_str())],
                 "/tasks/{id}/transfer" => vec![("to", "jn-py-nominator")],
-                "/account/delegation/end" => vec![],
+                "/account/delegation/end" | "/notices/{id}/open" | "/notices/read-all" => vec![],
                 "/account/password" => vec![
                     ("current_password", "not-the-password"),
                     ("new_password", "Xin-mima-2026"),

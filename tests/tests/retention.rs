@@ -1,5 +1,5 @@
 //! Retention: personal fields of instances finished longer ago than the
-//! period are removed, with their attachments and submitted versions; running instances, recent
+//! period are removed, with their attachments, submitted versions and notices; running instances, recent
 //! ones and the audit chain are left as they were. A user's phone (for the
 //! liaison list) goes once they have held no role for the period.
 
@@ -39,6 +39,22 @@ async fn personal_data_goes_after_the_period(app: &TestApp) {
         .await;
     let running = running["id"].as_str().unwrap().to_string();
 
+    let notices_of = |id: String| async move {
+        app.engine
+            .store()
+            .notices("jn-py-org", false, None, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|n| n.instance_id.as_deref() == Some(id.as_str()))
+            .count()
+    };
+    assert_eq!(
+        notices_of(finished.clone()).await,
+        2,
+        "its task, and its withdrawal"
+    );
+
     // Not yet: the period has not passed.
     assert_eq!(app.engine.purge_personal_data(1095).await.unwrap(), 0);
     app.clock.set(app.clock_now() + chrono::Duration::days(1096));
@@ -64,6 +80,11 @@ async fn personal_data_goes_after_the_period(app: &TestApp) {
         .get(&admin, &format!("/api/v1/instances/{finished}/versions"))
         .await;
     assert_eq!(versions, json!([]), "the submissions' copies go too");
+    assert_eq!(
+        notices_of(finished.clone()).await,
+        0,
+        "its notices name the candidate: they go too"
+    );
     let new = app.get(&admin, &format!("/api/v1/instances/{running}")).await;
     assert_eq!(
         new["data"]["candidate"]["phone"], "138-0531-0000",

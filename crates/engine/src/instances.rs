@@ -678,10 +678,10 @@ impl Engine {
             })
             .collect();
         let outbox = self
-            .notices(
+            .mails_of_decision(
                 def,
                 &d.instance,
-                &history.step,
+                &history,
                 before,
                 &open,
                 &d.close,

@@ -22,6 +22,7 @@ mod instances;
 pub mod keyed;
 pub mod login;
 pub mod members;
+pub mod notices;
 pub mod notify;
 pub mod published;
 pub mod ranking;
@@ -102,6 +103,8 @@ pub struct Engine {
     directory_cache: Arc<directory_cache::DirectoryCache>,
     instance_cache: Arc<instance_cache::InstanceCache>,
     hash_pool: Arc<auth::HashPool>,
+    /// The e-mail templates, whose subject lines are the notices' (消息) text.
+    mail_templates: Option<Arc<naxian_mail::MailTemplates>>,
 }
 
 impl Engine {
@@ -115,7 +118,15 @@ impl Engine {
             directory_cache: Arc::default(),
             instance_cache: Arc::default(),
             hash_pool: Arc::default(),
+            mail_templates: None,
         }
+    }
+
+    /// The engine whose notices read as its e-mails' subjects do; without
+    /// templates a notice reads as its title.
+    pub fn with_mail_templates(mut self, templates: Arc<naxian_mail::MailTemplates>) -> Engine {
+        self.mail_templates = Some(templates);
+        self
     }
 
     /// The store under the engine, for tests and operator tools that read

@@ -1,5 +1,6 @@
 //! Which e-mails a transition causes and to whom: a new task to its holders,
-//! a return or objection to the creator, the outcome to the creator. They
+//! a return or objection to the creator, a withdrawal to those whose task it
+//! closed, the outcome to the creator. They
 //! become outbox rows in the transition's own transaction, one per recipient,
 //! each with a dedupe key so that no event is mailed twice.
 
@@ -137,7 +138,8 @@ impl Engine {
             .collect())
     }
 
-    /// One outbox row per user, each keyed `{key}:{login}`.
+    /// One outbox row per user, each keyed `{key}:{login}`, each also the
+    /// user's notice (消息) in the app.
     pub(crate) fn messages(
         &self,
         key: &str,
@@ -160,6 +162,8 @@ impl Engine {
                     template: template.into(),
                     params: p,
                     created_at: self.clock.now(),
+                    // The daily digest sums up the inbox, which the app shows anyway.
+                    notice_for: (template != "digest").then(|| u.login.clone()),
                 }
             })
             .collect()
@@ -169,11 +173,11 @@ impl Engine {
     /// they just gave themselves, and a creator whose nomination came back
     /// gets the return or objection, not a second "new task" mail.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn notices(
+    pub(crate) async fn mails_of_decision(
         &self,
         def: &Definition,
         inst: &Instance,
-        from_step: &str,
+        entry: &naxian_store::HistoryRecord,
         before: &[Task],
         opened: &[Task],
         closes: &[TaskClose],
@@ -182,6 +186,7 @@ impl Engine {
         seen: Seen,
     ) -> Result<Vec<OutboxMessage>> {
         let (actor, actor_name) = (by.login.as_str(), by.name.as_str());
+        let from_step = entry.step.as_str();
         let subject = Subject::new(def, inst, unit_name);
         let sent_back = closes
             .iter()
@@ -252,6 +257,30 @@ impl Engine {
                     "transferred",
                     params,
                 ));
+            }
+        }
+        // 撤回: those whose task the withdrawal closed are told it is gone, and why.
+        if entry.action == "withdraw" {
+            for c in closes {
+                let Some(old) = before.iter().find(|t| t.id == c.task_id) else {
+                    continue;
+                };
+                let holders: Vec<UserRecord> = self
+                    .recipients_of(seen, &old.assignee)
+                    .await?
+                    .into_iter()
+                    .filter(|u| u.login != actor)
+                    .collect();
+                let params = json!({
+                    "title": format!("{}：{}", subject.workflow_title, step_title(def, &old.step)),
+                    "subject": subject.text,
+                    "by": actor_name,
+                    "comment": entry.comment.clone().unwrap_or_default(),
+                    "instance_id": inst.id,
+                    "task_id": old.id,
+                    "workflow": def.name.as_str(),
+                });
+                out.extend(self.messages(&format!("withdrawn:{}", old.id), &holders, "withdrawn", params));
             }
         }
         // Only a return, an objection or an end mails the creator: look them up only then.

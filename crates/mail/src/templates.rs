@@ -20,6 +20,7 @@ pub const TEMPLATES: &[&str] = &[
     "objected",
     "outcome",
     "urge",
+    "withdrawn",
     "transferred",
     "delegated",
     "copy",
@@ -142,22 +143,39 @@ impl MailTemplates {
             return None;
         }
         let ctx = Jinja::from_serialize(params);
-        let part = |part: &str| -> String {
-            let own = workflow.and_then(|w| self.env.get_template(&format!("{w}/{template}/{part}")).ok());
-            let t = match own {
-                Some(t) => t,
-                None => match self.env.get_template(&format!("{template}/{part}")) {
-                    Ok(t) => t,
-                    Err(_) => return String::new(),
-                },
-            };
-            t.render(&ctx).unwrap_or_else(|e| format!("({e})"))
-        };
         Some(Rendered {
-            subject: part("subject.txt").trim().replace(['\r', '\n'], " "),
-            body: part("body.txt"),
-            html: part("body.html"),
+            subject: self
+                .part(template, workflow, "subject.txt", &ctx)
+                .trim()
+                .replace(['\r', '\n'], " "),
+            body: self.part(template, workflow, "body.txt", &ctx),
+            html: self.part(template, workflow, "body.html", &ctx),
         })
+    }
+
+    /// Only the subject line, as the app's notices (消息) show it.
+    pub fn subject(&self, template: &str, workflow: Option<&str>, params: &Value) -> Option<String> {
+        if !TEMPLATES.contains(&template) {
+            return None;
+        }
+        let ctx = Jinja::from_serialize(params);
+        Some(
+            self.part(template, workflow, "subject.txt", &ctx)
+                .trim()
+                .replace(['\r', '\n'], " "),
+        )
+    }
+
+    fn part(&self, template: &str, workflow: Option<&str>, part: &str, ctx: &Jinja) -> String {
+        let own = workflow.and_then(|w| self.env.get_template(&format!("{w}/{template}/{part}")).ok());
+        let t = match own {
+            Some(t) => t,
+            None => match self.env.get_template(&format!("{template}/{part}")) {
+                Ok(t) => t,
+                Err(_) => return String::new(),
+            },
+        };
+        t.render(ctx).unwrap_or_else(|e| format!("({e})"))
     }
 }
 

@@ -96,6 +96,8 @@ pub enum Refusal {
     NoCampaign { id: String },
     #[error("no attachment `{id}`")]
     NoAttachment { id: String },
+    #[error("no notice `{id}`")]
+    NoNotice { id: String },
     #[error("no member {id} at `{code}`")]
     NoMember { code: String, id: i64 },
     #[error("member {id} has already left")]

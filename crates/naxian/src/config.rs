@@ -240,15 +240,21 @@ impl Config {
         }
     }
 
+    /// The e-mail templates, with each workflow folder's own.
+    pub fn mail_templates(&self) -> anyhow::Result<std::sync::Arc<naxian_mail::MailTemplates>> {
+        Ok(std::sync::Arc::new(naxian_mail::MailTemplates::load(
+            &self.paths.mail_templates,
+            Some(&self.paths.workflows),
+        )?))
+    }
+
     /// The dispatcher's settings; without an SMTP URL, `.eml` files in `<data_dir>/mail`.
     pub fn mailer(&self) -> anyhow::Result<naxian_engine::runner::Mailer> {
         let transport =
             naxian_mail::Transport::from_url(&self.mail.smtp_url, self.paths.data_dir.join("mail"))?;
-        let templates =
-            naxian_mail::MailTemplates::load(&self.paths.mail_templates, Some(&self.paths.workflows))?;
         Ok(naxian_engine::runner::Mailer {
             transport,
-            templates: std::sync::Arc::new(templates),
+            templates: self.mail_templates()?,
             public_url: self.public_url(),
             from: self.mail.from.clone(),
             max_attempts: self.mail.max_attempts.max(1),

@@ -26,7 +26,8 @@ pub async fn build(config: &config::Config, demo: bool, test_clock: bool) -> any
         Some(m) => m.clone(),
         None => Arc::new(SystemClock),
     };
-    let engine = Engine::new(store, clock, config.engine_settings());
+    let engine =
+        Engine::new(store, clock, config.engine_settings()).with_mail_templates(config.mail_templates()?);
     let years = engine.load_holidays(&config.paths.holidays).await?;
     tracing::info!(?years, "holiday calendar loaded");
     if let Some(w) = engine.calendar_warning() {

@@ -142,6 +142,7 @@ async fn audit_verify_reports_a_tampered_entry() {
     config.database.url = url.clone();
     config.paths.workflows = workspace().join("workflows");
     config.paths.catalogue = workspace().join("config/catalogue.yaml");
+    config.paths.mail_templates = workspace().join("templates/mail");
     // The core units only: the whole province runs instances of its own (its census).
     config.demo.whole_province = false;
     let state = naxian::build(&config, true, false).await.unwrap();

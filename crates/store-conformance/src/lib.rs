@@ -37,6 +37,7 @@ macro_rules! suite {
             calendar => [directory, users_grants_tokens],
             timers_and_outbox => [directory, users_grants_tokens, workflows],
             racing_claims => [],
+            notices => [],
             schedule_slots => [directory, users_grants_tokens, workflows, transitions, concurrent_apply, timers_and_outbox],
             catalogue => [directory, users_grants_tokens],
             members => [directory],
@@ -1623,7 +1624,89 @@ fn mail(key: &str, secs: i64) -> OutboxMessage {
         template: "task_assigned".into(),
         params: serde_json::json!({"title": "征求意见"}),
         created_at: at(secs),
+        notice_for: None,
     }
+}
+
+/// Notices (消息) go in with their e-mail, once per key, and are read one,
+/// by task or all at a time, each user only their own.
+pub async fn notices<S: Store>(store: Arc<S>) {
+    let s: &dyn Store = store.as_ref();
+    let notice = |key: &str, login: &str, template: &str, task: &str, secs: i64| OutboxMessage {
+        template: template.into(),
+        params: serde_json::json!({"title": "征求意见", "task_id": task, "instance_id": "i-1"}),
+        notice_for: Some(login.into()),
+        ..mail(key, secs)
+    };
+    s.enqueue(&[
+        notice("n1", "zhang", "task_assigned", "t-1", 1),
+        notice("n2", "zhang", "urge", "t-1", 2),
+        notice("n3", "zhang", "copy", "t-2", 3),
+        notice("n4", "li", "task_assigned", "t-1", 4),
+        mail("e-only", 5),
+    ])
+    .await
+    .unwrap();
+    // The same key again is neither mailed nor noticed twice.
+    let again = OutboxMessage {
+        id: "m-again".into(),
+        ..notice("n1", "zhang", "task_assigned", "t-1", 9)
+    };
+    s.enqueue(&[again]).await.unwrap();
+    let all = s.notices("zhang", false, None, 10).await.unwrap();
+    let ids: Vec<&str> = all.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(ids, ["m-n3", "m-n2", "m-n1"], "newest first, only zhang's");
+    assert_eq!(all[2].task_id.as_deref(), Some("t-1"));
+    assert_eq!(all[2].instance_id.as_deref(), Some("i-1"));
+    assert_eq!(all[2].created_at, at(1));
+    assert_eq!(all[2].params["title"], "征求意见");
+    let copies = s.notices("zhang", false, Some("copy"), 10).await.unwrap();
+    assert_eq!(copies.len(), 1);
+    assert_eq!(
+        s.notices("zhang", false, None, 2).await.unwrap().len(),
+        2,
+        "limit"
+    );
+    assert_eq!(s.unread_notices("zhang").await.unwrap(), 3);
+    assert!(s.notice("li", "m-n1").await.unwrap().is_none(), "not li's");
+    assert_eq!(
+        s.read_notices("li", NoticesRead::One("m-n1"), at(20))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        s.read_notices("zhang", NoticesRead::OfTask("t-1"), at(20))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        s.read_notices("zhang", NoticesRead::OfTask("t-1"), at(21))
+            .await
+            .unwrap(),
+        0
+    );
+    let one = s.notice("zhang", "m-n1").await.unwrap().unwrap();
+    assert_eq!(one.read_at, Some(at(20)), "read once, at the first time");
+    assert_eq!(s.unread_notices("li").await.unwrap(), 1, "li's stays unread");
+    let unread: Vec<String> = s
+        .notices("zhang", true, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.id)
+        .collect();
+    assert_eq!(unread, ["m-n3"]);
+    assert_eq!(
+        s.read_notices("zhang", NoticesRead::One("m-n3"), at(22))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(s.unread_notices("zhang").await.unwrap(), 0);
+    assert_eq!(s.read_notices("li", NoticesRead::All, at(23)).await.unwrap(), 1);
+    assert_eq!(s.unread_notices("li").await.unwrap(), 0);
 }
 
 pub async fn timers_and_outbox<S: Store>(store: Arc<S>) {

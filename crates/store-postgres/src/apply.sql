@@ -102,6 +102,13 @@ BEGIN
           FROM jsonb_to_recordset(c->'outbox') AS x (id text, dedupe_key text, recipients jsonb, template text,
                                                      params jsonb, created_at timestamptz)
             ON CONFLICT (dedupe_key) DO NOTHING;
+        INSERT INTO notices (id, login, dedupe_key, template, params, instance_id, task_id, created_at)
+        SELECT x.id, x.notice_for, x.dedupe_key, x.template, x.params, x.instance_id, x.task_id, x.created_at
+          FROM jsonb_to_recordset(c->'outbox') AS x (id text, notice_for text, dedupe_key text, template text,
+                                                     params jsonb, instance_id text, task_id text,
+                                                     created_at timestamptz)
+         WHERE x.notice_for IS NOT NULL
+            ON CONFLICT (dedupe_key) DO NOTHING;
     END IF;
 END
 $$;

@@ -90,6 +90,11 @@ BEGIN
            value ->> 'created_at', value ->> 'created_at'
       FROM json_each(NEW.document, '$.outbox') WHERE true
         ON CONFLICT (dedupe_key) DO NOTHING;
+    INSERT INTO notices (id, login, dedupe_key, template, params, instance_id, task_id, created_at)
+    SELECT value ->> 'id', value ->> 'notice_for', value ->> 'dedupe_key', value ->> 'template', value -> 'params',
+           value ->> 'instance_id', value ->> 'task_id', value ->> 'created_at'
+      FROM json_each(NEW.document, '$.outbox') WHERE value ->> 'notice_for' IS NOT NULL
+        ON CONFLICT (dedupe_key) DO NOTHING;
     UPDATE idempotency SET status = NEW.document ->> '$.idempotency.status', body = NEW.document ->> '$.idempotency.body'
      WHERE login = NEW.document ->> '$.idempotency.login' AND key = NEW.document ->> '$.idempotency.key';
 END;

@@ -1,6 +1,7 @@
-//! The e-mail outbox: queued, leased to a sender, sent, retried or dead.
+//! The e-mail outbox: queued, leased to a sender, sent, retried or dead;
+//! and the notices (消息) written with it, read or unread.
 
-use crate::{OutboxMessage, OutboxRecord, Result};
+use crate::{NoticeRecord, NoticesRead, OutboxMessage, OutboxRecord, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -31,4 +32,19 @@ pub trait OutboxStore: Send + Sync {
     async fn outbox_list(&self, status: Option<&str>, limit: i64) -> Result<Vec<OutboxRecord>>;
     /// Puts a dead e-mail back in the queue; false if there is no dead row with that id.
     async fn outbox_retry(&self, id: &str, now: DateTime<Utc>) -> Result<bool>;
+    /// A user's notices, newest first: unread ones only, or those of one
+    /// template (`copy` for 抄送我的), at most `limit`.
+    async fn notices(
+        &self,
+        login: &str,
+        unread_only: bool,
+        template: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<NoticeRecord>>;
+    /// One of a user's notices; `None` if it is not theirs.
+    async fn notice(&self, login: &str, id: &str) -> Result<Option<NoticeRecord>>;
+    /// How many of a user's notices are unread.
+    async fn unread_notices(&self, login: &str) -> Result<i64>;
+    /// Marks notices read at `at`; how many were unread.
+    async fn read_notices(&self, login: &str, which: NoticesRead<'_>, at: DateTime<Utc>) -> Result<u64>;
 }

@@ -182,6 +182,33 @@ pub struct OutboxMessage {
     pub template: String,
     pub params: serde_json::Value,
     pub created_at: DateTime<Utc>,
+    /// The login that also reads this in the app, as a notice (消息), under
+    /// the same key; `None` for e-mail only (the daily digest). Not read
+    /// back from the outbox.
+    pub notice_for: Option<String>,
+}
+
+/// A notice (消息): what a user was told, kept in the app beside the e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeRecord {
+    pub id: String,
+    pub login: String,
+    /// The e-mail template it was sent with (`task_assigned`, `copy`…): its kind.
+    pub template: String,
+    pub params: serde_json::Value,
+    pub instance_id: Option<String>,
+    pub task_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// Which of a user's notices to mark read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticesRead<'a> {
+    One(&'a str),
+    /// Those about a task, when it is opened.
+    OfTask(&'a str),
+    All,
 }
 
 /// An outbox row with its delivery state.

@@ -1,5 +1,5 @@
 //! The database's own ceiling for one transition: a version-checked UPDATE of
-//! the instance row, one history INSERT and one outbox INSERT in a
+//! the instance row, one history INSERT, one outbox INSERT and its notice's in a
 //! transaction, in plain sqlx on the very pool the store uses, against the
 //! real tables (their indexes, triggers and foreign keys included).
 
@@ -162,6 +162,17 @@ where
                 .bind(format!("{id}:{k}"))
                 .bind(sqlx::types::Json(serde_json::json!([{"name": "部门", "email": "d@example.cn"}])))
                 .bind(sqlx::types::Json(serde_json::json!({"title": "征求意见"})))
+                .bind(e.at)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO notices (id, login, dedupe_key, template, params, instance_id, created_at)
+                     VALUES ($1, 'department', $2, 'assigned', $3, $4, $5)",
+                )
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(format!("{id}:{k}"))
+                .bind(sqlx::types::Json(serde_json::json!({"title": "征求意见"})))
+                .bind(id.clone())
                 .bind(e.at)
                 .execute(&mut *tx)
                 .await?;

@@ -8,6 +8,7 @@ pub mod delegations;
 pub mod directory;
 pub mod instances;
 pub mod members;
+pub mod notices;
 pub mod reports;
 pub mod service;
 pub mod tasks;
@@ -26,6 +27,7 @@ pub fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(workflows::router())
         .merge(instances::router(state))
         .merge(tasks::router())
+        .merge(notices::router())
         .merge(reports::router())
         .merge(campaigns::router())
         .merge(coverage::router());

@@ -1,6 +1,6 @@
 //! The frame every page shares: the navigation, with the links the viewer's
 //! grants open (by what the catalogue says their roles may do) and the
-//! badge of their open tasks.
+//! badges of their open tasks and unread notices.
 
 use crate::AppState;
 use naxian_engine::sessions::WebSession;
@@ -15,11 +15,13 @@ pub struct Nav {
     pub board: bool,
     pub campaigns: bool,
     pub inbox_count: usize,
+    /// Unread notices (消息).
+    pub unread: usize,
     pub current: &'static str,
     pub admin: bool,
 }
 
-/// The navigation for `w`, with `current` marked; the badge is one query.
+/// The navigation for `w`, with `current` marked; each badge is one query.
 pub async fn nav(s: &AppState, w: &WebSession, current: &'static str) -> Nav {
     let count = s.engine.inbox_count(&w.actor).await.unwrap_or(0);
     let a = &w.actor;
@@ -31,6 +33,7 @@ pub async fn nav(s: &AppState, w: &WebSession, current: &'static str) -> Nav {
         board: a.may_somewhere(Capability::Coverage),
         campaigns: a.may_somewhere(Capability::Campaigns),
         inbox_count: count,
+        unread: s.engine.unread_notices(a).await.unwrap_or(0),
         current,
         admin: a.administers_any(),
     }

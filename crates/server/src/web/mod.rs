@@ -1,5 +1,5 @@
 //! The web UI, server-rendered in Chinese: login with database sessions, the
-//! inbox, task pages with their timeline, actions and attachments, the
+//! inbox, the notices (消息), task pages with their timeline, actions and attachments, the
 //! nomination form, the coverage board, reports, campaigns, administration
 //! with imports, and downloads as XLSX or CSV.
 //! Every form carries the session's CSRF token and is also checked against
@@ -22,6 +22,7 @@ mod login;
 mod message;
 mod nominate;
 mod note;
+mod notices;
 mod number_table;
 mod published;
 mod ranking;
@@ -58,6 +59,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(login::router())
         .merge(account::router())
         .merge(inbox::router())
+        .merge(notices::router())
         .merge(nominate::router())
         .merge(task::router())
         .merge(attachments::router(state))

@@ -712,6 +712,10 @@ async fn task_page(
     Path(id): Path<String>,
     Query(q): Query<Done>,
 ) -> Response {
+    // Whoever opens a task has read what told them of it.
+    if let Err(e) = s.engine.read_notices_of_task(&w.actor, &id).await {
+        tracing::warn!(task = %id, error = %e, "notices of the task not marked read");
+    }
     render_task(&s, &w, &id, StatusCode::OK, None, done_notice(q.done.as_deref())).await
 }
 

@@ -144,6 +144,7 @@ pub fn zh_refusal(refusal: &Refusal, catalogue: &Catalogue) -> String {
         Refusal::NoTask { .. } => "没有这项任务。".into(),
         Refusal::NoCampaign { .. } => "没有这项限时任务。".into(),
         Refusal::NoAttachment { .. } => "没有这个附件。".into(),
+        Refusal::NoNotice { .. } => "没有这条消息。".into(),
         Refusal::NoMember { .. } => "该单位没有这名成员。".into(),
         Refusal::MemberLeft { .. } => "这名成员已经离任。".into(),
         Refusal::NoUser { login } => format!("没有账号 {login}。"),

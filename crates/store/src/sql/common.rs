@@ -27,7 +27,7 @@ macro_rules! sql_common {
             #[allow(unused_imports)]
             use $crate::{
                 Change, Grant, HistoryRecord, IdempotencyState, InboxRow, InstanceFilter, InstanceRecord,
-                CampaignRecord, MemberRecord, SessionRecord, OutboxMessage, OutboxRecord, Recipient, Registered, Result, SlotRecord, StoreError, TimerRecord,
+                CampaignRecord, MemberRecord, SessionRecord, NoticeRecord, NoticesRead, OutboxMessage, OutboxRecord, Recipient, Registered, Result, SlotRecord, StoreError, TimerRecord,
                 TokenRecord, UserRecord, WorkflowRecord,
             };
 
@@ -104,10 +104,13 @@ macro_rules! sql_common {
                 Ok($crate::sql::rows::OutboxRow::from_row(r).map_err(e)?.into_model())
             }
 
-            async fn insert_outbox<'c, X>(x: X, m: &OutboxMessage) -> Result<()>
-            where
-                X: sqlx::Executor<'c, Database = $db>,
-            {
+            #[allow(dead_code)]
+            fn notice(r: &DbRow) -> Result<NoticeRecord> {
+                Ok($crate::sql::rows::NoticeRow::from_row(r).map_err(e)?.into_model())
+            }
+
+            /// Queues an e-mail and, for a user, its notice under the same key.
+            async fn insert_outbox(x: &mut <$db as sqlx::Database>::Connection, m: &OutboxMessage) -> Result<()> {
                 sqlx::query(
                     "INSERT INTO outbox (id, dedupe_key, recipients, template, params, next_attempt_at, created_at)
                      VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (dedupe_key) DO NOTHING",
@@ -118,9 +121,27 @@ macro_rules! sql_common {
                 .bind(&m.template)
                 .bind(Json(&m.params))
                 .bind(m.created_at)
-                .execute(x)
+                .execute(&mut *x)
                 .await
                 .map_err(e)?;
+                if let Some(login) = &m.notice_for {
+                    let about = |k: &str| m.params.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                    sqlx::query(
+                        "INSERT INTO notices (id, login, dedupe_key, template, params, instance_id, task_id, created_at)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING",
+                    )
+                    .bind(&m.id)
+                    .bind(login)
+                    .bind(&m.dedupe_key)
+                    .bind(&m.template)
+                    .bind(Json(&m.params))
+                    .bind(about("instance_id"))
+                    .bind(about("task_id"))
+                    .bind(m.created_at)
+                    .execute(&mut *x)
+                    .await
+                    .map_err(e)?;
+                }
                 Ok(())
             }
 

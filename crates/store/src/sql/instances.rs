@@ -274,7 +274,7 @@ macro_rules! sql_instances {
                     if done.rows_affected() != 1 {
                         return Ok(false);
                     }
-                    for table in ["attachments", "data_versions"] {
+                    for table in ["attachments", "data_versions", "notices"] {
                         sqlx::query(&format!("DELETE FROM {table} WHERE instance_id = $1"))
                             .bind(id)
                             .execute(&mut *tx)

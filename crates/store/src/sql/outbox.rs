@@ -114,6 +114,65 @@ macro_rules! sql_outbox {
                     .map_err(e)?;
                     Ok(done.rows_affected() == 1)
                 }
+
+                async fn notices(
+                    &self,
+                    login: &str,
+                    unread_only: bool,
+                    template: Option<&str>,
+                    limit: i64,
+                ) -> Result<Vec<NoticeRecord>> {
+                    let rows = sqlx::query(
+                        "SELECT * FROM notices
+                         WHERE login = $1 AND ($2 IS NULL OR template = $2) AND (read_at IS NULL OR NOT $3)
+                         ORDER BY created_at DESC, id DESC LIMIT $4",
+                    )
+                    .bind(login)
+                    .bind(template)
+                    .bind(unread_only)
+                    .bind(limit)
+                    .fetch_all(self.reader())
+                    .await
+                    .map_err(e)?;
+                    rows.iter().map(notice).collect()
+                }
+
+                async fn notice(&self, login: &str, id: &str) -> Result<Option<NoticeRecord>> {
+                    let row = sqlx::query("SELECT * FROM notices WHERE login = $1 AND id = $2")
+                        .bind(login)
+                        .bind(id)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    row.as_ref().map(notice).transpose()
+                }
+
+                async fn unread_notices(&self, login: &str) -> Result<i64> {
+                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notices WHERE login = $1 AND read_at IS NULL")
+                        .bind(login)
+                        .fetch_one(self.reader())
+                        .await
+                        .map_err(e)?;
+                    Ok(n)
+                }
+
+                async fn read_notices(&self, login: &str, which: NoticesRead<'_>, at: DateTime<Utc>) -> Result<u64> {
+                    let (filter, key) = match which {
+                        NoticesRead::One(id) => (" AND id = $3", Some(id)),
+                        NoticesRead::OfTask(task) => (" AND task_id = $3", Some(task)),
+                        NoticesRead::All => (" AND $3 IS NULL", None),
+                    };
+                    let done = sqlx::query(&format!(
+                        "UPDATE notices SET read_at = $1 WHERE login = $2 AND read_at IS NULL{filter}"
+                    ))
+                    .bind(at)
+                    .bind(login)
+                    .bind(key)
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(done.rows_affected())
+                }
             }
         };
     };

@@ -4,8 +4,8 @@
 //! columns are their fields derive `FromRow` themselves (`records.rs`).
 
 use crate::{
-    Contact, Grant, HistoryRecord, InboxRow, LaterTimer, OutboxMessage, OutboxRecord, Recipient, Result,
-    StoreError, TimerRecord,
+    Contact, Grant, HistoryRecord, InboxRow, LaterTimer, NoticeRecord, OutboxMessage, OutboxRecord,
+    Recipient, Result, StoreError, TimerRecord,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use naxian_model::directory::{Body, OrgUnit};
@@ -257,6 +257,7 @@ impl OutboxRow {
                 template: self.template,
                 params: self.params.0,
                 created_at: self.created_at,
+                notice_for: None,
             },
             status: self.status,
             attempts: self.attempts,
@@ -398,6 +399,33 @@ impl DelegationRow {
             until: self.ends_at,
             workflows: self.workflows.map(|w| w.0),
             created_at: self.created_at,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct NoticeRow {
+    id: String,
+    login: String,
+    template: String,
+    params: Json<serde_json::Value>,
+    instance_id: Option<String>,
+    task_id: Option<String>,
+    created_at: DateTime<Utc>,
+    read_at: Option<DateTime<Utc>>,
+}
+
+impl NoticeRow {
+    pub fn into_model(self) -> NoticeRecord {
+        NoticeRecord {
+            id: self.id,
+            login: self.login,
+            template: self.template,
+            params: self.params.0,
+            instance_id: self.instance_id,
+            task_id: self.task_id,
+            created_at: self.created_at,
+            read_at: self.read_at,
         }
     }
 }

@@ -123,7 +123,7 @@ pub fn workspace_dir() -> PathBuf {
 pub fn appointment_as_version(version: i64) -> String {
     let source =
         std::fs::read_to_string(workspace_dir().join("workflows/sanzhang-appointment.yaml")).unwrap();
-    let shipped = "\nversion: 4\n";
+    let shipped = "\nversion: 5\n";
     assert!(source.contains(shipped), "the shipped appointment is version 4");
     source.replacen(shipped, &format!("\nversion: {version}\n"), 1)
 }

@@ -483,6 +483,23 @@ async fn bad_input_names_the_field_and_changes_nothing(app: &TestApp) {
         (status, body["error"]["field"].clone()),
         (StatusCode::BAD_REQUEST, json!("data.meeting_date"))
     );
+    // A meeting is recorded once held: tomorrow (Asia/Shanghai) is refused.
+    let tomorrow = (app.clock_now() + chrono::Duration::days(1))
+        .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).unwrap())
+        .format("%Y-%m-%d")
+        .to_string();
+    let waiting = app.get(&sec, &format!("/api/v1/instances/{id}")).await;
+    let (status, body) = app
+        .try_act(&sec, id, "elected", json!({"data": {"meeting_date": tomorrow}}))
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].clone()),
+        (StatusCode::BAD_REQUEST, json!("data.meeting_date")),
+        "{body}"
+    );
+    let after = app.get(&sec, &format!("/api/v1/instances/{id}")).await;
+    assert_eq!(after["history"], waiting["history"], "nothing moved");
+    assert_eq!(after["step"], waiting["step"]);
     let (status, body) = app
         .try_act(
             &sec,
@@ -1025,7 +1042,7 @@ async fn the_catalogue_is_data_administrators_extend(app: &TestApp) {
 
     // A workflow started by a role nobody has defined is refused with its line.
     let source =
-        naxian_tests::appointment_as_version(5).replace("started_by: nominator", "started_by: liaison");
+        naxian_tests::appointment_as_version(6).replace("started_by: nominator", "started_by: liaison");
     let (status, body) = app
         .send(
             Some(&admin),

@@ -900,7 +900,22 @@ async fn a_returned_nomination_says_why_first(app: &TestApp) {
     );
     assert!(html.contains("id=\"act-withdraw\""));
     assert!(!html.contains("id=\"withdraw\""), "one withdraw control");
+    // 待办 says it too, in the nomination's row.
+    let (_, inbox) = get(&web, app, "/inbox").await;
+    let row = &inbox[inbox.find(&format!("href=\"/tasks/{task}\"")).expect("the row")..];
+    let row = &row[..row.find("</li>").unwrap()];
+    assert!(
+        row.contains(&format!(
+            "<div class=\"sent-back\">{health_name}退回补充：请补充学历证明</div>"
+        )),
+        "{row}"
+    );
     app.act(&nominator, &id, "resubmit", json!({})).await;
+    let (_, inbox) = get(&web, app, "/inbox").await;
+    assert!(
+        !inbox.contains("class=\"sent-back\""),
+        "resubmitted: no longer sent back"
+    );
     let org = login(app, "jn-py-org").await;
     let org_task = app.task_of(&app.token("jn-py-org").await, &id).await["id"]
         .as_str()

@@ -358,7 +358,7 @@ async fn a_nomination_from_form_to_appointed_in_chromium() {
 /// inputs take keys in the browser's locale order.
 async fn act_first_here(c: &Client) {
     c.execute(
-        "document.getElementById('d-meeting_date').value = '2026-12-18';",
+        "document.getElementById('d-meeting_date').value = '2026-11-28';",
         vec![],
     )
     .await
@@ -638,7 +638,7 @@ async fn the_founding_workflows_run_through_the_generic_forms_in_chromium() {
         &c,
         "submit",
         Some(
-            "document.getElementById('d-meeting_date').value = '2027-03-01';\
+            "document.getElementById('d-meeting_date').value = '2026-11-25';\
              document.getElementById('d-chair').value = '王主席';",
         ),
     )
@@ -647,7 +647,7 @@ async fn the_founding_workflows_run_through_the_generic_forms_in_chromium() {
     logout(&c).await;
     let admin = app.token("admin").await;
     let unit = app.get(&admin, "/api/v1/org-units/JN-PY-MG").await;
-    assert_eq!(unit["body"]["term_end"], "2032-03-01", "{unit}");
+    assert_eq!(unit["body"]["term_end"], "2031-11-25", "{unit}");
 
     // 县级学会成立: two of three departments, then the county association.
     login(&c, &app, "jn-py-nominator").await;

@@ -225,7 +225,7 @@ async fn urge_once_a_day_and_copy_on_filing() {
         &app.token("jn-py-mg-sec").await,
         &id,
         "elected",
-        json!({"data": {"meeting_date": "2026-12-18"}}),
+        json!({"data": {"meeting_date": "2026-11-28"}}),
     )
     .await;
     app.act(&app.token("jn-py-org").await, &id, "acknowledge", json!({}))

@@ -417,7 +417,7 @@ async fn a_grant_made_elsewhere_is_mailed_at_the_next_transition() {
                 &secretary,
                 &task,
                 ActionInput {
-                    data: Some(serde_json::json!({"meeting_date": "2026-12-20"})),
+                    data: Some(serde_json::json!({"meeting_date": "2026-11-28"})),
                     ..ActionInput::named("elected")
                 },
             )

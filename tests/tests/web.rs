@@ -53,7 +53,7 @@ async fn nominate_and_consult_through_the_forms(app: &TestApp) {
         html.contains("id=\"e-candidate.phone\""),
         "the error sits next to its field"
     );
-    assert!(html.contains("请填写正确的电话号码"), "in Chinese");
+    assert!(html.contains("请填写11位手机号码"), "in Chinese");
     assert!(
         html.contains("李&#60;script&#62;") || html.contains("李&lt;script&gt;"),
         "values are escaped"

@@ -18,7 +18,7 @@ async fn appointed_by_committee_by_election(app: &TestApp) {
     let id = inst["id"].as_str().unwrap().to_string();
     assert_eq!(inst["step"], "drafting");
     assert_eq!(inst["status"], "active");
-    assert_eq!(inst["version"], 4);
+    assert_eq!(inst["version"], 5);
 
     let inst = app.act(&nominator, &id, "submit", json!({})).await;
     assert_eq!(steps(&inst), "consultation");
@@ -61,11 +61,11 @@ async fn appointed_by_committee_by_election(app: &TestApp) {
             &sec,
             &id,
             "elected",
-            json!({"data": {"meeting_date": "2026-12-18", "votes": 23}}),
+            json!({"data": {"meeting_date": "2026-11-28", "votes": 23}}),
         )
         .await;
     assert_eq!(steps(&inst), "filing");
-    assert_eq!(inst["data"]["election"]["meeting_date"], "2026-12-18");
+    assert_eq!(inst["data"]["election"]["meeting_date"], "2026-11-28");
 
     let org = app.token("jn-py-org").await;
     let inst = app.act(&org, &id, "acknowledge", json!({})).await;
@@ -105,7 +105,7 @@ async fn appointed_by_committee_by_election(app: &TestApp) {
     assert_eq!(members.len(), 1);
     assert_eq!(members[0]["name"], "王卫东");
     assert_eq!(members[0]["post"], "vice_chair");
-    assert_eq!(members[0]["since"], "2026-12-18");
+    assert_eq!(members[0]["since"], "2026-11-28");
     assert_eq!(members[0]["term_end"], unit["body"]["term_end"]);
 
     let report = app.engine.verify_audit().await.unwrap();
@@ -168,7 +168,7 @@ async fn appointed_by_congress_election(app: &TestApp) {
         &sec,
         &id,
         "elected",
-        json!({"data": {"meeting_date": "2027-01-10"}}),
+        json!({"data": {"meeting_date": "2026-11-20"}}),
     )
     .await;
     app.act(&app.token("jn-py-ys-pc").await, &id, "acknowledge", json!({}))
@@ -333,7 +333,7 @@ async fn not_elected_ends_without_member(app: &TestApp) {
             &sec,
             &id,
             "not_elected",
-            json!({"data": {"meeting_date": "2026-12-18", "votes": 3}}),
+            json!({"data": {"meeting_date": "2026-11-28", "votes": 3}}),
         )
         .await;
     assert_eq!(inst["status"], "completed");
@@ -356,7 +356,7 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
     app.act(&nominator, &old_id, "submit", json!({})).await;
 
     // Version 2 needs only one department's agreement (或签).
-    let source = naxian_tests::appointment_as_version(5).replace(
+    let source = naxian_tests::appointment_as_version(6).replace(
         "    sign_off: all\n    # After a return",
         "    sign_off: any\n    # After a return",
     );
@@ -401,16 +401,16 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
         .iter()
         .find(|w| w["name"] == "sanzhang-appointment")
         .unwrap();
-    assert_eq!(appointment["version"], 5);
+    assert_eq!(appointment["version"], 6);
 
     let new = app.nominate(&nominator, nomination("JN-PY-MG", "health")).await;
     let new_id = new["id"].as_str().unwrap().to_string();
-    assert_eq!(new["version"], 5);
+    assert_eq!(new["version"], 6);
     app.act(&nominator, &new_id, "submit", json!({})).await;
 
     let org = app.token("jn-py-org").await;
     let old_after = app.act(&org, &old_id, "agree", json!({})).await;
-    assert_eq!(old_after["version"], 4);
+    assert_eq!(old_after["version"], 5);
     assert_eq!(
         steps(&old_after),
         "consultation",
@@ -428,7 +428,7 @@ async fn newer_version_leaves_running_instances_alone(app: &TestApp) {
 /// whose departments may send the nomination back to a step it has passed,
 /// chosen when they return it.
 async fn sequential_consultation_returns_to_a_chosen_step(app: &TestApp) {
-    let source = naxian_tests::appointment_as_version(5)
+    let source = naxian_tests::appointment_as_version(6)
         .replace(
             "    sign_off: all\n    # After a return",
             "    sign_off: sequential\n    # After a return",
@@ -496,7 +496,7 @@ async fn definitions_and_tasks_are_discoverable(app: &TestApp) {
     let def = app
         .get(&nominator, "/api/v1/workflows/sanzhang-appointment")
         .await;
-    assert_eq!(def["version"], 4, "the newest by default");
+    assert_eq!(def["version"], 5, "the newest by default");
     assert_eq!(def["started_by"], "nominator");
     let sector = &def["fields"]["candidate.sector"];
     assert_eq!(sector["type"], "choice");
@@ -539,8 +539,8 @@ async fn definitions_and_tasks_are_discoverable(app: &TestApp) {
     assert_eq!(def["steps"]["routing"]["kind"], "route");
     let meeting = &def["steps"]["congress_election"]["actions"]["elected"]["data"]["meeting_date"];
     assert_eq!(
-        (&meeting["type"], &meeting["required"]),
-        (&json!("date"), &json!(true))
+        (&meeting["type"], &meeting["required"], &meeting["past"]),
+        (&json!("date"), &json!(true), &json!(true))
     );
     // The nominator's submission amends the nomination: its editable fields, not its unit.
     let submit = &def["steps"]["drafting"]["actions"]["submit"]["data"];
@@ -550,9 +550,9 @@ async fn definitions_and_tasks_are_discoverable(app: &TestApp) {
     );
     assert_eq!(def["ends"]["appointed"]["title"], "已任职");
     let older = app
-        .get(&nominator, "/api/v1/workflows/sanzhang-appointment?version=4")
+        .get(&nominator, "/api/v1/workflows/sanzhang-appointment?version=5")
         .await;
-    assert_eq!(older["version"], 4);
+    assert_eq!(older["version"], 5);
     for (path, want) in [
         (
             "/api/v1/workflows/sanzhang-appointment?version=99",
@@ -595,7 +595,7 @@ async fn definitions_and_tasks_are_discoverable(app: &TestApp) {
 
 /// An administrator registers a workflow by sending its YAML as it is.
 async fn a_workflow_is_registered_from_its_yaml(app: &TestApp) {
-    let source = naxian_tests::appointment_as_version(5);
+    let source = naxian_tests::appointment_as_version(6);
     let admin = app.token("admin").await;
     let post = |body: String, headers: &'static [(&'static str, &'static str)]| {
         let admin = admin.clone();
@@ -615,7 +615,7 @@ async fn a_workflow_is_registered_from_its_yaml(app: &TestApp) {
     };
     let (status, body) = post(source.clone(), &[("content-type", "application/yaml")]).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(body["version"], 5);
+    assert_eq!(body["version"], 6);
     let (status, _) = post(
         source.clone(),
         &[("content-type", "application/yaml; charset=utf-8")],
@@ -623,7 +623,7 @@ async fn a_workflow_is_registered_from_its_yaml(app: &TestApp) {
     .await;
     assert_eq!(status, StatusCode::OK, "the same source again changes nothing");
     let broken = source
-        .replace("version: 5", "version: 6")
+        .replace("version: 6", "version: 7")
         .replace("to: consultation", "to: nowhere");
     let (status, body) = post(broken, &[("content-type", "application/yaml")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -638,7 +638,7 @@ async fn a_workflow_is_registered_from_its_yaml(app: &TestApp) {
     let def = app
         .get(&nominator, "/api/v1/workflows/sanzhang-appointment")
         .await;
-    assert_eq!(def["version"], 5, "the broken version 6 was not stored");
+    assert_eq!(def["version"], 6, "the broken version 7 was not stored");
 }
 
 /// A township whose party committee has no one: the submission that would
@@ -887,7 +887,7 @@ async fn a_township_association_is_founded(app: &TestApp) {
             &sec,
             &id,
             "submit",
-            json!({"data": {"meeting_date": "2027-03-01", "chair": "王主席"}}),
+            json!({"data": {"meeting_date": "2026-11-25", "chair": "王主席"}}),
         )
         .await;
     assert_eq!(
@@ -900,7 +900,7 @@ async fn a_township_association_is_founded(app: &TestApp) {
             unit["body"]["term_start"].clone(),
             unit["body"]["term_end"].clone()
         ),
-        (json!("2027-03-01"), json!("2032-03-01")),
+        (json!("2026-11-25"), json!("2031-11-25")),
         "{unit}"
     );
 }

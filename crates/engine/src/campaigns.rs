@@ -295,7 +295,7 @@ impl Engine {
         // The first target's data is checked before anything is written, so
         // a bad field refuses the whole campaign.
         if let Some(first) = units.first() {
-            naxian_model::machine::prepare_data(&def, &data_for(&first.code))?;
+            naxian_model::machine::prepare_data(&def, &data_for(&first.code), self.clock.now())?;
         }
         let record = CampaignRecord {
             id: id.clone(),

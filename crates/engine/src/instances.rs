@@ -13,6 +13,7 @@ use naxian_store::{
     Change, HistoryRecord, InboxRow, InstanceFilter, InstanceKey, InstanceRecord, InstanceState, StoreError,
 };
 use serde_json::Value;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The most tasks one batch (批量) takes.
@@ -119,6 +120,9 @@ pub struct InboxItem {
     /// A task that reached the viewer as a delegate (代理): the person they
     /// stand for, as (login, name).
     pub on_behalf_of: Option<(String, String)>,
+    /// A nomination returned or objected to (退回, 有异议) and now with its
+    /// creator: who sent it back (their name), how (the action's title), and their opinion.
+    pub sent_back: Option<(String, String, String)>,
 }
 
 impl Engine {
@@ -162,7 +166,7 @@ impl Engine {
         unique_key: Option<String>,
     ) -> Result<InstanceView> {
         let def = self.latest_definition(&req.workflow).await?;
-        let mut data = machine::prepare_data(&def, &req.data)?;
+        let mut data = machine::prepare_data(&def, &req.data, self.clock.now())?;
         self.prefill_tables(&def, &mut data).await?;
         self.begin(&def, data, actor, Check::Holder, unique_key).await
     }
@@ -175,7 +179,7 @@ impl Engine {
         data: Value,
         unique_key: String,
     ) -> Result<Option<String>> {
-        let mut data = machine::prepare_data(def, &data)?;
+        let mut data = machine::prepare_data(def, &data, self.clock.now())?;
         self.prefill_tables(def, &mut data).await?;
         let system = crate::runner::system_actor();
         match self
@@ -865,7 +869,8 @@ impl Engine {
 
     /// The actor's open or done tasks, each with the actions it offers.
     pub async fn inbox(&self, actor: &Actor, status: TaskStatus) -> Result<Vec<InboxItem>> {
-        // One query, whatever the number of rows; definitions come from memory.
+        // One query, whatever the number of rows (plus one for the histories of
+        // nominations sent back, one for names); definitions come from memory.
         let mut rows: Vec<(InboxRow, Option<(String, String)>)> = self
             .store
             .inbox(&actor.login, status, 500)
@@ -876,12 +881,43 @@ impl Engine {
         if status == TaskStatus::Open {
             rows.extend(self.delegated_rows(actor, &rows).await?);
         }
-        let askers: Vec<String> = rows
+        // Why a creator has their nomination again (退回): one query for all such rows.
+        let with_creator: Vec<String> = rows
+            .iter()
+            .filter(|(r, _)| {
+                r.task.status == TaskStatus::Open && r.task.assignee.user.as_ref() == Some(&r.creator)
+            })
+            .map(|(r, _)| r.task.instance_id.clone())
+            .collect();
+        let histories = self.store.histories(&with_creator).await?;
+        let mut sent_back: HashMap<String, (String, String, String)> = HashMap::new();
+        for (row, _) in rows
+            .iter()
+            .filter(|(r, _)| with_creator.contains(&r.task.instance_id))
+        {
+            let def = self.definition(&row.workflow, row.version).await?;
+            let own: Vec<_> = histories
+                .iter()
+                .filter(|h| h.instance_id == row.task.instance_id)
+                .cloned()
+                .collect();
+            if let Some(h) = machine::sent_back_to(&def, &row.task.step, &own) {
+                let how = def
+                    .step(&h.step)
+                    .and_then(|st| st.actions.get(h.action.as_str()))
+                    .and_then(|a| a.title.clone())
+                    .unwrap_or_else(|| h.action.clone());
+                let reason = h.comment.clone().unwrap_or_default();
+                sent_back.insert(row.task.id.clone(), (h.actor.clone(), how, reason));
+            }
+        }
+        let mut people: Vec<String> = rows
             .iter()
             .filter_map(|(r, _)| machine::AddedSigner::of_key(&r.task.assignee.key).map(|a| a.asker))
             .collect();
+        people.extend(sent_back.values().map(|(by, _, _)| by.clone()));
         let askers = self
-            .names_of(&askers.iter().map(String::as_str).collect::<Vec<_>>())
+            .names_of(&people.iter().map(String::as_str).collect::<Vec<_>>())
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for (row, on_behalf_of) in rows {
@@ -906,7 +942,11 @@ impl Engine {
                 });
             let asked_by = machine::AddedSigner::of_key(&row.task.assignee.key)
                 .map(|a| askers.get(&a.asker).cloned().unwrap_or(a.asker));
+            let sent_back = sent_back
+                .remove(&row.task.id)
+                .map(|(by, how, reason)| (askers.get(&by).cloned().unwrap_or(by), how, reason));
             out.push(InboxItem {
+                sent_back,
                 on_behalf_of,
                 asked_by,
                 batch_action,

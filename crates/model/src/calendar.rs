@@ -166,6 +166,11 @@ pub fn shanghai() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).expect("valid offset")
 }
 
+/// The day it is at `t` in Asia/Shanghai.
+pub fn shanghai_day(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&shanghai()).date_naive()
+}
+
 fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
     let t = NaiveTime::from_hms_opt(23, 59, 59).expect("valid time");
     shanghai()

@@ -241,8 +241,10 @@ pub enum Problem {
     TooSmall { min: i64 },
     #[error("must be an integer")]
     NotInteger,
-    #[error("must be a phone number (7 to 20 digits, '+', '-' or spaces)")]
+    #[error("must be a mobile number, or a landline with its area code (0531-88886666)")]
     NotPhone,
+    #[error("must be an 11-digit mainland mobile number")]
+    NotMobile,
     #[error("must be an e-mail address")]
     NotEmail,
     #[error("must be one of: {}", .choices.join(", "))]

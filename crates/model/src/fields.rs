@@ -221,6 +221,14 @@ pub struct FieldSpec {
     /// Set when the instance opens; an action's amendment may not change it.
     #[serde(default)]
     pub readonly: bool,
+    /// A date that records what happened (a meeting held): today or before,
+    /// in Asia/Shanghai.
+    #[serde(default)]
+    pub past: bool,
+    /// A phone field that takes a landline with its area code too; without
+    /// it a phone is an 11-digit mobile.
+    #[serde(default)]
+    pub landline: bool,
     /// Personal data of a person (a phone number, say): removed from a
     /// finished instance once the retention period has passed.
     #[serde(default)]
@@ -283,6 +291,10 @@ impl FieldSpec {
                 }
                 _ => self.check_prefill(),
             },
+            _ if self.past && self.kind != FieldType::Date => Err("`past` belongs to a date".into()),
+            _ if self.landline && self.kind != FieldType::Phone => {
+                Err("`landline` belongs to a phone".into())
+            }
             _ if self.rows.is_some()
                 || !self.columns.is_empty()
                 || self.unit_facts
@@ -324,8 +336,9 @@ impl FieldSpec {
         }
     }
 
-    /// Checks one present value; returns it normalised (text trimmed).
-    fn check_value(&self, v: &Value) -> Result<Value, Problem> {
+    /// Checks one present value on `today` (Asia/Shanghai); returns it
+    /// normalised (text trimmed).
+    fn check_value(&self, v: &Value, today: NaiveDate) -> Result<Value, Problem> {
         let bad = std::convert::identity::<Problem>;
         match self.kind {
             FieldType::Text
@@ -353,7 +366,10 @@ impl FieldSpec {
                     return Err(bad(Problem::TooLong { max }));
                 }
                 match self.kind {
-                    FieldType::Phone if !is_phone(s) => return Err(bad(Problem::NotPhone)),
+                    FieldType::Phone if self.landline && !is_phone(s) => return Err(bad(Problem::NotPhone)),
+                    FieldType::Phone if !self.landline && !is_mobile(s) => {
+                        return Err(bad(Problem::NotMobile))
+                    }
                     FieldType::Email if !is_email(s) => return Err(bad(Problem::NotEmail)),
                     FieldType::Choice if !self.choices.contains(s) => {
                         return Err(bad(Problem::NotOneOf {
@@ -361,7 +377,11 @@ impl FieldSpec {
                         }))
                     }
                     FieldType::Date => {
-                        NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad(Problem::NotDate))?;
+                        let day =
+                            NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad(Problem::NotDate))?;
+                        if self.past && day > today {
+                            return Err(bad(Problem::InFuture));
+                        }
                     }
                     FieldType::OrgUnit => crate::directory::validate_code(s).map_err(bad)?,
                     _ => {}
@@ -506,13 +526,34 @@ pub fn table_totals(spec: &FieldSpec, value: &Value) -> IndexMap<String, i64> {
     totals
 }
 
-/// Whether `s` is a phone number as a form takes one: 7 to 20 digits, with
-/// `+`, `-` or spaces.
-pub fn is_phone(s: &str) -> bool {
-    let digits = s.chars().filter(|c| c.is_ascii_digit()).count();
+/// The digits of a number written with spaces or hyphens, if that is all it holds.
+fn phone_digits(s: &str) -> Option<String> {
     s.chars()
-        .all(|c| c.is_ascii_digit() || c == '-' || c == ' ' || c == '+')
-        && (7..=20).contains(&digits)
+        .all(|c| c.is_ascii_digit() || c == '-' || c == ' ')
+        .then(|| s.chars().filter(char::is_ascii_digit).collect())
+}
+
+/// Whether `s` is a mainland mobile number: 11 digits from 13 to 19
+/// (`138-0531-0000` and `+86 13805310000` too).
+pub fn is_mobile(s: &str) -> bool {
+    let s = s.trim();
+    let s = s.strip_prefix("+86").unwrap_or(s);
+    phone_digits(s).is_some_and(|d| {
+        let b = d.as_bytes();
+        d.len() == 11 && b[0] == b'1' && (b'3'..=b'9').contains(&b[1])
+    })
+}
+
+/// Whether `s` is a mainland landline with its area code: `0531-88886666`,
+/// an area code of 3 or 4 digits from 0 and a number of 7 or 8.
+pub fn is_landline(s: &str) -> bool {
+    phone_digits(s.trim())
+        .is_some_and(|d| d.starts_with('0') && !d.starts_with("00") && (10..=12).contains(&d.len()))
+}
+
+/// Whether `s` is a number a person can be called on: a mobile or a landline.
+pub fn is_phone(s: &str) -> bool {
+    is_mobile(s) || is_landline(s)
 }
 
 fn is_email(s: &str) -> bool {
@@ -530,14 +571,20 @@ fn is_email(s: &str) -> bool {
     }
 }
 
-/// Validates `data` (a JSON object) against `fields` keyed by dotted paths.
+/// Validates `data` (a JSON object) against `fields` keyed by dotted paths,
+/// on `today` (Asia/Shanghai, for dates that must not be ahead of it).
 /// Unknown fields are refused so that a misspelt field never vanishes silently.
 /// Returns the normalised document, or the first problem.
-pub fn validate<K>(fields: &IndexMap<K, FieldSpec>, data: &Value, prefix: &str) -> Result<Value, ModelError>
+pub fn validate<K>(
+    fields: &IndexMap<K, FieldSpec>,
+    data: &Value,
+    prefix: &str,
+    today: NaiveDate,
+) -> Result<Value, ModelError>
 where
     K: Borrow<str> + Hash + Eq,
 {
-    let (out, problems) = check(fields, data, prefix);
+    let (out, problems) = check(fields, data, prefix, today);
     match problems.into_iter().next() {
         Some((field, problem)) => Err(ModelError::invalid(field, problem)),
         None => Ok(out),
@@ -546,15 +593,25 @@ where
 
 /// Every problem of `data` against `fields`, in the order `validate` meets
 /// them: what a form shows all at once.
-pub fn problems<K>(fields: &IndexMap<K, FieldSpec>, data: &Value, prefix: &str) -> Vec<(String, Problem)>
+pub fn problems<K>(
+    fields: &IndexMap<K, FieldSpec>,
+    data: &Value,
+    prefix: &str,
+    today: NaiveDate,
+) -> Vec<(String, Problem)>
 where
     K: Borrow<str> + Hash + Eq,
 {
-    check(fields, data, prefix).1
+    check(fields, data, prefix, today).1
 }
 
 /// The normalised document and every problem found on the way.
-fn check<K>(fields: &IndexMap<K, FieldSpec>, data: &Value, prefix: &str) -> (Value, Vec<(String, Problem)>)
+fn check<K>(
+    fields: &IndexMap<K, FieldSpec>,
+    data: &Value,
+    prefix: &str,
+    today: NaiveDate,
+) -> (Value, Vec<(String, Problem)>)
 where
     K: Borrow<str> + Hash + Eq,
 {
@@ -607,7 +664,7 @@ where
                     set_path(&mut out, path, v);
                 }
             }
-            Some(v) => match spec.check_value(v) {
+            Some(v) => match spec.check_value(v, today) {
                 Ok(v) => set_path(&mut out, path, v),
                 Err(problem) => problems.push((field_name(path), problem)),
             },
@@ -688,6 +745,72 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn day() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()
+    }
+
+    #[test]
+    fn a_mobile_is_eleven_digits_and_a_landline_has_its_area_code() {
+        for good in ["13805310000", "138-0531-0000", "+86 138 0531 0000", "19912345678"] {
+            assert!(is_mobile(good), "{good}");
+        }
+        for bad in [
+            "1380531000",
+            "138053100000",
+            "12805310000",
+            "0531-88886666",
+            "1380531000a",
+            "+1 13805310000",
+        ] {
+            assert!(!is_mobile(bad), "{bad}");
+        }
+        for good in ["0531-88886666", "010-12345678", "0633 1234567", "05318888666"] {
+            assert!(is_landline(good), "{good}");
+        }
+        for bad in ["88886666", "0531-888", "00531-88886666", "13805310000"] {
+            assert!(!is_landline(bad), "{bad}");
+        }
+        let specs: IndexMap<String, FieldSpec> = marked_yaml::from_yaml(
+            0,
+            "m: {type: phone}
+l: {type: phone, landline: true}
+",
+        )
+        .unwrap();
+        let e = validate(&specs, &json!({"m": "0531-88886666"}), "", day()).unwrap_err();
+        assert_eq!(e, ModelError::invalid("m", Problem::NotMobile));
+        assert!(validate(
+            &specs,
+            &json!({"m": "138-0531-0000", "l": "0531-88886666"}),
+            "",
+            day()
+        )
+        .is_ok());
+        let e = validate(&specs, &json!({"l": "8888"}), "", day()).unwrap_err();
+        assert_eq!(e, ModelError::invalid("l", Problem::NotPhone));
+    }
+
+    #[test]
+    fn a_past_date_is_today_or_before() {
+        let specs: IndexMap<String, FieldSpec> = marked_yaml::from_yaml(
+            0,
+            "held: {type: date, past: true}
+planned: {type: date}
+",
+        )
+        .unwrap();
+        for ok in ["2026-12-07", "2026-11-28"] {
+            assert!(validate(&specs, &json!({"held": ok}), "", day()).is_ok(), "{ok}");
+        }
+        let e = validate(&specs, &json!({"held": "2026-12-08"}), "", day()).unwrap_err();
+        assert_eq!(e, ModelError::invalid("held", Problem::InFuture));
+        assert!(validate(&specs, &json!({"planned": "2027-03-01"}), "", day()).is_ok());
+        let spec: FieldSpec = marked_yaml::from_yaml(0, "{type: text, past: true}").unwrap();
+        assert!(spec.check().is_err(), "past belongs to a date");
+        let spec: FieldSpec = marked_yaml::from_yaml(0, "{type: text, landline: true}").unwrap();
+        assert!(spec.check().is_err(), "landline belongs to a phone");
+    }
+
     fn specs() -> IndexMap<String, FieldSpec> {
         let yaml = "a.name: {type: text, required: true, max_len: 5}\nb: {type: integer, min: 1, max: 3}\nc: {type: choice, choices: [x, y]}\nd: {type: phone}\ne: {type: email}\n";
         marked_yaml::from_yaml(0, yaml).unwrap()
@@ -706,26 +829,38 @@ mod tests {
     #[test]
     fn names_the_offending_field() {
         let s = specs();
-        let e = validate(&s, &json!({"a": {"name": ""}}), "").unwrap_err();
+        let e = validate(&s, &json!({"a": {"name": ""}}), "", day()).unwrap_err();
         assert_eq!(e, ModelError::invalid("a.name", Problem::Empty));
-        let e = validate(&s, &json!({"a": {"name": "ok"}, "b": 9}), "").unwrap_err();
+        let e = validate(&s, &json!({"a": {"name": "ok"}, "b": 9}), "", day()).unwrap_err();
         assert!(matches!(e, ModelError::Invalid { ref field, .. } if field == "b"));
-        let e = validate(&s, &json!({"a": {"name": "ok"}, "c": "z"}), "").unwrap_err();
+        let e = validate(&s, &json!({"a": {"name": "ok"}, "c": "z"}), "", day()).unwrap_err();
         assert!(matches!(e, ModelError::Invalid { ref field, .. } if field == "c"));
-        let e = validate(&s, &json!({"a": {"name": "ok"}, "d": "12ab"}), "").unwrap_err();
+        let e = validate(&s, &json!({"a": {"name": "ok"}, "d": "12ab"}), "", day()).unwrap_err();
         assert!(matches!(e, ModelError::Invalid { ref field, .. } if field == "d"));
-        let e = validate(&s, &json!({"a": {"name": "ok"}, "e": "x@y\r\nBcc: z@q.cn"}), "").unwrap_err();
+        let e = validate(
+            &s,
+            &json!({"a": {"name": "ok"}, "e": "x@y\r\nBcc: z@q.cn"}),
+            "",
+            day(),
+        )
+        .unwrap_err();
         assert!(matches!(e, ModelError::Invalid { ref field, .. } if field == "e"));
-        let e = validate(&s, &json!({"a": {"name": "ok", "extra": 1}}), "").unwrap_err();
+        let e = validate(&s, &json!({"a": {"name": "ok", "extra": 1}}), "", day()).unwrap_err();
         assert_eq!(e, ModelError::invalid("a.extra", Problem::UnknownField));
-        let e = validate(&s, &json!({}), "").unwrap_err();
+        let e = validate(&s, &json!({}), "", day()).unwrap_err();
         assert_eq!(e, ModelError::invalid("a.name", Problem::Required));
     }
 
     #[test]
     fn normalises_valid_data() {
         let s = specs();
-        let v = validate(&s, &json!({"a": {"name": " 张三 "}, "b": 2, "e": "a@b.cn"}), "").unwrap();
+        let v = validate(
+            &s,
+            &json!({"a": {"name": " 张三 "}, "b": 2, "e": "a@b.cn"}),
+            "",
+            day(),
+        )
+        .unwrap();
         assert_eq!(v, json!({"a": {"name": "张三"}, "b": 2, "e": "a@b.cn"}));
     }
 
@@ -738,7 +873,7 @@ mod tests {
     fn a_table_is_checked_cell_by_cell() {
         let s = table();
         let good = json!({"staff": {"county": {"full": 3, "year": 1990}, "town": {"full": 0, "year": 2001}}});
-        assert_eq!(validate(&s, &good, "").unwrap(), good);
+        assert_eq!(validate(&s, &good, "", day()).unwrap(), good);
         let cases = [
             (
                 json!({"staff": {"county": {"full": 3, "year": 1990}}}),
@@ -779,13 +914,13 @@ mod tests {
         ];
         for (data, field, problem) in cases {
             assert_eq!(
-                validate(&s, &data, "").unwrap_err(),
+                validate(&s, &data, "", day()).unwrap_err(),
                 ModelError::invalid(field, problem),
                 "{data}"
             );
         }
         assert_eq!(
-            validate(&s, &json!({}), "").unwrap(),
+            validate(&s, &json!({}), "", day()).unwrap(),
             json!({}),
             "absent is allowed"
         );

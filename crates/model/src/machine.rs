@@ -397,9 +397,9 @@ pub struct Decision {
     pub effects: Vec<Effect>,
 }
 
-/// Checks creation data against the definition's fields.
-pub fn prepare_data(def: &Definition, data: &Value) -> Result<Value, ModelError> {
-    fields::validate(&def.fields, data, "data")
+/// Checks creation data against the definition's fields at `now`.
+pub fn prepare_data(def: &Definition, data: &Value, now: DateTime<Utc>) -> Result<Value, ModelError> {
+    fields::validate(&def.fields, data, "data", crate::calendar::shanghai_day(now))
 }
 
 /// The code of the org unit named by validated creation data.
@@ -624,7 +624,8 @@ pub fn decide(
                     },
                 ));
             }
-            apply_action_data(def, &instance.step, action, adef, data.as_ref(), &mut next)?;
+            let today = crate::calendar::shanghai_day(ctx.now);
+            apply_action_data(def, &instance.step, action, adef, data.as_ref(), &mut next, today)?;
             if adef.amend_data {
                 out.effects.push(Effect::KeepVersion);
             }
@@ -947,6 +948,7 @@ fn apply_action_data(
     adef: &ActionDef,
     data: Option<&Value>,
     inst: &mut Instance,
+    today: NaiveDate,
 ) -> Result<(), ModelError> {
     let data = data.filter(|d| !d.is_null() && d.as_object().is_none_or(|o| !o.is_empty()));
     if adef.amend_data {
@@ -969,7 +971,7 @@ fn apply_action_data(
             }
             let mut merged = inst.data.clone();
             merge(&mut merged, patch);
-            inst.data = fields::validate(&def.fields, &merged, "data")?;
+            inst.data = fields::validate(&def.fields, &merged, "data", today)?;
         }
         return Ok(());
     }
@@ -985,7 +987,7 @@ fn apply_action_data(
         return Ok(());
     }
     let empty = Value::Object(Default::default());
-    let checked = fields::validate(&adef.data, data.unwrap_or(&empty), "data")?;
+    let checked = fields::validate(&adef.data, data.unwrap_or(&empty), "data", today)?;
     let key = adef.data_key.as_deref().unwrap_or(step);
     set_path(&mut inst.data, key, checked);
     Ok(())
@@ -1561,6 +1563,15 @@ pub fn sent_back<'h>(
     if inst.status != Status::Active {
         return None;
     }
+    sent_back_to(def, &inst.step, history)
+}
+
+/// [`sent_back`] for an active instance at `step` (an open task's own).
+pub fn sent_back_to<'h>(
+    def: &Definition,
+    step: &str,
+    history: &'h [crate::audit::StoredEntry],
+) -> Option<&'h crate::audit::StoredEntry> {
     let action =
         |h: &crate::audit::StoredEntry| def.step(&h.step).and_then(|st| st.actions.get(h.action.as_str()));
     let last = history
@@ -1568,7 +1579,7 @@ pub fn sent_back<'h>(
         .rev()
         .find(|h| action(h).is_some_and(|a| a.to.is_some()))?;
     let needs_opinion = action(last).is_some_and(|a| a.comment == CommentRule::Required);
-    (needs_opinion && last.step != inst.step && last.comment.is_some()).then_some(last)
+    (needs_opinion && last.step != step && last.comment.is_some()).then_some(last)
 }
 
 /// The actions a task offers in the step it belongs to.

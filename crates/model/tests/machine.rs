@@ -157,7 +157,12 @@ impl Sim {
 
     fn of(def: Definition, sector: &str, term_end: &str) -> Sim {
         let org = township_ctx(term_end);
-        let data = machine::prepare_data(&def, &nomination(sector)).unwrap();
+        let data = machine::prepare_data(
+            &def,
+            &nomination(sector),
+            Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap(),
+        )
+        .unwrap();
         let d = machine::start(&def, "i1".into(), "nominator".into(), data, &ctx(&org)).unwrap();
         let mut sim = Sim {
             def,
@@ -360,7 +365,8 @@ fn conditions_choose_routes_and_assignments_from_the_data() {
     let run = |sector: &str, post: &str| {
         let mut data = nomination(sector);
         data["post"] = json!(post);
-        let data = machine::prepare_data(&def, &data).unwrap();
+        let data =
+            machine::prepare_data(&def, &data, Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap()).unwrap();
         let mut s = Sim {
             def: def.clone(),
             org: org.clone(),
@@ -508,7 +514,7 @@ fn auto_pass_skips_the_creator_and_who_approved_before_with_the_reason() {
 }
 
 fn election() -> Option<Value> {
-    Some(json!({"meeting_date": "2026-12-15", "votes": 31}))
+    Some(json!({"meeting_date": "2026-11-28", "votes": 31}))
 }
 
 #[test]
@@ -581,7 +587,7 @@ fn mid_term_body_goes_to_by_election_and_ends_appointed() {
         (m.org_unit.as_str(), m.post.as_str(), m.sector.as_str()),
         ("T", "vice_chair", "health")
     );
-    assert_eq!(m.since, NaiveDate::from_ymd_opt(2026, 12, 15).unwrap());
+    assert_eq!(m.since, NaiveDate::from_ymd_opt(2026, 11, 28).unwrap());
     assert_eq!(s.history, 1 + 1 + 3 + 1 + 2);
 }
 
@@ -723,7 +729,8 @@ fn county_target_needs_no_township_committee() {
     org.chain.pop();
     let mut data = nomination("health");
     data["target_org"] = json!("K");
-    let data = machine::prepare_data(&def, &data).unwrap();
+    let data =
+        machine::prepare_data(&def, &data, Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap()).unwrap();
     let d = machine::start(&def, "i".into(), "n".into(), data, &ctx(&org)).unwrap();
     let inst = d.instance;
     let steps = machine::resolve_step(&def, "consultation", &inst, &ctx(&org)).unwrap();
@@ -737,7 +744,12 @@ fn missing_organization_department_is_a_directory_error() {
     let def = def();
     let mut org = township_ctx("2029-01-01");
     org.departments.retain(|d| d.code != "K-ORG");
-    let data = machine::prepare_data(&def, &nomination("health")).unwrap();
+    let data = machine::prepare_data(
+        &def,
+        &nomination("health"),
+        Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap(),
+    )
+    .unwrap();
     let d = machine::start(&def, "i".into(), "n".into(), data, &ctx(&org)).unwrap();
     let submit = Command::Act {
         task_id: "x".into(),
@@ -771,7 +783,12 @@ fn start_refuses_a_unit_of_the_wrong_kind() {
     let def = def();
     let mut org = township_ctx("2029-01-01");
     org.chain.truncate(2);
-    let data = machine::prepare_data(&def, &nomination("health")).unwrap();
+    let data = machine::prepare_data(
+        &def,
+        &nomination("health"),
+        Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap(),
+    )
+    .unwrap();
     let e = machine::start(&def, "i".into(), "n".into(), data, &ctx(&org)).unwrap_err();
     assert!(matches!(e, ModelError::Invalid { ref field, .. } if field == "data.target_org"));
 }

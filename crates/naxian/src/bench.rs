@@ -84,7 +84,7 @@ async fn appointment(engine: &Engine, cast: &Cast, n: usize) -> anyhow::Result<u
             &cast.secretary,
             &t,
             ActionInput {
-                data: Some(json!({"meeting_date": "2026-12-20"})),
+                data: Some(json!({"meeting_date": "2026-11-28"})),
                 ..ActionInput::named("elected")
             },
         )

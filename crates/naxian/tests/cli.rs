@@ -36,7 +36,7 @@ fn workflow_check_passes_shipped_and_fails_broken_files_with_location() {
     let dir = tempfile::tempdir().unwrap();
     let ok = naxian(dir.path(), &["workflow", "check"]);
     assert!(ok.status.success(), "{}", text(&ok));
-    assert!(text(&ok).contains("ok  sanzhang-appointment version 4"));
+    assert!(text(&ok).contains("ok  sanzhang-appointment version 5"));
 
     let broken = workspace()
         .join("workflows/sanzhang-appointment.yaml")

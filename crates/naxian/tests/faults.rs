@@ -310,7 +310,7 @@ fn script() -> Vec<(&'static str, &'static str, Value)> {
         (
             "jn-py-mg-sec",
             "elected",
-            json!({"data": {"meeting_date": "2026-12-18", "votes": 23}}),
+            json!({"data": {"meeting_date": "2026-11-28", "votes": 23}}),
         ),
         ("jn-py-org", "acknowledge", json!({})),
         ("jn-py-mg-pc", "acknowledge", json!({})),

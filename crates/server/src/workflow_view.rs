@@ -55,6 +55,12 @@ pub struct Field {
     readonly: bool,
     /// Personal data, removed once the retention period has passed.
     personal: bool,
+    /// A date of what happened: today or before (Asia/Shanghai).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    past: bool,
+    /// A phone that may be a landline with its area code; otherwise an 11-digit mobile.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    landline: bool,
 }
 
 fn kinds() -> utoipa::openapi::schema::ArrayBuilder {
@@ -155,6 +161,8 @@ fn field(spec: &FieldSpec) -> Field {
         kinds: spec.kinds.iter().map(|k| k.as_str()).collect(),
         readonly: spec.readonly,
         personal: spec.personal,
+        past: spec.past,
+        landline: spec.landline,
     }
 }
 

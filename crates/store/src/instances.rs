@@ -26,6 +26,8 @@ pub trait InstanceStore: Send + Sync {
     async fn tasks_of(&self, instance_id: &str) -> Result<Vec<naxian_model::Task>>;
     async fn task(&self, id: &str) -> Result<Option<naxian_model::Task>>;
     async fn history(&self, instance_id: &str) -> Result<Vec<HistoryRecord>>;
+    /// The histories of several instances in one query, each in `seq` order.
+    async fn histories(&self, instance_ids: &[String]) -> Result<Vec<HistoryRecord>>;
     /// The data as each submission sent it, by the seq of its history entry, oldest first.
     async fn data_versions(&self, instance_id: &str) -> Result<Vec<(i64, serde_json::Value)>>;
     async fn list_instances(&self, filter: &InstanceFilter) -> Result<Vec<naxian_model::Instance>>;

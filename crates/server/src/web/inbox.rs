@@ -35,6 +35,8 @@ pub struct Row {
     pub due: String,
     pub overdue: bool,
     pub done_action: String,
+    /// Why the nomination came back to its creator (退回): who, and their opinion; empty otherwise.
+    pub sent_back: String,
     /// The action a batch takes on this task (`agree`), and its title; empty when none.
     pub batch: String,
     pub batch_title: String,
@@ -42,7 +44,7 @@ pub struct Row {
 
 impl super::list::Listed for Row {
     fn words(&self) -> Vec<&str> {
-        vec![&self.title, &self.subject, &self.unit]
+        vec![&self.title, &self.subject, &self.unit, &self.sent_back]
     }
     fn workflow(&self) -> &str {
         &self.workflow
@@ -97,6 +99,10 @@ async fn task_rows(s: &AppState, w: &WebSession, status: TaskStatus) -> Result<V
                 (None, None) => item.title,
             },
             subject: item.summary,
+            sent_back: item
+                .sent_back
+                .map(|(by, how, reason)| format!("{by}{how}：{reason}"))
+                .unwrap_or_default(),
             unit: item.row.unit_name,
             done_action: item.done_action.unwrap_or_default(),
             batch_title: item

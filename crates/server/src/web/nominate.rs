@@ -89,6 +89,7 @@ async fn nominations(
             workflow: n.instance.workflow.clone(),
             batch: String::new(),
             batch_title: String::new(),
+            sent_back: String::new(),
         })
         .collect();
     let (rows, list, workflows) = super::inbox::listed(&s, rows, &q).await;
@@ -272,7 +273,8 @@ async fn nominate(
         set_path(&mut data, name, value);
     }
     // Every problem of the form at once; the engine still decides the rest.
-    let problems = naxian_model::fields::problems(&def.fields, &data, "data");
+    let today = naxian_model::calendar::shanghai_day(s.engine.clock().now());
+    let problems = naxian_model::fields::problems(&def.fields, &data, "data", today);
     if !problems.is_empty() {
         return match nominate_page(&s, &w, Some(def.name.as_str()), &data, problems).await {
             Ok(p) => page(StatusCode::BAD_REQUEST, p),

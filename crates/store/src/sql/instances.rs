@@ -141,6 +141,22 @@ macro_rules! sql_instances {
                     rows.iter().map(history).collect()
                 }
 
+                async fn histories(&self, instance_ids: &[String]) -> Result<Vec<HistoryRecord>> {
+                    if instance_ids.is_empty() {
+                        return Ok(Vec::new());
+                    }
+                    let sql = format!(
+                        "SELECT * FROM history WHERE instance_id IN ({}) ORDER BY instance_id, seq",
+                        placeholders(1, instance_ids.len())
+                    );
+                    let mut q = sqlx::query(&sql);
+                    for id in instance_ids {
+                        q = q.bind(id);
+                    }
+                    let rows = q.fetch_all(self.reader()).await.map_err(e)?;
+                    rows.iter().map(history).collect()
+                }
+
                 async fn data_versions(&self, instance_id: &str) -> Result<Vec<(i64, serde_json::Value)>> {
                     let rows = sqlx::query("SELECT seq, data FROM data_versions WHERE instance_id = $1 ORDER BY seq")
                         .bind(instance_id)

@@ -1266,3 +1266,101 @@ on_both_backends!(
     an_administrator_transfers_anyones_task_but_never_to_the_creator,
     several_tasks_are_agreed_at_once,
 );
+
+/// 常用意见: each user keeps their own, offered beside the opinion box.
+async fn common_phrases_are_kept_and_offered(app: &TestApp) {
+    let org = app.token("jn-py-org").await;
+    let path = "/api/v1/users/jn-py-org/phrases";
+    let defaults = app.get(&org, path).await;
+    assert!(
+        defaults["phrases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p == "同意。"),
+        "{defaults}"
+    );
+    let too_many: Vec<String> = (0..21).map(|i| format!("意见{i}")).collect();
+    for (body, field) in [
+        (json!({"phrases": too_many}), "phrases"),
+        (json!({"phrases": ["同意", "  "]}), "phrases[1]"),
+        (json!({"phrases": ["同意", "不同意", "同意"]}), "phrases[2]"),
+        (json!({"phrases": ["长".repeat(101)]}), "phrases[0]"),
+        (json!({"phrases": ["一行\n两行"]}), "phrases[0]"),
+    ] {
+        let (status, answer) = app.send(Some(&org), "PUT", path, Some(body)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert_eq!(answer["error"]["field"], field, "{answer}");
+    }
+    assert_eq!(app.get(&org, path).await, defaults, "refusals kept nothing");
+    let edu = app.token("jn-py-edu").await;
+    let (status, _) = app.send(Some(&edu), "GET", path, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "another's phrases are theirs");
+    let (status, _) = app
+        .send(
+            Some(&app.token("admin").await),
+            "GET",
+            "/api/v1/users/nobody-here/phrases",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, answer) = app
+        .send(
+            Some(&org),
+            "PUT",
+            path,
+            Some(json!({"phrases": [" 经审核，同意推荐。 ", "请补充任职文件。"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(
+        answer["phrases"],
+        json!(["经审核，同意推荐。", "请补充任职文件。"])
+    );
+    assert_eq!(app.get(&org, path).await["phrases"], answer["phrases"]);
+    assert_eq!(
+        app.get(&edu, "/api/v1/users/jn-py-edu/phrases").await,
+        json!({"login": "jn-py-edu", "phrases": defaults["phrases"]}),
+        "each user their own"
+    );
+
+    // The task page offers them; 我的账户 keeps them one a line.
+    let nominator = app.token("jn-py-nominator").await;
+    let id = app.in_consultation(&nominator).await;
+    let task = app.task_of(&org, &id).await["id"].as_str().unwrap().to_string();
+    let web = login(app, "jn-py-org").await;
+    let (_, html) = get(&web, app, &format!("/tasks/{task}")).await;
+    let offered = &html[html.find("id=\"phrases\"").expect("phrases beside the opinion")..];
+    assert!(offered.contains("data-phrase=\"请补充任职文件。\""), "{offered}");
+    let (_, account) = get(&web, app, "/account").await;
+    assert!(
+        account.contains("经审核，同意推荐。\n请补充任职文件。</textarea>"),
+        "{account}"
+    );
+    let r = web
+        .post(app.url("/account/phrases"))
+        .form(&[
+            ("csrf", csrf(&account).as_str()),
+            ("phrases", "同意。\r\n\r\n已阅。\r\n"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get(&org, path).await["phrases"], json!(["同意。", "已阅。"]));
+    let r = web
+        .post(app.url("/account/phrases"))
+        .form(&[("csrf", csrf(&account).as_str()), ("phrases", "好\n好")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        r.text().await.unwrap().contains("常用意见："),
+        "the field in words"
+    );
+    assert_eq!(app.get(&org, path).await["phrases"], json!(["同意。", "已阅。"]));
+}
+
+on_both_backends!(common_phrases_are_kept_and_offered);

@@ -188,6 +188,14 @@ const MATRIX: &[(&str, &str)] = &[
         "401 403 403 403 403 403 403 403 403 200 200",
     ),
     (
+        "GET /api/v1/users/{login}/phrases",
+        "401 403 403 403 403 403 403 403 403 200 200",
+    ),
+    (
+        "PUT /api/v1/users/{login}/phrases",
+        "401 403 403 403 403 403 403 403 403 200 200",
+    ),
+    (
         "GET /api/v1/workflows",
         "401 200 200 200 200 200 200 200 200 200 200",
     ),
@@ -416,6 +424,7 @@ async fn call(app: &TestApp, f: &Fixture, op: &str, token: Option<&str>, n: usiz
             Some(json!({"role": "viewer", "org_unit": format!("JN-PY-{}", ["MG", "YS"][n % 2])}))
         }
         "PUT /api/v1/users/{login}/preferences" => Some(json!({"digest": true})),
+        "PUT /api/v1/users/{login}/phrases" => Some(json!({"phrases": ["同意。"]})),
         "PUT /api/v1/users/{login}/delegation" => Some(json!({"delegate": "jn-py-org",
             "from": app.clock_now().to_rfc3339(), "until": (app.clock_now() + chrono::Duration::days(3)).to_rfc3339()})),
         "PUT /api/v1/roles/{name}" => Some(json!({"label": "联络员", "may": ["reports"]})),
@@ -641,6 +650,10 @@ const WEB_MATRIX: &[(&str, &str)] = &[
         "303 303 303 303 303 303 303 303 303 303 303",
     ),
     (
+        "POST /account/phrases",
+        "303 303 303 303 303 303 303 303 303 303 303",
+    ),
+    (
         "POST /admin/password",
         "303 403 403 403 403 403 403 403 403 403 200",
     ),
@@ -844,6 +857,7 @@ async fn web_call(app: &TestApp, f: &Fixture, route: &str, c: &WebCaller, n: usi
                 ],
                 "/admin/password" => vec![("login", "az-leaving"), ("password", "Chongzhi-2026")],
                 "/account/contact" => vec![("email", "authz@example.cn"), ("phone", "")],
+                "/account/phrases" => vec![("phrases", "同意。")],
                 "/account/delegation" => vec![
                     ("delegate", "az-leaving"),
                     ("from", today.as_str()),

@@ -879,6 +879,24 @@ async fn transfer_add_signer_delegation_and_batch_in_chromium() {
     // 转交: the organization department hands its task to 赵敏.
     login(&c, &app, "jn-py-org").await;
     open_task_with(&c, "王卫东").await;
+    // 常用意见: a click puts a phrase into the opinion box, after what is there.
+    c.find(Locator::Css("#phrases [data-phrase='同意推荐。']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("#phrases [data-phrase='同意。']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let opinion = c
+        .execute("return document.getElementById('comment').value;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(opinion, json!("同意推荐。\n同意。"));
     c.find(Locator::Css("#transfer summary"))
         .await
         .unwrap()

@@ -1,5 +1,5 @@
 //! A user's own account after it exists: their contact details and digest,
-//! and passwords — a user changes their own (knowing the current one); an
+//! their common phrases (常用意见), and passwords — a user changes their own (knowing the current one); an
 //! administrator of a unit the user holds a role at resets it, and the user
 //! must change it at their next visit.
 
@@ -7,7 +7,20 @@ use crate::auth::{hash_password, Actor};
 use crate::directory::{check_email, password_rule};
 use crate::error::{EngineError, Result};
 use crate::Engine;
-use naxian_model::{Problem, Refusal};
+use naxian_model::{Counted, Problem, Refusal};
+
+/// The opinions offered to a user who has kept none of their own.
+pub const DEFAULT_PHRASES: &[&str] = &[
+    "同意。",
+    "同意推荐。",
+    "情况属实，同意。",
+    "已阅，同意备案。",
+    "请补充相关材料后重新提交。",
+];
+
+/// How many common phrases a user keeps, and how long each may be.
+const MAX_PHRASES: usize = 20;
+const PHRASE_MAX_LEN: usize = 100;
 
 impl Engine {
     /// The actor's own password, replaced once the current one is given right.
@@ -54,6 +67,70 @@ impl Engine {
         self.store
             .set_contact(&actor.login, &email, phone, digest)
             .await?;
+        Ok(())
+    }
+
+    /// `login`'s common phrases (常用意见), or the defaults if they keep none:
+    /// the user themself or an administrator.
+    pub async fn phrases(&self, actor: &Actor, login: &str) -> Result<Vec<String>> {
+        self.own_or_administered(actor, login).await?;
+        Ok(match self.store.phrases(login).await? {
+            Some(texts) => texts,
+            None => DEFAULT_PHRASES.iter().map(|p| p.to_string()).collect(),
+        })
+    }
+
+    /// Keeps `login`'s common phrases, in order: each one line of at most
+    /// 100 characters, none twice, at most 20. An empty list keeps none.
+    pub async fn set_phrases(&self, actor: &Actor, login: &str, texts: &[String]) -> Result<Vec<String>> {
+        self.own_or_administered(actor, login).await?;
+        if texts.len() > MAX_PHRASES {
+            return Err(EngineError::invalid(
+                "phrases",
+                Problem::TooMany {
+                    max: MAX_PHRASES,
+                    what: Counted::Phrases,
+                },
+            ));
+        }
+        let mut kept: Vec<String> = Vec::with_capacity(texts.len());
+        for (i, text) in texts.iter().enumerate() {
+            let field = format!("phrases[{i}]");
+            let text = text.trim();
+            if text.is_empty() {
+                return Err(EngineError::invalid(field, Problem::Empty));
+            }
+            if naxian_model::fields::has_control(text, false) {
+                return Err(EngineError::invalid(field, Problem::NotOneLine));
+            }
+            if text.chars().count() > PHRASE_MAX_LEN {
+                return Err(EngineError::invalid(
+                    field,
+                    Problem::TooLong { max: PHRASE_MAX_LEN },
+                ));
+            }
+            if kept.iter().any(|k| k == text) {
+                return Err(EngineError::invalid(
+                    field,
+                    Problem::ListedTwice { value: text.into() },
+                ));
+            }
+            kept.push(text.to_string());
+        }
+        self.store.set_phrases(login, &kept).await?;
+        Ok(kept)
+    }
+
+    /// The user themself, or an administrator, for a user who exists.
+    async fn own_or_administered(&self, actor: &Actor, login: &str) -> Result<()> {
+        if actor.login != login && !actor.is_admin {
+            return Err(EngineError::Forbidden(Refusal::OnlySelfOrAdmin));
+        }
+        if self.store.user(login).await?.is_none() {
+            return Err(EngineError::NotFound(Refusal::NoUser {
+                login: login.to_string(),
+            }));
+        }
         Ok(())
     }
 

@@ -367,6 +367,7 @@ pub enum Counted {
     OrgUnits,
     Durations,
     Tasks,
+    Phrases,
 }
 
 impl std::fmt::Display for Counted {
@@ -375,6 +376,7 @@ impl std::fmt::Display for Counted {
             Counted::OrgUnits => "org units",
             Counted::Durations => "durations",
             Counted::Tasks => "tasks",
+            Counted::Phrases => "phrases",
         })
     }
 }

@@ -70,6 +70,10 @@ pub trait DirectoryStore: Send + Sync {
     async fn set_digest(&self, login: &str, digest: bool) -> Result<bool>;
     /// A user's own contact details and digest choice, as they keep them; false if there is no such user.
     async fn set_contact(&self, login: &str, email: &str, phone: Option<&str>, digest: bool) -> Result<bool>;
+    /// A user's common phrases (常用意见); `None` if they never kept any.
+    async fn phrases(&self, login: &str) -> Result<Option<Vec<String>>>;
+    /// Keeps a user's common phrases, replacing those they had.
+    async fn set_phrases(&self, login: &str, texts: &[String]) -> Result<()>;
     /// Replaces a user's password hash; `must_change` marks one an
     /// administrator set. False if there is no such user.
     async fn set_password(&self, login: &str, password_hash: &str, must_change: bool) -> Result<bool>;

@@ -29,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(add_grant))
         .routes(routes!(remove_grant))
         .routes(routes!(preferences))
+        .routes(routes!(phrases, set_phrases))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -337,4 +338,51 @@ async fn preferences(
         login,
         digest: r.digest,
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct PhrasesBody {
+    /// In the order offered; at most 20, each one line of at most 100 characters.
+    phrases: Vec<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct UserPhrases {
+    login: String,
+    phrases: Vec<String>,
+}
+
+/// A user's common phrases (常用意见), offered beside every opinion box; the
+/// service's defaults until they keep their own (the user or an administrator).
+#[utoipa::path(get, path = "/users/{login}/phrases", operation_id = "getPhrases", security(("bearer" = [])),
+    params(("login" = String, Path)), responses(
+    (status = 200, description = "The phrases", body = UserPhrases),
+    Refusals,
+))]
+async fn phrases(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(login): Path<String>,
+) -> ApiResult<Json<UserPhrases>> {
+    let phrases = s.engine.phrases(&actor, &login).await?;
+    Ok(Json(UserPhrases { login, phrases }))
+}
+
+/// Keep a user's common phrases, replacing those they had (an empty list keeps none).
+#[utoipa::path(put, path = "/users/{login}/phrases", operation_id = "setPhrases", security(("bearer" = [])),
+    params(("login" = String, Path)), request_body = PhrasesBody, responses(
+    (status = 200, description = "Kept", body = UserPhrases),
+    Refusals,
+    BodyRefusals,
+    WriteRefusals,
+))]
+async fn set_phrases(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Path(login): Path<String>,
+    ApiJson(b): ApiJson<PhrasesBody>,
+) -> ApiResult<Json<UserPhrases>> {
+    let phrases = s.engine.set_phrases(&actor, &login, &b.phrases).await?;
+    Ok(Json(UserPhrases { login, phrases }))
 }

@@ -1,4 +1,5 @@
-//! 我的账户: the signed-in user's own settings — for now their delegation
+//! 我的账户: the signed-in user's own settings — contact details, password,
+//! common phrases (常用意见), and their delegation
 //! while away (代理): whom, from when to when, for which workflows, and
 //! ending it; and the people they stand in for. Every form redirects back.
 
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/account/delegation/end", post(end_delegation))
         .route("/account/password", post(change_password))
         .route("/account/contact", post(set_contact))
+        .route("/account/phrases", post(set_phrases))
 }
 
 /// A delegation as the page says it.
@@ -61,6 +63,8 @@ struct AccountPage {
     email: String,
     phone: String,
     digest: bool,
+    /// The common phrases (常用意见), one a line.
+    phrases: String,
 }
 
 #[derive(Deserialize)]
@@ -127,6 +131,7 @@ async fn render(
             email: me.email.clone(),
             phone: me.phone.clone().unwrap_or_default(),
             digest: me.digest,
+            phrases: s.engine.phrases(&w.actor, &w.actor.login).await?.join("\n"),
         })
     }
     .await;
@@ -142,6 +147,7 @@ async fn account_page(State(s): State<AppState>, Browser(w): Browser, Query(q): 
         Some("ended") => Some("已结束委托代理。".to_string()),
         Some("password") => Some("密码已修改。".to_string()),
         Some("contact") => Some("联系方式已保存。".to_string()),
+        Some("phrases") => Some("常用意见已保存。".to_string()),
         _ => None,
     };
     render(&s, &w, StatusCode::OK, None, notice).await
@@ -247,6 +253,28 @@ async fn set_contact(
         }
     };
     answered(&s, &w, result, "contact", label).await
+}
+
+/// 常用意见: one a line; blank lines are no phrase.
+async fn set_phrases(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Browser(w): Browser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
+        return forbidden();
+    }
+    let texts: Vec<String> = field(&form, "phrases")
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let login = w.actor.login.clone();
+    let result = s.engine.set_phrases(&w.actor, &login, &texts).await.map(|_| ());
+    answered(&s, &w, result, "phrases", |_| "常用意见").await
 }
 
 /// What a form of the account page answers: back to the page by a redirect

@@ -293,6 +293,8 @@ pub struct PendingView {
 struct TaskPage {
     nav: Option<Nav>,
     csrf: String,
+    /// The viewer's common phrases (常用意见), offered beside the opinion box.
+    phrases: Vec<String>,
     task_id: String,
     instance_id: String,
     pending: Vec<PendingView>,
@@ -616,11 +618,20 @@ pub async fn render_task(
             .unwrap_or_else(|| o.clone()),
         None => format!("{}中", step_title(&inst.step)),
     };
+    let phrases = if actions.is_empty() {
+        Vec::new()
+    } else {
+        s.engine
+            .phrases(&w.actor, &w.actor.login)
+            .await
+            .unwrap_or_default()
+    };
     page(
         status,
         TaskPage {
             nav: Some(nav(s, w, "").await),
             csrf: w.csrf.clone(),
+            phrases,
             task_id: task.id.clone(),
             instance_id: inst.id.clone(),
             pending,

@@ -200,6 +200,7 @@ fn zh_counted(what: Counted) -> &'static str {
         Counted::OrgUnits => "单位",
         Counted::Durations => "提醒时间",
         Counted::Tasks => "项任务",
+        Counted::Phrases => "条常用意见",
     }
 }
 

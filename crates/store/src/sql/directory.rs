@@ -634,6 +634,28 @@ macro_rules! sql_directory {
                     Ok(done.rows_affected() == 1)
                 }
 
+                async fn phrases(&self, login: &str) -> Result<Option<Vec<String>>> {
+                    let row: Option<Json<Vec<String>>> = sqlx::query_scalar("SELECT texts FROM phrases WHERE login = $1")
+                        .bind(login)
+                        .fetch_optional(self.reader())
+                        .await
+                        .map_err(e)?;
+                    Ok(row.map(|j| j.0))
+                }
+
+                async fn set_phrases(&self, login: &str, texts: &[String]) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO phrases (login, texts) VALUES ($1, $2)
+                         ON CONFLICT (login) DO UPDATE SET texts = excluded.texts",
+                    )
+                    .bind(login)
+                    .bind(Json(texts))
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
                 async fn set_password(&self, login: &str, hash: &str, must_change: bool) -> Result<bool> {
                     let done = sqlx::query(
                         "UPDATE users SET password_hash = $1, must_change_password = $2 WHERE login = $3",

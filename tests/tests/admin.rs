@@ -25,6 +25,11 @@ async fn import(
         .send()
         .await
         .unwrap();
+    // Done: a redirect to the page, which says what was imported.
+    if r.status() == StatusCode::SEE_OTHER {
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        return (r.status(), get(c, app, &to).await.1);
+    }
     (r.status(), r.text().await.unwrap())
 }
 
@@ -79,8 +84,12 @@ async fn administrators_edit_and_import_the_directory(app: &TestApp) {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("类型：请从列表中选择"));
     let r = unit(&token, "township").await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.unwrap().contains("已新建单位“孝直镇科协”"));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "a refresh sends nothing again");
+    assert_eq!(r.headers()["location"], "/admin?done=1");
+    let (_, done) = get(&admin, app, "/admin?done=1").await;
+    assert!(done.contains("已新建单位“孝直镇科协”"), "{done}");
+    let (_, again) = get(&admin, app, "/admin?done=1").await;
+    assert!(!again.contains("已新建单位"), "said once");
     assert!(app.engine.store().org_unit("JN-PY-XZ").await.unwrap().is_some());
 
     // The template names the columns the import reads.
@@ -114,7 +123,7 @@ async fn administrators_edit_and_import_the_directory(app: &TestApp) {
         ]),
     )
     .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
     assert!(page.contains("已导入：单位 2 个"), "{page}");
     let pc = app.engine.store().org_unit("JN-PY-AS-PC").await.unwrap().unwrap();
     assert_eq!(pc.path, "/SD/JN/JN-PY/JN-PY-AS/JN-PY-AS-PC/");
@@ -141,7 +150,7 @@ async fn administrators_edit_and_import_the_directory(app: &TestApp) {
         .replace("not-an-address", "as-pc@example.cn")
         .replace(",short,", ",Chushi-2026,");
     let (status, page) = import(&admin, app, &token, "users", "users.csv", good.into_bytes()).await;
-    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
     assert!(page.contains("用户 3 个，角色 3 项"), "{page}");
     // The imported department user logs in with the sheet's password.
     let r = naxian_tests::web::post_login(&naxian_tests::web::browser(), app, "as-pc", "Chushi-2026").await;

@@ -1019,8 +1019,9 @@ async fn passwords_are_changed_and_reset(app: &TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    assert!(r.text().await.unwrap().contains("其下次登录时须先修改密码"));
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, done) = get(&admin, app, "/admin?done=1").await;
+    assert!(done.contains("其下次登录时须先修改密码"), "{done}");
     let edu = browser();
     assert_eq!(
         post_login(&edu, app, "jn-py-edu", "Chongzhi-2026").await.status(),
@@ -1233,9 +1234,12 @@ async fn tasks_are_agreed_in_a_batch_from_the_inbox(app: &TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let html = r.text().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "a refresh sends nothing again");
+    assert_eq!(r.headers()["location"], "/inbox?done=batch");
+    let (_, html) = get(&org, app, "/inbox?done=batch").await;
     assert!(html.contains("批量办理结果"), "{html}");
+    let (_, again) = get(&org, app, "/inbox?done=batch").await;
+    assert!(!again.contains("批量办理结果"), "told once");
     assert!(html.contains("：已办理"), "{html}");
     assert!(
         html.contains("这项任务已办理。"),

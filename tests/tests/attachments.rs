@@ -135,11 +135,17 @@ async fn the_task_page_lists_uploads_and_downloads_them() {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("附件只接受"));
     let r = send(&token, PDF).await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let html = r.text().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "a refresh uploads nothing again"
+    );
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(to, format!("/tasks/{task}?done=attached"));
+    let (_, html) = naxian_tests::web::get(&org, &app, &to).await;
     assert!(
-        html.contains("已上传附件") && !html.contains("<script>.pdf"),
-        "names are escaped"
+        html.contains("附件已上传") && html.contains("回执script.pdf") && !html.contains("<script>.pdf"),
+        "names are escaped: {html}"
     );
     let link = html
         .split("href=\"/attachments/")

@@ -1,6 +1,7 @@
 //! Browser sessions: a random session id in a cookie (only its sha256 is
 //! stored), a fresh id at every login, a CSRF token per session, idle and
-//! absolute timeouts. Logins are throttled by [`crate::login`].
+//! absolute timeouts; and the flash, what a form's answer leaves for the page
+//! it redirects to. Logins are throttled by [`crate::login`].
 
 use crate::auth::{token_hash, Actor};
 use crate::error::Result;
@@ -80,6 +81,23 @@ impl Engine {
 
     pub async fn close_session(&self, cookie: &str) -> Result<()> {
         Ok(self.store.delete_session(&token_hash(cookie)).await?)
+    }
+
+    /// Keeps what a form's answer has to say for the page it redirects to
+    /// (post, redirect, get: a refresh sends nothing again).
+    pub async fn put_flash<T: serde::Serialize>(&self, w: &WebSession, body: &T) -> Result<()> {
+        let body = serde_json::to_value(body).map_err(|e| crate::EngineError::Internal(e.to_string()))?;
+        Ok(self.store.put_flash(&w.id_hash, &body).await?)
+    }
+
+    /// Takes what the session's last form left for this page, once; `None`
+    /// when there is none or it is not of the shape asked for.
+    pub async fn take_flash<T: serde::de::DeserializeOwned>(&self, w: &WebSession) -> Result<Option<T>> {
+        Ok(self
+            .store
+            .take_flash(&w.id_hash)
+            .await?
+            .and_then(|v| serde_json::from_value(v).ok()))
     }
 }
 

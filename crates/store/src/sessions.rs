@@ -19,6 +19,10 @@ pub trait SessionStore: Send + Sync {
     async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>>;
     async fn touch_session(&self, id_hash: &str, at: DateTime<Utc>) -> Result<()>;
     async fn delete_session(&self, id_hash: &str) -> Result<()>;
+    /// Keeps what a form's answer says for the session's next page, replacing any left.
+    async fn put_flash(&self, id_hash: &str, body: &serde_json::Value) -> Result<()>;
+    /// Takes (and removes) what was kept for the session's next page.
+    async fn take_flash(&self, id_hash: &str) -> Result<Option<serde_json::Value>>;
     /// Counts one more login attempt for `key` and returns the count, in one
     /// atomic statement, starting a new window at `now` if the old one began
     /// before `since`. Concurrent attempts each get a count of their own.

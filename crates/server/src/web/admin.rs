@@ -12,7 +12,7 @@ use crate::AppState;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use naxian_engine::import::{read_table, ImportError, Sheet};
@@ -219,29 +219,48 @@ async fn render(
 #[derive(Deserialize)]
 struct UnderQuery {
     under: Option<String>,
+    /// Set by the redirect after a form done: its notice is in the flash.
+    done: Option<String>,
+}
+
+/// What a form done leaves for the page it redirects to.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Done {
+    notice: String,
 }
 
 async fn admin_page(State(s): State<AppState>, Browser(w): Browser, Query(q): Query<UnderQuery>) -> Response {
-    render(&s, &w, q.under, StatusCode::OK, Outcome::default()).await
+    let notice = match q.done {
+        Some(_) => s
+            .engine
+            .take_flash::<Done>(&w)
+            .await
+            .ok()
+            .flatten()
+            .map(|d| d.notice),
+        None => None,
+    };
+    let outcome = Outcome {
+        notice,
+        ..Default::default()
+    };
+    render(&s, &w, q.under, StatusCode::OK, outcome).await
+}
+
+/// A form done: back to the page by a redirect (a refresh sends nothing
+/// again), which shows the notice.
+async fn done(s: &AppState, w: &WebSession, notice: String) -> Response {
+    match s.engine.put_flash(w, &Done { notice }).await {
+        Ok(()) => Redirect::to("/admin?done=1").into_response(),
+        Err(e) => message_page(s, w, e).await,
+    }
 }
 
 /// A form's result as the page shows it: the engine's message in Chinese,
 /// with the field it names.
 async fn after(s: &AppState, w: &WebSession, result: Result<String, EngineError>) -> Response {
     match result {
-        Ok(notice) => {
-            render(
-                s,
-                w,
-                None,
-                StatusCode::OK,
-                Outcome {
-                    notice: Some(notice),
-                    ..Default::default()
-                },
-            )
-            .await
-        }
+        Ok(notice) => done(s, w, notice).await,
         Err(EngineError::Invalid { field, problem }) => {
             let error = Some(format!("{}：{}", field_label(&field), zh_problem(&problem)));
             render(
@@ -550,17 +569,7 @@ async fn import(
                 "已导入：单位 {} 个，届期 {} 个，用户 {} 个，角色 {} 项，成员 {} 名。",
                 r.units, r.bodies, r.users, r.grants, r.members
             );
-            render(
-                &s,
-                &w,
-                None,
-                StatusCode::OK,
-                Outcome {
-                    notice: Some(notice),
-                    ..Default::default()
-                },
-            )
-            .await
+            done(&s, &w, notice).await
         }
         Err(ImportError::Rows(rows)) => {
             let lines = rows

@@ -7,7 +7,7 @@ use super::{csrf_ok, Browser};
 use crate::AppState;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use naxian_model::Problem;
@@ -49,6 +49,10 @@ async fn upload(
         .attach(&w.actor, &id, slot.as_deref(), &name, &bytes)
         .await
     {
+        // Back to the task by a redirect, so that a refresh uploads nothing again.
+        Ok(_) if super::task::is_id(&back) => {
+            Redirect::to(&format!("/tasks/{back}?done=attached")).into_response()
+        }
         Ok(a) => {
             let notice = format!("已上传附件“{}”。", a.file_name);
             render_task(&s, &w, &back, StatusCode::OK, None, Some(notice)).await

@@ -4,19 +4,20 @@
 use super::form::field;
 use super::layout::{nav, Nav};
 use super::list::{ListQuery, Paged};
-use super::message::forbidden;
+use super::message::{forbidden, message_page};
 use super::{csrf_ok, page, Browser};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use naxian_engine::notify::due_text;
 use naxian_engine::sessions::WebSession;
 use naxian_engine::EngineError;
 use naxian_model::TaskStatus;
+use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -54,7 +55,9 @@ impl super::list::Listed for Row {
     }
 }
 
-/// One task's answer to a batch, as the page lists it.
+/// One task's answer to a batch, as the page lists it (kept in the flash
+/// between the batch's POST and the inbox it redirects to).
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct BatchLine {
     pub title: String,
     pub subject: String,
@@ -166,12 +169,27 @@ async fn task_list_with(
                 },
             )
         }
-        Err(e) => crate::ApiError::from(e).into_response(),
+        Err(e) => message_page(s, w, e).await,
     }
 }
 
-async fn inbox(State(s): State<AppState>, Browser(w): Browser, Query(q): Query<ListQuery>) -> Response {
-    task_list(&s, &w, TaskStatus::Open, &q).await
+#[derive(Deserialize)]
+struct Done {
+    done: Option<String>,
+}
+
+/// 待办; after a batch (`?done=batch`), with what became of each task.
+async fn inbox(
+    State(s): State<AppState>,
+    Browser(w): Browser,
+    Query(q): Query<ListQuery>,
+    Query(done): Query<Done>,
+) -> Response {
+    let results = match done.done.as_deref() {
+        Some("batch") => s.engine.take_flash(&w).await.ok().flatten().unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    task_list_with(&s, &w, TaskStatus::Open, &q, results).await
 }
 
 async fn done(State(s): State<AppState>, Browser(w): Browser, Query(q): Query<ListQuery>) -> Response {
@@ -249,5 +267,8 @@ async fn batch(
             });
         }
     }
-    task_list_with(&s, &w, TaskStatus::Open, &ListQuery::default(), results).await
+    match s.engine.put_flash(&w, &results).await {
+        Ok(()) => Redirect::to("/inbox?done=batch").into_response(),
+        Err(e) => message_page(&s, &w, e).await,
+    }
 }

@@ -702,7 +702,7 @@ struct Done {
 }
 
 /// Whether a form's `back` is a task id, fit to redirect to (never a header break or another site).
-fn is_id(text: &str) -> bool {
+pub fn is_id(text: &str) -> bool {
     !text.is_empty() && text.len() <= 64 && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
@@ -713,6 +713,7 @@ fn done_notice(done: Option<&str>) -> Option<String> {
         "withdraw" => Some("已撤回。".into()),
         "transfer" => Some("已转交，对方将收到待办通知。".into()),
         "add_signer" => Some("已加签，对方将收到待办通知。".into()),
+        "attached" => Some("附件已上传。".into()),
         _ => None,
     }
 }

@@ -80,6 +80,29 @@ macro_rules! sql_sessions {
                     Ok(())
                 }
 
+                async fn put_flash(&self, id_hash: &str, body: &serde_json::Value) -> Result<()> {
+                    sqlx::query(
+                        "INSERT INTO flashes (session_hash, body) VALUES ($1, $2)
+                         ON CONFLICT (session_hash) DO UPDATE SET body = excluded.body",
+                    )
+                    .bind(id_hash)
+                    .bind(Json(body))
+                    .execute(self.writer())
+                    .await
+                    .map_err(e)?;
+                    Ok(())
+                }
+
+                async fn take_flash(&self, id_hash: &str) -> Result<Option<serde_json::Value>> {
+                    let body: Option<Json<serde_json::Value>> =
+                        sqlx::query_scalar("DELETE FROM flashes WHERE session_hash = $1 RETURNING body")
+                            .bind(id_hash)
+                            .fetch_optional(self.writer())
+                            .await
+                            .map_err(e)?;
+                    Ok(body.map(|b| b.0))
+                }
+
                 async fn count_login_attempt(&self, key: &str, now: DateTime<Utc>, since: DateTime<Utc>) -> Result<i64> {
                     let row = sqlx::query(
                         "INSERT INTO login_failures (key, failures, window_start) VALUES ($1, 1, $2)

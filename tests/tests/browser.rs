@@ -345,6 +345,79 @@ async fn a_nomination_from_form_to_appointed_in_chromium() {
         Some("cov-blank")
     );
     screenshot(&c, "coverage").await;
+    // On a phone: a card per unit, each sector labelled; chart labels legible.
+    c.set_window_size(390, 844).await.unwrap();
+    let smallest = c
+        .execute(
+            "let min = 1e9;
+             document.querySelectorAll('.charts svg text').forEach(t => {
+               min = Math.min(min, parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a);
+             });
+             return min;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        smallest.as_f64().unwrap() >= 11.0,
+        "chart labels at 390 px: {smallest}"
+    );
+    let card = c
+        .execute(
+            "const r = [...document.querySelectorAll('.coverage-table tr.unit')]
+               .find(r => r.textContent.includes('玫瑰镇科协'));
+             return [getComputedStyle(r).display,
+                     getComputedStyle(r.querySelector('td.cov-covered'), '::before').content,
+                     getComputedStyle(document.querySelector('.coverage-table thead')).display];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(card[0], json!("block"), "{card}");
+    assert!(
+        card[1].as_str().unwrap().contains('：'),
+        "the sector named: {card}"
+    );
+    assert_eq!(card[2], json!("none"), "{card}");
+    c.set_window_size(1280, 900).await.unwrap();
+    // Filtered: only units with a blank sector whose name holds 玫瑰.
+    c.find(Locator::Id("q"))
+        .await
+        .unwrap()
+        .send_keys("玫瑰")
+        .await
+        .unwrap();
+    c.find(Locator::Id("state"))
+        .await
+        .unwrap()
+        .select_by_value("blank")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#coverage-filters button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if c.current_url().await.unwrap().as_str().contains("state=blank") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    wait_for_text(&c, "个单位").await;
+    let names: Vec<String> = {
+        let mut out = Vec::new();
+        for r in c
+            .find_all(Locator::Css(".coverage-table tr.unit th"))
+            .await
+            .unwrap()
+        {
+            out.push(r.text().await.unwrap());
+        }
+        out
+    };
+    assert_eq!(names, ["玫瑰镇科协"], "{names:?}");
     c.close().await.unwrap();
 
     let admin = app.token("admin").await;

@@ -65,14 +65,16 @@ const LEFT: usize = 40;
 const TOP: usize = 10;
 const PLOT_W: usize = 300;
 const PLOT_H: usize = 140;
+const LEGEND_STEP: usize = 18;
 
-/// Percentages (0–100) over `months`, one line per series, with a legend on the right.
+/// Percentages (0–100) over `months`, one line per series, with the legend
+/// below: the chart stays as narrow as a phone, whose labels then keep their size.
 pub fn lines(months: &[String], series: &[(String, Vec<f64>)]) -> LineChart {
     let step = PLOT_W / months.len().saturating_sub(1).max(1);
     let y_of = |pct: f64| TOP + PLOT_H - (pct.clamp(0.0, 100.0) * PLOT_H as f64 / 100.0).round() as usize;
     LineChart {
-        width: LEFT + PLOT_W + 130,
-        height: TOP + PLOT_H + 30,
+        width: LEFT + PLOT_W + 10,
+        height: TOP + PLOT_H + 36 + series.len() * LEGEND_STEP,
         x_labels: months
             .iter()
             .enumerate()
@@ -96,7 +98,7 @@ pub fn lines(months: &[String], series: &[(String, Vec<f64>)]) -> LineChart {
                     .join(" "),
                 class: format!("s{}", n % 6),
                 last: values.last().map(|v| format!("{v:.0}%")).unwrap_or_default(),
-                legend_y: TOP + 10 + n * 18,
+                legend_y: TOP + PLOT_H + 44 + n * LEGEND_STEP,
             })
             .collect(),
     }

@@ -1,5 +1,6 @@
 //! The coverage board (挂图作战): every county and township under a unit
-//! with its chiefs by sector, and the board's charts.
+//! with its chiefs by sector, grouped by county and filterable by name and
+//! state (a card per unit on a phone), and the board's charts.
 
 use super::layout::{nav, Nav};
 use super::message::message_page;
@@ -23,6 +24,8 @@ pub struct Cell {
 }
 
 pub struct CoverageLine {
+    /// The first row of its county's group: the group's heading goes before it.
+    pub group: Option<String>,
     pub code: String,
     pub name: String,
     pub county: String,
@@ -48,11 +51,19 @@ struct CoveragePage {
     coverage_chart: super::charts::LineChart,
     sectors: Vec<(String, String)>,
     rows: Vec<CoverageLine>,
+    /// All the units, before the filter.
+    total: usize,
+    q: String,
+    state: String,
 }
 
 #[derive(Deserialize)]
 struct UnderQuery {
     under: Option<String>,
+    /// Units whose name holds this.
+    q: Option<String>,
+    /// Units with a sector in this state: `blank`, `in_progress` or `covered`.
+    state: Option<String>,
 }
 
 async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Query<UnderQuery>) -> Response {
@@ -90,9 +101,20 @@ async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Quer
         Ok(f) => f,
         Err(e) => return message_page(&s, &w, e).await,
     };
-    let lines = rows
+    let q_text = q.q.as_deref().map(str::trim).unwrap_or_default().to_string();
+    let state = q
+        .state
+        .clone()
+        .filter(|st| ["blank", "in_progress", "covered"].contains(&st.as_str()))
+        .unwrap_or_default();
+    let mut lines: Vec<CoverageLine> = rows
         .iter()
+        .filter(|r| {
+            q_text.is_empty() || r.unit.name.contains(q_text.as_str()) || r.county.contains(q_text.as_str())
+        })
+        .filter(|r| state.is_empty() || sectors.iter().any(|(sector, _)| r.state(sector) == state))
         .map(|r| CoverageLine {
+            group: None,
             lacks: r.facts.lacks.clone(),
             figures: r
                 .facts
@@ -125,9 +147,20 @@ async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Quer
                 .collect(),
         })
         .collect();
+    // Grouped by county, in the order the rows come (a county, then its townships).
+    let mut last: Option<String> = None;
+    for line in &mut lines {
+        if last.as_deref() != Some(line.county.as_str()) {
+            line.group = Some(line.county.clone());
+            last = Some(line.county.clone());
+        }
+    }
     page(
         StatusCode::OK,
         CoveragePage {
+            total: rows.len(),
+            q: q_text,
+            state,
             nav: Some(nav(&s, &w, "coverage").await),
             root,
             root_name,

@@ -1123,10 +1123,72 @@ async fn the_pages_of_an_appointment_read_in_chinese(app: &TestApp) {
     let filing = app.task_of(&org, &id).await["id"].as_str().unwrap().to_string();
     let b = login(app, "jn-py-org").await;
     pages.push(("jn-py-org", get(&b, app, &format!("/tasks/{filing}")).await.1));
+    for dept in ["jn-py-org", "jn-py-mg-pc"] {
+        app.act(&app.token(dept).await, &id, "acknowledge", json!({}))
+            .await;
+    }
+    // Every other page each of them opens, the appointment done.
+    for (who, paths) in [
+        (
+            "jn-py-nominator",
+            &[
+                "/notices",
+                "/copies",
+                "/done",
+                "/nominations",
+                "/published",
+                "/units/JN-PY-MG",
+            ][..],
+        ),
+        (
+            "jn-py-org",
+            &["/notices", "/notices/unread", "/done", "/account"][..],
+        ),
+        (
+            "jn-supervisor",
+            &[
+                "/notices",
+                "/copies",
+                "/coverage",
+                "/reports",
+                "/campaigns",
+                "/published",
+                "/liaison",
+            ][..],
+        ),
+        // Not /admin: logins, unit codes and the catalogue's keys are what it administers.
+        ("admin", &["/coverage", "/notices", "/liaison"][..]),
+    ] {
+        let b = login(app, who).await;
+        for path in paths {
+            let (status, html) = get(&b, app, path).await;
+            assert_eq!(status, StatusCode::OK, "{who} {path}");
+            pages.push((who, html));
+        }
+    }
     for (who, html) in &pages {
         let english = english_on(html);
         assert!(english.is_empty(), "{who} reads {english:?}");
+        let ids = raw_ids_on(html);
+        assert!(ids.is_empty(), "{who} reads ids {ids:?}");
     }
+}
+
+/// Ids (`01a2…-…`) in a page's visible text: people read names, not ids.
+fn raw_ids_on(html: &str) -> Vec<String> {
+    let mut text = String::new();
+    let mut rest = html;
+    while let Some(i) = rest.find('<') {
+        text.push_str(&rest[..i]);
+        text.push(' ');
+        rest = &rest[i..];
+        rest = &rest[rest.find('>').map_or(rest.len(), |j| j + 1)..];
+    }
+    text.push_str(rest);
+    text.split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+        .filter(|w| w.len() >= 20 && w.matches('-').count() >= 3)
+        .map(str::to_string)
+        .collect()
 }
 
 /// 待办 can be searched by a candidate's name and filtered by workflow and

@@ -136,15 +136,24 @@ async fn liaison_page(
         Err(e) => Err(e),
     };
     match tables {
-        Ok((form, table)) => page(
-            StatusCode::OK,
-            LiaisonPage {
-                nav: Some(nav(&s, &w, "coverage").await),
-                form,
-                table,
-                under,
-            },
-        ),
+        Ok((form, mut table)) => {
+            // The page names units; their codes are for the export, which an import reads back.
+            if let Some(i) = table.headers.iter().position(|h| h == "单位代码") {
+                table.headers.remove(i);
+                for row in &mut table.rows {
+                    row.remove(i);
+                }
+            }
+            page(
+                StatusCode::OK,
+                LiaisonPage {
+                    nav: Some(nav(&s, &w, "coverage").await),
+                    form,
+                    table,
+                    under,
+                },
+            )
+        }
         Err(e) => message_page(&s, &w, e).await,
     }
 }

@@ -716,6 +716,14 @@ async fn a_signer_is_added_on_the_task_page(app: &TestApp) {
     assert!(html.contains("已加签"));
     let edu_name = app.engine.store().user("jn-py-edu").await.unwrap().unwrap().name;
     assert!(html.contains(&format!("加签：{edu_name}（并加签")), "{html}");
+    // The diagram shows it at the current step.
+    let diagram = &html[html.find("class=\"card diagram\"").unwrap()..];
+    let diagram = &diagram[..diagram.find("</figure>").unwrap()];
+    assert!(diagram.contains("class=\"note\">加签 1 人</text>"), "{diagram}");
+    assert!(
+        diagram.contains(&format!("当前环节加签：{edu_name}（并加签）。")),
+        "{diagram}"
+    );
     let edu = login(app, "jn-py-edu").await;
     let (_, inbox) = get(&edu, app, "/inbox").await;
     assert!(inbox.contains("（平阴县委组织部加签）"), "{inbox}");

@@ -31,6 +31,8 @@ pub struct NodeView {
     pub diamond: bool,
     /// The diamond's outline, when it is one.
     pub points: String,
+    /// A line under the box: who was added to sign at the current step.
+    pub note: String,
 }
 
 pub struct EdgeView {
@@ -43,6 +45,21 @@ pub struct Diagram {
     pub height: usize,
     pub nodes: Vec<NodeView>,
     pub edges: Vec<EdgeView>,
+}
+
+impl Diagram {
+    /// Marks the current step with the signers added to it (加签), each as
+    /// `name（前加签）`: a count under its box, the names in its tooltip.
+    pub fn with_signers(mut self, signers: &[String]) -> Diagram {
+        if signers.is_empty() {
+            return self;
+        }
+        if let Some(n) = self.nodes.iter_mut().find(|n| n.class == "current") {
+            n.note = format!("加签 {} 人", signers.len());
+            n.title = format!("{}（加签：{}）", n.title, signers.join("、"));
+        }
+        self
+    }
 }
 
 /// Layers by breadth-first distance from the start; anything unreachable
@@ -150,6 +167,7 @@ pub fn draw(def: &Definition, current: &str, visited: &[&str]) -> Diagram {
                 class,
                 diamond,
                 points: format!("{cx},{y} {},{cy} {cx},{} {},{cy}", x + NODE_W, y + NODE_H, x),
+                note: String::new(),
             });
         }
     }

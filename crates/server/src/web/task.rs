@@ -295,6 +295,8 @@ struct TaskPage {
     csrf: String,
     /// The viewer's common phrases (常用意见), offered beside the opinion box.
     phrases: Vec<String>,
+    /// Those added to sign at the current step (加签), as `name（前加签）`.
+    signers: Vec<String>,
     task_id: String,
     instance_id: String,
     pending: Vec<PendingView>,
@@ -618,6 +620,19 @@ pub async fn render_task(
             .unwrap_or_else(|| o.clone()),
         None => format!("{}中", step_title(&inst.step)),
     };
+    let signers: Vec<String> = p
+        .pending
+        .iter()
+        .filter_map(|o| naxian_model::machine::AddedSigner::of_key(&o.task.assignee.key))
+        .map(|a| {
+            let how = match a.position {
+                naxian_model::machine::SignerPosition::Before => "前加签",
+                naxian_model::machine::SignerPosition::After => "后加签",
+                naxian_model::machine::SignerPosition::Parallel => "并加签",
+            };
+            format!("{}（{how}）", name(&a.login))
+        })
+        .collect();
     let phrases = if actions.is_empty() {
         Vec::new()
     } else {
@@ -647,7 +662,9 @@ pub async fn render_task(
             warnings: p.warnings.iter().map(super::nominate::zh_seat_warning).collect(),
             sent_back,
             steps,
-            diagram: super::diagram::draw(def, inst.outcome.as_deref().unwrap_or(&inst.step), &visited),
+            diagram: super::diagram::draw(def, inst.outcome.as_deref().unwrap_or(&inst.step), &visited)
+                .with_signers(&signers),
+            signers,
             results: result_views(def, &inst.data),
             fields,
             versions,

@@ -90,6 +90,13 @@ async fn administrators_edit_and_import_the_directory(app: &TestApp) {
     assert!(done.contains("已新建单位“孝直镇科协”"), "{done}");
     let (_, again) = get(&admin, app, "/admin?done=1").await;
     assert!(!again.contains("已新建单位"), "said once");
+    // Units and users are found by name, code or login.
+    let (_, found) = get(&admin, app, "/admin?q=%E5%AD%9D%E7%9B%B4").await;
+    assert!(found.contains("<td>孝直镇科协</td>"), "{found}");
+    assert!(!found.contains("<td>玫瑰镇科协</td>"), "only what was asked for");
+    let (_, found) = get(&admin, app, "/admin?q=jn-py-nominator").await;
+    assert!(found.contains("<tr><td>jn-py-nominator</td>"), "{found}");
+    assert!(!found.contains("<tr><td>jn-py-org</td>"), "{found}");
     assert!(app.engine.store().org_unit("JN-PY-XZ").await.unwrap().is_some());
 
     // The template names the columns the import reads.

@@ -378,7 +378,10 @@ async fn a_campaign_created_and_followed_in_the_browser(app: &TestApp) {
         !page.contains(">青岛市科协<"),
         "全选 takes the counties, not the city"
     );
-    assert!(page.contains("P3D、P1D"));
+    assert!(
+        page.contains("提前提醒：3 天、1 天"),
+        "durations in words: {page}"
+    );
     let (status, list) = get(&sup, app, "/campaigns").await;
     assert_eq!(status, StatusCode::OK);
     let row = list
@@ -396,6 +399,16 @@ async fn a_campaign_created_and_followed_in_the_browser(app: &TestApp) {
         ["3", "0", "0", "3"],
         "targets, done, late, silent: {row}"
     );
+    // Searched by title; none is late yet.
+    let (_, found) = get(&sup, app, "/campaigns?q=%E5%AE%9E%E6%96%BD%E6%96%B9%E6%A1%88").await;
+    assert!(
+        found.contains("报送实施方案") && found.contains("共 1 项"),
+        "{found}"
+    );
+    let (_, none) = get(&sup, app, "/campaigns?q=%E6%99%AE%E6%9F%A5").await;
+    assert!(none.contains("没有符合条件的限时任务"), "{none}");
+    let (_, late) = get(&sup, app, "/campaigns?overdue=1").await;
+    assert!(late.contains("共 0 项"), "{late}");
 }
 
 /// The count drawn after a bar's label on the board.

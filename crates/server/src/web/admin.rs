@@ -78,6 +78,8 @@ struct AdminPage {
     csrf: String,
     root: String,
     root_name: String,
+    /// What the units and users are searched for.
+    q: String,
     error: Option<String>,
     notice: Option<String>,
     row_errors: Vec<RowErrorLine>,
@@ -122,6 +124,19 @@ async fn render(
     status: StatusCode,
     o: Outcome,
 ) -> Response {
+    render_found(s, w, under, "", status, o).await
+}
+
+/// The page with its units and users kept to those whose code, name, login
+/// or unit holds `q` (all when empty).
+async fn render_found(
+    s: &AppState,
+    w: &WebSession,
+    under: Option<String>,
+    q: &str,
+    status: StatusCode,
+    o: Outcome,
+) -> Response {
     if !w.actor.administers_any() {
         return message_page(s, w, EngineError::Forbidden(Refusal::NeedsAdmin)).await;
     }
@@ -138,6 +153,15 @@ async fn render(
         Ok(x) => x,
         Err(e) => return message_page(s, w, e).await,
     };
+    let q = q.trim();
+    let units: Vec<_> = units
+        .into_iter()
+        .filter(|u| q.is_empty() || u.code.contains(q) || u.name.contains(q))
+        .collect();
+    let contacts: Vec<_> = contacts
+        .into_iter()
+        .filter(|c| q.is_empty() || c.login.contains(q) || c.name.contains(q) || c.unit.name.contains(q))
+        .collect();
     let truncated = units.len() > MAX_UNITS;
     let units = units
         .into_iter()
@@ -179,6 +203,7 @@ async fn render(
             csrf: w.csrf.clone(),
             root,
             root_name: unit.name,
+            q: q.to_string(),
             error: o.error,
             notice: o.notice,
             row_errors: o.rows,
@@ -221,6 +246,7 @@ struct UnderQuery {
     under: Option<String>,
     /// Set by the redirect after a form done: its notice is in the flash.
     done: Option<String>,
+    q: Option<String>,
 }
 
 /// What a form done leaves for the page it redirects to.
@@ -244,7 +270,15 @@ async fn admin_page(State(s): State<AppState>, Browser(w): Browser, Query(q): Qu
         notice,
         ..Default::default()
     };
-    render(&s, &w, q.under, StatusCode::OK, outcome).await
+    render_found(
+        &s,
+        &w,
+        q.under,
+        q.q.as_deref().unwrap_or_default(),
+        StatusCode::OK,
+        outcome,
+    )
+    .await
 }
 
 /// A form done: back to the page by a redirect (a refresh sends nothing

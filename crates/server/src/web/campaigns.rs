@@ -11,7 +11,7 @@ use super::text::zh_problem;
 use super::{csrf_ok, page, Browser};
 use crate::AppState;
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -52,15 +52,36 @@ struct CampaignLine {
     silent: usize,
 }
 
+impl super::list::Listed for CampaignLine {
+    fn words(&self) -> Vec<&str> {
+        vec![&self.title]
+    }
+    fn workflow(&self) -> &str {
+        ""
+    }
+    /// Some of its units are late.
+    fn overdue(&self) -> bool {
+        self.late > 0
+    }
+}
+
 #[derive(Template)]
 #[template(path = "campaigns/campaigns.html")]
 struct CampaignsPage {
     nav: Option<Nav>,
     may_create: bool,
     campaigns: Vec<CampaignLine>,
+    list: super::list::Paged<()>,
+    path: &'static str,
 }
 
-async fn campaign_list(State(s): State<AppState>, Browser(w): Browser) -> Response {
+/// The campaigns the viewer may see, searchable by title, those with late
+/// units apart, fifty a page.
+async fn campaign_list(
+    State(s): State<AppState>,
+    Browser(w): Browser,
+    Query(q): Query<super::list::ListQuery>,
+) -> Response {
     let list = match s.engine.campaigns(&w.actor).await {
         Ok(l) => l,
         Err(e) => return message_page(&s, &w, e).await,
@@ -77,13 +98,16 @@ async fn campaign_list(State(s): State<AppState>, Browser(w): Browser) -> Respon
             late: c.late,
             silent: c.silent,
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let (campaigns, list) = q.apply(campaigns).split();
     page(
         StatusCode::OK,
         CampaignsPage {
             nav: Some(nav(&s, &w, "campaigns").await),
             may_create: w.actor.may_somewhere(naxian_model::Capability::Campaigns),
             campaigns,
+            list,
+            path: "/campaigns",
         },
     )
 }
@@ -223,7 +247,13 @@ async fn campaign(State(s): State<AppState>, Browser(w): Browser, Path(id): Path
             nav: Some(nav(&s, &w, "campaigns").await),
             title: v.record.title.clone(),
             due: due_text(Some(v.record.due_at)),
-            remind: v.record.remind_before.join("、"),
+            remind: v
+                .record
+                .remind_before
+                .iter()
+                .map(|r| super::text::zh_span(r))
+                .collect::<Vec<_>>()
+                .join("、"),
             done: targets.iter().filter(|t| t.status == "done").count(),
             silent: v.targets.iter().filter(|t| t.silent()).count(),
             targets,

@@ -221,6 +221,19 @@ fn zh_field(field: &str) -> &str {
     }
 }
 
+/// A duration as people say it: `3 天`, `2 个工作日`, `12 小时`, `每月 25 日`
+/// (the text itself if it is not one).
+pub fn zh_span(text: &str) -> String {
+    use naxian_model::calendar::Span;
+    match Span::parse(text) {
+        Ok(Span::WorkingDays(n)) => format!("{n} 个工作日"),
+        Ok(Span::Days(n)) => format!("{n} 天"),
+        Ok(Span::Hours(n)) => format!("{n} 小时"),
+        Ok(Span::DayOfMonth(n)) => format!("每月 {n} 日"),
+        Err(_) => text.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::zh_problem;

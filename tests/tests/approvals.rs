@@ -155,6 +155,10 @@ async fn a_task_is_transferred_to_a_colleague(app: &TestApp) {
     let to_old = mails(app, "transferred", &org_email).await;
     assert_eq!(to_old.len(), 1, "{to_old:?}");
     assert_eq!(to_old[0]["to"], "赵敏");
+    assert!(
+        mails(app, "transferred", "jn-py-org2@example.cn").await.is_empty(),
+        "赵敏 held the role too, but is not told of a transfer to herself"
+    );
 
     // The old task is closed: acting on it or handing it on again is a conflict.
     let (status, _) = app

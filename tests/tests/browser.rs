@@ -992,9 +992,55 @@ async fn transfer_add_signer_delegation_and_batch_in_chromium() {
     assert!(body(&c).await.contains("转交给赵敏"));
     logout(&c).await;
 
-    // 加签: 赵敏 asks the education department first.
+    // 消息: 赵敏 sees one unread notice in the header, opens it from 消息,
+    // and is on the task; the count is gone.
     login(&c, &app, "jn-py-org2").await;
-    open_task_with(&c, "王卫东").await;
+    let badge = c.find(Locator::Id("notice-count")).await.unwrap();
+    let org2 = app.token("jn-py-org2").await;
+    let mine = app.get(&org2, "/api/v1/notices").await;
+    let unread = mine["unread"].as_u64().unwrap();
+    assert_eq!(badge.text().await.unwrap(), unread.to_string(), "{mine}");
+    assert!(
+        !mine["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "transferred"),
+        "nobody is told of a transfer to themselves: {mine}"
+    );
+    c.find(Locator::Css("header nav a[href='/notices']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "全部标为已读").await;
+    assert!(
+        body(&c).await.contains("本人出差一周"),
+        "the reason it came: {}",
+        body(&c).await
+    );
+    screenshot(&c, "notices").await;
+    c.find(Locator::XPath(
+        "//li[contains(@class, 'unread')][.//div[contains(., '本人出差一周')]]//button",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    wait_for_text(&c, "加签").await;
+    assert!(c.current_url().await.unwrap().path().starts_with("/tasks/"));
+    let left = app.get(&org2, "/api/v1/notices").await["unread"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(left, unread - 1, "read once opened");
+    match c.find(Locator::Id("notice-count")).await {
+        Ok(b) => assert_eq!(b.text().await.unwrap(), left.to_string()),
+        Err(_) => assert_eq!(left, 0),
+    }
+
+    // 加签: 赵敏 asks the education department first.
     c.find(Locator::Css("#add-signer summary"))
         .await
         .unwrap()

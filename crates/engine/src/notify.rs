@@ -236,7 +236,14 @@ impl Engine {
         // 转交: those who held the task read to whom it went.
         if let (Some(c), Some(new)) = (transfer, opened.first()) {
             if let Some(old) = before.iter().find(|t| t.id == c.task_id) {
-                let former = self.recipients_of(seen, &old.assignee).await?;
+                // Not the one it went to: a colleague holding the same role
+                // was among the task's holders.
+                let former: Vec<UserRecord> = self
+                    .recipients_of(seen, &old.assignee)
+                    .await?
+                    .into_iter()
+                    .filter(|u| new.assignee.user.as_ref() != Some(&u.login))
+                    .collect();
                 let to = match &new.assignee.user {
                     Some(login) => self.user_seen(seen, login).await?.map(|u| u.name),
                     None => None,

@@ -156,7 +156,9 @@ async fn a_task_is_transferred_to_a_colleague(app: &TestApp) {
     assert_eq!(to_old.len(), 1, "{to_old:?}");
     assert_eq!(to_old[0]["to"], "赵敏");
     assert!(
-        mails(app, "transferred", "jn-py-org2@example.cn").await.is_empty(),
+        mails(app, "transferred", "jn-py-org2@example.cn")
+            .await
+            .is_empty(),
         "赵敏 held the role too, but is not told of a transfer to herself"
     );
 

@@ -227,7 +227,49 @@ async fn notices_are_read_on_their_page(app: &TestApp) {
     assert!(html.contains("还没有抄送给您的事项。"), "{html}");
 }
 
+/// Fifty to a page, with the way to the next and back.
+async fn notices_are_paged(app: &TestApp) {
+    let now = app.clock_now();
+    let many: Vec<naxian_store::OutboxMessage> = (0..51)
+        .map(|i| naxian_store::OutboxMessage {
+            id: format!("paged-{i}"),
+            dedupe_key: format!("paged:{i}"),
+            recipients: vec![naxian_store::Recipient {
+                name: "平阴县教育局".into(),
+                email: "edu@example.cn".into(),
+            }],
+            template: "urge".into(),
+            params: json!({"title": format!("催办 {i}"), "subject": "王卫东"}),
+            created_at: now + chrono::Duration::seconds(i),
+            notice_for: Some("jn-py-edu".into()),
+        })
+        .collect();
+    app.engine.store().enqueue(&many).await.unwrap();
+    let edu = login(app, "jn-py-edu").await;
+    let (_, first) = get(&edu, app, "/notices").await;
+    assert!(
+        first.contains("第 1 / 2 页") && first.contains("共 51 条"),
+        "{first}"
+    );
+    assert!(
+        first.contains("href=\"/notices?page=2\" id=\"next-page\""),
+        "{first}"
+    );
+    let (_, second) = get(&edu, app, "/notices?page=2").await;
+    assert!(second.contains("第 2 / 2 页"), "{second}");
+    assert!(
+        second.contains("href=\"/notices?page=1\" id=\"prev-page\""),
+        "{second}"
+    );
+    assert_eq!(
+        second.matches("class=\"unread\"").count(),
+        1,
+        "the oldest alone on page 2"
+    );
+}
+
 on_both_backends!(
+    notices_are_paged,
     people_are_told_in_the_app,
     a_delegation_and_a_copy_are_notices,
     notices_are_read_on_their_page,

@@ -1036,6 +1036,18 @@ async fn passwords_are_changed_and_reset(app: &TestApp) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, done) = get(&admin, app, "/admin?done=1").await;
     assert!(done.contains("其下次登录时须先修改密码"), "{done}");
+    // The API gives no token for a password an administrator set.
+    let token = |password: &'static str| async move {
+        app.send(
+            None,
+            "POST",
+            "/api/v1/auth/token",
+            Some(json!({"login": "jn-py-edu", "password": password})),
+        )
+        .await
+    };
+    let (status, body) = token("Chongzhi-2026").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     let edu = browser();
     assert_eq!(
         post_login(&edu, app, "jn-py-edu", "Chongzhi-2026").await.status(),
@@ -1060,6 +1072,8 @@ async fn passwords_are_changed_and_reset(app: &TestApp) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (status, _) = get(&edu, app, "/inbox").await;
     assert_eq!(status, StatusCode::OK, "changed: free to go on");
+    let (status, body) = token("Ziji-mima-2026").await;
+    assert_eq!(status, StatusCode::OK, "and to have a token: {body}");
 }
 
 /// The words of a page a person reads that are not Chinese: runs of four

@@ -247,6 +247,11 @@ impl Engine {
     /// is); on success issues an API token.
     pub async fn login(&self, login: &str, password: &str, client: &str) -> Result<(String, DateTime<Utc>)> {
         let user = self.check_login(login, password, client).await?;
+        // A password an administrator set is changed first (on 我的账户), as
+        // every page of the web asks; no token is issued for it meanwhile.
+        if user.must_change_password {
+            return Err(EngineError::Forbidden(naxian_model::Refusal::PasswordMustChange));
+        }
         self.token_for(user.login).await
     }
 

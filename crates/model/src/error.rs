@@ -168,6 +168,8 @@ pub enum Refusal {
     NeedsAdmin,
     #[error("you are not an administrator of this unit")]
     NotUnitAdmin,
+    #[error("an administrator reset this password: change it on the web (我的账户) first")]
+    PasswordMustChange,
     #[error("only a supervisor opens a campaign")]
     NeedsSupervisor,
     #[error("only a global administrator creates top-level units")]

@@ -46,7 +46,8 @@ pub struct Token {
     expires_at: String,
 }
 
-/// Log in and get a token.
+/// Log in and get a token; 403 while the password is one an administrator
+/// set and the user has not changed yet (on 我的账户).
 #[utoipa::path(post, path = "/auth/token", operation_id = "createToken", request_body = TokenRequest, responses(
     (status = 200, description = "A token", body = Token),
     (status = 429, description = "Too many failed logins; try again later", body = ErrorBody),

@@ -181,6 +181,7 @@ pub fn zh_refusal(refusal: &Refusal, catalogue: &Catalogue) -> String {
         Refusal::AccessLogForAdmins => "只有管理员可以查看访问记录。".into(),
         Refusal::NeedsAdmin => "只有管理员可以使用此功能。".into(),
         Refusal::NotUnitAdmin => "您不是此单位的管理员。".into(),
+        Refusal::PasswordMustChange => "管理员已重置您的密码，请先登录网页，在“我的账户”中修改密码。".into(),
         Refusal::NeedsSupervisor => "只有督导人员可以发起限时任务。".into(),
         Refusal::TopLevelNeedsGlobalAdmin => "只有系统管理员可以新建顶级单位。".into(),
         Refusal::AdminNeedsGlobalAdmin => "只有系统管理员可以设置系统管理员。".into(),

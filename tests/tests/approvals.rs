@@ -1021,6 +1021,9 @@ async fn passwords_are_changed_and_reset(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Whoever held the old password is shut out by the reset.
+    let before = login(app, "jn-py-edu").await;
+    let old_token = app.token("jn-py-edu").await;
     let admin = login(app, "admin").await;
     let (_, page) = get(&admin, app, "/admin").await;
     let r = admin
@@ -1036,6 +1039,15 @@ async fn passwords_are_changed_and_reset(app: &TestApp) {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (_, done) = get(&admin, app, "/admin?done=1").await;
     assert!(done.contains("其下次登录时须先修改密码"), "{done}");
+    let r = before.get(app.url("/inbox")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        r.headers()["location"].to_str().unwrap().starts_with("/login"),
+        "the old session has ended: {:?}",
+        r.headers()["location"]
+    );
+    let (status, _) = app.send(Some(&old_token), "GET", "/api/v1/tasks", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "and so has the old token");
     // The API gives no token for a password an administrator set.
     let token = |password: &'static str| async move {
         app.send(

@@ -75,7 +75,8 @@ pub trait DirectoryStore: Send + Sync {
     /// Keeps a user's common phrases, replacing those they had.
     async fn set_phrases(&self, login: &str, texts: &[String]) -> Result<()>;
     /// Replaces a user's password hash; `must_change` marks one an
-    /// administrator set. False if there is no such user.
+    /// administrator set, which also ends the user's sessions and API
+    /// tokens. False if there is no such user.
     async fn set_password(&self, login: &str, password_hash: &str, must_change: bool) -> Result<bool>;
     async fn digest_users(&self) -> Result<Vec<UserRecord>>;
     async fn grants(&self, login: &str) -> Result<Vec<Grant>>;

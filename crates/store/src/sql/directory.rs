@@ -657,15 +657,28 @@ macro_rules! sql_directory {
                 }
 
                 async fn set_password(&self, login: &str, hash: &str, must_change: bool) -> Result<bool> {
+                    let mut tx = self.writer().begin().await.map_err(e)?;
                     let done = sqlx::query(
                         "UPDATE users SET password_hash = $1, must_change_password = $2 WHERE login = $3",
                     )
                     .bind(hash)
                     .bind(must_change)
                     .bind(login)
-                    .execute(self.writer())
+                    .execute(&mut *tx)
                     .await
                     .map_err(e)?;
+                    if must_change {
+                        // A reset shuts out whoever held the old password: its
+                        // sessions and API tokens end with it.
+                        for table in ["sessions", "tokens"] {
+                            sqlx::query(&format!("DELETE FROM {table} WHERE login = $1"))
+                                .bind(login)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(e)?;
+                        }
+                    }
+                    tx.commit().await.map_err(e)?;
                     Ok(done.rows_affected() == 1)
                 }
 

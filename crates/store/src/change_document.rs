@@ -64,8 +64,8 @@ pub fn change_document(c: &Change, time: fn(DateTime<Utc>) -> String) -> Value {
             "id": m.id, "dedupe_key": m.dedupe_key, "recipients": m.recipients,
             "template": m.template, "params": m.params, "created_at": time(m.created_at),
             "notice_for": m.notice_for,
-            "instance_id": m.params.get("instance_id").and_then(|v| v.as_str()),
-            "task_id": m.params.get("task_id").and_then(|v| v.as_str()),
+            "instance_id": m.about().0,
+            "task_id": m.about().1,
         })).collect::<Vec<_>>(),
     })
 }

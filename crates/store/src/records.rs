@@ -188,6 +188,15 @@ pub struct OutboxMessage {
     pub notice_for: Option<String>,
 }
 
+impl OutboxMessage {
+    /// The instance and the task it is about, as its parameters name them
+    /// (the notice's columns, for marking read and purging).
+    pub fn about(&self) -> (Option<&str>, Option<&str>) {
+        let text = |k: &str| self.params.get(k).and_then(|v| v.as_str());
+        (text("instance_id"), text("task_id"))
+    }
+}
+
 /// A notice (消息): what a user was told, kept in the app beside the e-mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NoticeRecord {

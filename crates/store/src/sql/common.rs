@@ -125,7 +125,7 @@ macro_rules! sql_common {
                 .await
                 .map_err(e)?;
                 if let Some(login) = &m.notice_for {
-                    let about = |k: &str| m.params.get(k).and_then(|v| v.as_str()).map(str::to_string);
+                    let (instance_id, task_id) = m.about();
                     sqlx::query(
                         "INSERT INTO notices (id, login, dedupe_key, template, params, instance_id, task_id, created_at)
                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedupe_key) DO NOTHING",
@@ -135,8 +135,8 @@ macro_rules! sql_common {
                     .bind(&m.dedupe_key)
                     .bind(&m.template)
                     .bind(Json(&m.params))
-                    .bind(about("instance_id"))
-                    .bind(about("task_id"))
+                    .bind(instance_id)
+                    .bind(task_id)
                     .bind(m.created_at)
                     .execute(&mut *x)
                     .await

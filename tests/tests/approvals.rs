@@ -1231,12 +1231,12 @@ fn raw_ids_on(html: &str) -> Vec<String> {
         .collect()
 }
 
-/// 待办 can be searched by a candidate's name and filtered by workflow and
-/// by what is overdue.
+/// 待办 can be searched by a candidate's name and filtered by workflow,
+/// step, unit and by what is overdue.
 async fn the_inbox_is_searched_and_filtered(app: &TestApp) {
     let nominator = app.token("jn-py-nominator").await;
-    for name in ["李芳", "王卫东"] {
-        let mut data = naxian_tests::nomination("JN-PY-MG", "health");
+    for (name, town) in [("李芳", "JN-PY-MG"), ("王卫东", "JN-PY-YS")] {
+        let mut data = naxian_tests::nomination(town, "health");
         data["candidate"]["name"] = json!(name);
         let id = app.nominate(&nominator, data).await["id"]
             .as_str()
@@ -1261,6 +1261,37 @@ async fn the_inbox_is_searched_and_filtered(app: &TestApp) {
     );
     let (_, late) = get(&org, app, "/inbox?overdue=1").await;
     assert!(late.contains("共 0 项"), "nothing is overdue yet");
+    // The filters offer the rows' own steps and units, by name.
+    let step = "吸纳“三长”进入科协领导机构：征求意见";
+    let town = app
+        .engine
+        .store()
+        .org_unit("JN-PY-YS")
+        .await
+        .unwrap()
+        .unwrap()
+        .name;
+    assert!(
+        all.contains(&format!("<option value=\"{step}\" >{step}</option>"))
+            && all.contains(&format!("<option value=\"{town}\" >{town}</option>")),
+        "{all}"
+    );
+    let enc =
+        |v: &str| percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC).to_string();
+    let (_, at_step) = get(&org, app, &format!("/inbox?step={}", enc(step))).await;
+    assert!(at_step.contains("共 2 项"), "{at_step}");
+    let (_, elsewhere) = get(
+        &org,
+        app,
+        &format!("/inbox?step={}", enc("吸纳“三长”进入科协领导机构：备案")),
+    )
+    .await;
+    assert!(elsewhere.contains("共 0 项"), "{elsewhere}");
+    let (_, in_town) = get(&org, app, &format!("/inbox?unit={}", enc(&town))).await;
+    assert!(
+        in_town.contains("共 1 项") && in_town.contains("王卫东（") && !in_town.contains("李芳"),
+        "{in_town}"
+    );
 }
 
 /// 我的账户: one's own e-mail, phone and daily digest.

@@ -31,6 +31,8 @@ pub struct Row {
     /// The workflow's name, for the filter.
     pub workflow: String,
     pub title: String,
+    /// The step the task (or the instance) stands at, for the filter.
+    pub step: String,
     pub subject: String,
     pub unit: String,
     pub due: String,
@@ -52,6 +54,12 @@ impl super::list::Listed for Row {
     }
     fn overdue(&self) -> bool {
         self.overdue
+    }
+    fn step(&self) -> &str {
+        &self.step
+    }
+    fn unit(&self) -> &str {
+        &self.unit
     }
 }
 
@@ -75,8 +83,8 @@ pub struct InboxPage {
     pub rows: Vec<Row>,
     /// Where the list stands: its search, filters and page.
     pub list: super::list::Paged<()>,
-    /// (name, title) of the workflows the rows come from, for the filter.
-    pub workflows: Vec<(String, String)>,
+    /// What the filters offer: the workflows, steps and units of the rows.
+    pub choices: Choices,
     /// The page's own path, for the search form and the paging links.
     pub path: &'static str,
     pub csrf: String,
@@ -96,6 +104,7 @@ async fn task_rows(s: &AppState, w: &WebSession, status: TaskStatus) -> Result<V
             overdue: status == TaskStatus::Open && item.row.task.due_at.is_some_and(|d| d < now),
             id: item.row.task.id,
             workflow: item.row.workflow.clone(),
+            step: item.title.clone(),
             title: match (&item.asked_by, &item.on_behalf_of) {
                 (Some(asker), _) => format!("{}（{asker}加签）", item.title),
                 (None, Some((_, name))) => format!("{}（代 {name}）", item.title),
@@ -122,21 +131,32 @@ async fn task_list(s: &AppState, w: &WebSession, status: TaskStatus, q: &ListQue
     task_list_with(s, w, status, q, Vec::new()).await
 }
 
-/// The rows a list's query keeps, one page of them, and the workflows the
-/// filter offers (those the rows come from, by title).
-pub async fn listed(
-    s: &AppState,
-    rows: Vec<Row>,
-    q: &ListQuery,
-) -> (Vec<Row>, Paged<()>, Vec<(String, String)>) {
+/// What a task list's filters offer: only values its rows have.
+#[derive(Default)]
+pub struct Choices {
+    /// (name, title) of the workflows the rows come from.
+    pub workflows: Vec<(String, String)>,
+    /// The steps the rows stand at, by title.
+    pub steps: Vec<String>,
+    /// The units the rows are about, by name.
+    pub units: Vec<String>,
+}
+
+/// The rows a list's query keeps, one page of them, and what the filters
+/// offer (taken from all the rows, so a choice made stays on offer).
+pub async fn listed(s: &AppState, rows: Vec<Row>, q: &ListQuery) -> (Vec<Row>, Paged<()>, Choices) {
     let all = s.engine.workflows().await.unwrap_or_default();
-    let workflows = all
-        .iter()
-        .filter(|w| rows.iter().any(|r| r.workflow == w.name))
-        .map(|w| (w.name.clone(), w.title.clone()))
-        .collect();
+    let choices = Choices {
+        workflows: all
+            .iter()
+            .filter(|w| rows.iter().any(|r| r.workflow == w.name))
+            .map(|w| (w.name.clone(), w.title.clone()))
+            .collect(),
+        steps: super::list::choices(&rows, |r| &r.step),
+        units: super::list::choices(&rows, |r| &r.unit),
+    };
     let (rows, list) = q.apply(rows).split();
-    (rows, list, workflows)
+    (rows, list, choices)
 }
 
 async fn task_list_with(
@@ -152,7 +172,7 @@ async fn task_list_with(
     };
     match task_rows(s, w, status).await {
         Ok(rows) => {
-            let (rows, list, workflows) = listed(s, rows, q).await;
+            let (rows, list, choices) = listed(s, rows, q).await;
             page(
                 StatusCode::OK,
                 InboxPage {
@@ -162,7 +182,7 @@ async fn task_list_with(
                     batchable: rows.iter().any(|r| !r.batch.is_empty()),
                     rows,
                     list,
-                    workflows,
+                    choices,
                     path,
                     csrf: w.csrf.clone(),
                     results,

@@ -1,20 +1,24 @@
 //! What people do with a long list of their work: search by words (a
-//! candidate's name, a unit), keep one workflow, keep the overdue, and page
-//! through fifty at a time. Applied to the rows one query read, so a list
-//! stays one query whatever is asked of it.
+//! candidate's name, a unit), keep one workflow, step or unit, keep the
+//! overdue, and page through fifty at a time. Applied to the rows one query
+//! read, so a list stays one query whatever is asked of it.
 
 use serde::Deserialize;
 
 /// Rows a page shows at once.
 pub const PAGE: usize = 50;
 
-/// A list's query string (`?q=王&workflow=…&overdue=1&page=2`).
+/// A list's query string (`?q=王&workflow=…&step=…&unit=…&overdue=1&page=2`).
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     #[serde(default)]
     pub q: Option<String>,
     #[serde(default)]
     pub workflow: Option<String>,
+    #[serde(default)]
+    pub step: Option<String>,
+    #[serde(default)]
+    pub unit: Option<String>,
     #[serde(default)]
     pub overdue: Option<String>,
     #[serde(default)]
@@ -27,6 +31,14 @@ pub trait Listed {
     fn words(&self) -> Vec<&str>;
     fn workflow(&self) -> &str;
     fn overdue(&self) -> bool;
+    /// The step the row stands at, by title; empty where a list has no steps.
+    fn step(&self) -> &str {
+        ""
+    }
+    /// The unit the row is about, by name; empty where a list has no units.
+    fn unit(&self) -> &str {
+        ""
+    }
 }
 
 /// One page of the rows the query keeps, and where it stands.
@@ -41,6 +53,8 @@ pub struct Paged<T> {
     pub next: Option<String>,
     pub q: String,
     pub workflow: String,
+    pub step: String,
+    pub unit: String,
     pub overdue: bool,
 }
 
@@ -56,6 +70,8 @@ impl<T> Paged<T> {
             next,
             q,
             workflow,
+            step,
+            unit,
             overdue,
         } = self;
         (
@@ -69,21 +85,47 @@ impl<T> Paged<T> {
                 next,
                 q,
                 workflow,
+                step,
+                unit,
                 overdue,
             },
         )
     }
+
+    /// Something narrows the list: an empty page then means "nothing
+    /// matches", not "nothing there".
+    pub fn narrowed(&self) -> bool {
+        !(self.q.is_empty() && self.workflow.is_empty() && self.step.is_empty() && self.unit.is_empty())
+            || self.overdue
+    }
+}
+
+/// The distinct values rows offer a filter, in the order they first appear.
+pub fn choices<T>(rows: &[T], of: impl Fn(&T) -> &str) -> Vec<String> {
+    let mut seen: Vec<String> = Vec::new();
+    for r in rows {
+        let v = of(r);
+        if !v.is_empty() && !seen.iter().any(|s| s == v) {
+            seen.push(v.to_string());
+        }
+    }
+    seen
 }
 
 impl ListQuery {
     pub fn apply<T: Listed>(&self, rows: Vec<T>) -> Paged<T> {
-        let q = self.q.as_deref().map(str::trim).unwrap_or_default().to_string();
-        let workflow = self.workflow.clone().unwrap_or_default();
+        let text = |o: &Option<String>| o.as_deref().map(str::trim).unwrap_or_default().to_string();
+        let q = text(&self.q);
+        let workflow = text(&self.workflow);
+        let step = text(&self.step);
+        let unit = text(&self.unit);
         let overdue = self.overdue.as_deref().is_some_and(|o| !o.is_empty() && o != "0");
         let kept: Vec<T> = rows
             .into_iter()
             .filter(|r| q.is_empty() || r.words().iter().any(|w| w.contains(q.as_str())))
             .filter(|r| workflow.is_empty() || r.workflow() == workflow)
+            .filter(|r| step.is_empty() || r.step() == step)
+            .filter(|r| unit.is_empty() || r.unit() == unit)
             .filter(|r| !overdue || r.overdue())
             .collect();
         let total = kept.len();
@@ -91,17 +133,18 @@ impl ListQuery {
         let page = self.page.unwrap_or(1).clamp(1, pages);
         let link = |p: usize| {
             let mut parts = vec![format!("page={p}")];
-            if !q.is_empty() {
-                parts.push(format!(
-                    "q={}",
-                    percent_encoding::utf8_percent_encode(&q, percent_encoding::NON_ALPHANUMERIC)
-                ));
-            }
-            if !workflow.is_empty() {
-                parts.push(format!(
-                    "workflow={}",
-                    percent_encoding::utf8_percent_encode(&workflow, percent_encoding::NON_ALPHANUMERIC)
-                ));
+            for (key, value) in [
+                ("q", &q),
+                ("workflow", &workflow),
+                ("step", &step),
+                ("unit", &unit),
+            ] {
+                if !value.is_empty() {
+                    parts.push(format!(
+                        "{key}={}",
+                        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+                    ));
+                }
             }
             if overdue {
                 parts.push("overdue=1".into());
@@ -117,6 +160,8 @@ impl ListQuery {
             pages,
             q,
             workflow,
+            step,
+            unit,
             overdue,
         }
     }
@@ -136,6 +181,16 @@ mod tests {
         }
         fn overdue(&self) -> bool {
             self.2
+        }
+        fn step(&self) -> &str {
+            if self.2 {
+                "备案"
+            } else {
+                "征求意见"
+            }
+        }
+        fn unit(&self) -> &str {
+            self.0.split(' ').nth(1).unwrap_or_default()
         }
     }
 
@@ -175,5 +230,31 @@ mod tests {
         // Every 15th row is both; a page past the end shows the last.
         assert_eq!((p.total, p.page, p.rows.len()), (8, 1, 8));
         assert!(p.rows.iter().all(|r| r.1 == "flow-b" && r.2));
+    }
+
+    #[test]
+    fn step_and_unit_keep_their_rows_and_their_links() {
+        let q = ListQuery {
+            step: Some("备案".into()),
+            unit: Some("玫瑰镇".into()),
+            ..Default::default()
+        };
+        let p = q.apply(rows(120));
+        // Every 10th row is on 玫瑰镇 and at 备案.
+        assert_eq!(p.total, 12);
+        assert!(p.rows.iter().all(|r| r.2 && r.0.ends_with("玫瑰镇")));
+        assert!(p.narrowed());
+        let q = ListQuery {
+            unit: Some("榆山街道".into()),
+            ..Default::default()
+        };
+        let p = q.apply(rows(120));
+        assert_eq!((p.total, p.pages), (60, 2));
+        assert_eq!(
+            p.next.as_deref(),
+            Some("?page=2&unit=%E6%A6%86%E5%B1%B1%E8%A1%97%E9%81%93")
+        );
+        assert_eq!(choices(&rows(4), |r| r.unit()), vec!["玫瑰镇", "榆山街道"]);
+        assert!(!ListQuery::default().apply(rows(3)).narrowed());
     }
 }

@@ -82,6 +82,7 @@ async fn nominations(
                 n.definition.summarize(&n.instance.data, &n.unit_name)
             ),
             subject: format!("当前：{}", n.at),
+            step: n.at,
             unit: n.unit_name,
             due: String::new(),
             overdue: false,
@@ -92,7 +93,7 @@ async fn nominations(
             sent_back: String::new(),
         })
         .collect();
-    let (rows, list, workflows) = super::inbox::listed(&s, rows, &q).await;
+    let (rows, list, choices) = super::inbox::listed(&s, rows, &q).await;
     page(
         StatusCode::OK,
         InboxPage {
@@ -101,7 +102,7 @@ async fn nominations(
             empty: "您还没有发起过事项。",
             rows,
             list,
-            workflows,
+            choices,
             path: "/nominations",
             csrf: w.csrf.clone(),
             batchable: false,

@@ -169,3 +169,37 @@ async fn administrators_edit_and_import_the_directory(app: &TestApp) {
 }
 
 naxian_tests::on_both_backends!(administrators_edit_and_import_the_directory,);
+
+/// The units and the users are each a page at a time; one list's pager
+/// keeps the other's page and the search.
+async fn the_directory_lists_page_through(app: &TestApp) {
+    let admin = login(app, "admin").await;
+    let (_, page) = get(&admin, app, "/admin?under=JN-PY").await;
+    let token = csrf(&page);
+    let mut csv = String::from("单位代码,单位名称,类型,上级单位代码,部门职能\n");
+    for i in 0..60 {
+        csv.push_str(&format!("JN-PY-T{i:02},第{i:02}村科协,乡镇,JN-PY,\n"));
+    }
+    let (status, page) = import(&admin, app, &token, "org_units", "units.csv", csv.into_bytes()).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let rows = |html: &str| html.matches("村科协</td>").count();
+    let (_, first) = get(&admin, app, "/admin?under=JN-PY&q=JN-PY-T&users=1").await;
+    assert!(first.contains("查找“JN-PY-T”：60 个单位"), "{first}");
+    assert_eq!(rows(&first), 50);
+    let next = first
+        .split("id=\"units-next-page\"")
+        .next()
+        .and_then(|head| head.rsplit("href=\"").next())
+        .map(|href| href.split('"').next().unwrap().replace("&#38;", "&"))
+        .unwrap();
+    assert_eq!(next, "/admin?units=2&q=JN%2DPY%2DT&under=JN%2DPY&users=1");
+    let (_, second) = get(&admin, app, &next).await;
+    assert_eq!(rows(&second), 10);
+    assert!(
+        second.contains("第 2 / 2 页") && second.contains("第59村科协"),
+        "{second}"
+    );
+    assert!(!second.contains("users-next-page"), "the users fit on one page");
+}
+
+naxian_tests::on_both_backends!(the_directory_lists_page_through,);

@@ -4,6 +4,7 @@
 //! rules, so an administrator acts only within the units they administer.
 
 use super::layout::{nav, Nav};
+use super::list::{ListQuery, Listed, Paged};
 use super::message::{forbidden, message_page};
 use super::table::{Format, Table};
 use super::text::{zh_problem, zh_refusal};
@@ -18,8 +19,9 @@ use axum::{Form, Router};
 use naxian_engine::import::{read_table, ImportError, Sheet};
 use naxian_engine::sessions::WebSession;
 use naxian_engine::{EngineError, NewOrgUnit, NewUser};
-use naxian_model::directory::OrgKind;
+use naxian_model::directory::{OrgKind, OrgUnit};
 use naxian_model::{Capability, Refusal};
+use naxian_store::Contact;
 use serde::Deserialize;
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -37,9 +39,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/import", post(import).layer(DefaultBodyLimit::max(limit)))
         .route("/admin/templates/{file}", get(template))
 }
-
-/// Units listed on one page at most; deeper ones are reached by drilling down.
-const MAX_UNITS: usize = 500;
 
 pub struct UnitLine {
     pub code: String,
@@ -80,12 +79,14 @@ struct AdminPage {
     root_name: String,
     /// What the units and users are searched for.
     q: String,
+    /// Where each list stands: its search and its page.
+    unit_list: Paged<()>,
+    user_list: Paged<()>,
     error: Option<String>,
     notice: Option<String>,
     row_errors: Vec<RowErrorLine>,
     sheets: Vec<(&'static str, &'static str)>,
     units: Vec<UnitLine>,
-    truncated: bool,
     contacts: Vec<ContactLine>,
     kinds: Vec<(&'static str, &'static str)>,
     functions: Vec<(String, String)>,
@@ -124,16 +125,48 @@ async fn render(
     status: StatusCode,
     o: Outcome,
 ) -> Response {
-    render_found(s, w, under, "", status, o).await
+    render_found(s, w, under, &Found::default(), status, o).await
+}
+
+/// What the lists are asked for: a search through both, and each one's page.
+#[derive(Default)]
+struct Found {
+    q: String,
+    units: Option<usize>,
+    users: Option<usize>,
+}
+
+impl Listed for OrgUnit {
+    fn words(&self) -> Vec<&str> {
+        vec![&self.code, &self.name]
+    }
+    fn workflow(&self) -> &str {
+        ""
+    }
+    fn overdue(&self) -> bool {
+        false
+    }
+}
+
+impl Listed for Contact {
+    fn words(&self) -> Vec<&str> {
+        vec![&self.login, &self.name, &self.unit.name]
+    }
+    fn workflow(&self) -> &str {
+        ""
+    }
+    fn overdue(&self) -> bool {
+        false
+    }
 }
 
 /// The page with its units and users kept to those whose code, name, login
-/// or unit holds `q` (all when empty).
+/// or unit holds `q` (all when empty), each list a page at a time.
 async fn render_found(
     s: &AppState,
     w: &WebSession,
     under: Option<String>,
-    q: &str,
+    found: &Found,
     status: StatusCode,
     o: Outcome,
 ) -> Response {
@@ -153,19 +186,26 @@ async fn render_found(
         Ok(x) => x,
         Err(e) => return message_page(s, w, e).await,
     };
-    let q = q.trim();
-    let units: Vec<_> = units
-        .into_iter()
-        .filter(|u| q.is_empty() || u.code.contains(q) || u.name.contains(q))
-        .collect();
-    let contacts: Vec<_> = contacts
-        .into_iter()
-        .filter(|c| q.is_empty() || c.login.contains(q) || c.name.contains(q) || c.unit.name.contains(q))
-        .collect();
-    let truncated = units.len() > MAX_UNITS;
+    // Each list's links keep the other's page, the search and the unit.
+    let kept = |other: &'static str, page: Option<usize>| -> Vec<(&'static str, String)> {
+        vec![
+            ("under", root.clone()),
+            (other, page.map(|p| p.to_string()).unwrap_or_default()),
+        ]
+    };
+    let asked = |page: Option<usize>| ListQuery {
+        q: Some(found.q.clone()),
+        page,
+        ..Default::default()
+    };
+    let (units, unit_list) = asked(found.units)
+        .apply_at(units, "units", "units-", &kept("users", found.users))
+        .split();
+    let (contacts, user_list) = asked(found.users)
+        .apply_at(contacts, "users", "users-", &kept("units", found.units))
+        .split();
     let units = units
         .into_iter()
-        .take(MAX_UNITS)
         .map(|u| UnitLine {
             term: bodies
                 .iter()
@@ -203,13 +243,14 @@ async fn render_found(
             csrf: w.csrf.clone(),
             root,
             root_name: unit.name,
-            q: q.to_string(),
+            q: unit_list.q.clone(),
+            unit_list,
+            user_list,
             error: o.error,
             notice: o.notice,
             row_errors: o.rows,
             sheets: Sheet::ALL.iter().map(|s| (s.name(), s.title())).collect(),
             units,
-            truncated,
             contacts,
             kinds: OrgKind::ALL.iter().map(|k| (k.as_str(), k.label())).collect(),
             functions: catalogue
@@ -247,6 +288,9 @@ struct UnderQuery {
     /// Set by the redirect after a form done: its notice is in the flash.
     done: Option<String>,
     q: Option<String>,
+    /// The page of units, and of users, shown.
+    units: Option<usize>,
+    users: Option<usize>,
 }
 
 /// What a form done leaves for the page it redirects to.
@@ -270,15 +314,12 @@ async fn admin_page(State(s): State<AppState>, Browser(w): Browser, Query(q): Qu
         notice,
         ..Default::default()
     };
-    render_found(
-        &s,
-        &w,
-        q.under,
-        q.q.as_deref().unwrap_or_default(),
-        StatusCode::OK,
-        outcome,
-    )
-    .await
+    let found = Found {
+        q: q.q.unwrap_or_default(),
+        units: q.units,
+        users: q.users,
+    };
+    render_found(&s, &w, q.under, &found, StatusCode::OK, outcome).await
 }
 
 /// A form done: back to the page by a redirect (a refresh sends nothing

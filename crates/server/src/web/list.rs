@@ -56,6 +56,8 @@ pub struct Paged<T> {
     pub step: String,
     pub unit: String,
     pub overdue: bool,
+    /// What the pager's link ids begin with, so two lists on a page differ.
+    pub id_prefix: &'static str,
 }
 
 impl<T> Paged<T> {
@@ -73,6 +75,7 @@ impl<T> Paged<T> {
             step,
             unit,
             overdue,
+            id_prefix,
         } = self;
         (
             rows,
@@ -88,6 +91,7 @@ impl<T> Paged<T> {
                 step,
                 unit,
                 overdue,
+                id_prefix,
             },
         )
     }
@@ -114,6 +118,19 @@ pub fn choices<T>(rows: &[T], of: impl Fn(&T) -> &str) -> Vec<String> {
 
 impl ListQuery {
     pub fn apply<T: Listed>(&self, rows: Vec<T>) -> Paged<T> {
+        self.apply_at(rows, "page", "", &[])
+    }
+
+    /// As `apply`, for one of several lists on a page: its page number is
+    /// `key` in the links (ids beginning `id_prefix`), which also keep
+    /// `also`, the page's other parameters.
+    pub fn apply_at<T: Listed>(
+        &self,
+        rows: Vec<T>,
+        key: &str,
+        id_prefix: &'static str,
+        also: &[(&str, String)],
+    ) -> Paged<T> {
         let text = |o: &Option<String>| o.as_deref().map(str::trim).unwrap_or_default().to_string();
         let q = text(&self.q);
         let workflow = text(&self.workflow);
@@ -132,16 +149,17 @@ impl ListQuery {
         let pages = total.div_ceil(PAGE).max(1);
         let page = self.page.unwrap_or(1).clamp(1, pages);
         let link = |p: usize| {
-            let mut parts = vec![format!("page={p}")];
-            for (key, value) in [
+            let mut parts = vec![format!("{key}={p}")];
+            let filters = [
                 ("q", &q),
                 ("workflow", &workflow),
                 ("step", &step),
                 ("unit", &unit),
-            ] {
+            ];
+            for (name, value) in filters.into_iter().chain(also.iter().map(|(k, v)| (*k, v))) {
                 if !value.is_empty() {
                     parts.push(format!(
-                        "{key}={}",
+                        "{name}={}",
                         percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
                     ));
                 }
@@ -163,6 +181,7 @@ impl ListQuery {
             step,
             unit,
             overdue,
+            id_prefix,
         }
     }
 }

@@ -2,7 +2,8 @@
 //! administrator (of the province or of the county), imported from a sheet,
 //! and leaving (届中调整); the coverage board, its export and the monthly
 //! figures count the chiefs among them beside the appointed ones, and a
-//! unit whose last chief of a sector leaves is blank again.
+//! unit whose last chief of a sector leaves is blank again. The board's
+//! trend line ends where its cards stand.
 
 use naxian_engine::import::{read_table, ImportError, Sheet};
 use naxian_tests::{on_both_backends, TestApp};
@@ -278,7 +279,89 @@ async fn members_import_all_rows_or_none(app: &TestApp) {
         .all(|m| m["source"] == "entered" && m["chief"] == true));
 }
 
+/// The board's trend line ends where its cards stand: for each city, the
+/// line's last point is the share of township × sector places the cards
+/// show covered, with chiefs entered at several cities and one who left.
+async fn the_trend_line_ends_where_the_cards_stand(app: &TestApp) {
+    let admin = app.token("admin").await;
+    let mut entered = Vec::new();
+    for (unit, sector, since) in [
+        ("JN-PY-YS", "health", "2024-06-01"),
+        ("JN-PY-MG", "education", "2025-01-15"),
+        ("JN-PY-MG", "health", "2025-03-01"),
+        ("QD-PD-DZ", "agriculture", "2025-02-01"),
+    ] {
+        let mut member = chief("孙主任", sector);
+        member["since"] = json!(since);
+        let (status, body) = app
+            .send(
+                Some(&admin),
+                "POST",
+                &format!("/api/v1/org-units/{unit}/members"),
+                Some(member),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        entered.push((unit, body["id"].as_i64().unwrap()));
+    }
+    // 玫瑰镇's health chief leaves yesterday: neither the cards nor today's point count her.
+    let yesterday = today(app).pred_opt().unwrap().to_string();
+    let (unit, left) = &entered[2];
+    let (status, body) = app
+        .send(
+            Some(&admin),
+            "POST",
+            &format!("/api/v1/org-units/{unit}/members/{left}/leave"),
+            Some(json!({"on": yesterday})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    let actor = app.engine.actor("sd-supervisor").await.unwrap();
+    let rows = app.engine.coverage(&actor, "SD").await.unwrap();
+    let charts = app.engine.board_charts(&actor, "SD").await.unwrap();
+    let vocabulary = app.engine.member_vocabulary().await.unwrap();
+    let sectors = vocabulary.sector_values();
+    let cities: Vec<_> = app
+        .engine
+        .store()
+        .units_under("/SD/")
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|u| u.kind == naxian_model::OrgKind::City)
+        .collect();
+    let mut checked = 0;
+    for (name, series) in &charts.coverage_by_city {
+        let city = cities.iter().find(|c| &c.name == name).unwrap();
+        let towns: Vec<_> = rows
+            .iter()
+            .filter(|r| r.unit.kind != naxian_model::OrgKind::County && r.unit.path.starts_with(&city.path))
+            .collect();
+        let covered = towns
+            .iter()
+            .map(|r| sectors.iter().filter(|s| r.covered(s)).count())
+            .sum::<usize>();
+        let cards = covered as f64 * 100.0 / (towns.len() * sectors.len()) as f64;
+        let last = *series.last().unwrap();
+        assert!((last - cards).abs() < 1e-9, "{name}: line {last}, cards {cards}");
+        if cards > 0.0 {
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 2, "济南 and 青岛 have chiefs on the cards");
+    // Last month's end still counts the chief who left: the line is a history.
+    let jn = &charts
+        .coverage_by_city
+        .iter()
+        .find(|(n, _)| n == "济南市科协")
+        .unwrap()
+        .1;
+    assert!(jn[jn.len() - 2] > jn[jn.len() - 1], "{jn:?}");
+}
+
 on_both_backends!(
     members_entered_and_leaving_change_the_board,
+    the_trend_line_ends_where_the_cards_stand,
     members_import_all_rows_or_none,
 );

@@ -545,6 +545,27 @@ async fn a_delegate_acts_for_a_user_away(app: &TestApp) {
         report.broken.is_none(),
         "the chain holds with on_behalf_of sealed"
     );
+    // The part is the user's: kept on the task, and in both done lists, by name.
+    let stored = app.engine.store().task(&task_id).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.actor.as_deref(), stored.on_behalf_of.as_deref()),
+        (Some("jn-py-org2"), Some("jn-py-org"))
+    );
+    let done = app.get(&org, "/api/v1/tasks?status=done").await;
+    let row = done
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == task_id.as_str())
+        .unwrap_or_else(|| panic!("the user's done list: {done}"));
+    assert_eq!(
+        (&row["actor"], &row["on_behalf_of"]),
+        (&json!("jn-py-org2"), &json!("jn-py-org"))
+    );
+    let (_, theirs) = get(&login(app, "jn-py-org").await, app, "/done").await;
+    assert!(theirs.contains("征求意见（赵敏代办）"), "{theirs}");
+    let (_, mine) = get(&login(app, "jn-py-org2").await, app, "/done").await;
+    assert!(mine.contains("征求意见（代 平阴县委组织部）"), "{mine}");
 
     // The person represented started it: nobody acts for them on it.
     let (status, _) = app

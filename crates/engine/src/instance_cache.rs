@@ -142,6 +142,7 @@ mod tests {
                     action: None,
                     comment: None,
                     actor: None,
+                    on_behalf_of: None,
                     created_at: now,
                     completed_at: None,
                     due_at: None,

@@ -117,9 +117,11 @@ pub struct InboxItem {
     pub batch_action: Option<(String, String)>,
     /// An added signer's task (加签): the name of who asked.
     pub asked_by: Option<String>,
-    /// A task that reached the viewer as a delegate (代理): the person they
-    /// stand for, as (login, name).
+    /// A task that reached the viewer as a delegate (代理), or that they
+    /// completed as one: the person they stand for, as (login, name).
     pub on_behalf_of: Option<(String, String)>,
+    /// A task a delegate completed in the viewer's name: the delegate's name.
+    pub done_by_delegate: Option<String>,
     /// A nomination returned or objected to (退回, 有异议) and now with its
     /// creator: who sent it back (their name), how (the action's title), and their opinion.
     pub sent_back: Option<(String, String, String)>,
@@ -562,7 +564,8 @@ impl Engine {
         let seen = Seen::At(rec.directory_generation);
         let org = self.context(seen, &rec.instance).await?;
         let calendar = self.calendar();
-        let ctx = self.decision_context(&org, &calendar);
+        let mut ctx = self.decision_context(&org, &calendar);
+        ctx.on_behalf_of = on_behalf_of.as_deref();
         let decision = machine::decide(&def, &rec.instance, &tasks, &actor.login, command, &ctx)?;
         self.check_unit_tables(&def, &decision.instance.data, &rec.instance.org_path)
             .await?;
@@ -675,6 +678,7 @@ impl Engine {
                     action: None,
                     comment: None,
                     actor: None,
+                    on_behalf_of: None,
                     created_at: at,
                     completed_at: None,
                     due_at: n.due_at,
@@ -916,11 +920,26 @@ impl Engine {
             .filter_map(|(r, _)| machine::AddedSigner::of_key(&r.task.assignee.key).map(|a| a.asker))
             .collect();
         people.extend(sent_back.values().map(|(by, _, _)| by.clone()));
+        // Done as a delegate, or by one: whom, by name.
+        people.extend(rows.iter().filter_map(|(r, _)| r.task.on_behalf_of.clone()));
+        people.extend(
+            rows.iter()
+                .filter(|(r, _)| r.task.on_behalf_of.as_ref() == Some(&actor.login))
+                .filter_map(|(r, _)| r.task.actor.clone()),
+        );
         let askers = self
             .names_of(&people.iter().map(String::as_str).collect::<Vec<_>>())
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for (row, on_behalf_of) in rows {
+            let name = |login: &String| askers.get(login).cloned().unwrap_or_else(|| login.clone());
+            let (on_behalf_of, done_by_delegate) = match (&row.task.on_behalf_of, &row.task.actor) {
+                (Some(principal), Some(delegate)) if *principal == actor.login => {
+                    (None, Some(name(delegate)))
+                }
+                (Some(principal), _) => (Some((principal.clone(), name(principal))), None),
+                _ => (on_behalf_of, None),
+            };
             let def = self.definition(&row.workflow, row.version).await?;
             let step = def.step(&row.task.step);
             let title = step
@@ -948,6 +967,7 @@ impl Engine {
             out.push(InboxItem {
                 sent_back,
                 on_behalf_of,
+                done_by_delegate,
                 asked_by,
                 batch_action,
                 actions: machine::task_actions(&def, &row.task),

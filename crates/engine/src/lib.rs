@@ -167,6 +167,7 @@ impl Engine {
             now: self.clock.now(),
             today: self.clock.today(),
             congress_window_days: self.settings.congress_window_days,
+            on_behalf_of: None,
         }
     }
 }

@@ -119,6 +119,9 @@ pub struct Task {
     pub action: Option<String>,
     pub comment: Option<String>,
     pub actor: Option<String>,
+    /// Whom the actor stood for, as their delegate (代理): the part done is
+    /// that person's, for the rules that ask who approved.
+    pub on_behalf_of: Option<String>,
     pub created_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
@@ -266,6 +269,9 @@ pub struct Context<'a> {
     pub today: NaiveDate,
     /// A body whose term ends within this many days is due for a congress.
     pub congress_window_days: u64,
+    /// The user the actor acts for, as their delegate (代理); the caller,
+    /// who knows the delegations, found that the task is theirs.
+    pub on_behalf_of: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -275,6 +281,8 @@ pub struct TaskClose {
     pub action: Option<String>,
     pub comment: Option<String>,
     pub actor: Option<String>,
+    /// See [`Task::on_behalf_of`].
+    pub on_behalf_of: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -524,6 +532,7 @@ pub fn decide(
                 action: Some(TRANSFER.into()),
                 comment: comment.clone(),
                 actor: Some(actor.into()),
+                on_behalf_of: ctx.on_behalf_of.map(str::to_string),
             });
             let timers = timers_before(step.timers.as_ref(), &instance.data, ctx, task.due_at);
             out.open.push(NewTask {
@@ -557,10 +566,12 @@ pub fn decide(
             }
             let comment = checked_comment(comment.as_deref())?;
             newcomer("user", user, instance, actor, &open_here)?;
+            // A delegate asks in their principal's name: a task sent back
+            // (前加签) returns to the principal, whom the delegate stands for.
             let signer = AddedSigner {
                 position: *position,
                 login: user.clone(),
-                asker: actor.to_string(),
+                asker: ctx.on_behalf_of.unwrap_or(actor).to_string(),
                 holder_key: task.assignee.key.clone(),
             };
             if *position == SignerPosition::Before {
@@ -571,6 +582,7 @@ pub fn decide(
                     action: Some(ADD_SIGNER.into()),
                     comment: comment.clone(),
                     actor: Some(actor.into()),
+                    on_behalf_of: ctx.on_behalf_of.map(str::to_string),
                 });
             }
             let timers = timers_before(step.timers.as_ref(), &instance.data, ctx, task.due_at);
@@ -650,6 +662,7 @@ pub fn decide(
                 action: Some(action.clone()),
                 comment: comment.clone(),
                 actor: Some(actor.into()),
+                on_behalf_of: ctx.on_behalf_of.map(str::to_string),
             });
             if let Some(to) = &adef.to {
                 let to = destination(def, instance, tasks, action, to, to_step.as_deref())?;
@@ -1011,6 +1024,7 @@ impl Outcome {
                 action: None,
                 comment: None,
                 actor: None,
+                on_behalf_of: None,
             });
         }
     }
@@ -1246,7 +1260,7 @@ fn screen(
 }
 
 /// Who completed their part (an action with `complete: true`) of a step
-/// other than `step`.
+/// other than `step`: the actor, and whom they stood for as a delegate.
 fn earlier_approvers(def: &Definition, step: &str, tasks: &[Task]) -> Vec<String> {
     tasks
         .iter()
@@ -1257,7 +1271,7 @@ fn earlier_approvers(def: &Definition, step: &str, tasks: &[Task]) -> Vec<String
                 .and_then(|s| s.actions.get(action))
                 .is_some_and(|a| a.complete)
         })
-        .filter_map(|t| t.actor.clone())
+        .flat_map(|t| t.actor.iter().chain(&t.on_behalf_of).cloned())
         .collect()
 }
 

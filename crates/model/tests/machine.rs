@@ -120,6 +120,7 @@ fn ctx(org: &OrgContext) -> Context<'_> {
         now: Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap(),
         today: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
         congress_window_days: 180,
+        on_behalf_of: None,
     }
 }
 
@@ -186,6 +187,7 @@ impl Sim {
             t.status = c.status;
             t.action = c.action.clone();
             t.actor = c.actor.clone();
+            t.on_behalf_of = c.on_behalf_of.clone();
         }
         for n in d.open {
             self.next_id += 1;
@@ -198,6 +200,7 @@ impl Sim {
                 action: None,
                 comment: None,
                 actor: None,
+                on_behalf_of: None,
                 created_at: d.instance.updated_at,
                 completed_at: None,
                 due_at: n.due_at,
@@ -513,6 +516,59 @@ fn auto_pass_skips_the_creator_and_who_approved_before_with_the_reason() {
         .contains("its holder nominator started this instance"));
 }
 
+/// 代理: a delegate's agreement is their principal's. The filing passes the
+/// organization department, whose holder's delegate agreed in the
+/// consultation, and the part closed says whom the delegate stood for.
+#[test]
+fn a_delegates_approval_counts_as_their_principals() {
+    let filing = "    copy:\n";
+    let src = SHIPPED.replacen(filing, "    auto_pass: [approved_before]\n    copy:\n", 1);
+    let mut s = submitted(&src, township_ctx("2030-01-01")).unwrap();
+    for (key, actor, principal) in [
+        ("department@K-ORG", "org-deputy", Some("org-li")),
+        ("department@T-PC", "pc-wang", None),
+        ("department@K-HEALTH", "health-zhao", None),
+    ] {
+        let cmd = Command::Act {
+            task_id: s.open_key(key),
+            input: ActionInput::named("agree"),
+        };
+        let mut c = ctx(&s.org);
+        c.on_behalf_of = principal;
+        let d = machine::decide(&s.def, &s.inst, &s.tasks, actor, &cmd, &c).unwrap();
+        let closed = d.close.iter().find(|c| c.status == TaskStatus::Done).unwrap();
+        assert_eq!(
+            (closed.actor.as_deref(), closed.on_behalf_of.as_deref()),
+            (Some(actor), principal)
+        );
+        s.apply(d);
+    }
+    s.act_key("secretary@T", "elected", None, election()).unwrap();
+    let open: Vec<_> = s.open().iter().map(|t| t.assignee.key.clone()).collect();
+    assert!(!open.contains(&"department@K-ORG".to_string()), "{open:?}");
+    let note = s.last_note.clone().unwrap_or_default();
+    assert!(
+        note.contains("department@K-ORG passed: its holder org-li approved an earlier step"),
+        "{note}"
+    );
+    // Without the principal recorded, org-li would be asked again.
+    let mut s = submitted(&src, township_ctx("2030-01-01")).unwrap();
+    for (key, actor) in [
+        ("department@K-ORG", "org-deputy"),
+        ("department@T-PC", "pc-wang"),
+        ("department@K-HEALTH", "health-zhao"),
+    ] {
+        let cmd = Command::Act {
+            task_id: s.open_key(key),
+            input: ActionInput::named("agree"),
+        };
+        let d = machine::decide(&s.def, &s.inst, &s.tasks, actor, &cmd, &ctx(&s.org)).unwrap();
+        s.apply(d);
+    }
+    s.act_key("secretary@T", "elected", None, election()).unwrap();
+    assert!(s.open().iter().any(|t| t.assignee.key == "department@K-ORG"));
+}
+
 fn election() -> Option<Value> {
     Some(json!({"meeting_date": "2026-11-28", "votes": 31}))
 }
@@ -770,6 +826,7 @@ fn missing_organization_department_is_a_directory_error() {
         action: None,
         comment: None,
         actor: None,
+        on_behalf_of: None,
         created_at: d.instance.created_at,
         completed_at: None,
         due_at: None,
@@ -802,6 +859,8 @@ enum Move {
         action: usize,
         comment: bool,
     },
+    /// 代理: an action on an open task by a delegate of its holder.
+    Delegated { task: usize, action: usize },
     /// An action on a task that is already done or cancelled.
     Closed { task: usize },
     /// An action on a task id this instance does not have.
@@ -831,6 +890,7 @@ fn moves() -> impl Strategy<Value = Vec<Move>> {
     let one = prop_oneof![
         6 => (0usize..8, 0usize..4, any::<bool>())
             .prop_map(|(task, action, comment)| Move::Act { task, action, comment }),
+        2 => (0usize..8, 0usize..4).prop_map(|(task, action)| Move::Delegated { task, action }),
         1 => (0usize..8).prop_map(|task| Move::Closed { task }),
         1 => Just(Move::Foreign),
         1 => (0usize..8).prop_map(|task| Move::Unknown { task }),
@@ -877,6 +937,7 @@ struct Tally {
     signer_added: usize,
     signer_refused: usize,
     before_returned: usize,
+    delegated: usize,
 }
 
 fn act_cmd(task: &Task, action: &str, comment: bool) -> Command {
@@ -895,7 +956,13 @@ fn act_cmd(task: &Task, action: &str, comment: bool) -> Command {
 }
 
 /// What every accepted decision must satisfy, read off the decision itself.
-fn check_accepted(s: &Sim, actor: &str, cmd: &Command, d: &Decision) -> Result<(), TestCaseError> {
+fn check_accepted(
+    s: &Sim,
+    actor: &str,
+    cmd: &Command,
+    d: &Decision,
+    c: &Context<'_>,
+) -> Result<(), TestCaseError> {
     let open_before: Vec<&Task> = s.open();
     prop_assert_eq!(
         d.instance.revision,
@@ -923,6 +990,8 @@ fn check_accepted(s: &Sim, actor: &str, cmd: &Command, d: &Decision) -> Result<(
             prop_assert!(
                 own.is_some_and(|c| c.status == TaskStatus::Done && c.action.as_ref() == Some(action))
             );
+            // 代理: the part closed names whom the delegate stood for.
+            prop_assert_eq!(own.and_then(|o| o.on_behalf_of.as_deref()), c.on_behalf_of);
             // A part finished with a signer added after its holder still open never moves the step on.
             let task = s.tasks.iter().find(|t| &t.id == task_id).unwrap();
             let completes = machine_done(&s.def, &task.step, action).is_some();
@@ -995,7 +1064,7 @@ fn check_accepted(s: &Sim, actor: &str, cmd: &Command, d: &Decision) -> Result<(
         prop_assert_eq!(&n.step, &d.instance.step);
     }
     // Deciding is a function of its inputs: the same snapshot gives the same decision.
-    let again = machine::decide(&s.def, &s.inst, &s.tasks, actor, cmd, &ctx(&s.org));
+    let again = machine::decide(&s.def, &s.inst, &s.tasks, actor, cmd, c);
     prop_assert_eq!(again.as_ref(), Ok(d));
     Ok(())
 }
@@ -1037,7 +1106,7 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                 let cmd = act_cmd(t, action, *comment);
                 match machine::decide(&s.def, &s.inst, &s.tasks, "someone", &cmd, &c) {
                     Ok(d) => {
-                        check_accepted(&s, "someone", &cmd, &d)?;
+                        check_accepted(&s, "someone", &cmd, &d, &c)?;
                         let before = AddedSigner::of_key(&t.assignee.key)
                             .filter(|a| a.position == SignerPosition::Before);
                         if let (Some(b), Some(_)) = (&before, &machine_done(&s.def, &t.step, action)) {
@@ -1063,6 +1132,41 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                         );
                     }
                     Err(e) => prop_assert!(false, "{action} on open {} refused: {e:?}", t.id),
+                }
+            }
+            Move::Delegated { task, action } => {
+                let Some(t) = (!open.is_empty()).then(|| &open[task % open.len()]) else {
+                    continue;
+                };
+                let principal = t
+                    .assignee
+                    .user
+                    .clone()
+                    .or_else(|| {
+                        machine::holders_of(&t.assignee, &c)
+                            .first()
+                            .map(|h| h.to_string())
+                    })
+                    .unwrap_or_default();
+                let actions = machine::task_actions(&s.def, t);
+                let action = &actions[action % actions.len()];
+                let cmd = act_cmd(t, action, true);
+                let mut c = ctx(&s.org);
+                c.on_behalf_of = Some(principal.as_str());
+                match machine::decide(&s.def, &s.inst, &s.tasks, "deputy", &cmd, &c) {
+                    Ok(d) => {
+                        check_accepted(&s, "deputy", &cmd, &d, &c)?;
+                        if action == "acknowledge" {
+                            acknowledged.insert(t.assignee.key.clone());
+                        }
+                        tally.delegated += 1;
+                        tally.accepted += 1;
+                        s.apply(d);
+                    }
+                    Err(ModelError::Invalid { field, .. }) => {
+                        prop_assert!(field.starts_with("data."), "refused for {}", field);
+                    }
+                    Err(e) => prop_assert!(false, "{action} by a delegate on open {} refused: {e:?}", t.id),
                 }
             }
             Move::Closed { task } => {
@@ -1113,7 +1217,7 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                 match machine::decide(&s.def, &s.inst, &s.tasks, actor, &cmd, &c) {
                     Ok(d) => {
                         prop_assert!(*by_creator, "withdrawn by someone else");
-                        check_accepted(&s, actor, &cmd, &d)?;
+                        check_accepted(&s, actor, &cmd, &d, &c)?;
                         tally.accepted += 1;
                         s.apply(d);
                     }
@@ -1156,7 +1260,7 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                     Ok(d) => {
                         prop_assert!(may, "transferred {} to {to} by {actor}", t.id);
                         prop_assert!(to != "nominator", "the creator was handed a task");
-                        check_accepted(&s, &actor, &cmd, &d)?;
+                        check_accepted(&s, &actor, &cmd, &d, &c)?;
                         tally.transferred += 1;
                         tally.accepted += 1;
                         s.apply(d);
@@ -1204,7 +1308,7 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                 match machine::decide(&s.def, &s.inst, &s.tasks, &actor, &cmd, &c) {
                     Ok(d) => {
                         prop_assert!(may, "added {user} to {} by {actor}", t.id);
-                        check_accepted(&s, &actor, &cmd, &d)?;
+                        check_accepted(&s, &actor, &cmd, &d, &c)?;
                         tally.signer_added += 1;
                         tally.accepted += 1;
                         s.apply(d);
@@ -1239,7 +1343,7 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                 let da = machine::decide(&s.def, &s.inst, &s.tasks, "first", &cmd_a, &c);
                 let db = machine::decide(&s.def, &s.inst, &s.tasks, "second", &cmd_b, &c);
                 let (Ok(da), Ok(_)) = (da, db) else { continue };
-                check_accepted(&s, "first", &cmd_a, &da)?;
+                check_accepted(&s, "first", &cmd_a, &da, &c)?;
                 let acknowledges = |cmd: &Command| matches!(cmd, Command::Act { input, .. } if input.action == "acknowledge");
                 if acknowledges(&cmd_a) {
                     acknowledged.insert(a.assignee.key.clone());
@@ -1253,7 +1357,7 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                     // Actions on different tasks of one step do not conflict.
                     let d = retried
                         .map_err(|e| TestCaseError::fail(format!("{} lost to {}: {e:?}", b.id, a.id)))?;
-                    check_accepted(&s, "second", &cmd_b, &d)?;
+                    check_accepted(&s, "second", &cmd_b, &d, &ctx(&s.org))?;
                     if acknowledges(&cmd_b) {
                         acknowledged.insert(b.assignee.key.clone());
                     }
@@ -1435,6 +1539,7 @@ fn reached_every_branch(mode: &str, tally: &Tally) {
         ("signer_added", tally.signer_added),
         ("signer_refused", tally.signer_refused),
         ("before_returned", tally.before_returned),
+        ("delegated", tally.delegated),
     ] {
         assert!(n > 0, "{mode}: no case reached {name}: {tally:?}");
     }

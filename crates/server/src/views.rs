@@ -69,7 +69,8 @@ pub struct Task {
     core: TaskCore,
     /// The actions it offers (none once it is closed).
     actions: Vec<String>,
-    /// In a delegate's inbox (代理): the login of whom the task is theirs for.
+    /// In a delegate's inbox (代理): the login of whom the task is theirs for;
+    /// on a task a delegate completed: whom they stood for.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
     on_behalf_of: Option<String>,
@@ -117,7 +118,7 @@ fn task_of(t: &ModelTask, workflow: &str, org_unit: &str, title: &str, actions: 
     Task {
         core: task_core(t, workflow, org_unit, title),
         actions: actions.to_vec(),
-        on_behalf_of: None,
+        on_behalf_of: t.on_behalf_of.clone(),
     }
 }
 
@@ -146,9 +147,10 @@ pub fn task_core(t: &ModelTask, workflow: &str, org_unit: &str, title: &str) -> 
 }
 
 pub fn inbox_row(row: &InboxRow, actions: &[String], title: &str, on_behalf_of: Option<&str>) -> Task {
+    let task = task_of(&row.task, &row.workflow, &row.org_unit, title, actions);
     Task {
-        on_behalf_of: on_behalf_of.map(str::to_string),
-        ..task_of(&row.task, &row.workflow, &row.org_unit, title, actions)
+        on_behalf_of: on_behalf_of.map(str::to_string).or(task.on_behalf_of.clone()),
+        ..task
     }
 }
 

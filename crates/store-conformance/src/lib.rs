@@ -753,6 +753,7 @@ fn task(id: &str, instance_id: &str, step: &str, a: Assignee, secs: i64) -> Task
         action: None,
         comment: None,
         actor: None,
+        on_behalf_of: None,
         created_at: at(secs),
         completed_at: None,
         due_at: None,
@@ -849,6 +850,7 @@ pub async fn transitions<S: Store>(store: Arc<S>) {
             action: Some("submit".into()),
             comment: Some("请审核".into()),
             actor: Some("cf_user".into()),
+            on_behalf_of: Some("cf_away".into()),
         }],
         open: vec![
             task(
@@ -887,6 +889,13 @@ pub async fn transitions<S: Store>(store: Arc<S>) {
     assert_eq!(t1.status, TaskStatus::Done);
     assert_eq!(t1.comment.as_deref(), Some("请审核"));
     assert_eq!(t1.completed_at, Some(at(1)));
+    assert_eq!(
+        t1.on_behalf_of.as_deref(),
+        Some("cf_away"),
+        "whom a delegate stood for"
+    );
+    let state = s.instance_state(InstanceKey::Id("cf_i1")).await.unwrap().unwrap();
+    assert_eq!(state.tasks.iter().find(|t| t.id == "cf_t1"), Some(&t1));
 
     // The department grant covers cf_K-ORG but not cfxK-ORG.
     let inbox = s.inbox("cf_user", TaskStatus::Open, 50).await.unwrap();
@@ -913,6 +922,12 @@ pub async fn transitions<S: Store>(store: Arc<S>) {
     let done = s.inbox("cf_user", TaskStatus::Done, 50).await.unwrap();
     assert_eq!(
         done.iter().map(|r| r.task.id.as_str()).collect::<Vec<_>>(),
+        ["cf_t1"]
+    );
+    // A task done by a delegate (代理) is in the done list of whom they stood for too.
+    let theirs = s.inbox("cf_away", TaskStatus::Done, 50).await.unwrap();
+    assert_eq!(
+        theirs.iter().map(|r| r.task.id.as_str()).collect::<Vec<_>>(),
         ["cf_t1"]
     );
 
@@ -980,6 +995,7 @@ pub async fn transitions<S: Store>(store: Arc<S>) {
                 action: None,
                 comment: None,
                 actor: None,
+                on_behalf_of: None,
             })
             .collect(),
         open: vec![],
@@ -1018,6 +1034,7 @@ pub async fn transitions<S: Store>(store: Arc<S>) {
             action: Some("agree".into()),
             comment: None,
             actor: Some("cf_user".into()),
+            on_behalf_of: None,
         }],
         open: vec![],
         history: entry("cf_i1", 4, &rec.audit_head, 4, "agree"),
@@ -1352,6 +1369,7 @@ pub async fn concurrent_apply<S: Store>(s: Arc<S>) {
                     action: Some("submit".into()),
                     comment: None,
                     actor: Some(format!("racer{n}")),
+                    on_behalf_of: None,
                 }],
                 open: vec![],
                 history: entry("cf_i2", 2, &h1.hash, 1, "submit"),
@@ -1824,6 +1842,7 @@ pub async fn timers_and_outbox<S: Store>(store: Arc<S>) {
             action: Some("submit".into()),
             comment: None,
             actor: Some("cf_user".into()),
+            on_behalf_of: None,
         }],
         open: vec![],
         history: entry("cf_i3", 2, &h1.hash, 1, "submit"),

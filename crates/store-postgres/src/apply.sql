@@ -41,9 +41,9 @@ BEGIN
     END IF;
 
     FOR closing IN SELECT * FROM jsonb_to_recordset(c->'close')
-                 AS r (task_id text, status text, action text, comment text, actor text) LOOP
+                 AS r (task_id text, status text, action text, comment text, actor text, on_behalf_of text) LOOP
         UPDATE tasks SET status = closing.status, action = closing.action, comment = closing.comment,
-               actor = closing.actor, completed_at = at
+               actor = closing.actor, on_behalf_of = closing.on_behalf_of, completed_at = at
          WHERE id = closing.task_id AND status IS NOT DISTINCT FROM 'open';
         IF NOT FOUND THEN
             RAISE EXCEPTION 'the task is already done' USING ERRCODE = 'NX409';

@@ -52,9 +52,10 @@ BEGIN
            NEW.document ->> '$.history.hash', NEW.document ->> '$.at', NEW.document ->> '$.at', NEW.document ->> '$.unique_key'
      WHERE NEW.document ->> '$.expected_revision' IS NULL;
     UPDATE tasks SET status = x.status, action = x.action, comment = x.comment, actor = x.actor,
-           completed_at = NEW.document ->> '$.at'
+           on_behalf_of = x.on_behalf_of, completed_at = NEW.document ->> '$.at'
       FROM (SELECT value ->> 'task_id' AS task_id, value ->> 'status' AS status, value ->> 'action' AS action,
-                   value ->> 'comment' AS comment, value ->> 'actor' AS actor
+                   value ->> 'comment' AS comment, value ->> 'actor' AS actor,
+                   value ->> 'on_behalf_of' AS on_behalf_of
               FROM json_each(NEW.document, '$.close')) AS x
      WHERE tasks.id = x.task_id AND tasks.status = 'open';
     UPDATE timers SET status = 'cancelled'

@@ -25,7 +25,7 @@ pub fn change_document(c: &Change, time: fn(DateTime<Utc>) -> String) -> Value {
         },
         "close": c.close.iter().map(|cl| json!({
             "task_id": cl.task_id, "status": cl.status.as_str(), "action": cl.action,
-            "comment": cl.comment, "actor": cl.actor,
+            "comment": cl.comment, "actor": cl.actor, "on_behalf_of": cl.on_behalf_of,
         })).collect::<Vec<_>>(),
         "open": c.open.iter().map(|t| json!({
             "id": t.id, "instance_id": t.instance_id, "step": t.step, "assignee_key": t.assignee.key,

@@ -30,6 +30,7 @@ const COLUMNS: &[(&str, &str, &str)] = &[
     ("t.action", "action", "text"),
     ("t.comment", "comment", "text"),
     ("t.actor", "actor", "text"),
+    ("t.on_behalf_of", "on_behalf_of", "text"),
     ("t.created_at", "created_at", "timestamptz"),
     ("t.completed_at", "completed_at", "timestamptz"),
     ("t.due_at", "due_at", "timestamptz"),
@@ -83,7 +84,7 @@ pub fn sql(status: TaskStatus) -> String {
     } else {
         format!(
             "SELECT {columns} FROM tasks t {JOINS}
-             WHERE t.status = 'done' AND t.actor = $1
+             WHERE t.status = 'done' AND (t.actor = $1 OR t.on_behalf_of = $1)
              ORDER BY t.completed_at DESC, t.id LIMIT $2"
         )
     }

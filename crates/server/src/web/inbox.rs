@@ -105,10 +105,11 @@ async fn task_rows(s: &AppState, w: &WebSession, status: TaskStatus) -> Result<V
             id: item.row.task.id,
             workflow: item.row.workflow.clone(),
             step: item.title.clone(),
-            title: match (&item.asked_by, &item.on_behalf_of) {
-                (Some(asker), _) => format!("{}（{asker}加签）", item.title),
-                (None, Some((_, name))) => format!("{}（代 {name}）", item.title),
-                (None, None) => item.title,
+            title: match (&item.asked_by, &item.on_behalf_of, &item.done_by_delegate) {
+                (Some(asker), _, _) => format!("{}（{asker}加签）", item.title),
+                (None, Some((_, name)), _) => format!("{}（代 {name}）", item.title),
+                (None, None, Some(delegate)) => format!("{}（{delegate}代办）", item.title),
+                (None, None, None) => item.title,
             },
             subject: item.summary,
             sent_back: item

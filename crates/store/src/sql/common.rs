@@ -202,7 +202,7 @@ macro_rules! sql_common {
                     ("unit_path", "TEXT", "t"), ("user_login", "TEXT", "t"), ("completed_at", "TIMESTAMPTZ", "t"),
                     ("due_at", "TIMESTAMPTZ", "t"),
                     ("seq", "BIGINT", "h"), ("at", "TIMESTAMPTZ", "h"), ("note", "TEXT", "h"),
-                    ("prev_hash", "TEXT", "h"), ("hash", "TEXT", "h"), ("on_behalf_of", "TEXT", "h"),
+                    ("prev_hash", "TEXT", "h"), ("hash", "TEXT", "h"), ("on_behalf_of", "TEXT", "th"),
                 ];
                 let select = |part: char, n: usize| {
                     let columns: Vec<String> = COLUMNS

@@ -203,3 +203,37 @@ async fn the_directory_lists_page_through(app: &TestApp) {
 }
 
 naxian_tests::on_both_backends!(the_directory_lists_page_through,);
+
+/// A role given on the page is said with the person's and the unit's names,
+/// and so is the refusal of one held already: no login, no code.
+async fn grants_are_said_by_name(app: &TestApp) {
+    let admin = login(app, "admin").await;
+    let (_, page) = get(&admin, app, "/admin").await;
+    let token = csrf(&page);
+    let user = app.engine.store().user("jn-py-org").await.unwrap().unwrap();
+    let unit = app.engine.store().org_unit("JN-PY-MG").await.unwrap().unwrap();
+    let grant = || {
+        admin
+            .post(app.url("/admin/grants"))
+            .form(&[
+                ("csrf", token.as_str()),
+                ("login", "jn-py-org"),
+                ("role", "nominator"),
+                ("org_unit", "JN-PY-MG"),
+            ])
+            .send()
+    };
+    let r = grant().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, done) = get(&admin, app, "/admin?done=1").await;
+    let said = format!("已授权：{}在{}担任提名人。", user.name, unit.name);
+    assert!(done.contains(&said), "{said} in {done}");
+    let r = grant().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let refused = r.text().await.unwrap();
+    let said = format!("{}已在{}担任提名人。", user.name, unit.name);
+    assert!(refused.contains(&said), "{said} in {refused}");
+    assert!(!refused.contains("jn-py-org 已在"), "{refused}");
+}
+
+naxian_tests::on_both_backends!(grants_are_said_by_name,);

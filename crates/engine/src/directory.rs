@@ -343,11 +343,11 @@ impl Engine {
         Ok(user)
     }
 
-    pub async fn add_grant(&self, actor: &Actor, login: &str, role: &str, org_unit: &str) -> Result<()> {
+    pub async fn add_grant(&self, actor: &Actor, login: &str, role: &str, org_unit: &str) -> Result<Granted> {
         let catalogue = self.store.catalogue().await?;
-        let role = catalogue
+        let (role, label) = catalogue
             .role(role)
-            .map(|r| r.name.clone())
+            .map(|r| (r.name.clone(), r.label.clone()))
             .ok_or_else(|| EngineError::invalid("role", catalogue.not_a_role()))?;
         let unit = self.store.org_unit(org_unit).await?.ok_or_else(|| {
             EngineError::invalid(
@@ -369,14 +369,31 @@ impl Engine {
             .add_grant(login, &role, &unit.code)
             .await
             .map_err(|e| match e {
-                naxian_store::StoreError::Conflict(_) => EngineError::Conflict(Refusal::AlreadyHolds {
-                    login: login.to_string(),
-                    role: role.to_string(),
-                    unit: org_unit.to_string(),
-                }),
+                naxian_store::StoreError::Conflict(_) => {
+                    EngineError::Conflict(Refusal::AlreadyHolds(Box::new(naxian_model::error::GrantNamed {
+                        login: login.to_string(),
+                        name: user.name.clone(),
+                        role: role.to_string(),
+                        unit: org_unit.to_string(),
+                        unit_name: unit.name.clone(),
+                    })))
+                }
                 other => other.into(),
-            })
+            })?;
+        Ok(Granted {
+            name: user.name.clone(),
+            role: label,
+            unit_name: unit.name,
+        })
     }
+}
+
+/// A role given, by name, for the page that says so.
+pub struct Granted {
+    pub name: String,
+    /// The role's label (提名人).
+    pub role: String,
+    pub unit_name: String,
 }
 
 impl Engine {
@@ -384,15 +401,21 @@ impl Engine {
     /// unit): a contact who changed jobs. Once a user holds no role, their
     /// phone is kept only for the retention period.
     pub async fn remove_grant(&self, actor: &Actor, login: &str, role: &str, org_unit: &str) -> Result<()> {
-        let refused = || {
-            EngineError::NotFound(Refusal::NoGrant {
+        let refused = |name: &str, unit_name: &str| {
+            EngineError::NotFound(Refusal::NoGrant(Box::new(naxian_model::error::GrantNamed {
                 login: login.to_string(),
+                name: name.to_string(),
                 role: role.to_string(),
                 unit: org_unit.to_string(),
-            })
+                unit_name: unit_name.to_string(),
+            })))
         };
-        let role: naxian_model::Role = role.parse().map_err(|_| refused())?;
-        let unit = self.store.org_unit(org_unit).await?.ok_or_else(refused)?;
+        let role: naxian_model::Role = role.parse().map_err(|_| refused(login, org_unit))?;
+        let unit = self
+            .store
+            .org_unit(org_unit)
+            .await?
+            .ok_or_else(|| refused(login, org_unit))?;
         require_admin(actor, &unit.path)?;
         let user = self.store.user(login).await?.ok_or_else(|| {
             EngineError::NotFound(Refusal::NoUser {
@@ -406,7 +429,7 @@ impl Engine {
         {
             Ok(())
         } else {
-            Err(refused())
+            Err(refused(&user.name, &unit.name))
         }
     }
 }

@@ -24,6 +24,17 @@ pub enum ModelError {
     Directory(Refusal),
 }
 
+/// A role at a unit of a user, with the user's and the unit's names for
+/// the pages (boxed in a refusal: it is rarely made and five strings long).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantNamed {
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    pub unit: String,
+    pub unit_name: String,
+}
+
 /// Why the model refused a command that was well formed. As with
 /// [`Problem`], the text is the API's and the pages render each kind in
 /// Chinese themselves.
@@ -112,12 +123,9 @@ pub enum Refusal {
     NoWorkflowVersion { name: String, version: i64 },
     #[error("no such export")]
     NoExport,
-    #[error("`{login}` does not hold {role} at {unit}")]
-    NoGrant {
-        login: String,
-        role: String,
-        unit: String,
-    },
+    /// The names are the login and the code when they are unknown.
+    #[error("`{}` does not hold {} at {}", .0.login, .0.role, .0.unit)]
+    NoGrant(Box<GrantNamed>),
     #[error("campaign `{id}` ranks nothing: its workflow has no `rank` table")]
     NoRanking { id: String },
     #[error("no such import template")]
@@ -130,12 +138,8 @@ pub enum Refusal {
     UnitExists { code: String },
     #[error("user `{login}` already exists")]
     UserExists { login: String },
-    #[error("`{login}` already holds {role} at {unit}")]
-    AlreadyHolds {
-        login: String,
-        role: String,
-        unit: String,
-    },
+    #[error("`{}` already holds {} at {}", .0.login, .0.role, .0.unit)]
+    AlreadyHolds(Box<GrantNamed>),
     #[error("this task is not assigned to you")]
     NotYourTask,
     #[error("nobody acts on an instance they started, nor for the person who started it")]

@@ -554,7 +554,7 @@ async fn add_grant(
     after(
         &s,
         &w,
-        result.map(|()| format!("已授予 {login} 在 {unit} 的角色。")),
+        result.map(|g| format!("已授权：{}在{}担任{}。", g.name, g.unit_name, g.role)),
     )
     .await
 }

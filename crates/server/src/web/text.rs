@@ -159,13 +159,13 @@ pub fn zh_refusal(refusal: &Refusal, catalogue: &Catalogue) -> String {
         Refusal::UnitGone { code } => format!("单位 {code} 已不存在。"),
         Refusal::UnitExists { code } => format!("单位 {code} 已存在。"),
         Refusal::UserExists { login } => format!("账号 {login} 已存在。"),
-        Refusal::NoGrant { login, role, unit } => {
-            let role = catalogue.role_label(role);
-            format!("{login} 并未在 {unit} 担任{role}。")
+        Refusal::NoGrant(g) => {
+            let role = catalogue.role_label(&g.role);
+            format!("{}并未在{}担任{role}。", g.name, g.unit_name)
         }
-        Refusal::AlreadyHolds { login, role, unit } => {
-            let role = catalogue.role_label(role);
-            format!("{login} 已在 {unit} 担任{role}。")
+        Refusal::AlreadyHolds(g) => {
+            let role = catalogue.role_label(&g.role);
+            format!("{}已在{}担任{role}。", g.name, g.unit_name)
         }
         Refusal::NotYourTask => "这项任务不是交给您办理的。".into(),
         Refusal::OwnInstance => "不能办理自己发起的事项，也不能代发起人办理。".into(),

@@ -451,6 +451,12 @@ async fn the_board_charts_steps_overdue_counties_and_coverage_over_time(app: &Te
         board.contains("class=\"line s0\"") && board.contains("济南市科协 0%"),
         "one line per city"
     );
+    // The cards are grouped by city and county, and found by the city's name.
+    let heading = |html: &str, text: &str| html.contains(&format!("scope=\"rowgroup\">{text}</th>"));
+    assert!(heading(&board, "济南市科协 · 平阴县科协"), "{board}");
+    let (_, found) = get(&province, app, "/coverage?q=%E9%9D%92%E5%B2%9B").await;
+    assert!(!heading(&found, "济南市科协 · 平阴县科协"), "only 青岛's units");
+    assert!(found.contains("scope=\"rowgroup\">青岛市科协 · "), "{found}");
 
     // A month on, the consultation is overdue in 平阴 only.
     app.clock.set(app.clock_now() + chrono::Duration::days(30));

@@ -368,6 +368,8 @@ pub struct CoverageRow {
     pub unit: OrgUnit,
     /// The county it belongs to (itself for a county).
     pub county: String,
+    /// The city it belongs to; empty on a board below city level.
+    pub city: String,
     /// Current chiefs (三长) by sector: (name, post).
     pub chiefs: BTreeMap<String, Vec<(String, String)>>,
     /// Appointments under way for this unit, by sector.
@@ -439,6 +441,12 @@ impl Engine {
                 .map(|c| c.name.clone())
                 .next()
                 .unwrap_or_default();
+            let city = units
+                .iter()
+                .filter(|c| c.kind == OrgKind::City && u.path.starts_with(&c.path))
+                .map(|c| c.name.clone())
+                .next()
+                .unwrap_or_default();
             let mut by_sector: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
             for m in members
                 .iter()
@@ -461,6 +469,7 @@ impl Engine {
             rows.push(CoverageRow {
                 unit: u.clone(),
                 county,
+                city,
                 chiefs: by_sector,
                 in_progress,
                 facts: facts.remove(&u.code).unwrap_or_default(),

@@ -24,8 +24,10 @@ pub struct Cell {
 }
 
 pub struct CoverageLine {
-    /// The first row of its county's group: the group's heading goes before it.
+    /// The first row of its county's group: the group's heading (the
+    /// city's and the county's names) goes before it.
     pub group: Option<String>,
+    pub city: String,
     pub code: String,
     pub name: String,
     pub county: String,
@@ -110,7 +112,10 @@ async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Quer
     let mut lines: Vec<CoverageLine> = rows
         .iter()
         .filter(|r| {
-            q_text.is_empty() || r.unit.name.contains(q_text.as_str()) || r.county.contains(q_text.as_str())
+            q_text.is_empty()
+                || [&r.unit.name, &r.county, &r.city]
+                    .iter()
+                    .any(|n| n.contains(q_text.as_str()))
         })
         .filter(|r| state.is_empty() || sectors.iter().any(|(sector, _)| r.state(sector) == state))
         .map(|r| CoverageLine {
@@ -127,6 +132,7 @@ async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Quer
             code: r.unit.code.clone(),
             name: r.unit.name.clone(),
             county: r.county.clone(),
+            city: r.city.clone(),
             cells: sectors
                 .iter()
                 .map(|(sector, _)| {
@@ -147,12 +153,17 @@ async fn coverage(State(s): State<AppState>, Browser(w): Browser, Query(q): Quer
                 .collect(),
         })
         .collect();
-    // Grouped by county, in the order the rows come (a county, then its townships).
-    let mut last: Option<String> = None;
+    // Grouped by city and county, in the order the rows come (a county,
+    // then its townships; the counties of a city together).
+    let mut last: Option<(String, String)> = None;
     for line in &mut lines {
-        if last.as_deref() != Some(line.county.as_str()) {
-            line.group = Some(line.county.clone());
-            last = Some(line.county.clone());
+        let key = (line.city.clone(), line.county.clone());
+        if last.as_ref() != Some(&key) {
+            line.group = Some(match key.0.is_empty() {
+                true => key.1.clone(),
+                false => format!("{} · {}", key.0, key.1),
+            });
+            last = Some(key);
         }
     }
     page(

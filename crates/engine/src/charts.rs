@@ -43,7 +43,7 @@ pub fn month_ends(today: NaiveDate, n: usize) -> Vec<NaiveDate> {
 }
 
 /// The unit of `kind` on the way up from `path`, among `units`.
-fn ancestor<'a>(units: &'a [OrgUnit], path: &str, kind: OrgKind) -> Option<&'a OrgUnit> {
+pub(crate) fn ancestor<'a>(units: &'a [OrgUnit], path: &str, kind: OrgKind) -> Option<&'a OrgUnit> {
     units
         .iter()
         .filter(|u| u.kind == kind && path.starts_with(&u.path))

@@ -435,18 +435,12 @@ impl Engine {
             .iter()
             .filter(|u| matches!(u.kind, OrgKind::County | OrgKind::Township | OrgKind::Street))
         {
-            let county = units
-                .iter()
-                .filter(|c| c.kind == OrgKind::County && u.path.starts_with(&c.path))
-                .map(|c| c.name.clone())
-                .next()
-                .unwrap_or_default();
-            let city = units
-                .iter()
-                .filter(|c| c.kind == OrgKind::City && u.path.starts_with(&c.path))
-                .map(|c| c.name.clone())
-                .next()
-                .unwrap_or_default();
+            let named = |kind| {
+                crate::charts::ancestor(&units, &u.path, kind)
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default()
+            };
+            let (county, city) = (named(OrgKind::County), named(OrgKind::City));
             let mut by_sector: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
             for m in members
                 .iter()

@@ -523,27 +523,33 @@ fn auto_pass_skips_the_creator_and_who_approved_before_with_the_reason() {
 fn a_delegates_approval_counts_as_their_principals() {
     let filing = "    copy:\n";
     let src = SHIPPED.replacen(filing, "    auto_pass: [approved_before]\n    copy:\n", 1);
-    let mut s = submitted(&src, township_ctx("2030-01-01")).unwrap();
-    for (key, actor, principal) in [
-        ("department@K-ORG", "org-deputy", Some("org-li")),
-        ("department@T-PC", "pc-wang", None),
-        ("department@K-HEALTH", "health-zhao", None),
-    ] {
-        let cmd = Command::Act {
-            task_id: s.open_key(key),
-            input: ActionInput::named("agree"),
-        };
-        let mut c = ctx(&s.org);
-        c.on_behalf_of = principal;
-        let d = machine::decide(&s.def, &s.inst, &s.tasks, actor, &cmd, &c).unwrap();
-        let closed = d.close.iter().find(|c| c.status == TaskStatus::Done).unwrap();
-        assert_eq!(
-            (closed.actor.as_deref(), closed.on_behalf_of.as_deref()),
-            (Some(actor), principal)
-        );
-        s.apply(d);
-    }
-    s.act_key("secretary@T", "elected", None, election()).unwrap();
+    // Through the election, org-li's part agreed by a deputy, standing for
+    // org-li or (`principal` none) for nobody.
+    let elected = |principal: Option<&str>| {
+        let mut s = submitted(&src, township_ctx("2030-01-01")).unwrap();
+        for (key, actor, principal) in [
+            ("department@K-ORG", "org-deputy", principal),
+            ("department@T-PC", "pc-wang", None),
+            ("department@K-HEALTH", "health-zhao", None),
+        ] {
+            let cmd = Command::Act {
+                task_id: s.open_key(key),
+                input: ActionInput::named("agree"),
+            };
+            let mut c = ctx(&s.org);
+            c.on_behalf_of = principal;
+            let d = machine::decide(&s.def, &s.inst, &s.tasks, actor, &cmd, &c).unwrap();
+            let closed = d.close.iter().find(|c| c.status == TaskStatus::Done).unwrap();
+            assert_eq!(
+                (closed.actor.as_deref(), closed.on_behalf_of.as_deref()),
+                (Some(actor), principal)
+            );
+            s.apply(d);
+        }
+        s.act_key("secretary@T", "elected", None, election()).unwrap();
+        s
+    };
+    let s = elected(Some("org-li"));
     let open: Vec<_> = s.open().iter().map(|t| t.assignee.key.clone()).collect();
     assert!(!open.contains(&"department@K-ORG".to_string()), "{open:?}");
     let note = s.last_note.clone().unwrap_or_default();
@@ -552,20 +558,7 @@ fn a_delegates_approval_counts_as_their_principals() {
         "{note}"
     );
     // Without the principal recorded, org-li would be asked again.
-    let mut s = submitted(&src, township_ctx("2030-01-01")).unwrap();
-    for (key, actor) in [
-        ("department@K-ORG", "org-deputy"),
-        ("department@T-PC", "pc-wang"),
-        ("department@K-HEALTH", "health-zhao"),
-    ] {
-        let cmd = Command::Act {
-            task_id: s.open_key(key),
-            input: ActionInput::named("agree"),
-        };
-        let d = machine::decide(&s.def, &s.inst, &s.tasks, actor, &cmd, &ctx(&s.org)).unwrap();
-        s.apply(d);
-    }
-    s.act_key("secretary@T", "elected", None, election()).unwrap();
+    let s = elected(None);
     assert!(s.open().iter().any(|t| t.assignee.key == "department@K-ORG"));
 }
 
@@ -1069,6 +1062,15 @@ fn check_accepted(
     Ok(())
 }
 
+/// Who holds an open task: its user, or the first holder of its role.
+fn holder(t: &Task, c: &Context<'_>) -> String {
+    t.assignee
+        .user
+        .clone()
+        .or_else(|| machine::holders_of(&t.assignee, c).first().map(|h| h.to_string()))
+        .unwrap_or_default()
+}
+
 fn is_conflict<T>(r: &Result<T, ModelError>) -> bool {
     matches!(r, Err(ModelError::Conflict(_)))
 }
@@ -1138,16 +1140,7 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                 let Some(t) = (!open.is_empty()).then(|| &open[task % open.len()]) else {
                     continue;
                 };
-                let principal = t
-                    .assignee
-                    .user
-                    .clone()
-                    .or_else(|| {
-                        machine::holders_of(&t.assignee, &c)
-                            .first()
-                            .map(|h| h.to_string())
-                    })
-                    .unwrap_or_default();
+                let principal = holder(t, &c);
                 let actions = machine::task_actions(&s.def, t);
                 let action = &actions[action % actions.len()];
                 let cmd = act_cmd(t, action, true);
@@ -1232,17 +1225,7 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                     continue;
                 };
                 let to = TRANSFEREES[*to];
-                // The actor is the task's holder: its user, or the first holder of its role.
-                let actor = t
-                    .assignee
-                    .user
-                    .clone()
-                    .or_else(|| {
-                        machine::holders_of(&t.assignee, &c)
-                            .first()
-                            .map(|h| h.to_string())
-                    })
-                    .unwrap_or_default();
+                let actor = holder(t, &c);
                 let cmd = Command::Transfer {
                     task_id: t.id.clone(),
                     to: to.into(),
@@ -1283,16 +1266,7 @@ fn play(mode: &str, sector: &str, soon: bool, seq: &[Move], tally: &mut Tally) -
                 };
                 let user = TRANSFEREES[*who];
                 let position = SignerPosition::ALL[*position];
-                let actor = t
-                    .assignee
-                    .user
-                    .clone()
-                    .or_else(|| {
-                        machine::holders_of(&t.assignee, &c)
-                            .first()
-                            .map(|h| h.to_string())
-                    })
-                    .unwrap_or_default();
+                let actor = holder(t, &c);
                 let cmd = Command::AddSigner {
                     task_id: t.id.clone(),
                     user: user.into(),

@@ -980,7 +980,36 @@ async fn every_web_route_answers_every_caller_as_the_matrix_says(app: &TestApp) 
     );
 }
 
+/// Every form of the web UI, posted by the administrator (who may use
+/// them all) without the session's token, is refused and changes nothing
+/// the next post could trip on: the token is checked before anything else.
+/// Logging in and out are their own sessions' business (the matrix).
+async fn every_web_form_refuses_a_post_without_its_token(app: &TestApp) {
+    let f = fixture(app).await;
+    let admin = web_caller(app, Some("admin")).await;
+    let tokenless = WebCaller {
+        login: admin.login,
+        browser: admin.browser.clone(),
+        csrf: String::new(),
+    };
+    let mut accepted = Vec::new();
+    for (n, route) in web_routes().iter().enumerate() {
+        if !route.starts_with("POST ") || ["POST /login", "POST /logout"].contains(&route.as_str()) {
+            continue;
+        }
+        let status = web_call(app, &f, route, &tokenless, n).await;
+        if status != StatusCode::FORBIDDEN {
+            accepted.push(format!("{route}: {status}"));
+        }
+    }
+    assert!(accepted.is_empty(), "answered without a token: {accepted:?}");
+    // The session itself is untouched: its own token still works.
+    let (status, _) = naxian_tests::web::get(&admin.browser, app, "/inbox").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
 naxian_tests::on_both_backends!(
     every_operation_answers_every_caller_as_the_matrix_says,
     every_web_route_answers_every_caller_as_the_matrix_says,
+    every_web_form_refuses_a_post_without_its_token,
 );

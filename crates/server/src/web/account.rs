@@ -5,16 +5,16 @@
 
 use super::form::field;
 use super::layout::{nav, Nav};
-use super::message::{forbidden, message_page};
+use super::message::message_page;
 use super::text::zh_problem;
-use super::{csrf_ok, page, Browser};
+use super::{page, Browser, Posted};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use chrono::{DateTime, Utc};
 use naxian_engine::delegations::DelegationRequest;
 use naxian_engine::sessions::WebSession;
@@ -153,16 +153,8 @@ async fn account_page(State(s): State<AppState>, Browser(w): Browser, Query(q): 
     render(&s, &w, StatusCode::OK, None, notice).await
 }
 
-async fn set_delegation(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+async fn set_delegation(State(s): State<AppState>, Posted { session: w, form }: Posted) -> Response {
     let get = |k: &str| field(&form, k).unwrap_or_default().to_string();
-    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
-        return forbidden();
-    }
     let chosen: Vec<String> = form
         .iter()
         .filter(|(k, _)| k == "workflow")
@@ -186,15 +178,7 @@ async fn set_delegation(
     answered(&s, &w, result, "delegated", label).await
 }
 
-async fn end_delegation(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
-        return forbidden();
-    }
+async fn end_delegation(State(s): State<AppState>, Posted { session: w, form: _ }: Posted) -> Response {
     let login = w.actor.login.clone();
     match s.engine.end_delegation(&w.actor, &login).await {
         Ok(()) => Redirect::to("/account?done=ended").into_response(),
@@ -203,15 +187,7 @@ async fn end_delegation(
 }
 
 /// 修改密码: the current password, then the new one twice.
-async fn change_password(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
-        return forbidden();
-    }
+async fn change_password(State(s): State<AppState>, Posted { session: w, form }: Posted) -> Response {
     let get = |k: &str| field(&form, k).unwrap_or_default().to_string();
     let (current, new) = (get("current_password"), get("new_password"));
     if new != get("repeat_password") {
@@ -230,15 +206,7 @@ async fn change_password(
 }
 
 /// 联系方式: e-mail, phone and the daily digest of open tasks.
-async fn set_contact(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
-        return forbidden();
-    }
+async fn set_contact(State(s): State<AppState>, Posted { session: w, form }: Posted) -> Response {
     let get = |k: &str| field(&form, k).unwrap_or_default().to_string();
     let digest = field(&form, "digest").is_some();
     let result = s
@@ -256,15 +224,7 @@ async fn set_contact(
 }
 
 /// 常用意见: one a line; blank lines are no phrase.
-async fn set_phrases(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
-        return forbidden();
-    }
+async fn set_phrases(State(s): State<AppState>, Posted { session: w, form }: Posted) -> Response {
     let texts: Vec<String> = field(&form, "phrases")
         .unwrap_or_default()
         .lines()

@@ -8,14 +8,14 @@ use super::list::{ListQuery, Listed, Paged};
 use super::message::{forbidden, message_page};
 use super::table::{Format, Table};
 use super::text::{zh_problem, zh_refusal};
-use super::{csrf_ok, page, Browser};
+use super::{csrf_ok, page, Browser, Posted};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use naxian_engine::import::{read_table, ImportError, Sheet};
 use naxian_engine::sessions::WebSession;
 use naxian_engine::{EngineError, NewOrgUnit, NewUser};
@@ -393,15 +393,7 @@ fn optional(v: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_string())
 }
 
-async fn create_unit(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(f): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
-        return forbidden();
-    }
+async fn create_unit(State(s): State<AppState>, Posted { session: w, form: f }: Posted) -> Response {
     let req = NewOrgUnit {
         code: value(&f, "code").into(),
         name: value(&f, "name").into(),
@@ -413,15 +405,7 @@ async fn create_unit(
     after(&s, &w, result.map(|u| format!("已新建单位“{}”。", u.name))).await
 }
 
-async fn set_body(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(f): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
-        return forbidden();
-    }
+async fn set_body(State(s): State<AppState>, Posted { session: w, form: f }: Posted) -> Response {
     let code = value(&f, "org_unit");
     let congress = optional(value(&f, "congress_date"));
     let result = s
@@ -442,15 +426,7 @@ async fn set_body(
     .await
 }
 
-async fn set_seats(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(f): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
-        return forbidden();
-    }
+async fn set_seats(State(s): State<AppState>, Posted { session: w, form: f }: Posted) -> Response {
     let code = value(&f, "org_unit");
     let count = |field: &str, v: &str| {
         v.parse::<u32>()
@@ -483,15 +459,7 @@ async fn set_seats(
     .await
 }
 
-async fn create_user(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(f): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
-        return forbidden();
-    }
+async fn create_user(State(s): State<AppState>, Posted { session: w, form: f }: Posted) -> Response {
     let req = NewUser {
         login: value(&f, "login").into(),
         name: value(&f, "name").into(),
@@ -511,15 +479,7 @@ async fn create_user(
 }
 
 /// 重置密码: the user must change it when they next sign in.
-async fn reset_password(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(f): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
-        return forbidden();
-    }
+async fn reset_password(State(s): State<AppState>, Posted { session: w, form: f }: Posted) -> Response {
     let login = value(&f, "login");
     let result = s
         .engine
@@ -540,15 +500,7 @@ async fn reset_password(
     .await
 }
 
-async fn add_grant(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(f): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
-        return forbidden();
-    }
+async fn add_grant(State(s): State<AppState>, Posted { session: w, form: f }: Posted) -> Response {
     let (login, role, unit) = (value(&f, "login"), value(&f, "role"), value(&f, "org_unit"));
     let result = s.engine.add_grant(&w.actor, login, role, unit).await;
     after(
@@ -560,15 +512,7 @@ async fn add_grant(
 }
 
 /// `POST /admin/roles`: a role added, or its label and capabilities changed.
-async fn put_role(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(f): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
-        return forbidden();
-    }
+async fn put_role(State(s): State<AppState>, Posted { session: w, form: f }: Posted) -> Response {
     let input = naxian_engine::catalogue::RoleInput {
         label: value(&f, "label").into(),
         may: f
@@ -582,15 +526,7 @@ async fn put_role(
 }
 
 /// `POST /admin/functions`: a department function added or relabelled.
-async fn put_function(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(f): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, Some(value(&f, "csrf"))) {
-        return forbidden();
-    }
+async fn put_function(State(s): State<AppState>, Posted { session: w, form: f }: Posted) -> Response {
     let result = s
         .engine
         .put_function(&w.actor, value(&f, "name"), value(&f, "label"))

@@ -4,18 +4,18 @@
 
 use super::form::field;
 use super::layout::{nav, Nav};
-use super::message::{forbidden, message_page};
+use super::message::message_page;
 use super::table::Table;
 use super::target_tree::Tree;
 use super::text::zh_problem;
-use super::{csrf_ok, page, Browser};
+use super::{page, Browser, Posted};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
+use axum::Router;
 use naxian_engine::campaign_tables::{CampaignTables, Sums};
 use naxian_engine::notify::due_text;
 use naxian_engine::sessions::WebSession;
@@ -387,16 +387,8 @@ async fn campaign_form(
     )
 }
 
-async fn campaign_create(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+async fn campaign_create(State(s): State<AppState>, Posted { session: w, form }: Posted) -> Response {
     let get = |k: &str| field(&form, k).map(str::trim).unwrap_or_default().to_string();
-    if !csrf_ok(&headers, &w, Some(&get("csrf"))) {
-        return forbidden();
-    }
     let values = |name: &str| -> Vec<String> {
         form.iter()
             .filter(|(k, _)| k == name)

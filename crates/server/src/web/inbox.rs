@@ -4,15 +4,15 @@
 use super::form::field;
 use super::layout::{nav, Nav};
 use super::list::{ListQuery, Paged};
-use super::message::{forbidden, message_page};
-use super::{csrf_ok, page, Browser};
+use super::message::message_page;
+use super::{page, Browser, Posted};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use naxian_engine::notify::due_text;
 use naxian_engine::sessions::WebSession;
 use naxian_engine::EngineError;
@@ -220,15 +220,7 @@ async fn done(State(s): State<AppState>, Browser(w): Browser, Query(q): Query<Li
 /// 批量: the chosen tasks (`task` = `ID|ACTION`), each with its own batch
 /// action and the one opinion, each its own transaction; the inbox then
 /// lists what became of each.
-async fn batch(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
-        return forbidden();
-    }
+async fn batch(State(s): State<AppState>, Posted { session: w, form }: Posted) -> Response {
     let comment = field(&form, "comment")
         .map(str::to_string)
         .filter(|c| !c.trim().is_empty());

@@ -38,12 +38,12 @@ pub use table::attachment as file_download;
 
 use crate::AppState;
 use askama::Template;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
+use axum::{Form, Router};
 use naxian_engine::sessions::WebSession;
 
 /// The session cookie's name (with `__Host-` when served over TLS).
@@ -137,6 +137,31 @@ impl FromRequestParts<AppState> for Browser {
             Ok(None) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(crate::ApiError::from(e).into_response()),
         }
+    }
+}
+
+/// A form posted from one of the service's own pages by a logged-in
+/// browser: its session and its fields, once the form's token and the
+/// request's origin passed [`csrf_ok`]; otherwise the refusal page.
+pub struct Posted {
+    pub session: WebSession,
+    pub form: Vec<(String, String)>,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Browser(session) = Browser::from_request_parts(&mut parts, state).await?;
+        let headers = parts.headers.clone();
+        let Form(form) = Form::<Vec<(String, String)>>::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if !csrf_ok(&headers, &session, form::field(&form, "csrf").map(str::trim)) {
+            return Err(message::forbidden());
+        }
+        Ok(Posted { session, form })
     }
 }
 

@@ -5,16 +5,16 @@
 use super::form::{choice_options, field, input_type};
 use super::inbox::{InboxPage, Row};
 use super::layout::{nav, Nav};
-use super::message::{forbidden, message_page};
+use super::message::message_page;
 use super::text::zh_problem;
-use super::{csrf_ok, page, Browser};
+use super::{page, Browser, Posted};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
+use axum::Router;
 use naxian_engine::sessions::WebSession;
 use naxian_engine::{EngineError, StartRequest};
 use naxian_model::fields::{get_path, set_path, FieldType};
@@ -248,16 +248,8 @@ async fn nominate_form(
     }
 }
 
-async fn nominate(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
+async fn nominate(State(s): State<AppState>, Posted { session: w, form }: Posted) -> Response {
     let get = |k: &str| field(&form, k);
-    if !csrf_ok(&headers, &w, get("csrf")) {
-        return forbidden();
-    }
     let def = match workflow_to_start(&s, get("workflow")).await {
         Ok(def) => def,
         Err(e) => return message_page(&s, &w, e).await,

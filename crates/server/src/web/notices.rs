@@ -4,18 +4,17 @@
 //! link) marks it read and goes to its task; opening a task marks its
 //! notices read too.
 
-use super::form::field;
 use super::layout::{nav, Nav};
 use super::list::{ListQuery, Listed, Paged};
-use super::message::{forbidden, message_page};
-use super::{csrf_ok, page, Browser};
+use super::message::message_page;
+use super::{page, Browser, Posted};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use naxian_engine::notices::{Notice, NoticeFilter};
 use naxian_model::calendar::shanghai;
 
@@ -142,14 +141,9 @@ async fn copies(State(s): State<AppState>, Browser(w): Browser, Query(q): Query<
 /// delegation (the tasks come there), else back to the list.
 async fn open(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    Posted { session: w, form: _ }: Posted,
 ) -> Response {
-    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
-        return forbidden();
-    }
     match s.engine.open_notice(&w.actor, &id).await {
         Ok(n) => {
             let to = match (&n.task_id, n.kind.as_str()) {
@@ -163,15 +157,7 @@ async fn open(
     }
 }
 
-async fn read_all(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Response {
-    if !csrf_ok(&headers, &w, field(&form, "csrf")) {
-        return forbidden();
-    }
+async fn read_all(State(s): State<AppState>, Posted { session: w, form: _ }: Posted) -> Response {
     match s.engine.read_all_notices(&w.actor).await {
         Ok(_) => Redirect::to("/notices").into_response(),
         Err(e) => message_page(&s, &w, e).await,

@@ -5,17 +5,17 @@
 
 use super::form::{choice_options, field, input_type};
 use super::layout::{nav, Nav};
-use super::message::{forbidden, message_page};
+use super::message::message_page;
 use super::number_table::{self, TableView};
 use super::text::{zh, zh_problem};
-use super::{csrf_ok, page, Browser};
+use super::{page, Browser, Posted};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use naxian_engine::attachments::ACCEPTED;
 use naxian_engine::notify::due_text;
 use naxian_engine::sessions::WebSession;
@@ -761,15 +761,10 @@ fn position_title(position: &str) -> &str {
 /// 加签: the chosen person signs too; back to this task's page by a redirect.
 async fn add_signer(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    Posted { session: w, form }: Posted,
 ) -> Response {
     let get = |k: &str| field(&form, k).map(str::to_string);
-    if !csrf_ok(&headers, &w, get("csrf").as_deref()) {
-        return forbidden();
-    }
     let user = get("user").unwrap_or_default();
     let position = get("position").unwrap_or_default();
     let comment = get("reason").filter(|c| !c.trim().is_empty());
@@ -809,15 +804,10 @@ async fn answered(
 /// by a redirect so that a refresh sends nothing again.
 async fn transfer(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    Posted { session: w, form }: Posted,
 ) -> Response {
     let get = |k: &str| field(&form, k).map(str::to_string);
-    if !csrf_ok(&headers, &w, get("csrf").as_deref()) {
-        return forbidden();
-    }
     let to = get("to").unwrap_or_default();
     let comment = get("reason").filter(|c| !c.trim().is_empty());
     let result = s.engine.transfer(&w.actor, &id, &to, comment).await;
@@ -833,15 +823,10 @@ async fn transfer(
 
 async fn act(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    Posted { session: w, form }: Posted,
 ) -> Response {
     let get = |k: &str| field(&form, k);
-    if !csrf_ok(&headers, &w, get("csrf")) {
-        return forbidden();
-    }
     let action = get("action").unwrap_or_default().to_string();
     let comment = get("comment")
         .map(str::to_string)
@@ -915,15 +900,10 @@ async fn act(
 
 async fn urge(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    Posted { session: w, form }: Posted,
 ) -> Response {
     let get = |k: &str| field(&form, k).map(str::to_string);
-    if !csrf_ok(&headers, &w, get("csrf").as_deref()) {
-        return forbidden();
-    }
     let back = get("back").filter(|b| is_id(b)).unwrap_or_else(|| id.clone());
     match s.engine.urge(&w.actor, &id, None).await {
         Ok(_) => Redirect::to(&format!("/tasks/{back}?done=urge")).into_response(),
@@ -944,15 +924,10 @@ async fn urge(
 
 async fn withdraw(
     State(s): State<AppState>,
-    headers: HeaderMap,
-    Browser(w): Browser,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    Posted { session: w, form }: Posted,
 ) -> Response {
     let get = |k: &str| field(&form, k).map(str::to_string);
-    if !csrf_ok(&headers, &w, get("csrf").as_deref()) {
-        return forbidden();
-    }
     let comment = get("comment").filter(|c| !c.trim().is_empty());
     match s.engine.withdraw(&w.actor, &id, comment).await {
         Ok(_) => {

@@ -189,6 +189,28 @@ for (const el of document.querySelectorAll('body *')) {
 return bad;
 "#;
 
+/// In the coverage line chart as drawn: how many pairs of labels (months,
+/// percentages, legend) overlap, and how many labels reach outside the chart.
+async fn line_chart_labels_clash(c: &Client) -> String {
+    let answer = c
+        .execute(
+            "const svg = document.querySelector('svg.lines');
+             const box = svg.getBoundingClientRect();
+             const rs = [...svg.querySelectorAll('text')].map(t => t.getBoundingClientRect());
+             let pairs = 0;
+             rs.forEach((a, i) => rs.slice(i + 1).forEach(b => {
+               if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) pairs++;
+             }));
+             const out = rs.filter(r => r.left < box.left - 0.5 || r.right > box.right + 0.5
+                                     || r.bottom > box.bottom + 0.5).length;
+             return pairs + ' ' + out;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    answer.as_str().unwrap_or_default().to_string()
+}
+
 async fn screenshot(c: &Client, name: &str) {
     let problems = c.execute(ACCESSIBILITY, vec![]).await.unwrap();
     assert_eq!(problems, json!([]), "accessibility of the {name} page");
@@ -344,9 +366,11 @@ async fn a_nomination_from_form_to_appointed_in_chromium() {
         cells[2].attr("class").await.unwrap().as_deref(),
         Some("cov-blank")
     );
+    assert_eq!(line_chart_labels_clash(&c).await, "0 0", "desktop");
     screenshot(&c, "coverage").await;
     // On a phone: a card per unit, each sector labelled; chart labels legible.
     c.set_window_size(390, 844).await.unwrap();
+    assert_eq!(line_chart_labels_clash(&c).await, "0 0", "phone");
     let smallest = c
         .execute(
             "let min = 1e9;

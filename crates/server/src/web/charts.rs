@@ -56,6 +56,9 @@ pub struct Series {
 pub struct LineChart {
     pub width: usize,
     pub height: usize,
+    /// The months' labels: their baseline, right under the plot and above
+    /// the legend, and (x, text) of each.
+    pub x_label_y: usize,
     pub x_labels: Vec<(usize, String)>,
     pub y_ticks: Vec<(usize, String)>,
     pub series: Vec<Series>,
@@ -66,6 +69,9 @@ const TOP: usize = 10;
 const PLOT_W: usize = 300;
 const PLOT_H: usize = 140;
 const LEGEND_STEP: usize = 18;
+/// Half the width of a month's label (`2026-12` at 13 px), centred on its
+/// point: the last one, at the plot's right edge, must fit in the chart.
+const HALF_LABEL: usize = 26;
 
 /// Percentages (0–100) over `months`, one line per series, with the legend
 /// below: the chart stays as narrow as a phone, whose labels then keep their size.
@@ -73,8 +79,9 @@ pub fn lines(months: &[String], series: &[(String, Vec<f64>)]) -> LineChart {
     let step = PLOT_W / months.len().saturating_sub(1).max(1);
     let y_of = |pct: f64| TOP + PLOT_H - (pct.clamp(0.0, 100.0) * PLOT_H as f64 / 100.0).round() as usize;
     LineChart {
-        width: LEFT + PLOT_W + 10,
+        width: LEFT + PLOT_W + HALF_LABEL,
         height: TOP + PLOT_H + 36 + series.len() * LEGEND_STEP,
+        x_label_y: TOP + PLOT_H + 20,
         x_labels: months
             .iter()
             .enumerate()
@@ -128,6 +135,22 @@ mod tests {
             format!("40,{} 190,{} 340,{}", TOP + PLOT_H, TOP + 70, TOP)
         );
         assert_eq!(c.series[0].last, "100%");
+        // The months' labels sit between the plot and the legend, and the
+        // last one (at the plot's right edge) inside the chart.
+        let c = lines(
+            &months,
+            &[("济南".into(), vec![0.0; 3]), ("青岛".into(), vec![0.0; 3])],
+        );
+        assert!(c.x_label_y > TOP + PLOT_H + 13, "below the plot");
+        for s in &c.series {
+            assert!(
+                s.legend_y - 13 > c.x_label_y,
+                "legend row {} over the months",
+                s.legend_y
+            );
+            assert!(s.legend_y <= c.height);
+        }
+        assert!(c.x_labels.iter().all(|(x, _)| x + HALF_LABEL <= c.width));
         assert_eq!(
             c.x_labels.last().unwrap().1,
             "2026-03",

@@ -72,14 +72,6 @@ const OPEN_IDS: &str = "SELECT t.id FROM tasks t WHERE t.status = 'open' AND t.u
        AND (g.org_unit = t.unit
             OR NOT EXISTS (SELECT 1 FROM grants h WHERE h.org_unit = t.unit AND h.role = t.role))";
 
-/// The ids of the newest `$2` tasks the user `$1` completed, or a delegate
-/// completed in their name (代理), each arm by its own index in order.
-const DONE_IDS: &str = "SELECT id FROM (SELECT t.id FROM tasks t WHERE t.status = 'done' AND t.actor = $1
-                                      ORDER BY t.completed_at DESC, t.id LIMIT $2) own
-    UNION ALL
-    SELECT id FROM (SELECT t.id FROM tasks t WHERE t.status = 'done' AND t.on_behalf_of = $1 AND t.actor <> $1
-                     ORDER BY t.completed_at DESC, t.id LIMIT $2) stood_for";
-
 /// The inbox (open: by due date; done: newest first), bound to (login `$1`, limit `$2`).
 pub fn sql(status: TaskStatus) -> String {
     let columns = select_list();
@@ -91,8 +83,16 @@ pub fn sql(status: TaskStatus) -> String {
         )
     } else {
         format!(
-            "SELECT {columns} FROM ({DONE_IDS}) mine JOIN tasks t ON t.id = mine.id {JOINS}
-             ORDER BY t.completed_at DESC, t.id LIMIT $2"
+            // The tasks the user completed, and those a delegate completed
+            // in their name (代理): each arm read in order by its own index.
+            "SELECT * FROM (SELECT {columns} FROM tasks t {JOINS}
+                             WHERE t.status = 'done' AND t.actor = $1
+                             ORDER BY t.completed_at DESC, t.id LIMIT $2) own
+             UNION ALL
+             SELECT * FROM (SELECT {columns} FROM tasks t {JOINS}
+                             WHERE t.status = 'done' AND t.on_behalf_of = $1 AND t.actor <> $1
+                             ORDER BY t.completed_at DESC, t.id LIMIT $2) stood_for
+             ORDER BY completed_at DESC, id LIMIT $2"
         )
     }
 }

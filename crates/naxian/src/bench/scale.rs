@@ -109,7 +109,8 @@ const LOAD: &[(&str, &str)] = &[
         "instances",
         "INSERT INTO instances (id, workflow, version, step, status, outcome, data, creator, org_unit, org_path,
                                 completed, revision, audit_seq, audit_head, created_at, updated_at)
-         SELECT 'i' || n, 'sanzhang-appointment', 2,
+         SELECT 'i' || n, 'sanzhang-appointment',
+                (SELECT max(version) FROM workflow_versions WHERE name = 'sanzhang-appointment'),
                 CASE WHEN n % 5 = 0 THEN 'consultation' ELSE 'appointed' END,
                 CASE WHEN n % 5 = 0 THEN 'active' ELSE 'completed' END,
                 CASE WHEN n % 5 = 0 THEN NULL ELSE 'appointed' END,

@@ -625,6 +625,14 @@ async fn the_task_page_has_one_opinion_box_and_the_steps_buttons(app: &TestApp) 
         );
     }
     assert!(html.contains("审批意见（有异议、退回补充时必填）"), "{html}");
+    // What is judged comes first, then the opinion and its buttons; the
+    // flow diagram below them.
+    let at = |needle: &str| html.find(needle).unwrap_or_else(|| panic!("{needle} in {html}"));
+    assert!(at("<h2>信息</h2>") < at("id=\"act-agree\""));
+    assert!(
+        at("id=\"act-agree\"") < at("class=\"card diagram\""),
+        "the diagram below the buttons"
+    );
     let token = csrf(&html);
     let r = org
         .post(app.url(&format!("{path}/act")))

@@ -140,23 +140,11 @@ impl Listed for OrgUnit {
     fn words(&self) -> Vec<&str> {
         vec![&self.code, &self.name]
     }
-    fn workflow(&self) -> &str {
-        ""
-    }
-    fn overdue(&self) -> bool {
-        false
-    }
 }
 
 impl Listed for Contact {
     fn words(&self) -> Vec<&str> {
         vec![&self.login, &self.name, &self.unit.name]
-    }
-    fn workflow(&self) -> &str {
-        ""
-    }
-    fn overdue(&self) -> bool {
-        false
     }
 }
 

@@ -56,9 +56,6 @@ impl super::list::Listed for CampaignLine {
     fn words(&self) -> Vec<&str> {
         vec![&self.title]
     }
-    fn workflow(&self) -> &str {
-        ""
-    }
     /// Some of its units are late.
     fn overdue(&self) -> bool {
         self.late > 0

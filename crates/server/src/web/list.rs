@@ -29,8 +29,14 @@ pub struct ListQuery {
 pub trait Listed {
     /// The words a search looks through.
     fn words(&self) -> Vec<&str>;
-    fn workflow(&self) -> &str;
-    fn overdue(&self) -> bool;
+    /// The workflow's name; empty where a list has no workflows.
+    fn workflow(&self) -> &str {
+        ""
+    }
+    /// Late; never, where a list has no due dates.
+    fn overdue(&self) -> bool {
+        false
+    }
     /// The step the row stands at, by title; empty where a list has no steps.
     fn step(&self) -> &str {
         ""

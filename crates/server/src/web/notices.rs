@@ -40,12 +40,6 @@ impl Listed for Row {
     fn words(&self) -> Vec<&str> {
         vec![&self.text, &self.subject, &self.comment]
     }
-    fn workflow(&self) -> &str {
-        ""
-    }
-    fn overdue(&self) -> bool {
-        false
-    }
 }
 
 #[derive(Template)]
